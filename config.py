@@ -1,0 +1,228 @@
+"""All of papersift's settings, declared once.
+
+This is the only module that reads the environment. Each setting has a name
+(the attribute on `Settings`), an environment variable, a default and a help
+text; `papersift config` prints the table and the README documents every row
+(a test checks that).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, make_dataclass
+from pathlib import Path
+from typing import Any
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in {"1", "true", "yes", "on"}:
+        return True
+    if v in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (1/0, true/false, yes/no, on/off), got {value!r}")
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(value.replace(",", " ").split())
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # -- core
+    Setting("data_dir", "PAPERSIFT_DATA_DIR", "./data", str,
+            "Folder holding the SQLite database, PDF cache, thumbnails and index versions."),
+    Setting("database_url", "DATABASE_URL", "", str,
+            "SQLAlchemy URL of the store; empty means SQLite at <data dir>/papersift.db. "
+            "postgresql://user:pass@host/db for PostgreSQL."),
+    Setting("redis_url", "REDIS_URL", "", str,
+            "Redis URL for caches, rate limits, the scheduler lock and RQ queues; "
+            "empty means no Redis (in-process cache, lock file, local process pool)."),
+    Setting("secret_key", "SECRET_KEY", "", str,
+            "Key that signs sessions and tokens; empty means generated once into "
+            "<data dir>/secret_key (mode 0600)."),
+    Setting("categories", "PAPERSIFT_CATEGORIES",
+            ("cs.AI", "cs.LG", "cs.CV", "cs.CL", "cs.NE", "stat.ML"), _words,
+            "arXiv categories to follow (space or comma separated)."),
+    Setting("log_level", "PAPERSIFT_LOG_LEVEL", "INFO", str,
+            "Logging level (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("log_format", "PAPERSIFT_LOG_FORMAT", "text", str,
+            "Log line format: text or json (one JSON object per line)."),
+    Setting("base_url", "PAPERSIFT_BASE_URL", "http://127.0.0.1:5000", str,
+            "Public address of the site, used for links in feeds and emails."),
+    # -- arXiv API
+    Setting("arxiv_api_url", "PAPERSIFT_ARXIV_API_URL", "https://export.arxiv.org/api/query", str,
+            "arXiv Atom API endpoint."),
+    Setting("arxiv_delay", "PAPERSIFT_ARXIV_DELAY", 3.0, float,
+            "Seconds between arXiv API requests (never below 3 against the public arXiv hosts)."),
+    Setting("arxiv_page_size", "PAPERSIFT_ARXIV_PAGE_SIZE", 200, int,
+            "Entries per arXiv API page (the API allows up to 2000)."),
+    Setting("arxiv_timeout", "PAPERSIFT_ARXIV_TIMEOUT", 30.0, float,
+            "Connect/read timeout in seconds for arXiv requests."),
+    Setting("arxiv_retries", "PAPERSIFT_ARXIV_RETRIES", 5, int,
+            "Attempts per arXiv request before a run gives up."),
+    Setting("contact", "PAPERSIFT_CONTACT", "", str,
+            "Contact (email or URL) put in the User-Agent so arXiv can reach the operator."),
+    Setting("oai_url", "PAPERSIFT_OAI_URL", "https://oaipmh.arxiv.org/oai", str,
+            "arXiv OAI-PMH endpoint used by `papersift harvest`."),
+    # -- full text
+    Setting("arxiv_pdf_url", "PAPERSIFT_ARXIV_PDF_URL", "https://arxiv.org/pdf/", str,
+            "Prefix of PDF URLs; <id>v<version> is appended."),
+    Setting("pdf_delay", "PAPERSIFT_PDF_DELAY", 1.0, float,
+            "Seconds between PDF downloads."),
+    Setting("pdf_timeout", "PAPERSIFT_PDF_TIMEOUT", 120.0, float,
+            "Wall-clock limit in seconds for extracting one PDF."),
+    Setting("pdf_workers", "PAPERSIFT_PDF_WORKERS", 0, int,
+            "Extraction worker processes; 0 means one per core."),
+    Setting("pdf_max_mb", "PAPERSIFT_PDF_MAX_MB", 50, int,
+            "Largest PDF downloaded, in MB."),
+    Setting("pdf_memory_mb", "PAPERSIFT_PDF_MEMORY_MB", 1024, int,
+            "Memory cap per extraction worker, in MB."),
+    Setting("pdf_cache_mb", "PAPERSIFT_PDF_CACHE_MB", 2048, int,
+            "Disk budget of the PDF cache in MB (oldest and superseded PDFs evicted first)."),
+    Setting("keep_pdfs", "PAPERSIFT_KEEP_PDFS", False, _bool,
+            "Keep PDFs after extraction (within the cache budget)."),
+    Setting("pdf_engine", "PAPERSIFT_PDF_ENGINE", "pdfminer", str,
+            "Text extraction engine: pdfminer (default) or pdfium (faster)."),
+    Setting("fulltext_max_attempts", "PAPERSIFT_FULLTEXT_MAX_ATTEMPTS", 3, int,
+            "Extraction attempts per paper before it stays failed (until --retry-failed)."),
+    # -- scheduler
+    Setting("schedule_hours", "PAPERSIFT_SCHEDULE_HOURS", 6.0, float,
+            "Hours between scheduled pipeline runs (fetch, full text, index)."),
+    Setting("scheduler_enabled", "PAPERSIFT_SCHEDULER", True, _bool,
+            "Run the scheduler in the background of `make run`."),
+    # -- index and recommendations
+    Setting("index_max_features", "PAPERSIFT_INDEX_MAX_FEATURES", 100_000, int,
+            "Vocabulary size of the recommendation features."),
+    Setting("index_sample_docs", "PAPERSIFT_INDEX_SAMPLE_DOCS", 20_000, int,
+            "Documents sampled to fit the vocabulary (all are transformed)."),
+    Setting("svm_c", "PAPERSIFT_SVM_C", 0.1, float,
+            "Regularisation C of the per-user linear SVM."),
+    Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 1.0, float,
+            "Class weight of library papers in the SVM."),
+    # -- email
+    Setting("smtp_host", "PAPERSIFT_SMTP_HOST", "", str,
+            "SMTP server for digests; empty disables email."),
+    Setting("smtp_port", "PAPERSIFT_SMTP_PORT", 587, int, "SMTP port."),
+    Setting("smtp_user", "PAPERSIFT_SMTP_USER", "", str, "SMTP user name (empty: no login)."),
+    Setting("smtp_password", "PAPERSIFT_SMTP_PASSWORD", "", str, "SMTP password."),
+    Setting("smtp_starttls", "PAPERSIFT_SMTP_STARTTLS", True, _bool,
+            "Use STARTTLS when the server offers it."),
+    Setting("mail_from", "PAPERSIFT_MAIL_FROM", "papersift@localhost", str,
+            "From address of digest emails."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _settings_fields() -> list[tuple[str, type, Any]]:
+    return [(s.name, type(s.default), field(default=s.default)) for s in SETTINGS]
+
+
+_SettingsBase = make_dataclass("_SettingsBase", _settings_fields(), frozen=True)
+
+
+class Settings(_SettingsBase):  # type: ignore[misc, valid-type]
+    """Resolved settings plus the data-dir layout derived from them."""
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_path / 'papersift.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @property
+    def pdf_dir(self) -> Path:
+        return self.data_path / "pdfs"
+
+    @property
+    def thumb_dir(self) -> Path:
+        return self.data_path / "thumbs"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_path / "index"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_path / "secret_key"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings from `env` (default: the process environment), then apply overrides.
+
+    Overrides use attribute names (`data_dir=...`) and take Python values.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = env.get(s.env)
+        if raw is None:
+            continue
+        try:
+            values[s.name] = s.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{s.env}={raw!r}: {exc}") from None
+    for name, value in overrides.items():
+        if name not in _BY_NAME:
+            raise ConfigError(f"unknown setting {name!r}")
+        values[name] = value
+    return Settings(**values)
+
+
+def ensure_data_dir(settings: Settings) -> Path:
+    path = settings.data_path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, else one generated once into the data dir with mode 0600."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.secret_key_file
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    ensure_data_dir(settings)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race; use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def describe() -> list[dict[str, str]]:
+    """Rows for `papersift config`: env var, default and help of every setting."""
+    def show(value: Any) -> str:
+        return " ".join(value) if isinstance(value, tuple) else str(value)
+
+    return [{"name": s.name, "env": s.env, "default": show(s.default), "help": s.help}
+            for s in SETTINGS]

@@ -1,0 +1,340 @@
+"""Papers: upsert by version-less id, look up, list with browse filters, count."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from ingest.ids import abs_url, pdf_url
+from ingest.records import PaperRecord
+from store import utcnow
+from store.fulltext import decompress
+from store.schema import fulltext, paper_categories, papers
+
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    id: str
+    version: int
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    categories: tuple[str, ...]
+    published: datetime
+    updated: datetime | None
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+    first_seen: datetime
+    modified: datetime
+
+    @property
+    def primary_category(self) -> str:
+        return self.categories[0] if self.categories else ""
+
+    @property
+    def abs_url(self) -> str:
+        return abs_url(self.id, self.version)
+
+    @property
+    def pdf_url(self) -> str:
+        return pdf_url(self.id, self.version)
+
+    @property
+    def is_revised(self) -> bool:
+        return self.version > 1
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "authors": list(self.authors),
+            "abstract": self.abstract,
+            "categories": list(self.categories),
+            "published": self.published.isoformat(),
+            "updated": self.updated.isoformat() if self.updated else None,
+            "comment": self.comment,
+            "journal_ref": self.journal_ref,
+            "doi": self.doi,
+            "abs_url": self.abs_url,
+            "pdf_url": self.pdf_url,
+        }
+
+
+def _paper(row) -> Paper:
+    return Paper(
+        id=row.id,
+        version=row.version,
+        title=row.title,
+        authors=tuple(json.loads(row.authors)),
+        abstract=row.abstract,
+        categories=tuple(json.loads(row.categories)),
+        published=row.published,
+        updated=row.updated,
+        comment=row.comment,
+        journal_ref=row.journal_ref,
+        doi=row.doi,
+        first_seen=row.first_seen,
+        modified=row.modified,
+    )
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    older: int = 0                                   # an older version than stored: ignored
+    new_versions: list[str] = field(default_factory=list)
+
+    def add(self, other: UpsertCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.older += other.older
+        self.new_versions.extend(other.new_versions)
+
+
+def _values(r: PaperRecord) -> dict:
+    return {
+        "version": r.version,
+        "title": r.title,
+        "authors": json.dumps(list(r.authors), ensure_ascii=False),
+        "abstract": r.abstract,
+        "categories": json.dumps(list(r.categories)),
+        "primary_category": r.primary_category,
+        "published": r.published,
+        "updated": r.updated,
+        "comment": r.comment,
+        "journal_ref": r.journal_ref,
+        "doi": r.doi,
+    }
+
+
+def _latest_per_id(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
+    """Within one batch a paper may appear twice (e.g. across API pages): keep the newest."""
+    best: dict[str, PaperRecord] = {}
+    for r in records:
+        cur = best.get(r.id)
+        if cur is None or r.version >= cur.version:
+            best[r.id] = r
+    return best
+
+
+def upsert_papers(conn: Connection, records: Iterable[PaperRecord], now: datetime | None = None
+                  ) -> UpsertCounts:
+    """Insert new papers and update changed ones; an older version never overwrites a newer one.
+
+    A paper whose version increased gets its full text marked stale. The caller owns the
+    transaction, so a batch is stored whole or not at all.
+    """
+    now = now or utcnow()
+    counts = UpsertCounts()
+    batch: list[PaperRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= BATCH:
+            counts.add(_upsert_batch(conn, batch, now))
+            batch = []
+    if batch:
+        counts.add(_upsert_batch(conn, batch, now))
+    return counts
+
+
+def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime) -> UpsertCounts:
+    counts = UpsertCounts()
+    wanted = _latest_per_id(batch)
+    cols = [papers.c[name] for name in ("id", *_values(batch[0]).keys())]
+    existing = {row.id: row for row in conn.execute(select(*cols).where(papers.c.id.in_(wanted)))}
+    inserts, cat_rows = [], []
+    for pid, record in wanted.items():
+        values = _values(record)
+        row = existing.get(pid)
+        if row is None:
+            inserts.append({"id": pid, **values, "first_seen": now, "modified": now})
+            cat_rows.extend(_category_rows(record))
+            counts.new += 1
+        elif record.version < row.version:
+            counts.older += 1
+        elif all(getattr(row, k) == v for k, v in values.items()):
+            counts.unchanged += 1
+        else:
+            conn.execute(papers.update().where(papers.c.id == pid).values(**values, modified=now))
+            conn.execute(paper_categories.delete().where(paper_categories.c.paper_id == pid))
+            cat_rows.extend(_category_rows(record))
+            counts.updated += 1
+            if record.version > row.version:
+                counts.new_versions.append(pid)
+    if inserts:
+        conn.execute(papers.insert(), inserts)
+    if cat_rows:
+        conn.execute(paper_categories.insert(), cat_rows)
+    if counts.new_versions:
+        conn.execute(
+            fulltext.update()
+            .where(fulltext.c.paper_id.in_(counts.new_versions))
+            .values(status="stale", updated=now)
+        )
+    return counts
+
+
+def _category_rows(r: PaperRecord) -> list[dict]:
+    return [{"paper_id": r.id, "category": c, "position": i} for i, c in enumerate(r.categories)]
+
+
+def get_paper(conn: Connection, paper_id: str) -> Paper | None:
+    row = conn.execute(select(papers).where(papers.c.id == paper_id)).first()
+    return _paper(row) if row else None
+
+
+def get_papers(conn: Connection, ids: Sequence[str]) -> list[Paper]:
+    """Papers for ids, in the order given; unknown ids are left out."""
+    found: dict[str, Paper] = {}
+    for start in range(0, len(ids), BATCH):
+        chunk = list(ids[start:start + BATCH])
+        for row in conn.execute(select(papers).where(papers.c.id.in_(chunk))):
+            found[row.id] = _paper(row)
+    return [found[i] for i in ids if i in found]
+
+
+WINDOWS: dict[str, timedelta | None] = {
+    "day": timedelta(days=1),
+    "week": timedelta(days=7),
+    "month": timedelta(days=31),
+    "year": timedelta(days=365),
+    "all": None,
+}
+
+
+def newest_date(conn: Connection) -> datetime | None:
+    """The newest first-version or revision date in the store: the end of time windows."""
+    a, b = conn.execute(select(func.max(papers.c.published), func.max(papers.c.updated))).one()
+    return max((d for d in (a, b) if d is not None), default=None)
+
+
+def window_start(conn: Connection, window: str) -> datetime | None:
+    """Start of a browse window, counted back from the newest paper in the store.
+
+    Counting from the newest paper rather than the wall clock keeps an instance that has
+    not fetched for a while (or runs offline on the sample corpus) useful; on a fresh
+    instance the two are the same day.
+    """
+    span = WINDOWS.get(window)
+    end = newest_date(conn)
+    if span is None or end is None:
+        return None
+    return end - span
+
+
+@dataclass(frozen=True)
+class PaperFilter:
+    category: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    revisions: bool = True        # include papers revised in the window, not only new ones
+
+    def where(self):
+        clauses = []
+        if self.category:
+            clauses.append(papers.c.id.in_(
+                select(paper_categories.c.paper_id).where(paper_categories.c.category == self.category)
+            ))
+        if self.since is not None:
+            new = papers.c.published >= self.since
+            clauses.append(or_(new, papers.c.updated >= self.since) if self.revisions else new)
+        if self.until is not None:
+            clauses.append(papers.c.published < self.until)
+        if not self.revisions:
+            clauses.append(papers.c.version == 1)
+        return and_(*clauses) if clauses else None
+
+
+def _sort_key(flt: PaperFilter):
+    if flt.revisions:
+        return func.coalesce(papers.c.updated, papers.c.published)
+    return papers.c.published
+
+
+def list_papers(conn: Connection, flt: PaperFilter = PaperFilter(), *, limit: int = 25,
+                offset: int = 0) -> tuple[int, list[Paper]]:
+    """(total matching, one page of papers newest first)."""
+    where = flt.where()
+    count = select(func.count()).select_from(papers)
+    query = select(papers).order_by(_sort_key(flt).desc(), papers.c.id.desc())
+    if where is not None:
+        count, query = count.where(where), query.where(where)
+    total = conn.execute(count).scalar_one()
+    rows = conn.execute(query.limit(limit).offset(offset))
+    return total, [_paper(r) for r in rows]
+
+
+def filter_ids(conn: Connection, flt: PaperFilter) -> set[str]:
+    """Ids of all papers that pass a filter (used to restrict rankings)."""
+    query = select(papers.c.id)
+    where = flt.where()
+    if where is not None:
+        query = query.where(where)
+    return set(conn.execute(query).scalars())
+
+
+def count_papers(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(papers)).scalar_one()
+
+
+def category_counts(conn: Connection) -> dict[str, int]:
+    """Papers per category (any position), most first."""
+    cnt = func.count().label("n")
+    rows = conn.execute(
+        select(paper_categories.c.category, cnt).group_by(paper_categories.c.category)
+        .order_by(cnt.desc(), paper_categories.c.category)
+    )
+    return {r.category: r.n for r in rows}
+
+
+def date_range(conn: Connection) -> tuple[datetime | None, datetime | None]:
+    lo, hi = conn.execute(select(func.min(papers.c.published), func.max(papers.c.published))).one()
+    return lo, hi
+
+
+def fingerprint(conn: Connection) -> str:
+    """Changes whenever papers or full texts change: an index of the same fingerprint is current."""
+    n, last = conn.execute(select(func.count(), func.max(papers.c.modified))).one()
+    fn, flast = conn.execute(
+        select(func.count(), func.max(fulltext.c.updated)).where(fulltext.c.status == "ok")
+    ).one()
+    return f"papers={n}@{last}|fulltext={fn}@{flast}"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDoc:
+    """What the index needs of one paper."""
+    id: str
+    published: datetime
+    categories: tuple[str, ...]
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    fulltext: str | None
+
+
+def iter_index_docs(conn: Connection, *, with_fulltext: bool = True) -> Iterator[IndexDoc]:
+    """Every paper, oldest first, with its extracted full text when there is one."""
+    cols = [papers.c.id, papers.c.published, papers.c.categories, papers.c.title,
+            papers.c.authors, papers.c.abstract]
+    query = select(*cols, *([fulltext.c.text] if with_fulltext else []))
+    if with_fulltext:
+        query = query.select_from(papers.outerjoin(
+            fulltext, and_(fulltext.c.paper_id == papers.c.id, fulltext.c.status == "ok")))
+    query = query.order_by(papers.c.published, papers.c.id)
+    for row in conn.execution_options(yield_per=2000).execute(query):
+        text = decompress(row.text) if with_fulltext and row.text is not None else None
+        yield IndexDoc(row.id, row.published, tuple(json.loads(row.categories)), row.title,
+                       tuple(json.loads(row.authors)), row.abstract, text)

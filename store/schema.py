@@ -1,0 +1,140 @@
+"""Tables of the papersift store (SQLAlchemy Core), portable between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("id", String(64), primary_key=True),           # arXiv id without version
+    Column("version", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("authors", Text, nullable=False),               # JSON list, in order
+    Column("abstract", Text, nullable=False),
+    Column("categories", Text, nullable=False),            # JSON list, primary first
+    Column("primary_category", String(32), nullable=False),
+    Column("published", DateTime, nullable=False),         # first-version date
+    Column("updated", DateTime),                           # latest-version date
+    Column("comment", Text),
+    Column("journal_ref", Text),
+    Column("doi", Text),
+    Column("first_seen", DateTime, nullable=False),        # when the store first had it
+    Column("modified", DateTime, nullable=False),          # last change of this row
+    Index("ix_papers_published", "published"),
+    Index("ix_papers_updated", "updated"),
+    Index("ix_papers_modified", "modified"),
+)
+
+paper_categories = Table(
+    "paper_categories",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_paper_categories_category", "category", "paper_id"),
+)
+
+fulltext = Table(
+    "fulltext",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, nullable=False),            # paper version the text is from
+    Column("status", String(16), nullable=False),          # pending | ok | failed | stale
+    Column("reason", Text),                                # why it failed, for people
+    Column("text", LargeBinary),                           # zlib-compressed UTF-8
+    Column("pages", Integer),
+    Column("chars", Integer),
+    Column("seconds", Float),
+    Column("engine", String(16)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("updated", DateTime, nullable=False),
+    Index("ix_fulltext_status", "status"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),            # fetch | harvest | fulltext | index | import
+    Column("started", DateTime, nullable=False),
+    Column("ended", DateTime),
+    Column("status", String(16), nullable=False),          # running | ok | failed | interrupted
+    Column("requests", Integer, nullable=False, default=0),
+    Column("new", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("message", Text),
+    Column("params", Text),                                # JSON
+    Column("cursor", Text),                                # JSON resume state
+    Index("ix_runs_kind_started", "kind", "started"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("email", Text),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("feed_token", String(64), unique=True),
+    Column("created", DateTime, nullable=False),
+)
+
+library = Table(
+    "library",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("added", DateTime, nullable=False),
+    Index("ix_library_paper", "paper_id"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    UniqueConstraint("user_id", "name", name="uq_tags_user_name"),
+)
+
+paper_tags = Table(
+    "paper_tags",
+    metadata,
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("added", DateTime, nullable=False),
+)
+
+not_interested = Table(
+    "not_interested",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("added", DateTime, nullable=False),
+)
