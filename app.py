@@ -1,0 +1,65 @@
+"""The app factory and the `papersift` command line. Wiring only: no routes, no logic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+import config
+from config import Settings
+
+log = logging.getLogger("papersift")
+
+
+def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Build the app. `overrides` is a Settings, or a mapping of setting names (lowercase,
+    e.g. ``data_dir``) and Flask config keys (uppercase, e.g. ``TESTING``)."""
+    overrides = overrides or {}
+    if isinstance(overrides, Settings):
+        settings, flask_config = overrides, {}
+    else:
+        settings = config.load_settings(**{k: v for k, v in overrides.items() if k.islower()})
+        flask_config = {k: v for k, v in overrides.items() if not k.islower()}
+
+    app = Flask(__name__, template_folder="templates", static_folder="static")
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=config.secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(flask_config)
+
+    from store import db
+    from web import init_web
+
+    db.init_app(app)
+    init_web(app)
+    register_commands(app.cli)
+    return app
+
+
+def register_commands(group: click.Group) -> None:
+    """Add papersift's commands to the app's CLI group (FlaskGroup shows them)."""
+    from cli import data
+
+    data.register(group)
+
+
+def _create_cli_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_cli_app, add_version_option=False)
+def cli() -> None:
+    """papersift: arXiv paper search, recommendations and trends."""
+

@@ -1,0 +1,1 @@
+"""Commands of the `papersift` CLI, one module per area; each has `register(group)`."""

@@ -1,0 +1,106 @@
+"""Commands over the data as a whole: config, status, index, bootstrap."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+import config
+from ingest import indexing
+from store import db
+from store.status import store_status
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "arxiv_cs_sample.jsonl.gz"
+
+
+def _settings() -> config.Settings:
+    return current_app.config["SETTINGS"]
+
+
+@click.command("config")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+def config_command(as_json: bool) -> None:
+    """Show every setting: its environment variable, current value and help."""
+    settings = config.load_settings()
+    rows = config.describe()
+    if as_json:
+        click.echo(json.dumps({r["env"]: getattr(settings, r["name"]) for r in rows},
+                              default=list, indent=2))
+        return
+    for row in rows:
+        value = getattr(settings, row["name"])
+        if row["name"] in {"secret_key", "smtp_password"} and value:
+            value = "(set)"
+        shown = " ".join(value) if isinstance(value, tuple) else value
+        click.echo(f"{row['env']} = {shown!s}")
+        click.echo(f"    {row['help']} [default: {row['default'] or '(empty)'}]")
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def status_command(as_json: bool) -> None:
+    """Papers, categories, dates, index, full text and recent runs."""
+    with db.engine().connect() as conn:
+        status = store_status(conn, _settings())
+    if as_json:
+        click.echo(json.dumps(status, indent=2, default=str))
+        return
+    click.echo(format_status(status))
+
+
+def format_status(status: dict) -> str:
+    lines = [f"papers: {status['papers']:,}"]
+    lo, hi = status["date_range"]
+    if lo:
+        lines.append(f"first-version dates: {lo[:10]} .. {hi[:10]}")
+    cats = status["categories"]
+    if cats:
+        top = ", ".join(f"{c} {n:,}" for c, n in list(cats.items())[:12])
+        more = f" (+{len(cats) - 12} more)" if len(cats) > 12 else ""
+        lines.append(f"categories: {top}{more}")
+    idx = status["index"]
+    if idx:
+        lines.append(f"index: {idx['version']} ({idx['n_docs']:,} papers, {idx['n_terms']:,} terms, "
+                     f"{idx['bytes'] / 1e6:.1f} MB){'' if idx['current'] else ' - STALE, run papersift index'}")
+    else:
+        lines.append("index: none yet (run `papersift index`)")
+    for key in ("fulltext", "runs"):
+        if status.get(key):
+            lines.append(f"{key}: {json.dumps(status[key], default=str)}")
+    return "\n".join(lines)
+
+
+@click.command("index")
+@click.option("--force", is_flag=True, help="Rebuild even if the store has not changed.")
+@with_appcontext
+def index_command(force: bool) -> None:
+    """Build the search and recommendation index and swap it in atomically."""
+    result = indexing.build(db.engine(), _settings(), force=force, progress=sys.stderr.isatty())
+    click.echo(result.summary())
+
+
+@click.command("bootstrap")
+@with_appcontext
+def bootstrap_command() -> None:
+    """Import the bundled sample corpus if the store is empty, then index if needed."""
+    from ingest.pipeline import import_files
+
+    eng, settings = db.engine(), _settings()
+    with eng.connect() as conn:
+        empty = store_status(conn, settings, light=True)["papers"] == 0
+    if empty:
+        click.echo(f"Empty store: importing the sample corpus {SAMPLE.name}")
+        click.echo(import_files(eng, [SAMPLE], progress=sys.stderr.isatty()).summary())
+    result = indexing.build(eng, settings, force=False, progress=sys.stderr.isatty())
+    click.echo(result.summary())
+
+
+def register(group: click.Group) -> None:
+    for command in (config_command, status_command, index_command, bootstrap_command):
+        group.add_command(command)

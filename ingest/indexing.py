@@ -1,0 +1,82 @@
+"""The index stage of the pipeline: read the store, hand documents to recommend.index.
+
+Skipped when the store's fingerprint equals the current index's, so a second
+`make run` or a scheduled run with nothing new costs one query.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from tqdm import tqdm
+
+from config import Settings
+from recommend import index as index_files
+from recommend.text import document
+from store.papers import count_papers, fingerprint, iter_index_docs
+
+# builders of extra index parts (search, trends) register here: (name, builder)
+EXTRA_BUILDERS: list[tuple[str, Callable]] = []
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    built: bool
+    info: index_files.IndexInfo | None
+    seconds: float
+    reason: str = ""
+
+    def summary(self) -> str:
+        if self.info is None:
+            return f"No index: {self.reason}"
+        what = "Built" if self.built else "Index is current, not rebuilt:"
+        return (f"{what} {self.info.version}: {self.info.n_docs:,} papers, "
+                f"{self.info.n_terms:,} terms, {self.info.size_bytes / 1e6:.1f} MB"
+                + (f" in {self.seconds:.1f} s" if self.built else ""))
+
+
+def load_docs(engine: Engine, progress: bool = False) -> tuple[str, list[index_files.Doc]]:
+    """The store's fingerprint and every paper as an index document, read in one snapshot."""
+    with engine.connect() as conn, conn.begin():
+        stamp = fingerprint(conn)
+        total = count_papers(conn)
+        docs = [
+            index_files.Doc(d.id, d.published, d.categories,
+                            document(d.title, d.abstract, d.fulltext), d.fulltext is not None)
+            for d in tqdm(iter_index_docs(conn), total=total, disable=not progress,
+                          desc="reading papers", unit=" papers")
+        ]
+    return stamp, docs
+
+
+def is_current(engine: Engine, settings: Settings) -> bool:
+    info = index_files.index_info(settings.index_dir)
+    if info is None:
+        return False
+    with engine.connect() as conn:
+        return info.fingerprint == fingerprint(conn)
+
+
+def build(engine: Engine, settings: Settings, *, force: bool = False, progress: bool = False
+          ) -> IndexResult:
+    """Build a new index version unless the current one already reflects the store."""
+    started = time.perf_counter()
+    if not force and is_current(engine, settings):
+        return IndexResult(False, index_files.index_info(settings.index_dir), 0.0)
+    stamp, docs = load_docs(engine, progress)
+    if not docs:
+        return IndexResult(False, None, 0.0, "the store has no papers yet")
+    info = index_files.build_index(
+        settings.index_dir, docs, fingerprint=stamp,
+        extra=extra_builders(), max_features=settings.index_max_features,
+        sample_docs=settings.index_sample_docs,
+        min_df=2 if len(docs) >= 50 else 1,
+    )
+    return IndexResult(True, info, time.perf_counter() - started)
+
+
+def extra_builders() -> Sequence[Callable]:
+    return [builder for _name, builder in EXTRA_BUILDERS]

@@ -1,0 +1,26 @@
+"""What `papersift status` and the status page report, as one JSON-able dict."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from config import Settings
+from recommend import index as index_files
+from store import papers
+
+
+def store_status(conn: Connection, settings: Settings, *, light: bool = False) -> dict:
+    """Counts, categories, date range and the index; `light` stops after the paper count."""
+    status: dict = {"papers": papers.count_papers(conn)}
+    if light:
+        return status
+    lo, hi = papers.date_range(conn)
+    status["date_range"] = [lo.isoformat() if lo else None, hi.isoformat() if hi else None]
+    status["categories"] = papers.category_counts(conn)
+    info = index_files.index_info(settings.index_dir)
+    status["index"] = None if info is None else {
+        "version": info.version, "n_docs": info.n_docs, "n_terms": info.n_terms,
+        "bytes": info.size_bytes, "created": info.created,
+        "current": info.fingerprint == papers.fingerprint(conn),
+    }
+    return status

@@ -1,0 +1,53 @@
+"""Shared fixtures: settings on a temporary data dir, the store, the app, client and runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import config
+from store.db import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SAMPLE_DIR = ROOT / "data" / "sample"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> config.Settings:
+    return config.load_settings({}, data_dir=str(data_dir), scheduler_enabled=False)
+
+
+@pytest.fixture
+def engine(settings):
+    eng = open_store(settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def app(data_dir: Path):
+    from app import create_app
+
+    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
+                              "TESTING": True})
+    yield application
+    application.extensions["papersift.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,56 @@
+import os
+import stat
+
+import pytest
+
+import config
+
+
+def test_defaults_match_the_documented_ones():
+    s = config.load_settings({})
+    assert s.data_dir == "./data"
+    assert s.categories == ("cs.AI", "cs.LG", "cs.CV", "cs.CL", "cs.NE", "stat.ML")
+    assert s.arxiv_api_url == "https://export.arxiv.org/api/query"
+    assert s.redis_url == ""
+    assert s.db_url.endswith("/data/papersift.db") and s.is_sqlite
+
+
+def test_environment_values_are_parsed():
+    s = config.load_settings({"PAPERSIFT_CATEGORIES": "cs.CV, cs.CL", "PAPERSIFT_ARXIV_DELAY": "4.5",
+                              "PAPERSIFT_KEEP_PDFS": "yes", "DATABASE_URL": "postgresql://x/y"})
+    assert s.categories == ("cs.CV", "cs.CL")
+    assert s.arxiv_delay == 4.5
+    assert s.keep_pdfs is True
+    assert s.db_url == "postgresql://x/y" and not s.is_sqlite
+
+
+def test_a_bad_value_names_the_variable():
+    with pytest.raises(config.ConfigError, match="PAPERSIFT_ARXIV_PAGE_SIZE"):
+        config.load_settings({"PAPERSIFT_ARXIV_PAGE_SIZE": "many"})
+
+
+def test_unknown_override_is_refused():
+    with pytest.raises(config.ConfigError, match="no_such"):
+        config.load_settings({}, no_such=1)
+
+
+def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
+    s = config.load_settings({}, data_dir=str(tmp_path / "d"))
+    first = config.secret_key(s)
+    assert len(first) >= 32
+    assert config.secret_key(s) == first
+    mode = stat.S_IMODE(os.stat(s.secret_key_file).st_mode)
+    assert mode == 0o600
+
+
+def test_configured_secret_key_wins(tmp_path):
+    s = config.load_settings({"SECRET_KEY": "from-env"}, data_dir=str(tmp_path))
+    assert config.secret_key(s) == "from-env"
+    assert not s.secret_key_file.exists()
+
+
+def test_config_command_lists_every_setting(runner):
+    result = runner.invoke(args=["config"])
+    assert result.exit_code == 0
+    for setting in config.SETTINGS:
+        assert setting.env in result.output

@@ -1,0 +1,24 @@
+"""The Flask layer: thin views, one blueprint per area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Settings
+
+
+def init_web(app: Flask) -> None:
+    """Attach extensions, blueprints, error pages and template helpers to the app."""
+    from web import api, browse, errors, health, paper, templating
+    from web.extensions import csrf, limiter
+
+    settings: Settings = app.config["SETTINGS"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    templating.init_app(app)
+    errors.init_app(app)
+    for blueprint in (browse.bp, paper.bp, api.bp, health.bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,27 @@
+"""The JSON API beside the pages: same filters, same data."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from store.db import get_db
+from web import services
+from web.params import browse_query
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/papers")
+def papers():
+    page = services.browse(get_db(), browse_query(request.args))
+    return jsonify(total=page.total, page=page.query.page, per_page=page.query.per_page,
+                   papers=[p.to_json() for p in page.papers])
+
+
+@bp.get("/papers/<path:paper_id>")
+def paper(paper_id: str):
+    conn = get_db()
+    p = services.get_paper_or_404(conn, paper_id)
+    similar = services.similar_papers(conn, p.id)
+    return jsonify(paper=p.to_json(),
+                   similar=[{"id": s.paper.id, "score": round(s.score, 4)} for s in similar])

@@ -1,0 +1,20 @@
+"""Browse: newest papers first, with category, time-window and new/revised filters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from store.db import get_db
+from store.papers import WINDOWS, category_counts
+from web import services
+from web.params import browse_query
+
+bp = Blueprint("browse", __name__)
+
+
+@bp.get("/")
+def index():
+    conn = get_db()
+    page = services.browse(conn, browse_query(request.args))
+    return render_template("browse/index.html", page=page, windows=list(WINDOWS),
+                           categories=category_counts(conn))

@@ -1,0 +1,18 @@
+"""The paper page: metadata, abstract with math, links, and similar papers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from store.db import get_db
+from web import services
+
+bp = Blueprint("paper", __name__)
+
+
+@bp.get("/paper/<path:paper_id>")
+def show(paper_id: str):
+    conn = get_db()
+    paper = services.get_paper_or_404(conn, paper_id)
+    return render_template("paper/show.html", paper=paper,
+                           similar=services.similar_papers(conn, paper.id))

@@ -1,0 +1,78 @@
+"""Parsing and validating query-string parameters shared by pages and the JSON API."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+
+from store.papers import WINDOWS, PaperFilter, window_start
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
+_CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?")
+
+
+@dataclass(frozen=True)
+class BrowseQuery:
+    category: str
+    window: str
+    revisions: bool
+    page: int
+    per_page: int
+
+    def paper_filter(self, conn: Connection) -> PaperFilter:
+        return PaperFilter(category=self.category or None, since=window_start(conn, self.window),
+                           revisions=self.revisions)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """Query-string arguments reproducing this view (with changes), defaults left out."""
+        values = {"cat": self.category, "window": self.window,
+                  "show": "all" if self.revisions else "new", "page": self.page}
+        values.update(changes)
+        defaults = {"cat": "", "window": "all", "show": "all", "page": 1}
+        return {k: v for k, v in values.items() if defaults.get(k) != v}
+
+
+def int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {raw[:40]!r}") from None
+    if not lo <= value <= hi:
+        raise BadRequest(f"{name} must be between {lo} and {hi}")
+    return value
+
+
+def category_arg(args: MultiDict) -> str:
+    cat = args.get("cat", "").strip()
+    if cat and not _CATEGORY.fullmatch(cat):
+        raise BadRequest(f"not an arXiv category: {cat[:40]!r}")
+    return cat
+
+
+def browse_query(args: MultiDict, default_window: str = "all") -> BrowseQuery:
+    window = args.get("window", default_window).strip() or default_window
+    if window not in WINDOWS:
+        raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
+    show = args.get("show", "all").strip() or "all"
+    if show not in {"all", "new"}:
+        raise BadRequest("show must be 'new' (first versions only) or 'all' (revisions too)")
+    return BrowseQuery(
+        category=category_arg(args),
+        window=window,
+        revisions=show == "all",
+        page=int_arg(args, "page", 1, 1, MAX_PAGE),
+        per_page=int_arg(args, "per_page", PAGE_SIZE, 1, MAX_PAGE_SIZE),
+    )
