@@ -1,0 +1,377 @@
+"""Index versions on disk: the only module that reads or writes index files.
+
+A version is a directory `<root>/v<YYYYmmddHHMMSS>-<n>` (n counts builds up) of .npy
+parts plus `meta.json`. It is written under a temporary name, renamed into place, and
+then `<root>/current` (a symlink) is replaced atomically, so a reader sees the old
+version or the new one, never half of one. Parts are loaded with mmap_mode="r": every
+web worker maps the same pages, and a loaded Index keeps working after its directory is
+pruned. The newest `keep` versions and the current one survive each build.
+
+Other features (search, trends) store their own arrays or sparse matrices in the same
+version through `extra` builders passed to `build_index`; they come back in
+`Index.parts`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy import sparse
+
+from recommend.features import Features, fit_features
+
+FORMAT = 1
+CURRENT = "current"
+META = "meta.json"
+_VERSION = re.compile(r"^v(\d{14})-(\d+)$")
+_PART_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_RESERVED = {"matrix", "ids", "published", "primary_category", "categories", "vocab", "idf",
+             "df", "meta"}
+_TMP_PREFIX = ".tmp-"
+_STALE_TMP_SECONDS = 6 * 3600
+
+Part = np.ndarray | sparse.spmatrix | sparse.sparray
+
+
+class Doc(NamedTuple):
+    """One paper as the index sees it: text is title + abstract (+ full text)."""
+
+    id: str
+    published: date | datetime
+    categories: tuple[str, ...]
+    text: str
+    has_fulltext: bool = False
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What `papersift status` shows about an index version."""
+
+    version: str
+    path: Path
+    n_docs: int
+    n_terms: int
+    size_bytes: int
+    fingerprint: str
+    created: str
+    meta: dict[str, Any]
+
+
+@dataclass(eq=False)
+class Index:
+    """A loaded index version; arrays are read-only memory maps.
+
+    Row i of `matrix` is paper `ids[i]`; column j is term `vocabulary[j]`.
+    `categories[i]` holds a paper's categories joined by spaces, primary first.
+    """
+
+    version: str
+    path: Path
+    meta: dict[str, Any]
+    ids: np.ndarray
+    published: np.ndarray
+    primary_category: np.ndarray
+    categories: np.ndarray
+    matrix: sparse.csr_matrix
+    vocabulary: np.ndarray
+    idf: np.ndarray
+    df: np.ndarray
+    parts: dict[str, Part] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Paper id -> row (built on first use)."""
+        return {str(pid): i for i, pid in enumerate(self.ids)}
+
+    @cached_property
+    def column_of(self) -> dict[str, int]:
+        """Term -> column (built on first use)."""
+        return {str(term): j for j, term in enumerate(self.vocabulary)}
+
+    def row(self, paper_id: str) -> int | None:
+        """The row of a paper, or None when it is not in this index."""
+        return self.row_of.get(paper_id)
+
+    def paper_categories(self, row: int) -> tuple[str, ...]:
+        """A paper's categories, primary first."""
+        return tuple(str(self.categories[row]).split())
+
+
+Builder = Callable[[Index, Sequence[Doc]], Mapping[str, Part]]
+
+
+def build_index(
+    root: Path,
+    docs: Sequence[Doc],
+    *,
+    fingerprint: str,
+    extra: Sequence[Builder] = (),
+    keep: int = 2,
+    max_features: int = 100_000,
+    min_df: int | float = 2,
+    max_df: int | float = 0.5,
+    sample_docs: int = 20_000,
+    seed: int = 0,
+    n_jobs: int | None = None,
+) -> IndexInfo:
+    """Build a new index version from `docs`, make it current, prune old versions.
+
+    fingerprint: the caller's summary of the store state the index was built from
+    (compared with `index_info(root).fingerprint` to skip needless rebuilds).
+    extra: builders called with the new Index (before it is published) and the docs;
+    each returns named arrays or sparse matrices saved in the same version.
+    The feature parameters go to `recommend.features.fit_features`.
+    """
+    started = time.perf_counter()
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_tmp(root)
+    tmp = root / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        settings = {"max_features": max_features, "min_df": min_df, "max_df": max_df,
+                    "sample_docs": sample_docs, "seed": seed}
+        features = fit_features([d.text for d in docs], n_jobs=n_jobs, **settings)
+        _write_core(tmp, docs, features)
+        meta = _core_meta(docs, features, fingerprint, settings)
+        _write_meta(tmp, meta)
+        _run_builders(tmp, extra, docs, meta)
+        meta["build_seconds"] = round(time.perf_counter() - started, 3)
+        version = _publish(root, tmp, meta)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    prune(root, keep=keep)
+    info = index_info(root, version)
+    assert info is not None
+    return info
+
+
+def load_index(root: Path, version: str | None = None) -> Index | None:
+    """The current (or the named) version, memory-mapped; None when there is none."""
+    version = version or current_version(root)
+    if version is None:
+        return None
+    return _index_from(root / version)
+
+
+def current_version(root: Path) -> str | None:
+    """Name of the current version (one readlink), or None when nothing is built."""
+    try:
+        target = os.readlink(root / CURRENT)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    name = Path(target).name
+    return name if _VERSION.match(name) else None
+
+
+def index_info(root: Path, version: str | None = None) -> IndexInfo | None:
+    """Version, sizes, size on disk and fingerprint of the current (or named) version."""
+    version = version or current_version(root)
+    if version is None:
+        return None
+    path = root / version
+    try:
+        meta = json.loads((path / META).read_text())
+    except FileNotFoundError:
+        return None
+    size = sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    return IndexInfo(version=version, path=path, n_docs=meta["n_docs"],
+                     n_terms=meta["n_terms"], size_bytes=size,
+                     fingerprint=meta["fingerprint"], created=meta["created"], meta=meta)
+
+
+def set_current(root: Path, version: str) -> None:
+    """Point `current` at an existing version (a rollback), atomically."""
+    if not _VERSION.match(version) or not (root / version / META).is_file():
+        raise FileNotFoundError(f"no index version {version!r} under {root}")
+    _point_current(root, version)
+
+
+def versions(root: Path) -> list[str]:
+    """Complete versions under root, oldest first."""
+    if not root.is_dir():
+        return []
+    found = [p.name for p in root.iterdir() if p.is_dir() and _VERSION.match(p.name)]
+    return sorted(found, key=_version_key)
+
+
+def prune(root: Path, *, keep: int = 2) -> list[str]:
+    """Delete all but the newest `keep` versions, never the current one; return removed."""
+    current = current_version(root)
+    old = versions(root)[:-keep] if keep > 0 else versions(root)
+    removed = [v for v in old if v != current]
+    for version in removed:
+        shutil.rmtree(root / version, ignore_errors=True)
+    return removed
+
+
+# -- parts ------------------------------------------------------------------------
+
+
+def write_part(directory: Path, name: str, value: Part) -> str:
+    """Save an array as <name>.npy or a sparse matrix as <name>.{data,indices,indptr,shape}.npy.
+
+    Returns the kind ("array", "csr" or "csc") that `read_part` needs.
+    """
+    if not _PART_NAME.match(name):
+        raise ValueError(f"part names are lowercase identifiers, got {name!r}")
+    if sparse.issparse(value):
+        kind = "csc" if value.format == "csc" else "csr"
+        value = value.asformat(kind)
+        for attr in ("data", "indices", "indptr"):
+            np.save(directory / f"{name}.{attr}.npy", getattr(value, attr))
+        np.save(directory / f"{name}.shape.npy", np.asarray(value.shape, dtype=np.int64))
+        return kind
+    np.save(directory / f"{name}.npy", np.asarray(value), allow_pickle=False)
+    return "array"
+
+
+def read_part(directory: Path, name: str, kind: str = "array") -> Part:
+    """Memory-map a part saved by `write_part`."""
+    if kind == "array":
+        return _load(directory, name)
+    data, indices, indptr = (_load(directory, f"{name}.{a}") for a in ("data", "indices",
+                                                                        "indptr"))
+    shape = tuple(int(x) for x in np.load(directory / f"{name}.shape.npy"))
+    cls = sparse.csc_matrix if kind == "csc" else sparse.csr_matrix
+    return cls((data, indices, indptr), shape=shape, copy=False)
+
+
+def _load(directory: Path, name: str) -> np.ndarray:
+    return np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+
+def _write_core(directory: Path, docs: Sequence[Doc], features: Features) -> None:
+    cats = [tuple(d.categories) for d in docs]
+    write_part(directory, "matrix", features.matrix)
+    write_part(directory, "ids", _strings([d.id for d in docs]))
+    write_part(directory, "published",
+               np.array([_day(d.published) for d in docs], dtype="datetime64[D]"))
+    write_part(directory, "primary_category", _strings([c[0] if c else "" for c in cats]))
+    write_part(directory, "categories", _strings([" ".join(c) for c in cats]))
+    write_part(directory, "vocab", _strings(features.vocabulary))
+    write_part(directory, "idf", features.idf)
+    write_part(directory, "df", features.df)
+
+
+def _run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[Doc],
+                  meta: dict[str, Any]) -> None:
+    """Give each builder the new index and save what it returns as parts."""
+    if not builders:
+        return
+    index = _index_from(directory)
+    for builder in builders:
+        for name, value in builder(index, docs).items():
+            if name in _RESERVED or name in meta["parts"]:
+                raise ValueError(f"index part {name!r} already exists")
+            meta["parts"][name] = write_part(directory, name, value)
+    _write_meta(directory, meta)
+
+
+def _index_from(path: Path) -> Index:
+    meta = json.loads((path / META).read_text())
+    parts = {name: read_part(path, name, kind) for name, kind in meta.get("parts", {}).items()}
+    return Index(
+        version=path.name, path=path, meta=meta,
+        ids=_load(path, "ids"), published=_load(path, "published"),
+        primary_category=_load(path, "primary_category"),
+        categories=_load(path, "categories"), matrix=read_part(path, "matrix", "csr"),
+        vocabulary=_load(path, "vocab"), idf=_load(path, "idf"), df=_load(path, "df"),
+        parts=parts,
+    )
+
+
+def _core_meta(docs: Sequence[Doc], features: Features, fingerprint: str,
+               settings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "format": FORMAT, "version": None,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_docs": len(docs), "n_terms": len(features.vocabulary),
+        "nnz": int(features.matrix.nnz), "fingerprint": fingerprint,
+        "settings": settings, "sample_size": features.sample_size,
+        "n_fulltext": sum(1 for d in docs if d.has_fulltext),
+        "parts": {}, "build_seconds": None,
+    }
+
+
+def _write_meta(directory: Path, meta: dict[str, Any]) -> None:
+    tmp = directory / f"{META}.tmp"
+    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True))
+    os.replace(tmp, directory / META)
+
+
+# -- publishing ---------------------------------------------------------------------
+
+
+def _publish(root: Path, tmp: Path, meta: dict[str, Any]) -> str:
+    """Rename the finished directory to a fresh version name and point `current` at it."""
+    for _ in range(100):
+        version = _next_version(root)
+        meta["version"] = version
+        _write_meta(tmp, meta)
+        try:
+            os.rename(tmp, root / version)
+        except OSError:
+            if (root / version).exists():  # another build took the name
+                continue
+            raise
+        _point_current(root, version)
+        return version
+    raise RuntimeError(f"could not name a new index version under {root}")
+
+
+def _point_current(root: Path, version: str) -> None:
+    link = root / f"{_TMP_PREFIX}{CURRENT}-{uuid.uuid4().hex}"
+    os.symlink(version, link, target_is_directory=True)
+    os.replace(link, root / CURRENT)
+
+
+def _next_version(root: Path) -> str:
+    existing = versions(root)
+    n = _version_key(existing[-1])[0] + 1 if existing else 1
+    return f"v{datetime.now(UTC):%Y%m%d%H%M%S}-{n}"
+
+
+def _version_key(name: str) -> tuple[int, str]:
+    match = _VERSION.match(name)
+    assert match is not None
+    return int(match.group(2)), match.group(1)
+
+
+def _remove_stale_tmp(root: Path) -> None:
+    """Remove leftovers of builds that died (old enough not to be running)."""
+    cutoff = time.time() - _STALE_TMP_SECONDS
+    for path in root.glob(f"{_TMP_PREFIX}*"):
+        try:
+            if path.lstat().st_mtime < cutoff:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _strings(values: Sequence[str]) -> np.ndarray:
+    return np.array(list(values), dtype=str) if len(values) else np.array([], dtype="<U1")
+
+
+def _day(value: date | datetime) -> np.datetime64:
+    if isinstance(value, datetime):
+        value = value.date()
+    return np.datetime64(value, "D")

@@ -1,0 +1,46 @@
+"""recommend/ stays pure computation: no web framework, no SQL, no store or ingest."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+RECOMMEND = Path(__file__).resolve().parents[2] / "recommend"
+FORBIDDEN = {"flask", "flask_login", "flask_wtf", "flask_limiter", "werkzeug", "sqlalchemy",
+             "store", "web", "ingest", "app", "config"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Top-level names of every module a file imports (absolute or relative)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level and node.level > 1:
+                names.add((node.module or "").split(".")[0] or "..")
+            elif node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+MODULES = sorted(RECOMMEND.glob("*.py"))
+
+
+def test_recommend_has_modules():
+    assert {"features.py", "index.py", "similar.py", "text.py"} <= {p.name for p in MODULES}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+def test_module_imports_nothing_from_the_web_or_the_store(path):
+    bad = imported_modules(path) & FORBIDDEN
+    assert not bad, f"recommend/{path.name} imports {sorted(bad)}"
+    assert ".." not in imported_modules(path), "relative imports must stay inside recommend/"
+
+
+def test_the_check_catches_a_forbidden_import(tmp_path):
+    module = tmp_path / "bad.py"
+    module.write_text("import numpy\nfrom store.papers import IndexDoc\nimport flask.json\n")
+    assert imported_modules(module) & FORBIDDEN == {"store", "flask"}
