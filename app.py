@@ -49,10 +49,18 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
 
 
 def register_commands(group: click.Group) -> None:
-    """Add papersift's commands to the app's CLI group (FlaskGroup shows them)."""
-    from cli import data
+    """Add papersift's commands to the app's CLI group (FlaskGroup shows them).
 
-    data.register(group)
+    Every module in the `cli` package offers `register(group)`; adding a module adds its
+    commands.
+    """
+    import importlib
+    import pkgutil
+
+    import cli as commands
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
+        importlib.import_module(f"cli.{module}").register(group)
 
 
 def _create_cli_app() -> Flask:

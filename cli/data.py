@@ -66,8 +66,9 @@ def format_status(status: dict) -> str:
         lines.append(f"categories: {top}{more}")
     idx = status["index"]
     if idx:
+        stale = "" if idx["current"] else " - out of date, run `papersift index`"
         lines.append(f"index: {idx['version']} ({idx['n_docs']:,} papers, {idx['n_terms']:,} terms, "
-                     f"{idx['bytes'] / 1e6:.1f} MB){'' if idx['current'] else ' - STALE, run papersift index'}")
+                     f"{idx['bytes'] / 1e6:.1f} MB){stale}")
     else:
         lines.append("index: none yet (run `papersift index`)")
     for key in ("fulltext", "runs"):
