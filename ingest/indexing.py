@@ -45,7 +45,8 @@ def load_docs(engine: Engine, progress: bool = False) -> tuple[str, list[index_f
         total = count_papers(conn)
         docs = [
             index_files.Doc(d.id, d.published, d.categories,
-                            document(d.title, d.abstract, d.fulltext), d.fulltext is not None)
+                            document(d.title, d.abstract, d.fulltext), d.fulltext is not None,
+                            d.title, d.authors)
             for d in tqdm(iter_index_docs(conn), total=total, disable=not progress,
                           desc="reading papers", unit=" papers")
         ]
