@@ -1,0 +1,198 @@
+"""The search query language, parsed into a `ParsedQuery` (pure).
+
+    reinforcement learning            words: every word must match (text or authors)
+    "graph neural network"            a quoted phrase must appear in the text
+    author:hinton  author:"g hinton"  author name tokens (au: works too)
+    cat:cs.CV                         an arXiv category (any position)
+    id:2101.01234                     one paper (several id: terms mean any of them)
+    year:2020  year:2020-2023         first-version year, or an inclusive range
+    2101.01234 / arxiv.org/abs/...    a bare id or URL jumps straight to the paper
+
+Words go through THE tokeniser (`recommend.text`), so the query's unigrams and bigrams
+are the index's terms. An unbalanced quote runs to the end of the query. Things that
+cannot mean anything sensible (a malformed year, category or id, an over-long query)
+raise `QueryError` with a message fit to show the user.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from recommend.text import analyze, normalize, words
+
+MAX_QUERY_CHARS = 1000
+MAX_WORDS = 32
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+FIELDS = {"author": "author", "au": "author", "cat": "cat", "category": "cat", "id": "id",
+          "year": "year"}
+# a field name, then a quoted value (possibly unterminated) or a bare one; or a phrase; or a word
+_PART = re.compile(r'(?P<field>[A-Za-z]+):(?:"(?P<fq>[^"]*)"?|(?P<fv>[^\s"]+))'
+                   r'|"(?P<phrase>[^"]*)"?'
+                   r'|(?P<word>[^\s"]+)')
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/\d{7}"
+_ID = re.compile(rf"(?:arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)?"
+                 rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?/?", re.IGNORECASE)
+_CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[a-z][a-z-]*)?")
+_YEARS = re.compile(r"(?P<lo>\d{4})?(?P<dash>-)?(?P<hi>\d{4})?")
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message says why, in words for the user."""
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a query asks for.
+
+    text: the free text (words and phrases) as typed, used for the exact-title boost.
+    words: unigram terms that must all match, in order, without repeats.
+    terms: unigram and bigram terms that score (the free text through `analyze`).
+    phrases: for each quoted phrase, the terms the text must contain (its bigrams, or its
+    words when stop words leave no bigram).
+    authors: for each author: filter, the name tokens a paper's authors must contain.
+    jump: a paper id when the whole query is an arXiv id or URL.
+    """
+
+    raw: str = ""
+    text: str = ""
+    words: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    authors: tuple[tuple[str, ...], ...] = ()
+    categories: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    jump: str | None = None
+    ignored: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to search for: no words, phrases or filters."""
+        return not (self.words or self.phrases or self.authors or self.categories or self.ids
+                    or self.years or self.jump)
+
+    @property
+    def highlight(self) -> tuple[str, ...]:
+        """Words to mark in snippets."""
+        return self.words
+
+
+def author_tokens(name: str) -> list[str]:
+    """Lowercase, accent-free name parts of two or more letters ("José M. Álvarez" ->
+    ["jose", "alvarez"]); the same function indexes authors and reads author queries."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return [t for t in re.findall(r"[^\W_]+", plain) if len(t) > 1]
+
+
+def arxiv_id(text: str) -> str | None:
+    """The version-less id when `text` is just an arXiv id, `arXiv:` id or arxiv.org URL."""
+    m = _ID.fullmatch(text.strip())
+    return m["id"] if m else None
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Parse a query string; raises QueryError for what cannot be searched."""
+    if not isinstance(raw, str):
+        raise QueryError("the query must be text")
+    if len(raw) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is too long ({len(raw):,} characters; at most "
+                         f"{MAX_QUERY_CHARS:,})")
+    q = normalize(raw.replace("\x00", " "))
+    if not q:
+        return ParsedQuery(raw=raw)
+    jump = arxiv_id(q)
+    if jump:
+        return ParsedQuery(raw=raw, ids=(jump,), jump=jump)
+    return _parse_parts(raw, q)
+
+
+def _parse_parts(raw: str, q: str) -> ParsedQuery:
+    free: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    phrase_words: list[str] = []
+    filters: dict[str, list] = {"author": [], "cat": [], "id": [], "year": []}
+    ignored: list[str] = []
+    for m in _PART.finditer(q):
+        name = FIELDS.get((m["field"] or "").lower())
+        if name:
+            value = m["fq"] if m["fq"] is not None else m["fv"]
+            _add_filter(filters, name, value.strip(), ignored)
+        elif m["field"]:  # not a field we know: search its words
+            free.append(m.group(0).replace(":", " "))
+        elif m["phrase"] is not None:
+            required, pw = _phrase(m["phrase"])
+            if required:
+                phrases.append(required)
+                phrase_words.extend(pw)
+                free.append(m["phrase"])
+        else:
+            free.append(m["word"])
+    text = " ".join(free)
+    seq = [w for w in words(text) if w]
+    unique_words = tuple(dict.fromkeys(seq + phrase_words))
+    if len(unique_words) > MAX_WORDS:
+        raise QueryError(f"the query has too many words ({len(unique_words)}; at most {MAX_WORDS})")
+    return ParsedQuery(
+        raw=raw, text=text, words=unique_words, terms=tuple(dict.fromkeys(analyze(text))),
+        phrases=tuple(dict.fromkeys(phrases)),
+        authors=tuple(filters["author"]), categories=tuple(dict.fromkeys(filters["cat"])),
+        ids=tuple(dict.fromkeys(filters["id"])), years=_years(filters["year"]),
+        ignored=tuple(ignored),
+    )
+
+
+def _phrase(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """Terms a phrase requires (bigrams, else words) and its words."""
+    seq = words(text)
+    pw = [w for w in seq if w]
+    bigrams = tuple(f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a and b)
+    return (bigrams or tuple(dict.fromkeys(pw))), pw
+
+
+def _add_filter(filters: dict[str, list], name: str, value: str, ignored: list[str]) -> None:
+    if not value:
+        ignored.append(f"{name}:")
+        return
+    if name == "author":
+        tokens = tuple(author_tokens(value))
+        if not tokens:
+            raise QueryError(f"author:{value[:40]} has no name to look for")
+        filters["author"].append(tokens)
+    elif name == "cat":
+        cat = value.lower()
+        if not _CATEGORY.fullmatch(cat):
+            raise QueryError(f"cat:{value[:40]} is not an arXiv category (e.g. cat:cs.CV)")
+        filters["cat"].append(cat)
+    elif name == "id":
+        pid = arxiv_id(value)
+        if not pid:
+            raise QueryError(f"id:{value[:40]} is not an arXiv id (e.g. id:2101.01234)")
+        filters["id"].append(pid)
+    else:
+        filters["year"].append(_year_range(value))
+
+
+def _year_range(value: str) -> tuple[int, int]:
+    m = _YEARS.fullmatch(value)
+    if not m or not (m["lo"] or m["hi"]) or (not m["dash"] and m["hi"]):
+        raise QueryError(f"year:{value[:40]} is not a year or range (e.g. year:2021 or "
+                         "year:2020-2023)")
+    lo = int(m["lo"]) if m["lo"] else MIN_YEAR
+    hi = int(m["hi"]) if m["hi"] else (MAX_YEAR if m["dash"] else lo)
+    if not (MIN_YEAR <= lo <= MAX_YEAR and MIN_YEAR <= hi <= MAX_YEAR):
+        raise QueryError(f"year:{value[:40]} is outside {MIN_YEAR}-{MAX_YEAR}")
+    if lo > hi:
+        raise QueryError(f"year:{value[:40]} starts after it ends")
+    return lo, hi
+
+
+def _years(ranges: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Several year: filters all apply: their intersection (may be empty)."""
+    if not ranges:
+        return None
+    return max(r[0] for r in ranges), min(r[1] for r in ranges)

@@ -1,0 +1,116 @@
+"""What a search result shows: a snippet with the query's words marked, and did-you-mean.
+
+Snippets are returned as segments (text, is_hit) rather than HTML, so templates escape
+every piece and mark the hits themselves; nothing here builds markup.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from recommend.search import SearchIndex
+
+SNIPPET_CHARS = 300
+_WORD = re.compile(r"[^\W_]+")
+
+
+class Segment(NamedTuple):
+    text: str
+    hit: bool
+
+
+def snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> list[Segment]:
+    """About `width` characters of `text` around the densest run of query words.
+
+    terms: lowercase words (as the tokeniser yields them); a word of the text is a hit when
+    its lowercase form is one of them. Without hits, the start of the text.
+    """
+    text = " ".join(text.split())
+    wanted = {t.lower() for t in terms}
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if m.group(0).lower() in wanted]
+    start = _window_start(text, spans, width)
+    end = min(len(text), start + width)
+    if end < len(text):  # end on a word boundary
+        space = text.rfind(" ", start + width // 2, end)
+        end = space if space > 0 else end
+    segments = _segments(text, [s for s in spans if s[0] >= start and s[1] <= end], start, end)
+    if start > 0:
+        segments.insert(0, Segment("… ", False))
+    if end < len(text):
+        segments.append(Segment(" …", False))
+    return segments
+
+
+def _window_start(text: str, spans: Sequence[tuple[int, int]], width: int) -> int:
+    """Start of the window holding the most distinct hit words, a little before the first."""
+    if not spans or len(text) <= width:
+        return 0
+    best, best_count = spans[0][0], 0
+    for i, (s, _) in enumerate(spans):
+        seen = {text[a:b].lower() for a, b in spans[i:] if b <= s + width * 3 // 4}
+        if len(seen) > best_count:
+            best, best_count = s, len(seen)
+    start = max(0, best - width // 5)
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < best else start
+    return min(start, max(0, len(text) - width))
+
+
+def _segments(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> list[Segment]:
+    out: list[Segment] = []
+    pos = start
+    for a, b in spans:
+        if a > pos:
+            out.append(Segment(text[pos:a], False))
+        out.append(Segment(text[a:b], True))
+        pos = b
+    if pos < end:
+        out.append(Segment(text[pos:end], False))
+    return out
+
+
+def suggest(si: SearchIndex, words: Sequence[str], *, max_suggestions: int = 3) -> list[str]:
+    """Did-you-mean: the query words with misspelt ones replaced by close, frequent words.
+
+    A word is checked when it is rare in the index (in fewer than 2 papers); candidates are
+    unigrams of the index with the same first letter and a similar length, compared with
+    difflib. Returns up to `max_suggestions` corrected word lists joined by spaces, most
+    frequent corrections first; empty when nothing looks misspelt.
+    """
+    options: list[list[str]] = []
+    for word in words:
+        j = si.terms.find(word)
+        if j is not None and si.df(j) >= 2:
+            options.append([word])
+            continue
+        close = close_words(si, word)
+        options.append(close or [word])
+    if all(len(o) == 1 and o[0] == w for o, w in zip(options, words, strict=True)):
+        return []
+    out = []
+    for k in range(max_suggestions):
+        choice = [o[min(k, len(o) - 1)] for o in options]
+        text = " ".join(choice)
+        if choice != list(words) and text not in out:
+            out.append(text)
+    return out
+
+
+def close_words(si: SearchIndex, word: str, limit: int = 3) -> list[str]:
+    """Index words (in two or more papers) spelt like `word`: same first letter, similar
+    length; closest first, then most common."""
+    if len(word) < 3 or " " in word:
+        return []
+    lo, hi = si.words.prefix_range(word[0])
+    df = {}
+    for j in range(lo, hi):
+        term = si.words[j]
+        if abs(len(term) - len(word)) <= 2 and term != word:
+            df[term] = int(si.words_df[j])
+    close = difflib.get_close_matches(word, list(df), n=8, cutoff=0.75)
+    close.sort(key=lambda t: (-round(difflib.SequenceMatcher(None, word, t).ratio(), 1), -df[t]))
+    return close[:limit]
