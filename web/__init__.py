@@ -20,5 +20,8 @@ def init_web(app: Flask) -> None:
 
     templating.init_app(app)
     errors.init_app(app)
-    for blueprint in (browse.bp, paper.bp, api.bp, health.bp):
+    from web import auth
+
+    auth.init_app(app)
+    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,121 @@
+"""User accounts: create, look up, check and change passwords, delete with all their data.
+
+Passwords are hashed with werkzeug's default (scrypt), never stored or logged in clear.
+Usernames are compared case-insensitively, so "Ada" and "ada" cannot both exist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from store import utcnow
+from store.schema import library, not_interested, paper_tags, tags, users
+
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
+USERNAME_RULE = "3-32 letters, digits, '.', '_' or '-', starting with a letter or digit"
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024          # hashing a megabyte of password is a denial of service
+
+
+class AccountError(ValueError):
+    """A username or password that cannot be used; the message says why, for people."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    password_hash: str
+    is_admin: bool
+    created: datetime
+
+
+def _user(row) -> User:
+    return User(row.id, row.username, row.password_hash, bool(row.is_admin), row.created)
+
+
+def check_username(username: str) -> str:
+    """The username stripped, or AccountError saying what is wrong with it."""
+    name = (username or "").strip()
+    if not USERNAME.fullmatch(name):
+        raise AccountError(f"Usernames are {USERNAME_RULE}.")
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"Passwords need at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"Passwords can have at most {MAX_PASSWORD} characters.")
+    return password
+
+
+def create_user(conn: Connection, username: str, password: str, *, is_admin: bool = False) -> User:
+    """A new account; AccountError when the name is invalid or taken or the password too short."""
+    name = check_username(username)
+    check_password(password)
+    if find_user(conn, name) is not None:
+        raise AccountError(f"The username {name!r} is taken.")
+    result = conn.execute(users.insert().values(
+        username=name, password_hash=generate_password_hash(password), is_admin=is_admin,
+        created=utcnow()))
+    user = get_user(conn, int(result.inserted_primary_key[0]))
+    assert user is not None
+    return user
+
+
+def get_user(conn: Connection, user_id: int) -> User | None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    return _user(row) if row else None
+
+
+def find_user(conn: Connection, username: str) -> User | None:
+    """The account with this name, ignoring case."""
+    name = (username or "").strip().lower()
+    row = conn.execute(select(users).where(func.lower(users.c.username) == name)).first()
+    return _user(row) if row else None
+
+
+def authenticate(conn: Connection, username: str, password: str) -> User | None:
+    """The user when the password matches, else None (same work for unknown names)."""
+    user = find_user(conn, username)
+    if user is None or len(password or "") > MAX_PASSWORD:
+        check_password_hash(_DUMMY_HASH, "not the password")  # keep timing alike
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+_DUMMY_HASH = generate_password_hash("papersift timing equaliser")
+
+
+def set_password(conn: Connection, user_id: int, password: str) -> None:
+    check_password(password)
+    conn.execute(users.update().where(users.c.id == user_id)
+                 .values(password_hash=generate_password_hash(password)))
+
+
+def list_users(conn: Connection) -> list[tuple[User, int]]:
+    """Every account with the size of its library, oldest first."""
+    n = select(func.count()).where(library.c.user_id == users.c.id).scalar_subquery()
+    rows = conn.execute(select(users, n.label("n")).order_by(users.c.id))
+    return [(_user(r), r.n) for r in rows]
+
+
+def delete_user(conn: Connection, user_id: int) -> bool:
+    """Delete an account and everything it owns (library, tags, not-interested marks).
+
+    Deletes explicitly rather than relying on ON DELETE CASCADE, which SQLite honours
+    only with foreign keys switched on.
+    """
+    tag_ids = select(tags.c.id).where(tags.c.user_id == user_id)
+    conn.execute(paper_tags.delete().where(paper_tags.c.tag_id.in_(tag_ids)))
+    conn.execute(tags.delete().where(tags.c.user_id == user_id))
+    conn.execute(library.delete().where(library.c.user_id == user_id))
+    conn.execute(not_interested.delete().where(not_interested.c.user_id == user_id))
+    return conn.execute(users.delete().where(users.c.id == user_id)).rowcount > 0

@@ -1,0 +1,44 @@
+"""flask-wtf forms: every form carries the CSRF token and validates what a person typed."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from store.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, USERNAME_RULE
+
+_PASSWORD = Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
+                   message=f"Passwords need {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    remember = BooleanField("Keep me logged in")
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    username = StringField("Username", validators=[
+        DataRequired(), Regexp(f"^{USERNAME.pattern}$", message=f"Usernames are {USERNAME_RULE}.")])
+    password = PasswordField("Password", validators=[DataRequired(), _PASSWORD])
+    confirm = PasswordField("Repeat the password",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    password = PasswordField("New password", validators=[DataRequired(), _PASSWORD])
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+
+
+class ImportForm(FlaskForm):
+    ids = TextAreaField("arXiv ids or URLs, one per line (or separated by spaces or commas)",
+                        validators=[DataRequired(), Length(max=200_000)])
+    tag = StringField("Tag them (optional)", validators=[Optional(), Length(max=100)])
