@@ -40,8 +40,9 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.config.update(flask_config)
 
     from store import db
-    from web import init_web
+    from web import init_web, logging_setup
 
+    logging_setup.init_app(app)
     db.init_app(app)
     init_web(app)
     register_commands(app.cli)

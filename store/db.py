@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from config import Settings, ensure_data_dir
 from store import migrations
+
+log = logging.getLogger("papersift.store")
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -65,6 +69,12 @@ def transaction(eng: Engine | None = None) -> Iterator[Connection]:
 
 
 def init_app(app: Flask) -> None:
+    """Open (and migrate) the store. An unreachable or too-new store is logged, not raised,
+    so `papersift doctor` and `/readyz` can still run and say what is wrong."""
     settings: Settings = app.config["SETTINGS"]
-    app.extensions["papersift.engine"] = open_store(settings)
+    try:
+        app.extensions["papersift.engine"] = open_store(settings)
+    except (OperationalError, migrations.SchemaTooNew) as exc:
+        log.error("store not ready (%s); run `papersift doctor`", str(exc).splitlines()[0])
+        app.extensions["papersift.engine"] = make_engine(settings)
     app.teardown_appcontext(close_db)

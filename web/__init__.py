@@ -9,12 +9,13 @@ from config import Settings
 
 def init_web(app: Flask) -> None:
     """Attach extensions, blueprints, error pages and template helpers to the app."""
-    from web import api, browse, errors, health, paper, templating
+    from web import api, browse, cache, errors, health, paper, search, templating
     from web.extensions import csrf, limiter
 
     settings: Settings = app.config["SETTINGS"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    cache.init_app(app)  # before the limiter: Redis-loss fallback settings, static cache headers
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -23,5 +24,5 @@ def init_web(app: Flask) -> None:
     from web import auth
 
     auth.init_app(app)
-    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp):
+    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, search.bp):
         app.register_blueprint(blueprint)

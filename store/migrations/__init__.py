@@ -3,27 +3,40 @@
 Each step is a function `(conn) -> None` in STEPS; the store's version lives in the
 `meta` table under `schema_version`. `upgrade` applies the missing steps in order,
 each in its own transaction, so an interrupted upgrade resumes where it stopped.
+
+To change the schema: edit `store/schema.py` (what a fresh store gets through the
+first step's create_all) and append a step that brings an existing store to the same
+shape, e.g. ``lambda conn: conn.execute(text("ALTER TABLE papers ADD COLUMN x TEXT"))``.
+Steps must be idempotent on a fresh store (where create_all already made the change):
+check with ``inspect(conn)`` before altering. Never edit or reorder a released step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.engine import Connection
 
 from store import schema
 
+Step = Callable[[Connection], None]
+
+
+class SchemaTooNew(RuntimeError):
+    """The store was migrated by a newer papersift than this one."""
+
 
 def _initial(conn: Connection) -> None:
     schema.metadata.create_all(conn)
 
 
-STEPS: list[Callable[[Connection], None]] = [_initial]
+STEPS: list[Step] = [_initial]
 LATEST = len(STEPS)
 
 
 def current_version(conn: Connection) -> int:
+    """The store's schema version; 0 for an empty database."""
     if not inspect(conn).has_table("meta"):
         return 0
     value = conn.execute(
@@ -40,17 +53,44 @@ def _set_version(conn: Connection, version: int) -> None:
         conn.execute(table.insert().values(key="schema_version", value=str(version)))
 
 
-def upgrade(engine: Engine) -> tuple[int, int]:
-    """Bring the schema to LATEST; returns (version before, version after)."""
+def _begin_ddl(conn: Connection) -> None:
+    """Make a step's DDL transactional on SQLite too.
+
+    Python's sqlite3 opens a transaction lazily, before the first INSERT/UPDATE, so a
+    CREATE or ALTER before it would commit on its own and a failed step would leave half
+    its changes behind. An explicit BEGIN makes the whole step roll back together
+    (PostgreSQL's DDL is transactional already).
+    """
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
+def pending(engine: Engine, steps: Sequence[Step] | None = None) -> list[int]:
+    """Version numbers of the steps `upgrade` would apply (empty when up to date)."""
+    steps = STEPS if steps is None else steps
+    with engine.connect() as conn:
+        before = current_version(conn)
+    return list(range(before + 1, len(steps) + 1))
+
+
+def upgrade(engine: Engine, steps: Sequence[Step] | None = None) -> tuple[int, int]:
+    """Bring the schema to the latest version; returns (version before, version after).
+
+    Raises SchemaTooNew when the store is newer than this code knows, rather than
+    running old code against a schema it does not understand.
+    """
+    steps = STEPS if steps is None else steps
+    latest = len(steps)
     with engine.begin() as conn:
         before = current_version(conn)
-    if before > LATEST:
-        raise RuntimeError(
-            f"the database schema is version {before}, newer than this papersift ({LATEST}); "
+    if before > latest:
+        raise SchemaTooNew(
+            f"the database schema is version {before}, newer than this papersift ({latest}); "
             "upgrade papersift"
         )
-    for version in range(before + 1, LATEST + 1):
+    for version in range(before + 1, latest + 1):
         with engine.begin() as conn:
-            STEPS[version - 1](conn)
+            _begin_ddl(conn)
+            steps[version - 1](conn)
             _set_version(conn, version)
-    return before, LATEST
+    return before, latest
