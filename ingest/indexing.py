@@ -17,11 +17,13 @@ from config import Settings
 from recommend import index as index_files
 from recommend.search import build_search_parts
 from recommend.text import document
+from recommend.trends import trend_builder
 from store.papers import count_papers, fingerprint, iter_index_docs
 
 # builders of extra index parts (search, trends) register here: (name, builder)
 EXTRA_BUILDERS: list[tuple[str, Callable]] = []
 EXTRA_BUILDERS.append(("search", build_search_parts))
+EXTRA_BUILDERS.append(("trends", trend_builder))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,381 @@
+"""Keyword trends: how many papers each month contain a term, for every unigram and bigram.
+
+Built with the index (an extra builder, so it lives in the same version) and answered
+from memory-mapped arrays:
+
+- ``trend_terms``: every term of `recommend.text.analyze` (so a bigram is two words
+  adjacent in the text) in at least `min_df` papers, sorted; ``trend_df`` their counts.
+- ``trend_counts``: CSR (term x month), papers of that month whose text contains the
+  term (binary per paper). Months are consecutive from the first paper's month to the
+  last one's, by first-version date; ``trend_months`` holds them, ``trend_totals`` the
+  papers per month. A keyword series is one row of this table divided by the totals.
+- ``trend_cats`` (most papers first), ``trend_cat_any`` and ``trend_cat_primary``
+  (category x month): papers per month listing the category anywhere / as primary.
+- ``trend_postings`` with ``trend_postings_ptr``: the index rows of the papers containing
+  each term, and ``trend_doc_month`` / ``trend_doc_cats``: each paper's month column and
+  categories. These answer a series restricted to a category, and narrow the papers
+  whose text a longer phrase scan must read: the index keeps no raw text, so phrases
+  of three or more words are verified against texts the caller fetches (from the store).
+
+Hot and cooling terms are in `recommend.trend_hot`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from recommend.index import Doc, Index
+from recommend.text import analyze, words
+
+MIN_DF = 3
+MAX_TERM_CHARS = 64
+MAX_TERMS_PER_QUERY = 10
+MAX_PHRASE_WORDS = 12
+SCAN_BATCH = 1000
+PARTS = ("trend_terms", "trend_df", "trend_counts", "trend_months", "trend_totals", "trend_cats",
+         "trend_cat_any", "trend_cat_primary", "trend_postings", "trend_postings_ptr",
+         "trend_doc_month", "trend_doc_cats")
+
+# paper id -> text (title + abstract + full text) for the papers asked for
+TextFetcher = Callable[[Sequence[str]], Mapping[str, str]]
+
+
+# -- building -----------------------------------------------------------------------
+
+
+def trend_builder(index: Index, docs: Sequence[Doc]) -> dict[str, Any]:
+    """The extra index builder registered in ingest/indexing.py."""
+    return build_trends(index.published, docs)
+
+
+def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MIN_DF
+                 ) -> dict[str, Any]:
+    """Trend parts for `docs` (index row order); `published` is their first-version days."""
+    month_no = np.asarray(published, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    first = int(month_no.min()) if len(month_no) else 0
+    doc_month = (month_no - first).astype(np.int32)
+    n_months = int(doc_month.max()) + 1 if len(doc_month) else 0
+    months = np.arange(first, first + n_months).astype("datetime64[M]")
+    by_month = sparse.csr_matrix((np.ones(len(docs), np.int32), (np.arange(len(docs)), doc_month)),
+                                 shape=(len(docs), n_months))
+    terms, postings = _postings(docs, min_df)
+    counts = (postings.astype(np.int32) @ by_month).tocsr()
+    counts.sort_indices()
+    parts: dict[str, Any] = {
+        "trend_terms": _strings(terms), "trend_df": np.diff(postings.indptr).astype(np.int32),
+        "trend_counts": counts, "trend_months": months,
+        "trend_totals": np.bincount(doc_month, minlength=n_months).astype(np.int32),
+        "trend_postings": postings.indices.astype(np.int32),
+        "trend_postings_ptr": postings.indptr.astype(np.int64),
+        "trend_doc_month": doc_month,
+    }
+    parts.update(_category_parts(docs, doc_month, by_month, n_months))
+    return parts
+
+
+def _postings(docs: Sequence[Doc], min_df: int) -> tuple[list[str], sparse.csr_matrix]:
+    """Sorted terms in >= min_df docs and a (term x doc) presence matrix, doc rows sorted."""
+    vocab: dict[str, int] = {}
+    indices: list[int] = []
+    indptr = [0]
+    for doc in docs:
+        seen = {t for t in analyze(doc.text) if len(t) <= MAX_TERM_CHARS}
+        indices.extend(vocab.setdefault(t, len(vocab)) for t in seen)
+        indptr.append(len(indices))
+    cols = np.asarray(indices, dtype=np.int32)
+    df = np.bincount(cols, minlength=len(vocab))
+    names = list(vocab)
+    kept = sorted(names[i] for i in np.flatnonzero(df >= min_df))
+    new_col = np.full(len(vocab), -1, dtype=np.int64)
+    new_col[[vocab[t] for t in kept]] = np.arange(len(kept))
+    rows = np.repeat(np.arange(len(docs), dtype=np.int32), np.diff(indptr))
+    mapped = new_col[cols]
+    keep = mapped >= 0
+    presence = sparse.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.bool_), (mapped[keep], rows[keep])),
+        shape=(len(kept), len(docs)))
+    presence.sort_indices()
+    return kept, presence
+
+
+def _category_parts(docs: Sequence[Doc], doc_month: np.ndarray, by_month: sparse.csr_matrix,
+                    n_months: int) -> dict[str, Any]:
+    total: dict[str, int] = {}
+    for doc in docs:
+        for cat in dict.fromkeys(doc.categories):
+            total[cat] = total.get(cat, 0) + 1
+    cats = sorted(total, key=lambda c: (-total[c], c))
+    cat_id = {c: i for i, c in enumerate(cats)}
+    pairs = [(row, cat_id[c]) for row, doc in enumerate(docs) for c in dict.fromkeys(doc.categories)]
+    rows, cols = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True)) if pairs else \
+        (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    doc_cats = sparse.csc_matrix((np.ones(len(rows), np.bool_), (rows, cols)),
+                                 shape=(len(docs), len(cats)))
+    primary = np.zeros((len(cats), n_months), dtype=np.int32)
+    for row, doc in enumerate(docs):
+        if doc.categories:
+            primary[cat_id[doc.categories[0]], doc_month[row]] += 1
+    any_cat = (doc_cats.T.astype(np.int32) @ by_month).toarray().astype(np.int32)
+    return {"trend_cats": _strings(cats), "trend_cat_any": any_cat, "trend_cat_primary": primary,
+            "trend_doc_cats": doc_cats}
+
+
+def _strings(values: Sequence[str]) -> np.ndarray:
+    return np.array(list(values), dtype=str) if len(values) else np.array([], dtype="<U1")
+
+
+# -- queries ------------------------------------------------------------------------
+
+
+class TrendQueryError(ValueError):
+    """A keyword query that cannot be answered; the message says why, for people."""
+
+
+@dataclass(frozen=True)
+class TermQuery:
+    """One keyword as asked: `label` is the lowercased input, `words` its tokens with None
+    where a stop word, number or punctuation mark stood (a gap)."""
+
+    label: str
+    words: tuple[str | None, ...]
+
+    @property
+    def is_phrase(self) -> bool:
+        """Longer than a bigram (or with a gap inside): answered by scanning texts."""
+        return len(self.words) > 2 or None in self.words
+
+    @property
+    def term(self) -> str:
+        return " ".join(w or "" for w in self.words)
+
+
+def parse_terms(raw: str | Iterable[str]) -> list[TermQuery]:
+    """Comma-separated keywords (or several strings) as queries, duplicates dropped."""
+    pieces = [raw] if isinstance(raw, str) else list(raw)
+    labels = [" ".join(p.lower().split()) for piece in pieces for p in piece.split(",")]
+    queries: dict[str, TermQuery] = {}
+    for label in filter(None, labels):
+        seq = words(label)
+        while seq and seq[0] is None:
+            seq.pop(0)
+        while seq and seq[-1] is None:
+            seq.pop()
+        if not seq:
+            raise TrendQueryError(f"{label!r} has no searchable words (only stop words or numbers)")
+        if len(seq) > MAX_PHRASE_WORDS:
+            raise TrendQueryError(f"{label[:60]!r} is longer than {MAX_PHRASE_WORDS} words")
+        queries.setdefault(label, TermQuery(label, tuple(seq)))
+    if not queries:
+        raise TrendQueryError("give at least one keyword")
+    if len(queries) > MAX_TERMS_PER_QUERY:
+        raise TrendQueryError(f"at most {MAX_TERMS_PER_QUERY} keywords at a time")
+    return list(queries.values())
+
+
+def parse_month(value: str | None) -> np.datetime64 | None:
+    """'YYYY-MM' as a month, None for empty; TrendQueryError for anything else."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) != 7 or value[4] != "-":
+            raise ValueError
+        return np.datetime64(value, "M")
+    except ValueError:
+        raise TrendQueryError(f"months are written YYYY-MM, not {value[:20]!r}") from None
+
+
+@dataclass(frozen=True)
+class Series:
+    """Monthly counts of one keyword; fraction is NaN where a month has no papers."""
+
+    query: TermQuery
+    months: np.ndarray
+    counts: np.ndarray
+    papers: np.ndarray
+    fractions: np.ndarray
+    known: bool
+    suggestions: tuple[str, ...] = ()
+    scanned: int | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The JSON rows: month, papers, count, fraction (None for a month without papers)."""
+        return [{"month": str(m), "papers": int(p), "count": int(c),
+                 "fraction": None if np.isnan(f) else round(float(f), 6)}
+                for m, p, c, f in zip(self.months, self.papers, self.counts, self.fractions,
+                                      strict=True)]
+
+
+@dataclass(eq=False)
+class TrendTable:
+    """The trend parts of one index version, with the queries over them."""
+
+    terms: np.ndarray
+    df: np.ndarray
+    counts: sparse.csr_matrix
+    months: np.ndarray
+    totals: np.ndarray
+    cats: np.ndarray
+    cat_any: np.ndarray
+    cat_primary: np.ndarray
+    postings: np.ndarray
+    postings_ptr: np.ndarray
+    doc_month: np.ndarray
+    doc_cats: sparse.csc_matrix
+    ids: np.ndarray
+
+    @classmethod
+    def from_index(cls, index: Index) -> TrendTable | None:
+        """The index's trend table, or None for an index built without one."""
+        if not all(name in index.parts for name in PARTS):
+            return None
+        return cls(**{name.removeprefix("trend_"): index.parts[name] for name in PARTS},
+                   ids=index.ids)
+
+    @property
+    def n_papers(self) -> int:
+        return len(self.doc_month)
+
+    def column(self, month: np.datetime64) -> int | None:
+        """Column of a month, None outside the table."""
+        col = int((month - self.months[0]).astype(int)) if len(self.months) else -1
+        return col if 0 <= col < len(self.months) else None
+
+    def row(self, term: str) -> int | None:
+        """Row of a term (binary search in the sorted terms), None when not in the table."""
+        i = int(np.searchsorted(self.terms, term))
+        return i if i < len(self.terms) and self.terms[i] == term else None
+
+    def docs_with(self, row: int) -> np.ndarray:
+        """Index rows of the papers containing term `row`."""
+        return self.postings[self.postings_ptr[row]:self.postings_ptr[row + 1]]
+
+    def category_row(self, category: str) -> int | None:
+        hits = np.flatnonzero(self.cats == category)
+        return int(hits[0]) if len(hits) else None
+
+    def category_mask(self, category: str) -> np.ndarray:
+        """Boolean per paper: lists `category` anywhere."""
+        mask = np.zeros(self.n_papers, dtype=bool)
+        c = self.category_row(category)
+        if c is not None:
+            mask[self.doc_cats.indices[self.doc_cats.indptr[c]:self.doc_cats.indptr[c + 1]]] = True
+        return mask
+
+    def papers_per_month(self, category: str | None = None) -> np.ndarray:
+        if not category:
+            return np.asarray(self.totals)
+        c = self.category_row(category)
+        return np.zeros(len(self.months), np.int32) if c is None else np.asarray(self.cat_any[c])
+
+    def term_counts(self, term: str, mask: np.ndarray | None = None) -> np.ndarray | None:
+        """Papers per month containing a table term (only papers in `mask`); None if unknown."""
+        row = self.row(term)
+        if row is None:
+            return None
+        if mask is None:
+            out = np.zeros(len(self.months), dtype=np.int64)
+            lo, hi = self.counts.indptr[row], self.counts.indptr[row + 1]
+            out[self.counts.indices[lo:hi]] = self.counts.data[lo:hi]
+            return out
+        docs = self.docs_with(row)
+        return np.bincount(self.doc_month[docs[mask[docs]]], minlength=len(self.months))
+
+    def phrase_counts(self, query: TermQuery, fetch: TextFetcher, mask: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, int]:
+        """Papers per month whose text holds the phrase, and how many texts were scanned.
+
+        Candidates are the papers containing every bigram (and unigram) of the phrase
+        that the table knows; their texts are fetched and tokenised to check adjacency.
+        """
+        candidates = np.arange(self.n_papers) if mask is None else np.flatnonzero(mask)
+        for part in _phrase_parts(query.words):
+            row = self.row(part)
+            if row is not None:
+                candidates = np.intersect1d(candidates, self.docs_with(row), assume_unique=True)
+        needle = _joined(query.words)
+        hits: list[int] = []
+        for start in range(0, len(candidates), SCAN_BATCH):
+            rows = candidates[start:start + SCAN_BATCH]
+            texts = fetch([str(self.ids[r]) for r in rows])
+            hits.extend(int(r) for r in rows
+                        if needle in _joined(words(texts.get(str(self.ids[r]), ""))))
+        counts = np.bincount(self.doc_month[np.asarray(hits, dtype=np.int64)],
+                             minlength=len(self.months))
+        return counts, len(candidates)
+
+    @cached_property
+    def _lengths(self) -> np.ndarray:
+        return np.char.str_len(np.asarray(self.terms))
+
+    def suggest(self, term: str, n: int = 3) -> list[str]:
+        """Table terms spelled like `term` (did you mean), most similar first."""
+        import difflib
+
+        near = np.flatnonzero(np.abs(self._lengths - len(term)) <= max(2, len(term) // 4))
+        spaces = term.count(" ")
+        pool = [str(t) for t in self.terms[near] if str(t).count(" ") == spaces]
+        return difflib.get_close_matches(term, pool, n=n, cutoff=0.75)
+
+    def series(self, query: TermQuery, *, category: str | None = None,
+               since: np.datetime64 | None = None, until: np.datetime64 | None = None,
+               smooth: int = 1, fetch: TextFetcher | None = None) -> Series:
+        """Monthly fraction of papers containing `query`, optionally within a category,
+        smoothed over a trailing window of `smooth` months (papers-weighted), and cut to
+        the months since..until (smoothing still uses the months before `since`)."""
+        mask = self.category_mask(category) if category else None
+        scanned, suggestions = None, ()
+        if query.is_phrase:
+            if fetch is None:
+                raise TrendQueryError(f"{query.label!r} is a phrase; scanning needs the texts")
+            counts, scanned = self.phrase_counts(query, fetch, mask)
+        else:
+            counts = self.term_counts(query.term, mask)
+        known = counts is not None and (scanned is None or counts.sum() > 0)
+        if counts is None:
+            counts = np.zeros(len(self.months), dtype=np.int64)
+            suggestions = tuple(self.suggest(query.term))
+        papers = self.papers_per_month(category)
+        fractions = smoothed_fractions(counts, papers, smooth)
+        keep = _month_range(self.months, since, until)
+        return Series(query, self.months[keep], counts[keep], papers[keep], fractions[keep],
+                      known, suggestions, scanned)
+
+
+def smoothed_fractions(counts: np.ndarray, papers: np.ndarray, window: int = 1) -> np.ndarray:
+    """count / papers per month, or over a trailing window of months (sum / sum);
+    NaN where the window holds no papers."""
+    if window > 1:
+        kernel = np.ones(window)
+        counts = np.convolve(counts, kernel)[:len(counts)]
+        papers = np.convolve(papers, kernel)[:len(papers)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(papers > 0, counts / np.maximum(papers, 1), np.nan)
+
+
+def _month_range(months: np.ndarray, since: np.datetime64 | None, until: np.datetime64 | None
+                 ) -> np.ndarray:
+    keep = np.ones(len(months), dtype=bool)
+    if since is not None:
+        keep &= months >= since
+    if until is not None:
+        keep &= months <= until
+    return keep
+
+
+def _phrase_parts(seq: Sequence[str | None]) -> list[str]:
+    """The bigrams of a phrase, and its unigrams that are in no bigram (next to gaps)."""
+    bigrams = [f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a and b]
+    covered = {w for b in bigrams for w in b.split(" ")}
+    return bigrams + [w for w in seq if w and w not in covered]
+
+
+def _joined(seq: Sequence[str | None]) -> str:
+    """Words with a marker for gaps, padded so `in` matches whole words only."""
+    return " " + " ".join(w or "\x00" for w in seq) + " "

@@ -1,0 +1,158 @@
+"""Trend table: exact monthly counts, fractions, categories, smoothing, phrases, unknown terms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommend.index import build_index, load_index
+from recommend.trends import TrendQueryError, TrendTable, parse_month, parse_terms, trend_builder
+from tests.trends.corpus import small_docs, table_of
+
+MONTHS = ["2023-11", "2023-12", "2024-01", "2024-02", "2024-03"]
+
+
+@pytest.fixture(scope="module")
+def table() -> TrendTable:
+    return table_of(small_docs())
+
+
+def fetcher(asked: list[str] | None = None):
+    texts = {d.id: d.text for d in small_docs()}
+
+    def fetch(ids):
+        if asked is not None:
+            asked.extend(ids)
+        return {i: texts[i] for i in ids}
+    return fetch
+
+
+def series(table, raw, **kw):
+    return table.series(parse_terms(raw)[0], **kw)
+
+
+def test_months_are_bucketed_by_first_version_date_across_the_year_boundary(table):
+    assert [str(m) for m in table.months] == MONTHS
+    assert list(table.totals) == [2, 3, 3, 0, 1]
+    # b3 was published 2023-12-31 23:59, c1 on 2024-01-01
+    assert table.doc_month[4] == 1 and table.doc_month[5] == 2
+
+
+def test_fraction_is_papers_containing_the_term_over_papers_that_month(table):
+    rows = series(table, "Transformer").rows()
+    assert [r["month"] for r in rows] == MONTHS
+    assert [r["count"] for r in rows] == [1, 2, 3, 0, 0]
+    assert [r["papers"] for r in rows] == [2, 3, 3, 0, 1]
+    assert [r["fraction"] for r in rows] == [0.5, pytest.approx(2 / 3, abs=1e-6), 1.0, None, 0.0]
+
+
+def test_a_paper_counts_once_however_often_it_says_the_term():
+    docs = small_docs()
+    docs[0] = docs[0]._replace(text="Transformer transformer TRANSFORMER.")
+    assert series(table_of(docs), "transformer").rows()[0]["count"] == 1
+
+
+def test_batch_of_normalization_is_no_mention_of_batch_normalization(table):
+    counts = [r["count"] for r in series(table, "batch normalization").rows()]
+    assert counts == [1, 1, 0, 0, 1]  # b2 says "a batch of normalization tricks"
+
+
+def test_category_restriction_counts_papers_listing_it_anywhere(table):
+    rows = series(table, "transformer", category="cs.CV").rows()
+    assert [r["papers"] for r in rows] == [1, 1, 2, 0, 0]  # b2 and c2 are cross-lists
+    assert [r["count"] for r in rows] == [1, 0, 2, 0, 0]
+    assert [r["fraction"] for r in rows] == [1.0, 0.0, 1.0, None, None]
+
+
+def test_unknown_category_gives_no_papers(table):
+    rows = series(table, "transformer", category="math.AG").rows()
+    assert all(r["papers"] == 0 and r["fraction"] is None for r in rows)
+
+
+def test_date_range_cuts_months(table):
+    rows = series(table, "transformer", since=parse_month("2023-12"), until=parse_month("2024-01")).rows()
+    assert [(r["month"], r["count"]) for r in rows] == [("2023-12", 2), ("2024-01", 3)]
+
+
+def test_smoothing_is_a_trailing_papers_weighted_average(table):
+    rows = series(table, "transformer", smooth=2).rows()
+    assert [r["fraction"] for r in rows] == [0.5, 0.6, pytest.approx(5 / 6, abs=1e-6), 1.0, 0.0]
+    assert [r["count"] for r in rows] == [1, 2, 3, 0, 0]  # raw counts stay raw
+    cut = series(table, "transformer", smooth=2, since=parse_month("2023-12")).rows()
+    assert cut[0]["fraction"] == 0.6  # smoothing still sees November
+
+
+def test_unknown_term_is_a_zero_series_with_a_suggestion(table):
+    s = series(table, "transfomer")
+    assert not s.known
+    assert all(r["count"] == 0 for r in s.rows())
+    assert s.suggestions[0] == "transformer"
+
+
+def test_phrase_scan_checks_adjacency_in_candidate_texts(table):
+    asked: list[str] = []
+    s = series(table, "graph neural network", fetch=fetcher(asked))
+    assert [r["count"] for r in s.rows()] == [1, 0, 1, 0, 0]  # a2, c1; c3 says "graph neural nets"
+    assert s.scanned == 2 and sorted(asked) == ["a2", "c1"]
+
+
+def test_phrase_scan_with_a_stop_word_inside(table):
+    assert [r["count"] for r in series(table, "batch of normalization", fetch=fetcher()).rows()] \
+        == [0, 1, 0, 0, 0]
+    assert [r["count"] for r in series(table, "bag of words", fetch=fetcher()).rows()] \
+        == [0, 0, 1, 0, 0]
+
+
+def test_phrase_scan_respects_the_category(table):
+    s = series(table, "graph neural network", category="cs.CV", fetch=fetcher())
+    assert [r["count"] for r in s.rows()] == [0, 0, 1, 0, 0]
+
+
+def test_phrase_without_texts_is_an_error(table):
+    with pytest.raises(TrendQueryError, match="phrase"):
+        series(table, "graph neural network")
+
+
+def test_parse_terms_splits_commas_and_trims_stop_words():
+    queries = parse_terms(["ResNet, the transformer", "batch  normalization", "resnet"])
+    assert [(q.label, q.term, q.is_phrase) for q in queries] == [
+        ("resnet", "resnet", False), ("the transformer", "transformer", False),
+        ("batch normalization", "batch normalization", False)]
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("", "at least one"), (" , ", "at least one"), ("of the", "no searchable words"),
+    (",".join(f"t{i}x" for i in range(11)), "at most 10"), (" ".join(["word"] * 13), "longer than"),
+])
+def test_parse_terms_rejects_bad_input(raw, message):
+    with pytest.raises(TrendQueryError, match=message):
+        parse_terms(raw)
+
+
+@pytest.mark.parametrize("raw", ["2024", "2024-13", "24-01", "2024/01", "2024-1x"])
+def test_parse_month_rejects_other_forms(raw):
+    with pytest.raises(TrendQueryError, match="YYYY-MM"):
+        parse_month(raw)
+
+
+def test_min_df_keeps_the_table_small():
+    table = table_of(small_docs(), min_df=3)
+    assert table.row("transformer") is not None and table.row("batch normalization") is not None
+    assert table.row("vision transformer") is None  # one paper only
+    assert int(table.df[table.row("transformer")]) == 6
+
+
+def test_builder_parts_survive_an_index_round_trip(tmp_path):
+    docs = small_docs()
+    build_index(tmp_path, docs, fingerprint="fp", extra=[trend_builder], min_df=1, max_df=1.0)
+    index = load_index(tmp_path)
+    table = TrendTable.from_index(index)
+    assert table is not None
+    assert [str(m) for m in table.months] == MONTHS
+    assert [r["count"] for r in series(table, "transformer").rows()] == [1, 2, 3, 0, 0]
+    assert isinstance(table.counts.data, np.memmap) or not table.counts.data.flags.writeable
+
+
+def test_index_without_trend_parts_has_no_table(tmp_path):
+    build_index(tmp_path, small_docs(), fingerprint="fp", min_df=1, max_df=1.0)
+    assert TrendTable.from_index(load_index(tmp_path)) is None
