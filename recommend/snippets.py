@@ -73,31 +73,37 @@ def _segments(text: str, spans: Sequence[tuple[int, int]], start: int, end: int)
     return out
 
 
-def suggest(si: SearchIndex, words: Sequence[str], *, max_suggestions: int = 3) -> list[str]:
-    """Did-you-mean: the query words with misspelt ones replaced by close, frequent words.
+def suggest(si: SearchIndex, words: Sequence[str], *, max_suggestions: int = 3
+            ) -> list[dict[str, str]]:
+    """Did-you-mean: replacements {misspelt word: close, frequent word} for the query words.
 
     A word is checked when it is rare in the index (in fewer than 2 papers); candidates are
     unigrams of the index with the same first letter and a similar length, compared with
-    difflib. Returns up to `max_suggestions` corrected word lists joined by spaces, most
-    frequent corrections first; empty when nothing looks misspelt.
+    difflib. Returns up to `max_suggestions` alternatives, best first; empty when nothing
+    looks misspelt or nothing close exists.
     """
-    options: list[list[str]] = []
-    for word in words:
+    options: dict[str, list[str]] = {}
+    for word in dict.fromkeys(words):
         j = si.terms.find(word)
         if j is not None and si.df(j) >= 2:
-            options.append([word])
             continue
         close = close_words(si, word)
-        options.append(close or [word])
-    if all(len(o) == 1 and o[0] == w for o, w in zip(options, words, strict=True)):
-        return []
-    out = []
+        if close:
+            options[word] = close
+    out: list[dict[str, str]] = []
     for k in range(max_suggestions):
-        choice = [o[min(k, len(o) - 1)] for o in options]
-        text = " ".join(choice)
-        if choice != list(words) and text not in out:
-            out.append(text)
+        choice = {w: c[min(k, len(c) - 1)] for w, c in options.items()}
+        if choice and choice not in out:
+            out.append(choice)
     return out
+
+
+def apply_suggestion(query: str, replacements: dict[str, str]) -> str:
+    """The query with each misspelt word replaced (whole words, any case)."""
+    for word, better in replacements.items():
+        pattern = rf"(?<![^\W_]){re.escape(word)}(?![^\W_])"
+        query = re.sub(pattern, lambda _m, b=better: b, query, flags=re.IGNORECASE)
+    return query
 
 
 def close_words(si: SearchIndex, word: str, limit: int = 3) -> list[str]:

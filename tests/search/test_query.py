@@ -1,0 +1,88 @@
+"""The query language: words, phrases, fields, ids, and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommend.search_query import MAX_QUERY_CHARS, QueryError, arxiv_id, author_tokens, parse_query
+
+
+def test_words_and_bigrams_come_from_the_shared_tokeniser():
+    q = parse_query("Reinforcement Learning for robots")
+    assert q.words == ("reinforcement", "learning", "robots")
+    assert "reinforcement learning" in q.terms
+    assert "learning robots" not in q.terms  # "for" is a stop word: a gap, not a join
+
+
+def test_quoted_phrase_requires_its_bigrams():
+    q = parse_query('"graph neural network" training')
+    assert q.phrases == (("graph neural", "neural network"),)
+    assert q.words == ("graph", "neural", "network", "training")
+
+
+def test_phrase_of_words_split_by_a_stop_word_requires_the_words():
+    assert parse_query('"bag of words"').phrases == (("bag", "words"),)
+
+
+def test_unbalanced_quote_runs_to_the_end():
+    q = parse_query('vision "batch normalization')
+    assert q.phrases == (("batch normalization",),)
+
+
+def test_fields():
+    q = parse_query('author:"Geoffrey Hinton" au:LeCun cat:cs.CV id:2101.01234v2 year:2020-2023 x')
+    assert q.authors == (("geoffrey", "hinton"), ("lecun",))
+    assert q.categories == ("cs.cv",)
+    assert q.ids == ("2101.01234",)
+    assert q.years == (2020, 2023)
+    assert q.words == ()  # "x": one-letter words are not terms
+
+
+@pytest.mark.parametrize(("value", "years"), [("2021", (2021, 2021)), ("2019-2021", (2019, 2021)),
+                                               ("2020-", (2020, 2100)), ("-2018", (1990, 2018))])
+def test_year_forms(value, years):
+    assert parse_query(f"year:{value}").years == years
+
+
+@pytest.mark.parametrize("bad", ["year:20", "year:abcd", "year:2023-2020", "year:1200",
+                                 "cat:???", "cat:cs.CV;drop", "id:12345", "id:notanid",
+                                 "author:..."])
+def test_malformed_fields_raise_a_query_error_with_a_message(bad):
+    with pytest.raises(QueryError) as err:
+        parse_query(bad)
+    assert str(err.value)
+
+
+def test_unknown_field_is_searched_as_words():
+    assert parse_query("foo:bar").words == ("foo", "bar")
+
+
+@pytest.mark.parametrize("text", ["2101.01234", "2101.01234v3", "arXiv:2101.01234",
+                                  "https://arxiv.org/abs/2101.01234v2", "arxiv.org/pdf/2101.01234.pdf",
+                                  "http://export.arxiv.org/abs/2101.01234", "hep-th/9901001v1"])
+def test_bare_ids_and_urls_jump(text):
+    q = parse_query(f"  {text} ")
+    assert q.jump == arxiv_id(text)
+    assert q.jump in {"2101.01234", "hep-th/9901001"}
+
+
+def test_too_long_and_too_many_words():
+    with pytest.raises(QueryError, match="too long"):
+        parse_query("a" * (MAX_QUERY_CHARS + 1))
+    with pytest.raises(QueryError, match="too many words"):
+        parse_query(" ".join(f"word{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(40)))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "the of and", "!!! ??? ...", "\x00"])
+def test_queries_with_nothing_to_search_are_empty(text):
+    assert parse_query(text).is_empty
+
+
+@pytest.mark.parametrize("text", ["(.*)+[a-z]{2,}\\", "'; DROP TABLE papers; --",
+                                  "<script>alert(1)</script>", "naïve Bayes 深度学习 😀", '"""'])
+def test_hostile_text_parses(text):
+    parse_query(text)
+
+
+def test_author_tokens_fold_accents_and_drop_initials():
+    assert author_tokens("José M. Álvarez") == ["jose", "alvarez"]
