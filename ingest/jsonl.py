@@ -43,9 +43,10 @@ Item = PaperRecord | RecordError
 def open_binary(path: str | Path) -> IO[bytes]:
     """Open a file for reading bytes, decompressing it if it starts with the gzip magic."""
     raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    if raw.peek(2)[:2] == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    return raw
+    if raw.peek(2)[:2] != GZIP_MAGIC:
+        return raw
+    raw.close()
+    return gzip.open(path, "rb")
 
 
 def read_jsonl(path: str | Path) -> Iterator[Item]:

@@ -13,6 +13,8 @@ import sys
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -73,7 +75,7 @@ class ImportSummary:
     def lines(self, examples: int = 0) -> list[str]:
         """The end summary, then up to `examples` rejected records with their line/entry."""
         n_files = len(self.files)
-        out = [f"imported {n_files} file{'s' if n_files != 1 else ''} in {self.seconds:.1f} s",
+        out = [f"read {n_files} file{'s' if n_files != 1 else ''} in {self.seconds:.1f} s",
                f"new: {self.new:,}", f"updated: {self.updated:,}",
                f"unchanged: {self.unchanged:,}", f"rejected: {self.rejected:,}"]
         if self.older:
@@ -143,8 +145,7 @@ def _import_file(engine: Engine, path: Path, summary: ImportSummary, batch_size:
         raw = path.open("rb")
     except OSError as exc:
         raise InputFileError(path, exc.strerror or str(exc)) from None
-    with raw:
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if _is_gzip(raw) else raw
+    with raw, _decompressed(raw) as stream:
         done = 0
         batch: list[PaperRecord] = []
         for item in _items(stream, path.name):
@@ -161,8 +162,14 @@ def _import_file(engine: Engine, path: Path, summary: ImportSummary, batch_size:
         bar.update(path.stat().st_size - done)
 
 
-def _is_gzip(raw: IO[bytes]) -> bool:
-    return raw.peek(2)[:2] == GZIP_MAGIC  # type: ignore[attr-defined]
+def _decompressed(raw: IO[bytes]) -> ContextManager[IO[bytes]]:
+    """The file's content, through gzip when it starts with the gzip magic bytes.
+
+    Progress is measured on `raw`, the compressed bytes actually read from disk.
+    """
+    if raw.peek(2)[:2] == GZIP_MAGIC:  # type: ignore[attr-defined]
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    return nullcontext(raw)
 
 
 def _items(stream: IO[bytes], source: str) -> Iterator[PaperRecord | RecordError]:
