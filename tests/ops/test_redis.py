@@ -1,0 +1,148 @@
+"""Redis as cache, readiness check and rate-limit storage, against a real redis-server,
+including Redis stopping mid-run and coming back."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import redis
+
+from ingest import indexing
+from tests.factories import add_papers, record
+from web import cache as cache_mod
+from web.extensions import limiter
+
+PAGES = ("/", "/paper/2401.90001", "/api/papers", "/api/papers/2401.90001", "/healthz", "/limited")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def redis_app(data_dir, redis_proc):
+    from app import create_app
+
+    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
+                              "redis_url": redis_proc.url, "TESTING": True})
+
+    @limiter.limit("1000/minute")
+    def limited():
+        return "ok"
+
+    application.add_url_rule("/limited", "limited", limited)
+    engine = application.extensions["papersift.engine"]
+    add_papers(engine, record(id="2401.90001"), *[record() for _ in range(5)])
+    indexing.build(engine, application.config["SETTINGS"])
+    yield application
+    engine.dispose()
+
+
+def _statuses(client) -> dict[str, int]:
+    out = {}
+    for path in PAGES:
+        response = client.get(path)
+        out[path] = response.status_code
+        response.close()
+    return out
+
+
+def test_cache_values_live_in_redis(redis_app, redis_proc):
+    with redis_app.app_context():
+        cache = cache_mod.get_cache()
+        assert isinstance(cache, cache_mod.RedisCache)
+        cache.set("ranking:u1", [("2401.90001", 0.5)], ttl=60)
+        assert cache.get("ranking:u1") == [("2401.90001", 0.5)]
+    direct = redis.Redis.from_url(redis_proc.url)
+    assert direct.exists(cache_mod.KEY_PREFIX + "ranking:u1") == 1
+    assert 0 < direct.pttl(cache_mod.KEY_PREFIX + "ranking:u1") <= 60_000
+    direct.close()
+
+
+def test_rate_limits_are_counted_in_redis(redis_app, redis_proc):
+    assert redis_app.test_client().get("/limited").status_code == 200
+    direct = redis.Redis.from_url(redis_proc.url)
+    assert any(b"limited" in key for key in direct.keys("LIMITS*"))
+    direct.close()
+
+
+def test_ready_when_redis_answers(redis_app):
+    response = redis_app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"store": "ok", "index": "ok", "redis": "ok"}
+
+
+def test_site_keeps_serving_when_redis_stops_and_uses_it_again_when_back(
+        redis_app, redis_proc, caplog):
+    client = redis_app.test_client()
+    clock = Clock()
+    with redis_app.app_context():
+        cache = cache_mod.get_cache()
+    cache._clock = clock
+    cache.set("hot", "value")
+    assert _statuses(client) == dict.fromkeys(PAGES, 200)
+
+    redis_proc.stop()
+    caplog.set_level(logging.WARNING, logger="papersift.cache")
+    for _ in range(3):
+        assert _statuses(client) == dict.fromkeys(PAGES, 200)
+        assert cache.get("hot") is None                       # a miss, not an exception
+        cache.set("other", 1)                                 # a no-op, not an exception
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"]["redis"].startswith("error")
+    warnings = [r for r in caplog.records if r.name == "papersift.cache"]
+    assert len(warnings) == 1 and "Redis unreachable" in warnings[0].getMessage()
+
+    redis_proc.start()                                        # same port, empty data
+    clock.now += cache_mod.RETRY_SECONDS + 1
+    cache.set("hot", "again")
+    assert cache.get("hot") == "again"
+    assert any("reachable again" in r.getMessage() for r in caplog.records)
+    assert client.get("/readyz").status_code == 200
+    assert _statuses(client) == dict.fromkeys(PAGES, 200)
+
+
+def test_redis_down_from_the_start_still_serves(data_dir):
+    from app import create_app
+    from tests.redis_fixture import _free_port
+
+    url = f"redis://127.0.0.1:{_free_port()}/0"              # nothing listens here
+    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
+                              "redis_url": url, "TESTING": True})
+    client = application.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/readyz").status_code == 503
+    with application.app_context():
+        assert cache_mod.get_cache().get("x") is None
+    application.extensions["papersift.engine"].dispose()
+
+
+def test_memory_cache_expires_and_evicts():
+    clock = Clock()
+    cache = cache_mod.MemoryCache(max_entries=2, clock=clock)
+    cache.set("a", 1, ttl=10)
+    cache.set("b", 2)
+    assert cache.get("a") == 1
+    cache.set("c", 3)                    # evicts the least recently used: b
+    assert cache.get("b") is None and cache.get("c") == 3
+    clock.now += 11
+    assert cache.get("a") is None
+    cache.delete("c")
+    assert cache.get("c") is None
+
+
+def test_vendor_files_are_cached_long_and_site_files_briefly(client):
+    vendor = client.get("/static/vendor/katex-0.19.1/katex.min.css")
+    site = client.get("/static/css/site.css")
+    assert vendor.status_code == 200 and site.status_code == 200
+    assert vendor.cache_control.max_age == cache_mod.VENDOR_MAX_AGE
+    assert site.cache_control.max_age == cache_mod.STATIC_MAX_AGE
+    assert site.headers.get("ETag")
+    vendor.close()
+    site.close()
