@@ -6,7 +6,7 @@ from sqlalchemy.engine import Connection
 
 from config import Settings
 from recommend import index as index_files
-from store import papers
+from store import fulltext, papers
 
 
 def store_status(conn: Connection, settings: Settings, *, light: bool = False) -> dict:
@@ -23,4 +23,5 @@ def store_status(conn: Connection, settings: Settings, *, light: bool = False) -
         "bytes": info.size_bytes, "created": info.created,
         "current": info.fingerprint == papers.fingerprint(conn),
     }
+    status["fulltext"] = fulltext.status_counts(conn)
     return status

@@ -24,5 +24,7 @@ def init_web(app: Flask) -> None:
     from web import auth
 
     auth.init_app(app)
-    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, search.bp):
+    from web import thumbs
+
+    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, search.bp, thumbs.bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,131 @@
+"""The distributed path of full-text extraction: RQ jobs in Redis, `papersift worker` runs them.
+
+One job per paper version (the job id says which, so re-running `papersift fulltext`
+never queues a paper twice). A job does exactly what the local path does for one paper
+(`fulltext_pipeline.process_one`), with the settings of the worker's own environment, and
+writes the result into the shared store. Downloads are paced across all workers through
+a Redis key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import requests
+from redis import Redis
+from rq import Queue, Worker
+from rq.job import Job, JobStatus
+
+import config
+from config import Settings
+from ingest.fulltext_pipeline import QUEUE_NAME, FulltextSummary, RedisPacer, process_one
+from store import fulltext as store_fulltext
+
+POLL_SECONDS = 0.5
+ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def job_id(cand: store_fulltext.Candidate) -> str:
+    return f"fulltext-{cand.paper_id.replace('/', '_')}-v{cand.version}"
+
+
+def redis_connection(settings: Settings) -> Redis:
+    return Redis.from_url(settings.redis_url)
+
+
+def fulltext_queue(settings: Settings, connection: Redis | None = None) -> Queue:
+    return Queue(QUEUE_NAME, connection=connection or redis_connection(settings))
+
+
+def job_timeout(settings: Settings) -> int:
+    """Long enough for the retried download plus the extraction limit, with slack."""
+    download = settings.arxiv_timeout * max(1, settings.arxiv_retries) * 2 + 120
+    return int(settings.pdf_timeout + download + 60)
+
+
+def enqueue(settings: Settings, cands: Sequence[store_fulltext.Candidate], queue: Queue) -> list[str]:
+    """Queue a job per candidate unless one for the same version is already waiting or running."""
+    ids = []
+    for cand in cands:
+        jid = job_id(cand)
+        ids.append(jid)
+        existing = Job.fetch_many([jid], connection=queue.connection)[0]
+        if existing is not None and existing.get_status(refresh=False) in ACTIVE:
+            continue
+        queue.enqueue(fulltext_job, cand.paper_id, cand.version, job_id=jid,
+                      job_timeout=job_timeout(settings), result_ttl=24 * 3600,
+                      failure_ttl=7 * 24 * 3600, description=f"full text of {cand.paper_id}v{cand.version}")
+    return ids
+
+
+def enqueue_and_wait(settings: Settings, cands: Sequence[store_fulltext.Candidate],
+                     summary: FulltextSummary, *, progress: bool = False,
+                     sleep: Callable[[float], None] = time.sleep) -> FulltextSummary:
+    """Enqueue, then follow the jobs to the end when a worker is listening."""
+    start = time.perf_counter()
+    queue = fulltext_queue(settings)
+    ids = enqueue(settings, cands, queue)
+    summary.enqueued = len(ids)
+    if Worker.count(queue=queue) == 0:
+        summary.note = (f"{len(ids)} jobs wait in the RQ queue {QUEUE_NAME!r}; "
+                        "start `papersift worker` (on this or any machine) to process them.")
+        return summary
+    _follow(queue, ids, summary, progress, sleep)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _follow(queue: Queue, ids: list[str], summary: FulltextSummary, progress: bool,
+            sleep: Callable[[float], None]) -> None:
+    from tqdm import tqdm
+
+    pending = set(ids)
+    with tqdm(total=len(ids), unit="paper", desc="full text (RQ)", disable=not progress) as bar:
+        while pending:
+            for job in Job.fetch_many(sorted(pending), connection=queue.connection):
+                if job is None or job.get_status(refresh=False) not in ACTIVE:
+                    _tally(job, summary)
+                    pending.discard(job.id if job else None)
+                    bar.set_postfix(failed=summary.failed, refresh=False)
+                    bar.update(1)
+            pending.discard(None)
+            if pending:
+                sleep(POLL_SECONDS)
+
+
+def _tally(job: Job | None, summary: FulltextSummary) -> None:
+    result = job.return_value() if job is not None else None
+    if isinstance(result, dict) and result.get("status") == "ok":
+        summary.ok += 1
+        summary.pages += result.get("pages") or 0
+        return
+    summary.failed += 1
+    if isinstance(result, dict):
+        summary.reasons[result.get("reason") or "unknown"] += 1
+    else:
+        summary.reasons["job failed in the worker (see `rq info` / worker log)"] += 1
+
+
+def fulltext_job(paper_id: str, version: int) -> dict:
+    """The RQ job: one paper, with the worker's settings; returns a small JSON-able outcome."""
+    from store.db import open_store
+
+    settings = config.load_settings()
+    engine = open_store(settings)
+    try:
+        with requests.Session() as session:
+            pacer = RedisPacer(redis_connection(settings), settings.pdf_delay)
+            result = process_one(engine, settings, store_fulltext.Candidate(paper_id, version),
+                                 session, pacer)
+    finally:
+        engine.dispose()
+    return {"status": result.status, "reason": result.reason, "pages": result.pages,
+            "chars": result.chars, "seconds": round(result.seconds, 3)}
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> bool:
+    """Run an RQ worker on the full-text queue until stopped (or the queue is empty, `burst`)."""
+    connection = redis_connection(settings)
+    worker = Worker([fulltext_queue(settings, connection)], connection=connection)
+    return worker.work(burst=burst, with_scheduler=False)
