@@ -1,0 +1,59 @@
+"""`papersift search QUERY`: the search page's ranking on the command line."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from recommend import index as index_files
+from recommend.search import Filters, search, search_index
+from recommend.search_query import QueryError, parse_query
+from recommend.snippets import snippet
+from store import db
+from store.papers import get_papers
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("-n", "limit", default=20, show_default=True, type=click.IntRange(1, 1000),
+              help="How many results to show.")
+@click.option("--cat", "category", default="", help="Only papers in this category.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
+                   as_json: bool) -> None:
+    """Search titles, authors, abstracts and full texts (same syntax as the site:
+    "a phrase", author:NAME, cat:CS.XX, year:2020-2023, id:ID)."""
+    text = " ".join(query)
+    try:
+        parsed = parse_query(text)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    index = index_files.load_index(current_app.config["SETTINGS"].index_dir)
+    si = search_index(index)
+    if si is None:
+        raise click.ClickException("no search index yet: run `papersift index` first")
+    result = search(si, parsed, Filters(categories=(category,) if category else ()), sort=sort,
+                    limit=limit)
+    scores = dict(result.hits)
+    with db.engine().connect() as conn:
+        papers = get_papers(conn, [pid for pid, _ in result.hits])
+    if as_json:
+        click.echo(json.dumps({"query": text, "total": result.total, "results": [
+            {"id": p.id, "score": scores[p.id], "title": p.title, "authors": list(p.authors),
+             "published": p.published.date().isoformat(), "categories": list(p.categories),
+             "snippet": "".join(s.text for s in snippet(p.abstract, parsed.highlight))}
+            for p in papers]}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{result.total:,} papers match {text!r}")
+    for rank, p in enumerate(papers, 1):
+        click.echo(f"{rank:3d}. {p.id:<12} {scores[p.id]:6.3f}  {p.published:%Y-%m-%d}  {p.title}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(search_command)

@@ -1,0 +1,90 @@
+"""Search quality on the bundled sample corpus (4,001 real arXiv papers), through the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommend.search_query import author_tokens
+from recommend.text import analyze, document
+
+
+def api(client, **params) -> dict:
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def result_ids(body: dict) -> list[str]:
+    return [r["paper"]["id"] for r in body["results"]]
+
+
+@pytest.mark.parametrize("n", [0, 7, 123, 1000, 2500, 3999])
+def test_exact_title_returns_that_paper_first(sample_client, sample_records, n):
+    record = sample_records[n]
+    assert result_ids(api(sample_client, q=record["title"]))[0] == record["id"]
+
+
+@pytest.mark.parametrize("surname", ["tiwari", "neumann", "yamada", "schmidt"])
+def test_author_surname_returns_their_papers_first(sample_client, sample_records, surname):
+    theirs = {r["id"] for r in sample_records
+              if any(surname in author_tokens(a) for a in r["authors"])}
+    body = api(sample_client, q=surname.capitalize(), per_page=50)
+    assert set(result_ids(body)[:len(theirs)]) == theirs
+
+
+def test_bigram_ranks_papers_with_the_phrase_above_words_apart(sample_client, sample_records):
+    def has_phrase(r):
+        return "reinforcement learning" in analyze(document(r["title"], r["summary"]))
+
+    by_id = {r["id"]: r for r in sample_records}
+    body = api(sample_client, q="reinforcement learning", per_page=200)
+    ranked = [has_phrase(by_id[i]) for i in result_ids(body)]
+    apart = sum(1 for r in sample_records if not has_phrase(r)
+                and {"reinforcement", "learning"} <= set(analyze(r["title"] + " " + r["summary"])))
+    assert apart > 0 and body["total"] == sum(map(has_phrase, sample_records)) + apart
+    first_apart = ranked.index(False) if False in ranked else len(ranked)
+    assert all(ranked[:first_apart]) and not any(ranked[first_apart:])
+    assert first_apart >= 150
+
+
+def test_filters_narrow_and_hold(sample_client):
+    everything = api(sample_client, q="segmentation", per_page=200)
+    in_cl = api(sample_client, q="segmentation cat:cs.CL", per_page=200)
+    via_param = api(sample_client, q="segmentation", cat="cs.CL", per_page=200)
+    assert 0 < in_cl["total"] < everything["total"]
+    assert result_ids(in_cl) == result_ids(via_param)
+    assert all("cs.CL" in r["paper"]["categories"] for r in in_cl["results"])
+    year = api(sample_client, q="segmentation year:2026", per_page=200)
+    assert 0 < year["total"] < everything["total"]
+    assert all(r["paper"]["published"].startswith("2026") for r in year["results"])
+    month = api(sample_client, q="segmentation", window="month", per_page=200)
+    assert 0 < month["total"] < everything["total"]
+
+
+def test_sort_by_date_is_newest_first(sample_client):
+    body = api(sample_client, q="diffusion", sort="date", per_page=100)
+    dates = [r["paper"]["published"] for r in body["results"]]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 100
+
+
+def test_paging_walks_the_ranking(sample_client):
+    one = result_ids(api(sample_client, q="language model", per_page=10))
+    two = result_ids(api(sample_client, q="language model", per_page=10, page=2))
+    both = result_ids(api(sample_client, q="language model", per_page=20))
+    assert one + two == both and not set(one) & set(two)
+
+
+def test_snippets_contain_the_query_words(sample_client):
+    body = api(sample_client, q="contrastive learning", per_page=30)
+    for result in body["results"]:
+        marked = {s["text"].lower() for s in result["snippet"] if s["hit"]}
+        in_abstract = {"contrastive", "learning"} & set(analyze(result["paper"]["abstract"]))
+        assert marked <= {"contrastive", "learning"}
+        assert bool(marked) == bool(in_abstract)  # a title-only match has nothing to mark
+    assert sum(1 for r in body["results"] if any(s["hit"] for s in r["snippet"])) >= 25
+
+
+def test_misspelling_suggests_the_word(sample_client):
+    body = api(sample_client, q="tranformer")
+    assert body["total"] == 0 and body["missing"] == ["tranformer"]
+    assert "transformer" in body["suggestions"]

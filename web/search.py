@@ -1,0 +1,156 @@
+"""Search: the results page (/search) and the JSON API beside it (/api/search).
+
+Views parse the request into a SearchRequest, call `run_search`, and render or jsonify.
+Ranking is recommend.search over the current index version; papers, and the abstracts
+snippets are cut from, come from the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.engine import Connection
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+
+from recommend.search import Filters, SearchIndex, search, search_index
+from recommend.search_query import ParsedQuery, QueryError, parse_query
+from recommend.snippets import Segment, apply_suggestion, snippet, suggest
+from store.db import get_db
+from store.papers import WINDOWS, Paper, category_counts, get_paper, get_papers, window_start
+from web import services
+from web.params import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, category_arg, int_arg
+
+bp = Blueprint("search", __name__)
+SORTS = {"relevance": "Relevance", "date": "Newest first"}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """The page's parameters: the query text and the filters beside it."""
+
+    q: str
+    category: str = ""
+    window: str = "all"
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+@dataclass(frozen=True)
+class Hit:
+    paper: Paper
+    score: float
+    snippet: list[Segment]
+
+    def to_json(self) -> dict:
+        return {"paper": self.paper.to_json(), "score": self.score,
+                "snippet": [{"text": s.text, "hit": s.hit} for s in self.snippet]}
+
+
+@dataclass
+class SearchPage:
+    request: SearchRequest
+    parsed: ParsedQuery | None = None
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    missing: tuple[str, ...] = ()
+    error: str = ""
+    indexed: bool = True
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+
+def search_request(args: MultiDict) -> SearchRequest:
+    """Read and check the query-string parameters (BadRequest with a message when wrong)."""
+    window = args.get("window", "all").strip() or "all"
+    if window not in WINDOWS:
+        raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
+    sort = args.get("sort", "relevance").strip() or "relevance"
+    if sort not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
+    return SearchRequest(
+        q=args.get("q", ""), category=category_arg(args), window=window, sort=sort,
+        page=int_arg(args, "page", 1, 1, MAX_PAGE),
+        per_page=int_arg(args, "per_page", PAGE_SIZE, 1, MAX_PAGE_SIZE),
+    )
+
+
+def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
+    """Parse the query, rank over the current index, fetch the page's papers and snippets.
+
+    Raises QueryError for a query that cannot be parsed.
+    """
+    page = SearchPage(req, parse_query(req.q))
+    si = search_index(services.current_index())
+    if si is None:
+        page.indexed = False
+        return page
+    parsed = page.parsed
+    assert parsed is not None
+    if parsed.is_empty:
+        return page
+    since = window_start(conn, req.window)
+    filters = Filters(categories=(req.category,) if req.category else (),
+                      since=since.date() if since else None)
+    result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page)
+    page.total, page.missing = result.total, result.missing
+    scores = dict(result.hits)
+    page.hits = [Hit(p, scores[p.id], snippet(p.abstract, parsed.highlight))
+                 for p in get_papers(conn, [pid for pid, _ in result.hits])]
+    if result.total == 0 or result.missing:
+        page.suggestions = _suggestions(si, parsed)
+    return page
+
+
+def _suggestions(si: SearchIndex, parsed: ParsedQuery) -> list[str]:
+    """Did-you-mean queries: the query as typed with misspelt words replaced."""
+    return [apply_suggestion(parsed.raw, r) for r in suggest(si, parsed.words)]
+
+
+def jump_target(conn: Connection, parsed: ParsedQuery | None) -> str | None:
+    """The paper page to go to when the query is a bare arXiv id or URL of a stored paper."""
+    if parsed is None or not parsed.jump or get_paper(conn, parsed.jump) is None:
+        return None
+    return url_for("paper.show", paper_id=parsed.jump)
+
+
+@bp.get("/search")
+def results():
+    conn = get_db()
+    req = search_request(request.args)
+    try:
+        page = run_search(conn, req)
+    except QueryError as exc:
+        return _render(conn, SearchPage(req, error=str(exc)), 400)
+    target = jump_target(conn, page.parsed)
+    if target:
+        return redirect(target)
+    return _render(conn, page, 200)
+
+
+def _render(conn: Connection, page: SearchPage, status: int):
+    return render_template("search/results.html", page=page, windows=list(WINDOWS), sorts=SORTS,
+                           categories=category_counts(conn)), status
+
+
+@bp.get("/api/search")
+def api():
+    req = search_request(request.args)
+    try:
+        page = run_search(get_db(), req)
+    except QueryError as exc:
+        abort(400, description=str(exc))
+    if not page.indexed:
+        abort(503, description="The search index is not built yet: run `papersift index`.")
+    return jsonify(query=req.q, total=page.total, page=req.page, per_page=req.per_page,
+                   sort=req.sort, results=[h.to_json() for h in page.hits],
+                   suggestions=page.suggestions, missing=list(page.missing))
