@@ -30,6 +30,7 @@ lint: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	PAPERSIFT_TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/web
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_all.py

@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE_DIR = ROOT / "data" / "sample"
 
+# `database_url`: '' (SQLite) or a fresh PostgreSQL schema when PAPERSIFT_TEST_DB=postgresql
+pytest_plugins = ["tests.pg_fixture"]
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
@@ -22,8 +25,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(data_dir: Path) -> config.Settings:
-    return config.load_settings({}, data_dir=str(data_dir), scheduler_enabled=False)
+def settings(data_dir: Path, database_url: str) -> config.Settings:
+    return config.load_settings({}, data_dir=str(data_dir), scheduler_enabled=False,
+                                database_url=database_url)
 
 
 @pytest.fixture
@@ -34,11 +38,11 @@ def engine(settings):
 
 
 @pytest.fixture
-def app(data_dir: Path):
+def app(data_dir: Path, database_url: str):
     from app import create_app
 
     application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                              "TESTING": True})
+                              "database_url": database_url, "TESTING": True})
     yield application
     application.extensions["papersift.engine"].dispose()
 
