@@ -121,6 +121,13 @@ def feed_xml(entries: list[Entry], *, total: int, start: int, per_page: int, que
 """.encode()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients that vanish (timeouts, kill -9) are part of the tests, not errors."""
+
+
 _SUBMITTED = re.compile(r"submittedDate:\[(\d{12}) TO (\d{12})\]")
 
 
@@ -135,7 +142,7 @@ class FakeArxiv:
         self.oai_pages: dict[str | None, bytes] = {}                 # resumptionToken -> body
         self.release = threading.Event()                             # ends hangs at shutdown
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
