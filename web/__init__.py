@@ -21,10 +21,10 @@ def init_web(app: Flask) -> None:
 
     templating.init_app(app)
     errors.init_app(app)
-    from web import auth
+    from web import auth, library
 
     auth.init_app(app)
     from web import thumbs
 
-    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, search.bp, thumbs.bp):
+    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp):
         app.register_blueprint(blueprint)

@@ -183,6 +183,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
     login_manager.session_protection = "basic"
+    app.jinja_env.globals["current_user"] = current_user   # also inside imported macros
     https = app.config.get("PREFERRED_URL_SCHEME") == "https" or \
         app.config["SETTINGS"].base_url.startswith("https://")
     if https:

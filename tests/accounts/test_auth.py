@@ -147,8 +147,8 @@ def test_change_password_needs_the_current_one(app, client, user):
 
 
 def test_delete_account_removes_user_and_data(app, client, user):
-    from tests.factories import add_papers, record
     from tests.accounts.conftest import post_json
+    from tests.factories import add_papers, record
 
     add_papers(app.extensions["papersift.engine"], record(id="2401.00001"))
     login(client, "ada")
