@@ -26,5 +26,6 @@ def init_web(app: Flask) -> None:
     auth.init_app(app)
     from web import thumbs
 
-    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp, search.bp, thumbs.bp):
+    for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp,
+                      search.bp, thumbs.bp):
         app.register_blueprint(blueprint)
