@@ -50,7 +50,8 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
              "snippet": "".join(s.text for s in snippet(p.abstract, parsed.highlight))}
             for p in papers]}, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{result.total:,} papers match {text!r}")
+    noun = "paper matches" if result.total == 1 else "papers match"
+    click.echo(f"{result.total:,} {noun} {text!r}")
     for rank, p in enumerate(papers, 1):
         click.echo(f"{rank:3d}. {p.id:<12} {scores[p.id]:6.3f}  {p.published:%Y-%m-%d}  {p.title}")
 
