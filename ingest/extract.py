@@ -217,7 +217,7 @@ def _child(conn: Connection, job: ExtractJob, engine: str, memory_mb: int) -> No
 def _context() -> multiprocessing.context.BaseContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["ingest.extract", "ingest.thumbs", "pdfminer.high_level",
-                                "pypdfium2"])
+                                "pypdfium2", "PIL.Image", "PIL.PngImagePlugin"])
     return ctx
 
 

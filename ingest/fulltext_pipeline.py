@@ -96,14 +96,19 @@ def extract_job(settings: Settings, cand: store_fulltext.Candidate, path: Path) 
 
 
 def finish(engine: Engine, settings: Settings, cand: store_fulltext.Candidate, result: ExtractResult,
-           path: Path | None) -> None:
-    """Store the outcome and drop the PDF unless PDFs are kept."""
+           path: Path | None, *, in_use: set[Path] | frozenset = frozenset()) -> None:
+    """Store the outcome, then drop the PDF, or with PDFs kept trim the cache to its budget
+    (sparing the PDFs still `in_use` by other extractions)."""
     with engine.begin() as conn:
         store_fulltext.record_result(conn, cand.paper_id, cand.version, status=result.status,
                                      text=result.text, pages=result.pages or None,
                                      seconds=round(result.seconds, 3), engine=result.engine or None,
                                      reason=result.reason)
-    if path is not None and not settings.keep_pdfs:
+    if path is None:
+        return
+    if settings.keep_pdfs:
+        evict(settings.pdf_dir, settings.pdf_cache_mb * 1024 * 1024, keep=in_use)
+    else:
         path.unlink(missing_ok=True)
 
 
@@ -122,9 +127,11 @@ class _Run:
         self.in_flight: set[Path] = set()
 
     def record(self, cand, result: ExtractResult, path: Path | None) -> None:
-        finish(self.engine, self.settings, cand, result, path)
         with self.lock:
             self.in_flight.discard(path)
+            in_use = set(self.in_flight)
+        finish(self.engine, self.settings, cand, result, path, in_use=in_use)
+        with self.lock:
             if result.ok:
                 self.summary.ok += 1
                 self.summary.pages += result.pages

@@ -61,3 +61,51 @@ def truncated_pdf(tmp_path: Path) -> Path:
     path = tmp_path / "truncated.pdf"
     path.write_bytes(data[: len(data) // 2])
     return path
+
+
+# papers in the store, each served by the loopback server as something real or broken
+CASES = {
+    "2401.00001": pdfserver.pdf(PDFS / "arxiv_1111.2011v2.pdf"),
+    "2401.00002": pdfserver.pdf(PDFS / "acl2020_s2orc_2020.acl-main.447.pdf"),
+    "2401.00003": pdfserver.pdf(BROKEN / "encrypted_rc4-40_password_foo.pdf"),
+    "2401.00004": pdfserver.html(),
+    "2401.00005": pdfserver.cut(PDFS / "arxiv_2304.02623v1.pdf"),
+    "2401.00006": None,                                  # 404
+    "2401.00007": pdfserver.pdf(BROKEN / "corrupted_xref_zen_of_python.pdf"),
+}
+EXPECTED = {
+    "2401.00001": ("ok", GOOD["arxiv_1111.2011v2.pdf"]),
+    "2401.00002": ("ok", GOOD["acl2020_s2orc_2020.acl-main.447.pdf"]),
+    "2401.00003": ("failed", "encrypted PDF (needs a password)"),
+    "2401.00004": ("failed", "download: not a PDF: the server sent text/html"),
+    "2401.00005": ("failed", "download: download cut off"),
+    "2401.00006": ("failed", "download: HTTP 404 from the PDF server"),
+    "2401.00007": ("ok", "Beautiful is better than ugly."),
+}
+
+
+def serve_cases(server: pdfserver.PdfServer, version: int = 1) -> None:
+    for pid, reply in CASES.items():
+        if reply is not None:
+            server.route(f"{pid}v{version}", reply)
+
+
+def fulltext_settings(data_dir: Path, server_url: str, **overrides):
+    import config
+
+    values = {"data_dir": str(data_dir), "arxiv_pdf_url": server_url, "pdf_delay": 0.0,
+              "pdf_engine": "pdfium", "pdf_workers": 2, "pdf_timeout": 30.0, "arxiv_retries": 2,
+              "arxiv_timeout": 5.0, "scheduler_enabled": False}
+    values.update(overrides)
+    return config.load_settings({}, **values)
+
+
+@pytest.fixture
+def case_papers(engine):
+    from datetime import datetime
+
+    from tests.factories import add_papers, record
+
+    add_papers(engine, *(record(id=pid, published=datetime(2024, 1, i + 1), title=f"Case {pid}")
+                         for i, pid in enumerate(CASES)))
+    return list(CASES)

@@ -90,7 +90,8 @@ def _handler(server: PdfServer):
                 return self._send(200, body, "text/html; charset=utf-8")
             data = reply.file.read_bytes()
             if reply.kind == "mislabelled":
-                return self._send(200, b"<html>" + data[:2000], "application/pdf")
+                page = b"<!doctype html><html><body>" + b"<p>Access denied</p>" * 100 + b"</body></html>"
+                return self._send(200, page + data, "application/pdf")
             if reply.kind == "cut":
                 self._headers(200, "application/pdf", len(data))
                 self.wfile.write(data[: len(data) // 2])
@@ -121,8 +122,18 @@ def _handler(server: PdfServer):
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up early (rejected or timed-out downloads) are expected, not errors."""
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def start(server: PdfServer) -> tuple[ThreadingHTTPServer, threading.Thread]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
+    httpd = _QuietServer(("127.0.0.1", 0), _handler(server))
     httpd.daemon_threads = True
     server.url = f"http://127.0.0.1:{httpd.server_address[1]}/pdf/"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
