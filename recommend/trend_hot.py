@@ -161,3 +161,21 @@ def category_totals(table: TrendTable, *, top: int = 8) -> dict[str, Any]:
         series["other"] = [int(x) for x in rest]
     return {"months": [str(m) for m in table.months],
             "total": [int(x) for x in table.totals], "categories": series}
+
+
+CSV_COLUMNS = ("term", "month", "papers", "count", "fraction")
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    """A trends report as CSV, one row per (term, month): term,month,papers,count,fraction."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for term, rows in report["terms"].items():
+        for r in rows:
+            fraction = "" if r["fraction"] is None else f"{r['fraction']:.6f}"
+            writer.writerow((term, r["month"], r["papers"], r["count"], fraction))
+    return out.getvalue()

@@ -24,8 +24,8 @@ def init_web(app: Flask) -> None:
     from web import auth, library
 
     auth.init_app(app)
-    from web import thumbs
+    from web import thumbs, trends
 
     for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp,
-                      search.bp, thumbs.bp):
+                      search.bp, thumbs.bp, trends.bp):
         app.register_blueprint(blueprint)

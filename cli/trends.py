@@ -1,0 +1,127 @@
+"""Keyword-trend reports: `papersift trends TERM...` and `papersift hot`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from recommend import index as index_files
+from recommend.trend_hot import MIN_SUPPORT, TOP, hot_report, report_csv, trends_report
+from recommend.trends import TrendQueryError, TrendTable, parse_month
+from store import db
+from store.trends import document_texts
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def _table() -> TrendTable:
+    index = index_files.load_index(current_app.config["SETTINGS"].index_dir)
+    if index is None:
+        raise click.ClickException("no index yet: run `papersift index` first")
+    table = TrendTable.from_index(index)
+    if table is None:
+        raise click.ClickException("this index has no trend table: run `papersift index --force`")
+    return table
+
+
+@click.command("trends")
+@click.argument("terms", nargs=-1, required=True)
+@click.option("--category", "-c", default="", help="Only papers listing this category (e.g. cs.CV).")
+@click.option("--since", default="", metavar="YYYY-MM", help="First month shown.")
+@click.option("--until", default="", metavar="YYYY-MM", help="Last month shown.")
+@click.option("--smooth", default=1, type=click.IntRange(1, 24), show_default=True,
+              help="Trailing moving average over this many months.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: term,month,papers,count,fraction.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
+def trends_command(terms: tuple[str, ...], category: str, since: str, until: str, smooth: int,
+                   as_csv: bool, as_json: bool) -> None:
+    """Monthly share of papers mentioning each TERM (comma-separated or several arguments)."""
+    table = _table()
+    try:
+        with db.engine().connect() as conn:
+            report = trends_report(table, terms, category=category.strip() or None,
+                                   since=parse_month(since), until=parse_month(until),
+                                   smooth=smooth, fetch=lambda ids: document_texts(conn, ids))
+    except TrendQueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    elif as_csv:
+        click.echo(report_csv(report), nl=False)
+    else:
+        click.echo(format_trends(report))
+
+
+def format_trends(report: dict[str, Any]) -> str:
+    """A month-by-term table: papers that month, then count and percentage per term."""
+    terms = list(report["terms"])
+    width = [max(len(t), 14) for t in terms]
+    lines = ["month    papers  " + "  ".join(t.rjust(w) for t, w in zip(terms, width, strict=True))]
+    columns = list(zip(*report["terms"].values(), strict=True))
+    for rows in columns:
+        cells = [_cell(r).rjust(w) for r, w in zip(rows, width, strict=True)]
+        lines.append(f"{rows[0]['month']}  {rows[0]['papers']:>6}  " + "  ".join(cells))
+    if report["category"]:
+        lines.insert(0, f"category: {report['category']}")
+    lines += [f"note: {n}" for n in report["notices"]]
+    lines += [f"did you mean for {t!r}: {', '.join(s)}" for t, s in report["suggestions"].items()]
+    return "\n".join(lines)
+
+
+def _cell(row: dict[str, Any]) -> str:
+    if row["fraction"] is None:
+        return "-"
+    return f"{row['count']} {100 * row['fraction']:6.2f}%"
+
+
+@click.command("hot")
+@click.option("--month", default="", metavar="YYYY-MM",
+              help="Reference month (default: the newest month in the index).")
+@click.option("-n", "n", default=TOP, type=click.IntRange(1, 500), show_default=True,
+              help="Terms in each list.")
+@click.option("--min-support", default=MIN_SUPPORT, type=click.IntRange(1), show_default=True,
+              help="Papers a term needs in the window it is judged on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
+def hot_command(month: str, n: int, min_support: int, as_json: bool) -> None:
+    """Hot and cooling terms: highest monthly share in the last 12 months vs before."""
+    table = _table()
+    try:
+        report = hot_report(table, month=parse_month(month), n=n, min_support=min_support)
+    except TrendQueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(json.dumps(report, indent=2) if as_json else format_hot(report))
+
+
+def format_hot(report: dict[str, Any]) -> str:
+    head = (f"{report['window_start']} .. {report['month']} against the months before "
+            f"(terms in at least {report['min_support']} papers)")
+    lines = [head]
+    if report["notice"]:
+        lines.append(report["notice"])
+    for key, title in (("hot", "Hot"), ("cooling", "Cooling")):
+        lines.append(f"\n{title}:")
+        for rank, item in enumerate(report[key], 1):
+            lines.append(f"{rank:>3}. {item['term']:<32} {item['ratio']:>7.2f}x  "
+                         f"{100 * item['before_max']:5.1f}% -> {100 * item['recent_max']:5.1f}%  "
+                         f"{sparkline(item['series'])}")
+        if not report[key]:
+            lines.append("  (none)")
+    return "\n".join(lines)
+
+
+def sparkline(values: list[float]) -> str:
+    top = max(values, default=0.0)
+    if top <= 0:
+        return SPARKS[0] * len(values)
+    return "".join(SPARKS[min(len(SPARKS) - 1, int(v / top * (len(SPARKS) - 1) + 0.5))] for v in values)
+
+
+def register(group: click.Group) -> None:
+    for command in (trends_command, hot_command):
+        group.add_command(command)
