@@ -9,6 +9,7 @@ a Redis key.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 
@@ -27,7 +28,8 @@ ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCH
 
 
 def job_id(cand: store_fulltext.Candidate) -> str:
-    return f"fulltext-{cand.paper_id.replace('/', '_')}-v{cand.version}"
+    """RQ ids allow letters, digits, _ and -: `2401.00001`v2 -> fulltext-2401_00001-v2."""
+    return "fulltext-" + re.sub(r"[^A-Za-z0-9_-]", "_", cand.paper_id) + f"-v{cand.version}"
 
 
 def redis_connection(settings: Settings) -> Redis:
