@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NEW = re.compile(r"(?P<id>(?P<yymm>\d{4})\.(?P<num>\d{4,5}))(?:v(?P<v>\d+))?")
+_NEW = re.compile(r"(?P<id>(?P<yymm>[0-9]{4})\.(?P<num>[0-9]{4,5}))(?:v(?P<v>[0-9]+))?")
 # old style: archive[.SUBJECT-CLASS]/YYMMNNN; the subject class is not part of the id
 _OLD = re.compile(
-    r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?/(?P<num>\d{7})(?:v(?P<v>\d+))?"
+    r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?/(?P<num>[0-9]{7})(?:v(?P<v>[0-9]+))?"
 )
 _PREFIX = re.compile(
     r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)", re.IGNORECASE
@@ -42,8 +42,10 @@ def parse_arxiv_id(text: str) -> ArxivId:
         month = int(m["yymm"][2:])
         if not 1 <= month <= 12:
             raise ArxivIdError(f"not an arXiv id (month {month:02d}): {text!r}")
-        if len(m["num"]) == 5 and int(m["yymm"]) < 1501:
-            raise ArxivIdError(f"not an arXiv id (5-digit number before 1501): {text!r}")
+        five_digit_era = int(m["yymm"]) >= 1501
+        if (len(m["num"]) == 5) != five_digit_era:
+            raise ArxivIdError(f"not an arXiv id (numbers have {5 if five_digit_era else 4} digits "
+                               f"in {m['yymm']}): {text!r}")
         return ArxivId(m["id"], _version(m["v"], text))
     m = _OLD.fullmatch(s)
     if m:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ingest.ids import ArxivIdError, parse_arxiv_id
 
@@ -46,6 +46,13 @@ class PaperRecord:
     @property
     def primary_category(self) -> str:
         return self.categories[0] if self.categories else ""
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """Aware datetimes are converted to UTC; naive ones are taken as UTC already."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None, microsecond=0)
 
 
 def _clean(text: object) -> str:
@@ -100,8 +107,8 @@ def make_record(
         authors=author_t,
         abstract=abstract_s,
         categories=cats,
-        published=published.replace(tzinfo=None, microsecond=0),
-        updated=updated.replace(tzinfo=None, microsecond=0) if updated else None,
+        published=_naive_utc(published),
+        updated=_naive_utc(updated) if updated else None,
         comment=_clean(comment) or None,
         journal_ref=_clean(journal_ref) or None,
         doi=_clean(doi) or None,

@@ -79,14 +79,11 @@ def test_non_strings_are_refused(value: object) -> None:
         parse_arxiv_id(value)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason="ingest/ids.py accepts 4-digit numbers from 1501 on")
 def test_four_digit_numbers_after_2014_are_refused() -> None:
     with pytest.raises(ArxivIdError):
         parse_arxiv_id("1501.1234")
 
 
-@pytest.mark.xfail(strict=True, reason="ingest/ids.py matches Unicode digits (\\d without re.ASCII), "
-                                       "so a full-width id would be stored as a second paper")
 def test_non_ascii_digits_are_refused() -> None:
     with pytest.raises(ArxivIdError):
         parse_arxiv_id("２１０１.０１２３４")
