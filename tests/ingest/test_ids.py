@@ -55,7 +55,7 @@ def test_urls_and_arxiv_prefix(text: str, expected: ArxivId) -> None:
         ("2113.00001", "month 13"),
         ("0000.0000", "month 00"),
         ("hep-th/9913001", "month 13"),
-        ("1412.12345", "5-digit number before 1501"),
+        ("1412.12345", "numbers have 4 digits"),
         ("2101.01234v0", "version must be 1 or more"),
         ("2101.01234v", "not an arXiv id"),
         ("2101.01234v2v3", "not an arXiv id"),
