@@ -21,11 +21,12 @@ def init_web(app: Flask) -> None:
 
     templating.init_app(app)
     errors.init_app(app)
-    from web import auth, library
+    from web import auth, library, recommend
 
     auth.init_app(app)
     from web import thumbs, trends
 
     for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp,
+                      recommend.bp, recommend.top_bp,
                       search.bp, thumbs.bp, trends.bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,31 @@
+"""Why a paper was recommended: the terms contributing most to its score.
+
+A linear model's score is a sum over the paper's terms of weight × feature value, so the
+largest positive products are an exact account of what lifted the paper. Only terms the
+paper shares with the library are shown, so every reason is something the user saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+
+def top_terms(matrix: sparse.csr_matrix, row: int, coef: np.ndarray, allowed: np.ndarray,
+              vocabulary: np.ndarray, n: int = 5) -> list[tuple[str, float]]:
+    """(term, contribution) pairs of one row, largest first, limited to `allowed` columns."""
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    cols = np.asarray(matrix.indices[start:end])
+    contrib = np.asarray(matrix.data[start:end], dtype=np.float32) * coef[cols]
+    keep = (contrib > 0) & np.isin(cols, allowed, assume_unique=False)
+    cols, contrib = cols[keep], contrib[keep]
+    order = np.lexsort((cols, -contrib))[:n]
+    return [(str(vocabulary[cols[i]]), float(contrib[i])) for i in order]
+
+
+def explain(matrix: sparse.csr_matrix, rows: Sequence[int], coef: np.ndarray, allowed: np.ndarray,
+            vocabulary: np.ndarray, n: int = 5) -> list[list[tuple[str, float]]]:
+    """`top_terms` for each of `rows`."""
+    return [top_terms(matrix, int(r), coef, allowed, vocabulary, n) for r in rows]

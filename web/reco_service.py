@@ -1,0 +1,273 @@
+"""Recommendations for a user: cached rankings, trained in the background, explained.
+
+A ranking (the user's model scores for every paper in the index) is cached under a key
+made of the index version, the exact training sets (library or tag papers, not-interested
+papers) and the model settings, so it is retrained only when one of them changes: adding a
+paper or swapping the index makes a new key. The cache lives in Redis when REDIS_URL is
+set (shared by every worker), else in-process (an LRU of recent rankings).
+
+Training never blocks a request: a missing SVM ranking is trained in a background thread
+while the request is served a centroid ranking (cosine similarity to the library's mean,
+one sparse product). `sync=True` (the CLI, tests) trains in the caller instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy.engine import Connection
+
+from config import Settings
+from recommend.explain import explain
+from recommend.index import Index
+from recommend.similar import top_k
+from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
+from store import library as lib
+from store.papers import Paper, get_papers
+
+log = logging.getLogger("papersift.recommend")
+LRU_SIZE = 32
+REDIS_TTL = 7 * 24 * 3600
+MODES = ("any", "all")
+
+
+@dataclass(frozen=True)
+class RecoQuery:
+    """What to recommend: for the whole library or tags (any/all), minus a negative tag."""
+    tags: tuple[str, ...] = ()
+    mode: str = "any"
+    negative_tag: str | None = None
+    since: datetime | None = None
+    category: str = ""
+    k: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Ranking:
+    kind: str                       # "svm" or "centroid" (while the SVM trains)
+    scores: np.ndarray              # float32 per index row
+    coef: np.ndarray                # float32 per term, for explanations
+
+
+@dataclass(frozen=True)
+class Recommended:
+    paper: Paper
+    score: float
+    reasons: list[str]
+
+
+@dataclass
+class RecoResult:
+    items: list[Recommended] = field(default_factory=list)
+    kind: str = ""                  # "svm", "centroid", or "" when nothing could be ranked
+    total: int = 0                  # candidate papers after filters
+    positives: int = 0
+    empty_reason: str = ""          # "library", "tag", "index" when there is nothing to rank
+
+
+# -- cache --------------------------------------------------------------------------
+
+
+class LocalCache:
+    """In-process LRU of rankings."""
+
+    def __init__(self, size: int = LRU_SIZE) -> None:
+        self.size = size
+        self._data: OrderedDict[str, Ranking] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Ranking | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: Ranking) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class RedisCache:
+    """Rankings in Redis as .npz bytes, shared by workers, expiring after a week unused."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def get(self, key: str) -> Ranking | None:
+        try:
+            raw = self.client.getex(f"papersift:ranking:{key}", ex=REDIS_TTL)
+        except Exception:  # noqa: BLE001 - a cache that is down is a cache miss
+            log.warning("redis unavailable for rankings; recomputing")
+            return None
+        if raw is None:
+            return None
+        with np.load(io.BytesIO(raw)) as data:
+            return Ranking(str(data["kind"]), data["scores"], data["coef"])
+
+    def put(self, key: str, value: Ranking) -> None:
+        buf = io.BytesIO()
+        np.savez(buf, kind=np.array(value.kind), scores=value.scores, coef=value.coef)
+        try:
+            self.client.set(f"papersift:ranking:{key}", buf.getvalue(), ex=REDIS_TTL)
+        except Exception:  # noqa: BLE001
+            log.warning("redis unavailable; ranking not cached")
+
+
+def make_cache(settings: Settings) -> LocalCache | RedisCache:
+    return RedisCache(settings.redis_url) if settings.redis_url else LocalCache()
+
+
+# -- training -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingSets:
+    positives: tuple[str, ...]
+    hard_negatives: tuple[str, ...]
+    excluded: frozenset[str]         # never recommended: the library and not-interested papers
+
+
+def training_sets(conn: Connection, user_id: int, query: RecoQuery) -> TrainingSets:
+    saved = lib.library_ids(conn, user_id)
+    dismissed = lib.not_interested_ids(conn, user_id)
+    positives = lib.tagged_ids(conn, user_id, query.tags, query.mode) if query.tags else set(saved)
+    negatives = set(dismissed)
+    if query.negative_tag:
+        tagged_negative = lib.tagged_ids(conn, user_id, [query.negative_tag])
+        positives -= tagged_negative
+        negatives |= tagged_negative
+    return TrainingSets(tuple(sorted(positives)), tuple(sorted(negatives)), frozenset(saved | dismissed))
+
+
+def cache_key(index: Index, sets: TrainingSets, settings: Settings) -> str:
+    h = hashlib.sha256()
+    for part in (index.version, f"C={settings.svm_c}", f"w={settings.svm_positive_weight}",
+                 "+", *sets.positives, "-", *sets.hard_negatives):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+def _rows(index: Index, ids: Sequence[str]) -> list[int]:
+    return [r for r in (index.row(i) for i in ids) if r is not None]
+
+
+def train_ranking(index: Index, sets: TrainingSets, settings: Settings) -> Ranking:
+    """Train the SVM and score every paper (the cold path)."""
+    model = train_svm(index.matrix, _rows(index, sets.positives), _rows(index, sets.hard_negatives),
+                      C=settings.svm_c, positive_weight=settings.svm_positive_weight)
+    return _ranking(index, model)
+
+
+def _ranking(index: Index, model: LinearModel) -> Ranking:
+    return Ranking(model.kind, model.scores(index.matrix), model.coef)
+
+
+class Trainer:
+    """One background thread per process trains rankings; a key is trained once at a time."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="papersift-svm")
+        self._pending: dict[str, Future] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache) -> Future:
+        with self._lock:
+            future = self._pending.get(key)
+            if future is None:
+                future = self._pool.submit(self._train, key, index, sets, settings, cache)
+                self._pending[key] = future
+            return future
+
+    def _train(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache) -> None:
+        try:
+            cache.put(key, train_ranking(index, sets, settings))
+        except Exception:  # noqa: BLE001 - the centroid ranking stays in use
+            log.exception("training a ranking failed")
+        finally:
+            with self._lock:
+                self._pending.pop(key, None)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for every pending training (tests, shutdown)."""
+        with self._lock:
+            futures = list(self._pending.values())
+        for future in futures:
+            future.result(timeout=timeout)
+
+
+def get_ranking(index: Index, sets: TrainingSets, settings: Settings, cache, trainer: Trainer | None
+                ) -> Ranking:
+    """The cached SVM ranking; else train it now (no trainer) or serve a centroid meanwhile."""
+    key = cache_key(index, sets, settings)
+    ranking = cache.get(key)
+    if ranking is not None:
+        return ranking
+    if trainer is None:
+        ranking = train_ranking(index, sets, settings)
+        cache.put(key, ranking)
+        return ranking
+    trainer.submit(key, index, sets, settings, cache)
+    provisional = cache.get(key + ":centroid")
+    if provisional is None:
+        provisional = _ranking(index, centroid_model(index.matrix, _rows(index, sets.positives)))
+        cache.put(key + ":centroid", provisional)
+    return provisional
+
+
+# -- the use case -------------------------------------------------------------------
+
+
+def candidate_mask(index: Index, excluded: frozenset[str], since: datetime | None, category: str
+                   ) -> np.ndarray:
+    """Rows that may be recommended: not excluded, in the time window and category."""
+    mask = np.ones(len(index), dtype=bool)
+    mask[_rows(index, sorted(excluded))] = False
+    if since is not None:
+        mask &= np.asarray(index.published) >= np.datetime64(since.date(), "D")
+    if category:
+        padded = np.char.add(np.char.add(" ", np.asarray(index.categories)), " ")
+        mask &= np.char.find(padded, f" {category} ") >= 0
+    return mask
+
+
+def recommend(conn: Connection, index: Index | None, user_id: int, query: RecoQuery, settings: Settings,
+              cache, trainer: Trainer | None = None, n_reasons: int = 5) -> RecoResult:
+    """A page of recommendations with reasons, or an empty result that says why."""
+    if index is None:
+        return RecoResult(empty_reason="index")
+    sets = training_sets(conn, user_id, query)
+    pos_rows = _rows(index, sets.positives)
+    if not pos_rows:
+        return RecoResult(empty_reason="tag" if query.tags else "library")
+    ranking = get_ranking(index, sets, settings, cache, trainer)
+    mask = candidate_mask(index, sets.excluded, query.since, query.category)
+    scores = np.where(mask, ranking.scores, -np.inf).astype(np.float32)
+    hits = top_k(scores, query.offset + query.k)[query.offset:]
+    rows = [r for r, _ in hits]
+    reasons = explain(index.matrix, rows, ranking.coef, library_terms(index.matrix, pos_rows),
+                      index.vocabulary, n=n_reasons)
+    by_id = {p.id: p for p in get_papers(conn, [str(index.ids[r]) for r in rows])}
+    items = [Recommended(by_id[str(index.ids[r])], s, [t for t, _ in why])
+             for (r, s), why in zip(hits, reasons, strict=True) if str(index.ids[r]) in by_id]
+    return RecoResult(items, ranking.kind, int(mask.sum()), len(pos_rows))
