@@ -118,8 +118,11 @@ class RedisCache:
             return None
         try:
             result = getattr(self._client, method)(*args, **kwargs)
-        except (redis.RedisError, OSError) as exc:
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             self._mark_down(exc)
+            return None
+        except redis.RedisError as exc:     # e.g. OOM, READONLY replica: this call only
+            log.debug("Redis %s failed: %s", method, exc)
             return None
         if self._down:
             with self._lock:

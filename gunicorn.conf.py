@@ -1,0 +1,59 @@
+"""gunicorn settings for papersift (`papersift serve` and the container use this file).
+
+Command-line flags override these (`papersift serve --workers 3` passes `-w 3`).
+Settings come from papersift's own table (config.py), never from extra variables.
+
+- workers: 2 x cores + 1 (gunicorn's rule of thumb), each with 2 threads. The index is
+  memory-mapped, so workers share one copy of it in the page cache.
+- preload_app: the app (and its schema migration) is built once in the master before
+  forking, so workers start fast and never race to migrate; each worker drops the
+  database connections it inherited (post_fork) and opens its own.
+- timeouts: a request may take 60 s before its worker is replaced (a cold
+  recommendation ranking takes ~1 s; index reloads a few); 30 s for a graceful stop.
+- logs: access and error logs on stdout/stderr, where systemd and Docker collect them;
+  JSON access lines when PAPERSIFT_LOG_FORMAT=json (no user agent or query string there:
+  gunicorn does not escape quotes in them).
+- max_requests with jitter recycles workers now and then, bounding slow leaks.
+"""
+
+from __future__ import annotations
+
+import os
+
+# not `import config`: gunicorn would read a module-level `config` as its own setting
+from config import load_settings as _load_settings
+
+_settings = _load_settings()
+
+wsgi_app = "app:create_app()"
+bind = ["127.0.0.1:8000"]
+workers = 2 * (os.cpu_count() or 1) + 1
+worker_class = "gthread"
+threads = 2
+preload_app = True
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000
+max_requests_jitter = 200
+control_socket_disable = True       # one shared ~/.gunicorn socket would clash between servers
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+accesslog = "-"
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+if _settings.log_format.strip().lower() == "json":
+    access_log_format = (
+        '{"ts": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", "method": "%(m)s", '
+        '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s}'
+    )
+else:
+    access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+
+def post_fork(server, worker) -> None:
+    """Each worker opens its own database connections instead of sharing the master's."""
+    app = server.app.wsgi()
+    engine = getattr(app, "extensions", {}).get("papersift.engine")
+    if engine is not None:
+        engine.dispose(close=False)
