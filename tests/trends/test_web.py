@@ -16,6 +16,11 @@ def soup_of(response) -> BeautifulSoup:
     return BeautifulSoup(response.data, "html.parser")
 
 
+def table_rows(soup: BeautifulSoup) -> list[list[str]]:
+    return [[td.get_text(strip=True) for td in tr.select("td")]
+            for tr in soup.select(".trend-table tbody tr")]
+
+
 def test_page_without_keywords_shows_hot_lists_and_category_totals(small_client):
     response = small_client.get("/trends")
     assert response.status_code == 200
@@ -41,7 +46,7 @@ def test_page_with_keywords_has_chart_data_table_and_links(small_client):
     assert soup.select_one("canvas#trend-chart") is not None
     head = [th.get_text() for th in soup.select(".trend-table thead th")]
     assert head == ["Month", "Papers", "transformer", "batch normalization"]
-    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in soup.select(".trend-table tbody tr")]
+    rows = table_rows(soup)
     assert [r[0] for r in rows] == MONTHS
     assert rows[0] == ["2023-11", "2", "50.00%", "50.00%"]
     assert rows[3] == ["2024-02", "0", "–", "–"]  # no papers that month
@@ -53,7 +58,7 @@ def test_page_with_keywords_has_chart_data_table_and_links(small_client):
 
 def test_category_and_range_in_the_page_and_its_share_link(small_client):
     soup = soup_of(small_client.get("/trends?q=transformer&cat=cs.CV&since=2023-12&until=2024-01"))
-    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in soup.select(".trend-table tbody tr")]
+    rows = table_rows(soup)
     assert rows == [["2023-12", "1", "0.00%"], ["2024-01", "2", "100.00%"]]
     share = soup.select_one("a.trend-share")["href"]
     assert "cat=cs.CV" in share and "since=2023-12" in share and "until=2024-01" in share

@@ -1,0 +1,68 @@
+"""Trends over the bundled sample corpus (4,001 real papers, 2025-03 .. 2026-04)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def report(sample_app):
+    return sample_app.test_client().get("/api/trends?q=language+model,diffusion,segmentation").get_json()
+
+
+def test_months_cover_the_corpus_and_papers_add_up(report):
+    rows = report["terms"]["language model"]
+    assert rows[0]["month"] == "2025-03" and rows[-1]["month"] == "2026-04"
+    assert sum(r["papers"] for r in rows) == 4001
+
+
+def test_common_terms_have_non_zero_series_and_fractions_in_range(report):
+    for term, rows in report["terms"].items():
+        assert sum(r["count"] for r in rows) > 20, term
+        assert all(0.0 <= r["fraction"] <= 1.0 for r in rows), term
+        assert all(r["count"] <= r["papers"] for r in rows), term
+
+
+def test_category_restriction_on_real_data(sample_client, report):
+    cv = sample_client.get("/api/trends?q=segmentation&cat=cs.CV").get_json()["terms"]["segmentation"]
+    everyone = report["terms"]["segmentation"]
+    pairs = list(zip(cv, everyone, strict=True))
+    assert all(c["papers"] <= e["papers"] and c["count"] <= e["count"] for c, e in pairs)
+    assert sum(c["count"] for c in cv) > 0.8 * sum(e["count"] for e in everyone)  # a vision term
+
+
+def test_phrase_scan_on_real_data(sample_client):
+    body = sample_client.get("/api/trends?q=large+language+models,language+models").get_json()
+    phrase = sum(r["count"] for r in body["terms"]["large language models"])
+    bigram = sum(r["count"] for r in body["terms"]["language models"])
+    assert 0 < phrase <= bigram
+
+
+def test_hot_and_cooling_on_real_data(sample_client):
+    body = sample_client.get("/api/hot").get_json()
+    assert body["month"] == "2026-04" and len(body["hot"]) == 30 and len(body["cooling"]) == 30
+    ratios = [i["ratio"] for i in body["hot"]]
+    assert ratios == sorted(ratios, reverse=True) and ratios[-1] > 1
+    assert all(i["recent_papers"] >= 10 and len(i["series"]) == len(body["months"]) for i in body["hot"])
+    assert all(i["ratio"] < 1 and i["before_papers"] >= 10 for i in body["cooling"])
+
+
+def test_page_on_real_data(sample_client):
+    response = sample_client.get("/trends?q=transformer,mamba")
+    assert response.status_code == 200
+    assert b'id="trend-chart"' in response.data and b'class="spark"' in response.data
+    start = response.data.index(b'id="category-data">') + len(b'id="category-data">')
+    totals = json.loads(response.data[start:response.data.index(b"</script>", start)])
+    assert sum(totals["total"]) == 4001
+
+
+def test_hot_command_on_real_data(sample_app):
+    result = sample_app.test_cli_runner().invoke(args=["hot", "-n", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert len(body["hot"]) == 3 and len(body["cooling"]) == 3
+    assert {"term", "ratio", "recent_max", "before_max", "series"} <= set(body["hot"][0])
+    text = sample_app.test_cli_runner().invoke(args=["hot", "-n", "3"])
+    assert body["hot"][0]["term"] in text.output
