@@ -21,7 +21,6 @@ names and an exact title.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import weakref
 from collections.abc import Sequence
@@ -52,6 +51,9 @@ class TermTable(Sequence[str]):
     def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
         self.blob = blob
         self.offsets = offsets
+        # plain views: slicing a memmap subclass costs microseconds per call
+        self._bytes = memoryview(np.asarray(blob).view(np.ndarray)).cast("B")
+        self._offsets = np.asarray(offsets).view(np.ndarray)
 
     @classmethod
     def pack(cls, terms: Sequence[str]) -> TermTable:
@@ -68,16 +70,31 @@ class TermTable(Sequence[str]):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        return bytes(self.blob[self.offsets[i]:self.offsets[i + 1]]).decode()
+        return self._raw(i).decode()
+
+    def _raw(self, i: int) -> bytes:
+        return bytes(self._bytes[int(self._offsets[i]):int(self._offsets[i + 1])])
+
+    def _bisect(self, key: bytes) -> int:
+        """First position whose UTF-8 bytes are >= key (byte order is code-point order)."""
+        lo, hi = 0, len(self)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._raw(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
     def find(self, term: str) -> int | None:
         """Position of `term`, or None."""
-        i = bisect.bisect_left(self, term)
-        return i if i < len(self) and self[i] == term else None
+        key = term.encode()
+        i = self._bisect(key)
+        return i if i < len(self) and self._raw(i) == key else None
 
     def prefix_range(self, prefix: str) -> tuple[int, int]:
         """[lo, hi) of the terms starting with `prefix`."""
-        return bisect.bisect_left(self, prefix), bisect.bisect_left(self, prefix + "\U0010ffff")
+        return self._bisect(prefix.encode()), self._bisect((prefix + "\U0010ffff").encode())
 
     def parts(self, name: str) -> dict[str, np.ndarray]:
         return {f"{PREFIX}{name}_blob": self.blob, f"{PREFIX}{name}_offsets": self.offsets}
