@@ -161,3 +161,11 @@ def test_without_an_index(client):
     assert "not ready" in soup(response).select_one(".empty").get_text()
     api = client.get("/api/search?q=graph")
     assert api.status_code == 503 and "papersift index" in api.get_json()["message"]
+
+
+def test_a_page_past_the_end_links_back(sample_client):
+    response = sample_client.get("/search?q=diffusion&page=999")
+    assert response.status_code == 200
+    empty = soup(response).select_one(".empty")
+    assert "No more results" in empty.h2.get_text()
+    assert empty.a["href"] == "/search?q=diffusion"
