@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("papersift.arxiv")
 
 T = TypeVar("T")
 
@@ -103,8 +103,8 @@ class PoliteClient:
         contact: str = "",
         backoff: float = 2.0,
         session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.delay = delay
         self.timeout = timeout
@@ -112,8 +112,8 @@ class PoliteClient:
         self.backoff = backoff
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = user_agent(contact)
-        self.sleep = sleep
-        self.clock = clock
+        self.sleep = sleep or time.sleep      # looked up per client so tests can patch time.sleep
+        self.clock = clock or time.monotonic
         self.stats = ClientStats()
         self._last: float | None = None
 

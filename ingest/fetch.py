@@ -39,7 +39,7 @@ from ingest.records import PaperRecord
 from store import runs, utcnow
 from store.papers import newest_date, upsert_papers
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("papersift.fetch")
 
 OVERLAP = timedelta(days=1)        # re-read this much before the last run's newest entry
 FIRST_RUN_DAYS = 7                 # with no earlier run, look back this far (or to the store's newest)
@@ -284,7 +284,7 @@ def _drive(run: _Fetch, lock) -> FetchSummary:
         while run.step():
             lock.acquire()  # renew a Redis lock's TTL between pages
     except FetchError as exc:
-        log.warning("fetch run %s stopped: %s", run.summary.run_id, exc)
+        log.info("fetch run %s stopped: %s", run.summary.run_id, exc)
         return run.finish("failed", f"stopped: {exc}. Everything fetched before is stored; "
                                     "the next fetch resumes from here.")
     except KeyboardInterrupt:

@@ -12,10 +12,11 @@ import contextlib
 import fcntl
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Protocol
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("papersift.locks")
 
 
 class Lock(Protocol):
@@ -38,12 +39,17 @@ class FileLock:
         self.path = Path(path)
         self.name = self.path.name
         self._fd: int | None = None
+        self._mutex = threading.Lock()
 
     @property
     def held(self) -> bool:
         return self._fd is not None
 
     def acquire(self) -> bool:
+        with self._mutex:
+            return self._acquire()
+
+    def _acquire(self) -> bool:
         if self._fd is not None:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,11 +65,12 @@ class FileLock:
         return True
 
     def release(self) -> None:
-        if self._fd is None:
-            return
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-        os.close(self._fd)
-        self._fd = None
+        with self._mutex:
+            if self._fd is None:
+                return
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
     def __enter__(self) -> FileLock:
         return self
@@ -84,6 +91,8 @@ class RedisLock:
         self._lock = self._redis.lock(f"papersift:lock:{name}", timeout=ttl, blocking=False,
                                       thread_local=False)
         self._held = False
+        self._warned = False
+        self._mutex = threading.Lock()   # renewals come from several scheduler threads
 
     @property
     def held(self) -> bool:
@@ -93,29 +102,34 @@ class RedisLock:
         import redis
         from redis.exceptions import LockError
 
-        try:
-            if self._held:
-                try:
-                    self._lock.reacquire()
-                    return True
-                except LockError:  # expired and maybe taken by another holder
-                    log.warning("lost the %s lock (it expired); trying to take it again", self.name)
-                    self._held = False
-            self._held = bool(self._lock.acquire(blocking=False))
-        except redis.RedisError as exc:
-            log.warning("Redis unavailable for the %s lock: %s", self.name, exc)
-            self._held = False
-        return self._held
+        with self._mutex:
+            try:
+                if self._held:
+                    try:
+                        self._lock.reacquire()
+                        return True
+                    except LockError:  # expired and maybe taken by another holder
+                        log.warning("lost the %s lock (it expired); trying to take it again", self.name)
+                        self._held = False
+                self._held = bool(self._lock.acquire(blocking=False))
+                self._warned = False
+            except redis.RedisError as exc:
+                if not self._warned:  # once per outage, not once per heartbeat
+                    log.warning("Redis unavailable for the %s lock: %s", self.name, exc)
+                    self._warned = True
+                self._held = False
+            return self._held
 
     def release(self) -> None:
         import redis
         from redis.exceptions import LockError
 
-        if not self._held:
-            return
-        self._held = False
-        with contextlib.suppress(LockError, redis.RedisError):
-            self._lock.release()
+        with self._mutex:
+            if not self._held:
+                return
+            self._held = False
+            with contextlib.suppress(LockError, redis.RedisError):
+                self._lock.release()
 
     def close(self) -> None:
         self.release()

@@ -31,7 +31,7 @@ from ingest.records import PaperRecord, RecordError, make_record
 from store import runs
 from store.papers import upsert_papers
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("papersift.harvest")
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 NS = {"arXiv": "{http://arxiv.org/OAI/arXiv/}", "arXivRaw": "{http://arxiv.org/OAI/arXivRaw/}"}
@@ -243,7 +243,7 @@ class _Harvest:
             while self.step():
                 self.lock.acquire()
         except FetchError as exc:
-            log.warning("harvest run %s stopped: %s", self.s.run_id, exc)
+            log.info("harvest run %s stopped: %s", self.s.run_id, exc)
             if "badResumptionToken" in str(exc):   # expired: the next harvest starts over
                 self.cursor["token"] = None
             return self.finish("failed", f"stopped: {exc}. Everything harvested before is stored; "
