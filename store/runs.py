@@ -105,3 +105,14 @@ def mark_abandoned_runs(conn: Connection, kind: str, message: str) -> int:
     result = conn.execute(runs.update().where(runs.c.kind == kind, runs.c.status == "running")
                           .values(status="interrupted", ended=utcnow(), message=message))
     return result.rowcount or 0
+
+
+def recent_runs_json(conn: Connection, kinds: tuple[str, ...] = ("fetch", "harvest"), limit: int = 5
+                     ) -> list[dict[str, Any]]:
+    """The latest runs of `kinds`, newest first, as JSON-able dicts (for `papersift status`)."""
+    query = (select(runs).where(runs.c.kind.in_(kinds))
+             .order_by(runs.c.started.desc(), runs.c.id.desc()).limit(limit))
+    return [{"id": r.id, "kind": r.kind, "status": r.status,
+             "started": r.started.isoformat(), "ended": r.ended.isoformat() if r.ended else None,
+             "requests": r.requests, "new": r.new, "updated": r.updated, "errors": r.errors,
+             "message": r.message} for r in map(_run, conn.execute(query))]

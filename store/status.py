@@ -6,7 +6,7 @@ from sqlalchemy.engine import Connection
 
 from config import Settings
 from recommend import index as index_files
-from store import fulltext, papers
+from store import fulltext, papers, runs
 
 
 def store_status(conn: Connection, settings: Settings, *, light: bool = False) -> dict:
@@ -24,4 +24,5 @@ def store_status(conn: Connection, settings: Settings, *, light: bool = False) -
         "current": info.fingerprint == papers.fingerprint(conn),
     }
     status["fulltext"] = fulltext.status_counts(conn)
+    status["runs"] = runs.recent_runs_json(conn)
     return status

@@ -1,0 +1,27 @@
+"""The status page: recent pipeline runs (fetch, harvest, full text, index, import).
+
+Read-only. Open without login for now; the accounts area may restrict it to admins.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from werkzeug.exceptions import BadRequest
+
+from store import runs
+from store.db import get_db
+from web.params import int_arg
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+KINDS = ("fetch", "harvest", "fulltext", "index", "import")
+
+
+@bp.get("/status")
+def status():
+    kind = request.args.get("kind", "").strip() or None
+    if kind is not None and kind not in KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
+    limit = int_arg(request.args, "limit", 50, lo=1, hi=500)
+    return render_template("admin/status.html", runs=runs.latest_runs(get_db(), kind, limit=limit),
+                           kind=kind, kinds=KINDS)
