@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 
 from recommend import index as index_files
 from recommend.trend_hot import MIN_SUPPORT, TOP, hot_report, report_csv, trends_report
-from recommend.trends import TrendQueryError, TrendTable, parse_month
+from recommend.trend_query import TrendQueryError, parse_month
+from recommend.trends import TrendTable
 from store import db
 from store.trends import document_texts
 

@@ -17,13 +17,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from recommend.trends import (
-    TermQuery,
-    TextFetcher,
-    TrendQueryError,
-    TrendTable,
-    parse_terms,
-)
+from recommend.trend_query import TermQuery, TrendQueryError, parse_terms
+from recommend.trends import TextFetcher, TrendTable
 
 WINDOW = 12
 TOP = 30
@@ -105,7 +100,7 @@ def _item(table: TrendTable, heat: dict[str, np.ndarray], i: int, totals: np.nda
     series = np.divide(counts[spark], totals[spark], out=np.zeros(len(totals[spark])),
                        where=totals[spark] > 0)
     return {
-        "term": str(table.terms[i]), "ratio": round(float(heat["ratio"][i]), 4),
+        "term": table.term(i), "ratio": round(float(heat["ratio"][i]), 4),
         "recent_max": round(float(heat["recent_max"][i]), 6),
         "before_max": round(float(heat["before_max"][i]), 6),
         "recent_papers": int(heat["recent_papers"][i]),

@@ -20,7 +20,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from recommend.trend_hot import MIN_SUPPORT, TOP, category_totals, hot_report, report_csv, trends_report
-from recommend.trends import TrendQueryError, TrendTable, parse_month
+from recommend.trend_query import TrendQueryError, parse_month
+from recommend.trends import TrendTable
 from store.db import get_db
 from store.trends import document_texts
 from web import services

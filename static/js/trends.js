@@ -30,7 +30,7 @@
         borderColor: COLORS[i % COLORS.length],
         backgroundColor: COLORS[i % COLORS.length],
         borderWidth: 2, pointRadius: months.length > 60 ? 0 : 2, pointHoverRadius: 4,
-        tension: 0.2, spanGaps: false
+        tension: 0, spanGaps: false
       };
     });
     return new window.Chart(canvas, {

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from recommend.trend_hot import category_totals, hot_report, trends_report
-from recommend.trends import TrendQueryError, parse_month
+from recommend.trend_query import TrendQueryError, parse_month
 from tests.trends.corpus import HOT_PAPERS, hot_docs, small_docs, table_of
 
 

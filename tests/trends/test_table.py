@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from recommend.index import build_index, load_index
-from recommend.trends import TrendQueryError, TrendTable, parse_month, parse_terms, trend_builder
+from recommend.trend_query import TrendQueryError, parse_month, parse_terms
+from recommend.trends import TrendTable, trend_builder
 from tests.trends.corpus import small_docs, table_of
 
 MONTHS = ["2023-11", "2023-12", "2024-01", "2024-02", "2024-03"]

@@ -1,0 +1,144 @@
+"""Trend table: build time and size, and latency of keyword series and hot/not queries.
+
+    .venv/bin/python bench/trends.py               # 100k synthetic papers over 10 years
+    .venv/bin/python bench/trends.py --n 20000     # a quicker look
+
+The synthetic corpus resamples real text: each paper is a random real title and a run of
+random sentences from the ~24k real abstracts in ../shared/data/metadata (as many as a
+random real abstract has), with a random real category list, published on a uniformly
+random day of 2016-01-01 .. 2025-12-31. So word and bigram frequencies look like arXiv's.
+
+The parts are written with recommend.index.write_part and read back memory-mapped, as
+the web workers see them. Query latencies are over the loaded table: a series of one
+random table term (all papers, and within one category), a three-word phrase scan
+against an in-memory text lookup, and hot/not for random reference months. Build time
+is single-process (tokenising every paper dominates). The machine has 2 cores and other
+jobs may run at the same time, so figures vary by tens of percent between runs.
+The last lines print one figure each as `name: value unit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import resource
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from recommend.index import Doc, read_part, write_part  # noqa: E402
+from recommend.text import document  # noqa: E402
+from recommend.trend_hot import hot_report, trends_report  # noqa: E402
+from recommend.trend_query import parse_terms  # noqa: E402
+from recommend.trends import PARTS, TrendTable, build_trends  # noqa: E402
+
+MAIN_CORPUS = ROOT.parent / "shared" / "data" / "metadata" / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
+SAMPLE = ROOT / "data" / "sample" / "arxiv_cs_sample.jsonl.gz"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def synthetic_docs(n: int, seed: int = 0) -> list[Doc]:
+    path = MAIN_CORPUS if MAIN_CORPUS.exists() else SAMPLE
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    sentences = [s for r in records for s in _SENTENCE_END.split(" ".join(r["summary"].split()))]
+    lengths = [len(_SENTENCE_END.split(r["summary"])) for r in records]
+    rng = np.random.default_rng(seed)
+    start, days = date(2016, 1, 1), (date(2025, 12, 31) - date(2016, 1, 1)).days + 1
+    docs = []
+    for i in range(n):
+        src = records[int(rng.integers(len(records)))]
+        k = lengths[int(rng.integers(len(lengths)))]
+        abstract = " ".join(sentences[int(j)] for j in rng.integers(len(sentences), size=k))
+        when = start + timedelta(days=int(rng.integers(days)))
+        docs.append(Doc(f"s{i}", when, tuple(src["categories"]) or ("cs.LG",),
+                        document(src["title"], abstract)))
+    return docs
+
+
+def p95_ms(fn, args_list) -> float:
+    times = []
+    for args in args_list:
+        t = time.perf_counter()
+        fn(*args)
+        times.append((time.perf_counter() - t) * 1000)
+    return float(np.percentile(times, 95))
+
+
+def load_table(directory: Path, kinds: dict[str, str], ids: np.ndarray) -> TrendTable:
+    parts = {name: read_part(directory, name, kinds[name]) for name in PARTS}
+    return TrendTable(**{name.removeprefix("trend_"): parts[name] for name in PARTS}, ids=ids)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000, help="papers (default 100,000)")
+    ap.add_argument("--queries", type=int, default=2000)
+    args = ap.parse_args()
+
+    t = time.perf_counter()
+    docs = synthetic_docs(args.n)
+    print(f"generated {len(docs):,} papers in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    published = np.array([np.datetime64(d.published, "D") for d in docs])
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    t = time.perf_counter()
+    parts = build_trends(published, docs)
+    build_s = time.perf_counter() - t
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        kinds = {name: write_part(directory, name, value) for name, value in parts.items()}
+        sizes = {p.name: p.stat().st_size for p in directory.iterdir()}
+        total_mb = sum(sizes.values()) / 1e6
+        table_mb = sum(v for k, v in sizes.items()
+                       if k.startswith(("trend_counts", "trend_term", "trend_df", "trend_totals",
+                                        "trend_months", "trend_cat"))) / 1e6
+        ids = np.array([d.id for d in docs])
+        table = load_table(directory, kinds, ids)
+        texts = {d.id: d.text for d in docs}
+        fetch = lambda pids: {p: texts[p] for p in pids}  # noqa: E731
+
+        rng = np.random.default_rng(1)
+        n_terms = table.n_terms
+        frequent = np.flatnonzero(np.asarray(table.df) >= 50)
+        picks = [table.term(int(i)) for i in rng.choice(frequent, size=args.queries)]
+        queries = [parse_terms(term)[0] for term in picks]
+        top_cat = str(table.cats[0])
+        series_ms = p95_ms(lambda q: table.series(q).rows(), [(q,) for q in queries])
+        report_ms = p95_ms(lambda term: trends_report(table, term), [(t,) for t in picks[:500]])
+        cat_ms = p95_ms(lambda q: table.series(q, category=top_cat).rows(), [(q,) for q in queries])
+        phrases = [q for q in ("neural network models", "large language models",
+                               "state of the art", "reinforcement learning agents")]
+        phrase_ms = p95_ms(lambda p: trends_report(table, p, fetch=fetch), [(p,) for p in phrases])
+        months = [table.months[int(i)] for i in rng.integers(24, len(table.months), size=20)]
+        hot_report(table)  # first call pays for page faults of the mmap
+        hot_ms = p95_ms(lambda m: hot_report(table, month=m), [(m,) for m in months])
+        nnz = int(table.counts.nnz)
+
+    print(f"papers: {len(docs):,}; months: {len(table.months)}; terms (df >= 3): {n_terms:,}; "
+          f"count-table cells: {nnz:,}; postings: {len(table.postings):,}", file=sys.stderr)
+    print(f"trends_build_seconds: {build_s:.2f} s")
+    print(f"trends_build_peak_rss_growth: {rss_after - rss_before:.0f} MB")
+    print(f"trends_terms: {n_terms} terms")
+    print(f"trends_count_table_size: {table_mb:.1f} MB")
+    print(f"trends_parts_size_total: {total_mb:.1f} MB")
+    print(f"trends_series_p95: {series_ms:.3f} ms")
+    print(f"trends_report_one_term_p95: {report_ms:.3f} ms")
+    print(f"trends_series_category_p95: {cat_ms:.3f} ms")
+    print(f"trends_phrase_scan_p95: {phrase_ms:.1f} ms")
+    print(f"trends_hot_p95: {hot_ms:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
