@@ -251,23 +251,32 @@ def candidate_mask(index: Index, excluded: frozenset[str], since: datetime | Non
     return mask
 
 
+def rank_page(index: Index, sets: TrainingSets, query: RecoQuery, settings: Settings, cache,
+              trainer: Trainer | None = None, n_reasons: int = 5
+              ) -> tuple[Ranking, list[tuple[int, float]], list[list[tuple[str, float]]], int]:
+    """(ranking, one page of (row, score), reasons per row, candidates) for known training sets."""
+    pos_rows = _rows(index, sets.positives)
+    ranking = get_ranking(index, sets, settings, cache, trainer)
+    mask = candidate_mask(index, sets.excluded, query.since, query.category)
+    scores = np.where(mask, ranking.scores, -np.inf).astype(np.float32)
+    hits = top_k(scores, query.offset + query.k)[query.offset:]
+    reasons = explain(index.matrix, [r for r, _ in hits], ranking.coef,
+                      library_terms(index.matrix, pos_rows), index.vocabulary, n=n_reasons)
+    return ranking, hits, reasons, int(mask.sum())
+
+
 def recommend(conn: Connection, index: Index | None, user_id: int, query: RecoQuery, settings: Settings,
               cache, trainer: Trainer | None = None, n_reasons: int = 5) -> RecoResult:
     """A page of recommendations with reasons, or an empty result that says why."""
     if index is None:
         return RecoResult(empty_reason="index")
     sets = training_sets(conn, user_id, query)
-    pos_rows = _rows(index, sets.positives)
-    if not pos_rows:
+    n_pos = len(_rows(index, sets.positives))
+    if not n_pos:
         return RecoResult(empty_reason="tag" if query.tags else "library")
-    ranking = get_ranking(index, sets, settings, cache, trainer)
-    mask = candidate_mask(index, sets.excluded, query.since, query.category)
-    scores = np.where(mask, ranking.scores, -np.inf).astype(np.float32)
-    hits = top_k(scores, query.offset + query.k)[query.offset:]
-    rows = [r for r, _ in hits]
-    reasons = explain(index.matrix, rows, ranking.coef, library_terms(index.matrix, pos_rows),
-                      index.vocabulary, n=n_reasons)
-    by_id = {p.id: p for p in get_papers(conn, [str(index.ids[r]) for r in rows])}
-    items = [Recommended(by_id[str(index.ids[r])], s, [t for t, _ in why])
-             for (r, s), why in zip(hits, reasons, strict=True) if str(index.ids[r]) in by_id]
-    return RecoResult(items, ranking.kind, int(mask.sum()), len(pos_rows))
+    ranking, hits, reasons, total = rank_page(index, sets, query, settings, cache, trainer, n_reasons)
+    ids = [str(index.ids[r]) for r, _ in hits]
+    by_id = {p.id: p for p in get_papers(conn, ids)}
+    items = [Recommended(by_id[pid], s, [t for t, _ in why])
+             for pid, (_, s), why in zip(ids, hits, reasons, strict=True) if pid in by_id]
+    return RecoResult(items, ranking.kind, total, n_pos)
