@@ -8,6 +8,8 @@ which kills the child when it runs over. Whatever goes wrong becomes an `Extract
 with status ``failed`` and a reason a person can read; the batch goes on.
 
 Engines: ``pdfminer`` (pdfminer.six, the default) and ``pdfium`` (pypdfium2, much faster).
+When pdfminer loses the spaces between words (it does on some PDFs), PDFium's text is used
+instead and the engine is recorded as ``pdfminer+pdfium``.
 A ``module:function`` name selects a custom engine with the same signature
 (``(path) -> (text, pages)``), which is how tests make extraction hang on purpose.
 """
@@ -171,6 +173,31 @@ def failure_reason(exc: BaseException) -> str:
     return f"extraction error: {name}: {message[:200]}"
 
 
+_GLUED = re.compile(r"[A-Za-z]{26,}")
+GLUED_LIMIT = 0.02
+FALLBACK = "pdfminer+pdfium"
+
+
+def glued_ratio(text: str) -> float:
+    """Share of words longer than 25 letters: text whose spaces were lost (a pdfminer failure
+    mode on some PDFs, e.g. ``AbstractWhilehumanevaluationremains...``)."""
+    words = text.split()
+    return sum(1 for w in words if _GLUED.search(w)) / max(1, len(words))
+
+
+def _with_fallback(path: str, engine: str, raw: str, pages: int) -> tuple[str, int, str]:
+    """pdfminer output with its spaces lost is replaced by PDFium's when that is better."""
+    if engine != "pdfminer" or glued_ratio(raw) <= GLUED_LIMIT:
+        return raw, pages, engine
+    try:
+        other, other_pages = pdfium_engine(path)
+    except Exception:  # noqa: BLE001 - keep what pdfminer gave
+        return raw, pages, engine
+    if glued_ratio(other) < glued_ratio(raw):
+        return other, other_pages, FALLBACK
+    return raw, pages, engine
+
+
 def extract_in_process(path: str, engine: str) -> ExtractResult:
     """Extract one PDF in this process (no isolation); errors become a failed result."""
     start = time.perf_counter()
@@ -179,6 +206,7 @@ def extract_in_process(path: str, engine: str) -> ExtractResult:
     except Exception as exc:  # noqa: BLE001 - any engine error is a recorded failure
         return ExtractResult("failed", engine=engine, reason=failure_reason(exc),
                              seconds=time.perf_counter() - start)
+    raw, pages, engine = _with_fallback(path, engine, raw, pages)
     text = normalise(raw)
     seconds = time.perf_counter() - start
     if pages == 0:

@@ -20,7 +20,8 @@ GOOD = {
     "arxiv_2304.02623v1.pdf": "Beyond Summarization: Designing AI Support for Real-World Expository Writing",
     "arxiv_2305.03393v1_page9_only.pdf": "Optimized Table Tokenization for Table Structure Recognition",
     "naacl2006_shinyama_preemptive_ie.pdf": "Preemptive Information Extraction using Unrestricted Relation",
-    "eacl2023_longeval_2023.eacl-main.121.pdf": "European Chapter of the Association for Computational",
+    # pdfminer loses this PDF's spaces ("AbstractWhilehumanevaluation..."): PDFium's text is used
+    "eacl2023_longeval_2023.eacl-main.121.pdf": "a set of guidelines for human evaluation of faithfulness",
 }
 PAGES = {"arxiv_1111.2011v2.pdf": 8, "acl2020_s2orc_2020.acl-main.447.pdf": 15,
          "arxiv_2206.10883v3.pdf": 37, "arxiv_2304.02623v1.pdf": 4,
