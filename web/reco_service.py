@@ -280,3 +280,21 @@ def recommend(conn: Connection, index: Index | None, user_id: int, query: RecoQu
     items = [Recommended(by_id[pid], s, [t for t, _ in why])
              for pid, (_, s), why in zip(ids, hits, reasons, strict=True) if pid in by_id]
     return RecoResult(items, ranking.kind, total, n_pos)
+
+
+def cached_top_ids(index: Index, sets: TrainingSets, settings: Settings, cache, trainer: Trainer | None,
+                   n: int = 100) -> set[str]:
+    """Ids of the user's top n recommendations if a ranking is cached, else none (and, with a
+    trainer, start training so the next page has them). Never trains in the caller: cheap
+    enough for marking cards on every browse page."""
+    if not sets.positives:
+        return set()
+    key = cache_key(index, sets, settings)
+    ranking = cache.get(key) or cache.get(key + ":centroid")
+    if ranking is None:
+        if trainer is not None:
+            trainer.submit(key, index, sets, settings, cache)
+        return set()
+    mask = candidate_mask(index, sets.excluded, None, "")
+    hits = top_k(np.where(mask, ranking.scores, -np.inf).astype(np.float32), n)
+    return {str(index.ids[r]) for r, _ in hits}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
@@ -54,6 +54,24 @@ def _recommend(query: RecoQuery):
     cache, trainer = reco_runtime(current_app)
     return reco_service.recommend(db.get_db(), services.current_index(), current_user.id, query,
                                   current_app.config["SETTINGS"], cache, trainer)
+
+
+def recommended_ids() -> set[str]:
+    """The logged-in user's top recommendations when already ranked (marks cards on browse)."""
+    if "recommended_ids" not in g:
+        g.recommended_ids = set()
+        index = services.current_index()
+        if current_user and current_user.is_authenticated and index is not None:
+            cache, trainer = reco_runtime(current_app)
+            sets = reco_service.training_sets(db.get_db(), current_user.id, RecoQuery())
+            g.recommended_ids = reco_service.cached_top_ids(
+                index, sets, current_app.config["SETTINGS"], cache, trainer)
+    return g.recommended_ids
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    state.app.jinja_env.globals["recommended_ids"] = recommended_ids
 
 
 @bp.get("/recommend")

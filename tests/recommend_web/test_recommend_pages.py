@@ -172,3 +172,14 @@ def test_top_page_counts_libraries(reco_app, ada):
     assert reco_app.test_client().get("/top?window=nope").status_code == 400
     soup = BeautifulSoup(reco_app.test_client().get(f"/paper/{RL[1]}").data, "html.parser")
     assert "in 2 libraries" in soup.select_one(".lib-holders").get_text()
+
+
+def test_browse_marks_recommended_papers_once_ranked(ada):
+    _save(ada, RL[:3])
+    soup = BeautifulSoup(ada.get("/?per_page=50").data, "html.parser")
+    assert not soup.select(".reco-mark")                  # nothing ranked yet: browse never trains
+    top = [p["id"] for p in _api(ada, "?n=100")["papers"]]
+    soup = BeautifulSoup(ada.get("/?per_page=50").data, "html.parser")
+    marked = {a.find_parent(class_="paper-card")["data-paper-id"] for a in soup.select(".reco-mark")}
+    assert marked and "2405.99999" in marked
+    assert marked <= set(top) and not marked & set(RL[:3])
