@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,71 +33,13 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from recommend.features import smooth_idf, tfidf
 from recommend.search_query import ParsedQuery, author_tokens
+from recommend.search_terms import PREFIX, TermTable
 from recommend.text import analyze, words
 
-PREFIX = "search_"
 TITLE_BOOST = 0.35      # times the share of the query's idf found in the title
 AUTHOR_BOOST = 0.5      # times the share of query words that are the paper's author names
 EXACT_TITLE_BOOST = 1.0
 SORTS = ("relevance", "date")
-
-
-# -- a sorted string table in two arrays ------------------------------------------------
-
-
-class TermTable(Sequence[str]):
-    """Sorted strings stored as one UTF-8 byte blob plus offsets; `find` is a binary search."""
-
-    def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
-        self.blob = blob
-        self.offsets = offsets
-        # plain views: slicing a memmap subclass costs microseconds per call
-        self._bytes = memoryview(np.asarray(blob).view(np.ndarray)).cast("B")
-        self._offsets = np.asarray(offsets).view(np.ndarray)
-
-    @classmethod
-    def pack(cls, terms: Sequence[str]) -> TermTable:
-        """A table of `terms`, which must already be sorted."""
-        encoded = [t.encode() for t in terms]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
-        return cls(blob, offsets)
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        return self._raw(i).decode()
-
-    def _raw(self, i: int) -> bytes:
-        return bytes(self._bytes[int(self._offsets[i]):int(self._offsets[i + 1])])
-
-    def _bisect(self, key: bytes) -> int:
-        """First position whose UTF-8 bytes are >= key (byte order is code-point order)."""
-        lo, hi = 0, len(self)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._raw(mid) < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
-    def find(self, term: str) -> int | None:
-        """Position of `term`, or None."""
-        key = term.encode()
-        i = self._bisect(key)
-        return i if i < len(self) and self._raw(i) == key else None
-
-    def prefix_range(self, prefix: str) -> tuple[int, int]:
-        """[lo, hi) of the terms starting with `prefix`."""
-        return self._bisect(prefix.encode()), self._bisect((prefix + "\U0010ffff").encode())
-
-    def parts(self, name: str) -> dict[str, np.ndarray]:
-        return {f"{PREFIX}{name}_blob": self.blob, f"{PREFIX}{name}_offsets": self.offsets}
 
 
 # -- building ---------------------------------------------------------------------------
@@ -110,11 +52,18 @@ def title_key(text: str) -> int:
                           signed=True)
 
 
+def _csc(matrix) -> sparse.csc_matrix:
+    """CSC with each column's rows sorted (queries binary-search them)."""
+    out = sparse.csc_matrix(matrix)
+    out.sort_indices()
+    return out
+
+
 def _binary_counts(values: Sequence, analyzer) -> tuple[sparse.csc_matrix, list[str]]:
     if not any(values):
         return sparse.csc_matrix((len(values), 0), dtype=np.float32), []
     vec = CountVectorizer(analyzer=analyzer, binary=True, dtype=np.float32)
-    matrix = vec.fit_transform(values).tocsc()
+    matrix = _csc(vec.fit_transform(values))
     return matrix, list(vec.get_feature_names_out())
 
 
@@ -131,9 +80,10 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
         return {}
     vocab = list(vec.get_feature_names_out())
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    text = tfidf(counts, smooth_idf(df, n), copy=False).tocsc()
+    text = _csc(tfidf(counts, smooth_idf(df, n), copy=False))
     titles = CountVectorizer(analyzer=analyze, vocabulary=vec.vocabulary_, binary=True,
-                             dtype=np.float32).transform([d.title for d in docs]).tocsc()
+                             dtype=np.float32).transform([d.title for d in docs])
+    titles = _csc(titles)
     authors, author_vocab = _binary_counts(
         [tuple(getattr(d, "authors", ())) for d in docs],
         lambda names: [t for name in names for t in author_tokens(name)])
@@ -174,6 +124,7 @@ class SearchIndex:
     cat_terms: TermTable
     words: TermTable
     words_df: np.ndarray
+    row_of: Callable[[str], int | None] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -203,14 +154,15 @@ def search_index(index) -> SearchIndex | None:
         return None
 
     def table(name: str) -> TermTable:
-        return TermTable(p[f"{PREFIX}{name}_blob"], p[f"{PREFIX}{name}_offsets"])
+        return TermTable(p[f"{PREFIX}{name}_blob"], p[f"{PREFIX}{name}_offsets"],
+                         p.get(f"{PREFIX}{name}_hash"), p.get(f"{PREFIX}{name}_hash_pos"))
 
     si = SearchIndex(ids=index.ids, published=index.published, text=p[f"{PREFIX}text"],
                      title=p[f"{PREFIX}title"], authors=p[f"{PREFIX}authors"],
                      cats=p[f"{PREFIX}cats"], title_keys=p[f"{PREFIX}title_key"],
                      terms=table("terms"), author_terms=table("author_terms"),
                      cat_terms=table("cat_terms"), words=table("words"),
-                     words_df=p[f"{PREFIX}words_df"])
+                     words_df=p[f"{PREFIX}words_df"], row_of=getattr(index, "row", None))
     _loaded[index] = si
     return si
 
@@ -246,68 +198,92 @@ def _rows_with(matrix: sparse.csc_matrix, table: TermTable, term: str) -> np.nda
     return _column(matrix, j)[0] if j is not None else np.zeros(0, dtype=np.int32)
 
 
-def _require(mask: np.ndarray, rows: np.ndarray) -> None:
-    """mask &= (row in rows), in place."""
-    keep = np.zeros_like(mask)
-    keep[rows] = True
-    mask &= keep
+def _positions(rows: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted `rows`: where each sits in the sorted `column`, and whether it is there."""
+    if not len(column):
+        return np.zeros(len(rows), dtype=np.intp), np.zeros(len(rows), dtype=bool)
+    pos = np.minimum(np.searchsorted(column, rows), len(column) - 1)
+    return pos, column[pos] == rows
 
 
-def match_mask(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()
+def _intersect(sets: list[np.ndarray], n: int) -> np.ndarray:
+    """Sorted rows in every one of the sorted `sets` (all rows when there are none).
+
+    Starts from the smallest set and keeps, set by set, the rows found by binary search:
+    cost grows with the smallest set, not with the number of papers.
+    """
+    if not sets:
+        return np.arange(n)
+    sets = sorted(sets, key=len)
+    rows = np.asarray(sets[0])
+    for other in sets[1:]:
+        if not len(rows):
+            break
+        rows = rows[_positions(rows, other)[1]]
+    return rows
+
+
+def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()
                ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Papers that match every word, phrase and filter; and the words found nowhere."""
-    n = len(si)
-    mask = np.ones(n, dtype=bool)
+    """Sorted rows of the papers that match every word, phrase and filter; and the query
+    words found nowhere in the index."""
+    sets: list[np.ndarray] = []
     missing = []
     for word in q.words:
-        text_rows = _rows_with(si.text, si.terms, word)
+        rows = _rows_with(si.text, si.terms, word)
         name = author_tokens(word)
-        author_rows = _rows_with(si.authors, si.author_terms, name[0]) if name else text_rows[:0]
-        if not len(text_rows) and not len(author_rows):
+        by_author = _rows_with(si.authors, si.author_terms, name[0]) if name else rows[:0]
+        if len(by_author):
+            rows = np.union1d(rows, by_author)
+        if not len(rows):
             missing.append(word)
-        _require(mask, np.concatenate([text_rows, author_rows]))
-    for phrase in q.phrases:
-        for term in phrase:
-            _require(mask, _rows_with(si.text, si.terms, term))
-    for tokens in q.authors:
-        for token in tokens:
-            _require(mask, _rows_with(si.authors, si.author_terms, token))
-    for cat in (*q.categories, *(c.lower() for c in filters.categories)):
-        _require(mask, _rows_with(si.cats, si.cat_terms, cat))
+        sets.append(rows)
+    sets += [_rows_with(si.text, si.terms, term) for phrase in q.phrases for term in phrase]
+    sets += [_rows_with(si.authors, si.author_terms, t) for tokens in q.authors for t in tokens]
+    sets += [_rows_with(si.cats, si.cat_terms, c)
+             for c in (*q.categories, *(c.lower() for c in filters.categories))]
     if q.ids:
-        _require(mask, np.flatnonzero(np.isin(si.ids, np.asarray(q.ids))))
-    _date_filters(si, mask, q, filters)
-    return mask, tuple(missing)
+        sets.append(_id_rows(si, q.ids))
+    rows = _intersect(sets, len(si))
+    return _date_filter(si, rows, q, filters), tuple(missing)
 
 
-def _date_filters(si: SearchIndex, mask: np.ndarray, q: ParsedQuery, filters: Filters) -> None:
-    lo, hi = filters.since, filters.until
+def _id_rows(si: SearchIndex, ids: Sequence[str]) -> np.ndarray:
+    if si.row_of is not None:
+        found = (si.row_of(pid) for pid in ids)
+        return np.unique(np.array([r for r in found if r is not None], dtype=np.int64))
+    return np.flatnonzero(np.isin(si.ids, np.asarray(ids)))
+
+
+def _date_filter(si: SearchIndex, rows: np.ndarray, q: ParsedQuery, filters: Filters) -> np.ndarray:
+    """The rows whose first-version date is inside the year range and the filters' dates."""
     bounds = []
     if q.years:
         bounds.append((np.datetime64(f"{q.years[0]:04d}-01-01", "D"),
                        np.datetime64(f"{q.years[1] + 1:04d}-01-01", "D")))
-    if lo or hi:
-        bounds.append((np.datetime64(lo, "D") if lo else None, np.datetime64(hi, "D") if hi else None))
+    if filters.since or filters.until:
+        bounds.append((filters.since and np.datetime64(filters.since, "D"),
+                       filters.until and np.datetime64(filters.until, "D")))
     for start, end in bounds:
-        rows = np.flatnonzero(mask)
         days = si.published[rows]
         ok = np.ones(len(rows), dtype=bool)
         if start is not None:
             ok &= days >= start
         if end is not None:
             ok &= days < end
-        mask[rows[~ok]] = False
+        rows = rows[ok]
+    return rows
 
 
 def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
-    """Relevance of the given rows: query-term cosine + title, author and exact-title boosts.
+    """Relevance of the given (sorted) rows: query-term cosine plus title, author and
+    exact-title boosts.
 
-    Walks only the columns of the query's terms; cost grows with those columns' lengths,
-    not with the number of papers.
+    Reads only the columns of the query's terms, and within them only looks up the rows
+    asked about (binary search): cost grows with the query, not with the number of papers.
     """
-    n = len(si)
-    text = np.zeros(n, dtype=np.float32)
-    title = np.zeros(n, dtype=np.float32)
+    text = np.zeros(len(rows), dtype=np.float32)
+    title = np.zeros(len(rows), dtype=np.float32)
     weights = []
     for term in q.terms:
         j = si.terms.find(term)
@@ -315,14 +291,15 @@ def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
             continue
         w = si.idf(j)
         weights.append(w)
-        r, v = _column(si.text, j)
-        text[r] += v * w
-        title[_column(si.title, j)[0]] += w
+        column, values = _column(si.text, j)
+        pos, hit = _positions(rows, column)
+        text[hit] += values[pos[hit]] * np.float32(w)
+        title[_positions(rows, _column(si.title, j)[0])[1]] += np.float32(w)
     scores = np.zeros(len(rows), dtype=np.float32)
     if weights:
         total = np.float32(sum(weights))
         norm = np.float32(np.sqrt(sum(w * w for w in weights)))
-        scores += text[rows] / norm + TITLE_BOOST * title[rows] / total
+        scores += text / norm + TITLE_BOOST * title / total
     scores += AUTHOR_BOOST * _author_share(si, q, rows)
     if q.text:
         exact = si.title_keys[rows] == title_key(q.text)
@@ -333,13 +310,11 @@ def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
 def _author_share(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
     """Share of the query's words (and author: filters) that are names of a paper's authors."""
     tokens = [t for w in q.words for t in author_tokens(w)[:1]]
-    tokens += [t for names in q.authors for t in names]
-    if not tokens:
-        return np.zeros(len(rows), dtype=np.float32)
-    hits = np.zeros(len(si), dtype=np.float32)
-    for token in dict.fromkeys(tokens):
-        hits[_rows_with(si.authors, si.author_terms, token)] += 1.0
-    return hits[rows] / np.float32(len(dict.fromkeys(tokens)))
+    tokens = list(dict.fromkeys(tokens + [t for names in q.authors for t in names]))
+    hits = np.zeros(len(rows), dtype=np.float32)
+    for token in tokens:
+        hits[_positions(rows, _rows_with(si.authors, si.author_terms, token))[1]] += 1.0
+    return hits / np.float32(len(tokens)) if tokens else hits
 
 
 def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
@@ -349,8 +324,7 @@ def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
         raise ValueError(f"sort must be one of {SORTS}, got {sort!r}")
     if q.is_empty:
         return SearchResult(0, [])
-    mask, missing = match_mask(si, q, filters)
-    rows = np.flatnonzero(mask)
+    rows, missing = match_rows(si, q, filters)
     if not len(rows):
         return SearchResult(0, [], missing)
     scores = score_rows(si, q, rows)

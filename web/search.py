@@ -98,7 +98,8 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     assert parsed is not None
     if parsed.is_empty:
         return page
-    since = window_start(conn, req.window)
+    # window_start reads the newest date in the store: only worth it for a real window
+    since = window_start(conn, req.window) if req.window != "all" else None
     filters = Filters(categories=(req.category,) if req.category else (),
                       since=since.date() if since else None)
     result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page)

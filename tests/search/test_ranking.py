@@ -7,8 +7,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from recommend.search import Filters, TermTable, full_scores, search
+from recommend.search import Filters, full_scores, search
 from recommend.search_query import parse_query
+from recommend.search_terms import TermTable
 from tests.search.conftest import tiny_index
 
 FILLER = "We report experiments on standard benchmarks and discuss limitations."
@@ -133,8 +134,11 @@ def test_scores_agree_with_the_full_matrix_baseline(rl_index):
 
 
 def test_term_table_lookup_and_prefix_range():
-    table = TermTable.pack(sorted(["alpha", "alphabet", "beta", "béta", "gamma ray", "zeta"]))
-    assert table.find("beta") == 2 and table.find("béta") == 3 and table.find("delta") is None
-    lo, hi = table.prefix_range("alpha")
-    assert table[lo:hi] == ["alpha", "alphabet"]
+    packed = TermTable.pack(sorted(["alpha", "alphabet", "beta", "béta", "gamma ray", "zeta"]))
+    unhashed = TermTable(packed.blob, packed.offsets)
+    for table in (packed, unhashed):
+        assert table.find("beta") == 2 and table.find("béta") == 3 and table.find("delta") is None
+        assert table.find("gamma ray") == 4 and table.find("zzz") is None and table.find("") is None
+        lo, hi = table.prefix_range("alpha")
+        assert table[lo:hi] == ["alpha", "alphabet"]
     assert len(TermTable.pack([])) == 0 and TermTable.pack([]).find("x") is None

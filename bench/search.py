@@ -1,0 +1,174 @@
+"""Search latency on a synthetic 100k-paper corpus: column walk vs full-matrix scoring.
+
+The corpus is synthetic but made of real text: each paper takes a real title and author
+list and 4-8 real abstract sentences, drawn at random (seeded) from the shared 24k-paper
+arXiv metadata, so term frequencies look like arXiv's. The store and the index are built
+once into --data-dir and reused by later runs.
+
+Queries: 1,000 runs of 1-4 consecutive content words from real titles (seeded).
+Measured, per query:
+- ranking step: recommend.search.search (match, score, top 25) on the loaded index
+- baseline: one sparse matrix-vector product scoring every paper, then the top 25
+- request: GET /api/search through the Flask test client (parse, rank, fetch 25 papers
+  from SQLite, cut snippets, JSON)
+
+    .venv/bin/python bench/search.py [--papers 100000] [--queries 1000] [--data-dir DIR]
+
+The machine has 2 cores and other work may run beside the benchmark; figures are
+wall-clock times on a warm process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT.parent / "shared" / "data" / "metadata" / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
+SAMPLE = ROOT / "data" / "sample" / "arxiv_cs_sample.jsonl.gz"
+
+
+def real_rows() -> list[dict]:
+    path = CORPUS if CORPUS.exists() else SAMPLE
+    with gzip.open(path, "rt") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def synthetic_records(n: int, seed: int = 0):
+    """n PaperRecords mixing real titles, authors and abstract sentences."""
+    from ingest.records import make_record
+
+    rng = random.Random(seed)
+    rows = real_rows()
+    sentences = [s for r in rows for s in re.split(r"(?<=\.)\s+", " ".join(r["summary"].split()))
+                 if len(s) > 30]
+    start = datetime(2019, 1, 1)
+    for i in range(n):
+        row = rng.choice(rows)
+        abstract = " ".join(rng.choice(sentences) for _ in range(rng.randint(4, 8)))
+        yield make_record(
+            "bench", id=f"{19 + i // 90000:02d}{1 + (i // 7500) % 12:02d}.{i % 7500 + 10000:05d}",
+            title=row["title"], authors=row["authors"], abstract=abstract,
+            categories=row["categories"] or ["cs.LG"],
+            published=start + timedelta(days=rng.randint(0, 7 * 365)))
+
+
+def build(data_dir: Path, n: int, force: bool = False) -> None:
+    """Store and index n synthetic papers in data_dir (skipped when already there)."""
+    import config
+    from ingest import indexing
+    from store.db import open_store
+    from store.papers import count_papers, upsert_papers
+
+    settings = config.load_settings({}, data_dir=str(data_dir), scheduler_enabled=False)
+    engine = open_store(settings)
+    with engine.connect() as conn:
+        have = count_papers(conn)
+    if have < n:
+        t = time.perf_counter()
+        with engine.begin() as conn:
+            upsert_papers(conn, synthetic_records(n))
+        print(f"stored {n:,} papers in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    t = time.perf_counter()
+    result = indexing.build(engine, settings, force=force)
+    print(result.summary(), f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    engine.dispose()
+
+
+def queries(k: int, seed: int = 1) -> list[str]:
+    """k queries of 1-4 consecutive content words from real titles."""
+    from recommend.text import words
+
+    rng = random.Random(seed)
+    titles = [r["title"] for r in real_rows()]
+    out: list[str] = []
+    while len(out) < k:
+        seq = [w for w in words(rng.choice(titles)) if w]
+        size = rng.choice((1, 2, 2, 3, 3, 4))
+        if len(seq) >= size:
+            at = rng.randrange(len(seq) - size + 1)
+            out.append(" ".join(seq[at:at + size]))
+    return out
+
+
+def percentiles(ms: list[float]) -> tuple[float, float]:
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+
+
+def timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        t = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "papersift-bench-search")
+    parser.add_argument("--rebuild", action="store_true", help="Rebuild the index even if current.")
+    args = parser.parse_args()
+    build(args.data_dir, args.papers, args.rebuild)
+
+    from app import create_app
+    from recommend import index as index_files
+    from recommend.search import full_scores, search, search_index
+    from recommend.search_query import parse_query
+
+    index = index_files.load_index(args.data_dir / "index")
+    si = search_index(index)
+    qs = queries(args.queries)
+    parsed = [parse_query(q) for q in qs]
+    totals = [search(si, q).total for q in parsed[:200]]  # warm the page cache, too
+
+    def baseline(q):
+        scores = full_scores(si, q)
+        top = np.argpartition(-scores, 25)[:25]
+        return top[np.argsort(-scores[top])]
+
+    walk = timed(lambda q: search(si, q, limit=25), parsed)
+    full = timed(baseline, parsed)
+    app = create_app({"data_dir": str(args.data_dir), "scheduler_enabled": False, "TESTING": True})
+    client = app.test_client()
+    client.get("/api/search?q=warm+up")
+    request = timed(lambda q: _get(client, q), qs)
+
+    w50, w95 = percentiles(walk)
+    f50, f95 = percentiles(full)
+    r50, r95 = percentiles(request)
+    print(f"papers: {len(si):,}; terms in the search index: {len(si.terms):,}; "
+          f"median matches per query: {int(np.median(totals)):,}", file=sys.stderr)
+    print(f"search_papers: {len(si)} papers")
+    print(f"search_terms: {len(si.terms)} terms")
+    print(f"search_rank_p50: {w50:.2f} ms")
+    print(f"search_rank_p95: {w95:.2f} ms")
+    print(f"search_baseline_p50: {f50:.2f} ms")
+    print(f"search_baseline_p95: {f95:.2f} ms")
+    print(f"search_speedup_p95: {f95 / w95:.1f} x")
+    print(f"search_request_p50: {r50:.2f} ms")
+    print(f"search_request_p95: {r95:.2f} ms")
+
+
+def _get(client, q: str) -> None:
+    response = client.get("/api/search", query_string={"q": q})
+    assert response.status_code == 200, response.get_data(as_text=True)[:200]
+
+
+if __name__ == "__main__":
+    main()

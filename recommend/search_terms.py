@@ -1,0 +1,97 @@
+"""Sorted string tables for the search index, stored as memory-mappable arrays.
+
+A vocabulary of millions of unigrams and bigrams as a Python dict would take seconds to
+load and a private copy in every web worker; as arrays it is mapped, shared and ready.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+PREFIX = "search_"
+
+
+def term_hash(key: bytes) -> int:
+    """Stable 64-bit hash of a term's UTF-8 bytes (Python's hash() changes per process)."""
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little", signed=True)
+
+
+class TermTable(Sequence[str]):
+    """Sorted strings stored as one UTF-8 byte blob plus offsets.
+
+    `find` looks the term's 64-bit hash up in a sorted hash array (numpy's searchsorted,
+    in C) and checks the string; without hashes it binary-searches the strings.
+    """
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray, hashes: np.ndarray | None = None,
+                 hash_pos: np.ndarray | None = None) -> None:
+        self.blob = blob
+        self.offsets = offsets
+        self.hashes = hashes
+        self.hash_pos = hash_pos
+        # plain views: slicing a memmap subclass costs microseconds per call
+        self._bytes = memoryview(np.asarray(blob).view(np.ndarray)).cast("B")
+        self._offsets = np.asarray(offsets).view(np.ndarray)
+
+    @classmethod
+    def pack(cls, terms: Sequence[str]) -> TermTable:
+        """A table of `terms`, which must already be sorted."""
+        encoded = [t.encode() for t in terms]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
+        hashes = np.array([term_hash(e) for e in encoded], dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")
+        return cls(blob, offsets, hashes[order], order.astype(np.int64))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._raw(i).decode()
+
+    def _raw(self, i: int) -> bytes:
+        return bytes(self._bytes[int(self._offsets[i]):int(self._offsets[i + 1])])
+
+    def _bisect(self, key: bytes) -> int:
+        """First position whose UTF-8 bytes are >= key (byte order is code-point order)."""
+        lo, hi = 0, len(self)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._raw(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def find(self, term: str) -> int | None:
+        """Position of `term`, or None."""
+        key = term.encode()
+        if self.hashes is None:
+            i = self._bisect(key)
+            return i if i < len(self) and self._raw(i) == key else None
+        h = term_hash(key)
+        i = int(np.searchsorted(self.hashes, h))
+        while i < len(self.hashes) and self.hashes[i] == h:  # collisions: check the string
+            pos = int(self.hash_pos[i])
+            if self._raw(pos) == key:
+                return pos
+            i += 1
+        return None
+
+    def prefix_range(self, prefix: str) -> tuple[int, int]:
+        """[lo, hi) of the terms starting with `prefix`."""
+        return self._bisect(prefix.encode()), self._bisect((prefix + "\U0010ffff").encode())
+
+    def parts(self, name: str) -> dict[str, np.ndarray]:
+        out = {f"{PREFIX}{name}_blob": self.blob, f"{PREFIX}{name}_offsets": self.offsets}
+        if self.hashes is not None:
+            out.update({f"{PREFIX}{name}_hash": self.hashes, f"{PREFIX}{name}_hash_pos": self.hash_pos})
+        return out
+
+
