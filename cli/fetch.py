@@ -115,8 +115,10 @@ def run_all_command(host: str, port: int) -> None:
         background = scheduler.start_background(db.engine(), settings)
     else:
         click.echo("Scheduler disabled (PAPERSIFT_SCHEDULER=0): the corpus is not refreshed.")
-    try:
-        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    try:  # app.run() refuses to start inside the flask CLI; run_simple is what it would call
+        run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
     finally:
         if background is not None:
             background.shutdown()

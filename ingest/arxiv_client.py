@@ -15,6 +15,7 @@ The clock and sleep are injectable so tests never really wait.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,17 +39,23 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class FetchError(RuntimeError):
     """A request that could not be completed within the retry budget, or was refused.
 
-    The message is meant for people: it names the URL and the last reason.
+    The message is meant for people: it names the URL and the last reason. `unreachable`
+    is True when the last attempt never got an HTTP answer (offline, DNS, timeouts).
     """
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 class TransientError(Exception):
     """One attempt failed in a way worth retrying; `retry_after` is the server's wish, if any."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, retry_after: float | None = None, *, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 def is_public_arxiv(url: str) -> bool:
@@ -142,9 +149,12 @@ class PoliteClient:
             resp = self.session.get(url, params=params, timeout=(self.timeout, self.timeout))
             _ = resp.content  # read the whole body inside the try: a reset mid-body is retried too
         except requests.Timeout as exc:
-            raise TransientError(f"timed out after {self.timeout:g} s ({exc.__class__.__name__})") from None
+            raise TransientError(f"timed out after {self.timeout:g} s ({exc.__class__.__name__})",
+                                 unreachable=True) from None
         except requests.ConnectionError as exc:
-            raise TransientError(f"connection failed: {_short(exc)}") from None
+            host = urlsplit(url).hostname
+            raise TransientError(f"connection to {host} failed: {_connection_reason(exc)}",
+                                 unreachable=True) from None
         except requests.RequestException as exc:
             raise TransientError(f"request failed: {_short(exc)}") from None
         finally:
@@ -173,7 +183,8 @@ class PoliteClient:
                          exc.reason, attempt, self.retries, wait)
                 self._wait(wait)
         assert last is not None
-        raise FetchError(f"gave up on {url} after {self.retries} attempts: {last.reason}")
+        raise FetchError(f"gave up on {url} after {self.retries} attempts: {last.reason}",
+                         unreachable=last.unreachable)
 
     def retry_wait(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff (backoff * 2^(attempt-1)), at least Retry-After, at most MAX_WAIT."""
@@ -183,7 +194,15 @@ class PoliteClient:
         return min(wait, MAX_WAIT)
 
 
-def _short(exc: BaseException) -> str:
+def _connection_reason(exc: requests.ConnectionError) -> str:
+    """The root cause of a connection error ("Connection refused", "Failed to resolve ..."),
+    without urllib3's object reprs and URL."""
+    inner = exc.args[0] if exc.args else exc
+    reason = getattr(inner, "reason", None) or inner
+    return _short(re.sub(r"^(<[^>]*>|\w+\([^)]*\)):\s*", "", str(reason)))
+
+
+def _short(exc: BaseException | str) -> str:
     text = str(exc)
     return text if len(text) <= 200 else text[:200] + "…"
 

@@ -61,6 +61,7 @@ class FetchSummary:
     message: str = ""
     resumed_from: int | None = None
     error_examples: list[str] = field(default_factory=list)
+    unreachable: bool = False      # failed without an HTTP answer (offline, DNS, timeouts)
 
     def text(self) -> str:
         head = {"ok": "Fetch finished", "failed": "Fetch FAILED", "interrupted": "Fetch interrupted",
@@ -285,6 +286,7 @@ def _drive(run: _Fetch, lock) -> FetchSummary:
             lock.acquire()  # renew a Redis lock's TTL between pages
     except FetchError as exc:
         log.info("fetch run %s stopped: %s", run.summary.run_id, exc)
+        run.summary.unreachable = exc.unreachable
         return run.finish("failed", f"stopped: {exc}. Everything fetched before is stored; "
                                     "the next fetch resumes from here.")
     except KeyboardInterrupt:

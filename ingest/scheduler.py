@@ -36,10 +36,14 @@ MISFIRE_GRACE = 3600          # seconds a run may be late and still run
 HEARTBEAT = 15.0              # seconds between lock renewals
 LOCK_TTL = 60.0               # a dead leader's Redis lock frees itself after this
 
-Stage = Callable[[Engine, Settings], None]
+# a stage returns UNREACHABLE when arXiv cannot be reached: stages that download from arXiv
+# (NEEDS_ARXIV) are then skipped for this run instead of failing paper by paper
+Stage = Callable[[Engine, Settings], object]
+UNREACHABLE = "unreachable"
+NEEDS_ARXIV = frozenset({"fulltext"})
 
 
-def fetch_stage(engine: Engine, settings: Settings) -> None:
+def fetch_stage(engine: Engine, settings: Settings) -> str | None:
     from ingest.fetch import fetch_new
 
     summary = fetch_new(engine, settings)
@@ -50,6 +54,8 @@ def fetch_stage(engine: Engine, settings: Settings) -> None:
     else:
         log.warning("scheduled fetch failed (arXiv unreachable or failing; will retry at the next run): %s",
                     summary.message)
+        return UNREACHABLE if summary.unreachable else None
+    return None
 
 
 def fulltext_stage(engine: Engine, settings: Settings) -> None:
@@ -77,9 +83,13 @@ def run_pipeline(engine: Engine, settings: Settings,
     """Run each stage in order; a failing stage is logged (one line) and the next still runs."""
     results: dict[str, str] = {}
     for name, stage in stages:
+        if name in NEEDS_ARXIV and UNREACHABLE in results.values():
+            log.info("scheduled %s skipped: arXiv is unreachable this run", name)
+            results[name] = "skipped"
+            continue
         try:
-            stage(engine, settings)
-            results[name] = "ok"
+            outcome = stage(engine, settings)
+            results[name] = UNREACHABLE if outcome == UNREACHABLE else "ok"
         except Exception as exc:  # noqa: BLE001 - a stage must never kill the scheduler
             log.error("scheduled %s failed: %s: %s", name, exc.__class__.__name__, exc,
                       exc_info=log.isEnabledFor(logging.DEBUG))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
@@ -124,15 +124,17 @@ def test_unreachable_arxiv_is_one_warning_per_run_and_the_index_stage_still_runs
     settings = config.load_settings({}, data_dir=str(data_dir), arxiv_api_url=url, arxiv_retries=3,
                                     arxiv_delay=0.0, scheduler_enabled=False)
     engine = open_store(settings)
-    indexed = Counter()
-    stages = [("fetch", sched_mod.fetch_stage), ("index", indexed)]
+    indexed, downloads = Counter(), Counter()
+    stages = [("fetch", sched_mod.fetch_stage), ("fulltext", downloads), ("index", indexed)]
     with caplog.at_level(logging.INFO, logger="papersift"):
         sched_mod.log.setLevel(logging.INFO)
         results = [run_pipeline(engine, settings, stages) for _ in range(2)]
-    assert results == [{"fetch": "ok", "index": "ok"}] * 2      # a failed fetch is not a crash
+    # a failed fetch is not a crash; full text (PDFs from arXiv) waits for the next run
+    assert results == [{"fetch": "unreachable", "fulltext": "skipped", "index": "ok"}] * 2
+    assert downloads.calls == 0
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 2
-    assert all("arXiv unreachable" in r.getMessage() and "connection failed" in r.getMessage()
+    assert all("arXiv unreachable" in r.getMessage() and "Connection refused" in r.getMessage()
                for r in warnings)
     assert not any(r.exc_info for r in caplog.records)
     assert indexed.calls == 2
@@ -159,3 +161,23 @@ def test_scheduled_fetch_stores_papers(data_dir):
             assert ok
             assert len(conn.execute(select(papers.c.id)).all()) == 12
         engine.dispose()
+
+
+def test_background_scheduler_beside_the_site(app):
+    """What `papersift run-all` does: the site answers while the scheduler thread runs."""
+    settings = app.config["SETTINGS"]
+    calls = Counter()
+    with app.app_context():
+        from store.db import engine as app_engine
+
+        s = PipelineScheduler(app_engine(), settings, stages=[("count", calls)], first_run_delay=0.0)
+        s.start()
+        try:
+            assert wait_for(lambda: calls.calls == 1)
+            assert app.test_client().get("/healthz").status_code == 200
+            job = s.scheduler.get_job(PIPELINE_JOB)
+            until_next = job.next_run_time - datetime.now(UTC)
+            assert timedelta(hours=5, minutes=59) < until_next <= timedelta(hours=6)
+        finally:
+            s.shutdown()
+    assert not s.scheduler.running
