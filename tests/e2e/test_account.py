@@ -1,0 +1,144 @@
+"""A visitor registers, saves two papers with the card button, tags one, and watches the
+recommendations change: from "nothing to learn from" to a ranking of the whole library,
+and to a different ranking when asked for the tag alone.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PASSWORD = "correct horse battery"
+TRAINED_WITHIN_SECONDS = 60
+
+
+def register(visit, username: str) -> None:
+    page = visit.page
+    page.goto("/")
+    with page.expect_navigation():
+        page.locator("nav.site-nav a", has_text="Log in").click()
+    assert "/login" in page.url
+    with page.expect_navigation():
+        page.locator("main a", has_text="Register").click()
+    visit.shot("register")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("form.auth-form button[type=submit]").click()
+    assert urlsplit(page.url).path == "/", "registering should land on the browse page"
+    assert f"Welcome, {username}" in page.locator(".flashes").inner_text()
+    assert page.locator("nav.site-nav a.user-link").inner_text() == username
+    visit.shot("registered")
+
+
+def save_first_result(visit, query: str) -> tuple[str, str]:
+    """Search, press the first card's Save button; the page must update in place."""
+    page = visit.page
+    page.goto("/search?q=" + query.replace(" ", "+"))
+    card = page.locator(".search-results article.paper-card").first
+    paper_id = card.get_attribute("data-paper-id")
+    title = card.locator(".card-title a").inner_text()
+    button = card.locator("form.lib-toggle button")
+    assert button.inner_text() == "Save"
+    assert button.get_attribute("aria-pressed") == "false"
+    page.evaluate("window.__sameDocument = true")       # gone if the click reloads the page
+    with page.expect_response(lambda r: r.url.endswith(f"/papers/{paper_id}/add")) as answer:
+        button.click()
+    assert answer.value.status == 200
+    assert answer.value.json()["saved"] is True
+    page.wait_for_function("b => b.getAttribute('aria-pressed') === 'true'", arg=button.element_handle())
+    assert button.inner_text() == "Saved"
+    assert page.evaluate("window.__sameDocument === true"), "saving reloaded the page"
+    visit.shot("saved-" + query.replace(" ", "-"))
+    return paper_id, title
+
+
+def reco_ids(page) -> list[str]:
+    return page.locator(".reco-cards article.paper-card").evaluate_all(
+        "els => els.map(e => e.dataset.paperId)")
+
+
+def trained_recommendations(visit, path: str, name: str) -> list[str]:
+    """Load `path` until the SVM ranking replaces the provisional centroid one."""
+    page = visit.page
+    deadline = time.monotonic() + TRAINED_WITHIN_SECONDS
+    page.goto(path)
+    while page.locator(".reco-cards").get_attribute("data-model") != "svm":
+        assert time.monotonic() < deadline, f"{path}: the SVM ranking never replaced the centroid one"
+        assert page.locator(".reco-provisional").is_visible()
+        time.sleep(0.5)
+        page.reload()
+    visit.shot(name)
+    return reco_ids(page)
+
+
+def test_register_save_tag_and_recommendations_change(visit) -> None:
+    page = visit.page
+    username = "reader" + secrets.token_hex(4)
+    register(visit, username)
+
+    page.goto("/recommend")
+    assert "Nothing to learn from yet" in page.locator(".reco-empty").inner_text()
+    assert page.locator(".reco-cards article").count() == 0
+    visit.shot("recommend-empty")
+
+    first_id, first_title = save_first_result(visit, "graph neural network")
+    second_id, second_title = save_first_result(visit, "speech recognition")
+    assert first_id != second_id
+
+    # the library page lists both, newest first
+    page.goto("/library")
+    assert page.locator(".library-count").inner_text().startswith("2 papers")
+    library_ids = page.locator("article.paper-card").evaluate_all("els => els.map(e => e.dataset.paperId)")
+    assert library_ids == [second_id, first_id]
+    visit.shot("library")
+
+    # tag the speech paper from its card
+    card = page.locator(f"article.paper-card[data-paper-id='{second_id}']")
+    card.locator("details.lib-tag-add summary").click()
+    card.locator("details.lib-tag-add input[name=tag]").fill("speech")
+    with page.expect_navigation():
+        card.locator("details.lib-tag-add button[type=submit]").click()
+    card = page.locator(f"article.paper-card[data-paper-id='{second_id}']")
+    assert card.locator(".tag-chip").all_inner_texts() == ["speech"]
+    assert page.locator(f"article.paper-card[data-paper-id='{first_id}'] .tag-chip").count() == 0
+    tag_row = page.locator(".tag-list li[data-tag-id]")
+    assert tag_row.count() == 1
+    assert re.fullmatch(r"speech\s+1", tag_row.inner_text().strip())
+    visit.shot("library-tagged")
+
+    whole = trained_recommendations(visit, "/recommend", "recommend-library")
+    assert len(whole) >= 10
+    assert first_id not in whole and second_id not in whole
+    summary = page.locator(".reco-summary").inner_text()
+    assert "trained on 2 papers" in summary, summary
+
+    # train on the tag alone through the form on the page
+    page.locator("fieldset.tag-picker input[name=tag][value=speech]").check()
+    with page.expect_navigation():
+        page.locator("form.reco-filters button[type=submit]").click()
+    assert "tag=speech" in page.url
+    tagged = trained_recommendations(visit, page.url, "recommend-tag")
+    assert "trained on 1 paper" in page.locator(".reco-summary").inner_text()
+    assert second_id not in tagged and first_id not in tagged
+    assert tagged[:10] != whole[:10], "recommendations for the tag equal those for the whole library"
+    reasons = " ".join(page.locator(".reco-cards .card-reasons").all_inner_texts()).lower()
+    assert "speech" in reasons, "no recommended paper is explained by the tag paper's terms"
+
+
+@pytest.mark.xfail(strict=True, reason="known bug: `.lib-form { display: inline-flex }` in site.css "
+                   "overrides the `hidden` attribute library.js sets, so 'Not interested' stays "
+                   "visible beside 'Saved' (fix: `.lib-form[hidden] { display: none; }`)")
+def test_saving_in_place_hides_not_interested(visit) -> None:
+    register(visit, "saver" + secrets.token_hex(4))
+    save_first_result(visit, "object detection")
+    card = visit.page.locator(".search-results article.paper-card").first
+    assert not card.locator("form.lib-dismiss").is_visible(), \
+        "'Not interested' is still shown beside 'Saved' after saving in place"
