@@ -169,3 +169,9 @@ def test_a_page_past_the_end_links_back(sample_client):
     empty = soup(response).select_one(".empty")
     assert "No more results" in empty.h2.get_text()
     assert empty.a["href"] == "/search?q=diffusion"
+
+
+def test_api_with_a_bare_id_returns_that_paper(sample_client, sample_records):
+    pid = sample_records[7]["id"]
+    body = sample_client.get("/api/search", query_string={"q": f"https://arxiv.org/abs/{pid}v3"}).get_json()
+    assert body["total"] == 1 and body["results"][0]["paper"]["id"] == pid
