@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import logging
 import multiprocessing
 import os
 import queue
@@ -228,6 +229,7 @@ def _limit_memory(memory_mb: int) -> None:
 def _child(conn: Connection, job: ExtractJob, engine: str, memory_mb: int) -> None:
     """Entry point of the worker process: cap memory, extract, render, send the result."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its warnings about damaged streams
     _limit_memory(memory_mb)
     result = extract_in_process(job.path, engine)
     if result.ok and job.thumb:
