@@ -15,12 +15,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
+from recommend.trend_heat import WINDOW, term_heat
 from recommend.trend_query import TermQuery, TrendQueryError, parse_terms
 from recommend.trends import TextFetcher, TrendTable
 
-WINDOW = 12
 TOP = 30
 MIN_SUPPORT = 10
 SPARK_MONTHS = 24
@@ -49,37 +48,14 @@ def hot_report(table: TrendTable, *, month: np.datetime64 | None = None, n: int 
         report["notice"] = (f"No papers before {table.months[start]}: hot and cooling terms need "
                             "months before the recent window to compare with.")
         return report
-    heat = term_heat(table.counts, totals, start, ref)
+    if ref == len(table.months) - 1 and window == WINDOW and table.heat is not None:
+        heat = table.heat  # computed with the index for the newest month
+    else:
+        heat = term_heat(table.counts, totals, start, ref)
     for key, order in (("hot", _hot_order(heat, min_support)),
                        ("cooling", _cooling_order(heat, min_support))):
         report[key] = [_item(table, heat, int(i), totals, spark) for i in order[:n]]
     return report
-
-
-def term_heat(counts: sparse.csr_matrix, totals: np.ndarray, start: int, ref: int
-              ) -> dict[str, np.ndarray]:
-    """Per term: recent/before maxima of monthly fractions, papers in each, and the ratio."""
-    inv = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
-    fractions = sparse.csr_matrix(counts.multiply(inv[None, :]))
-    recent = fractions[:, start:ref + 1]
-    before = fractions[:, :start]
-    floor = 1.0 / totals[:start][totals[:start] > 0].mean()
-    recent_max = _row_max(recent)
-    before_max = _row_max(before)
-    return {
-        "recent_max": recent_max, "before_max": before_max,
-        "recent_papers": _row_sum(counts[:, start:ref + 1]),
-        "before_papers": _row_sum(counts[:, :start]),
-        "ratio": recent_max / np.maximum(before_max, floor),
-    }
-
-
-def _row_max(m: sparse.csr_matrix) -> np.ndarray:
-    return m.max(axis=1).toarray().ravel() if m.shape[1] else np.zeros(m.shape[0])
-
-
-def _row_sum(m: sparse.csr_matrix) -> np.ndarray:
-    return np.asarray(m.sum(axis=1)).ravel().astype(np.int64)
 
 
 def _hot_order(heat: dict[str, np.ndarray], min_support: int) -> np.ndarray:

@@ -36,6 +36,7 @@ from scipy import sparse
 
 from recommend.index import Doc, Index
 from recommend.text import analyze, words
+from recommend.trend_heat import HEAT, newest_heat
 from recommend.trend_query import TermQuery, TrendQueryError
 
 MIN_DF = 3
@@ -53,8 +54,13 @@ TextFetcher = Callable[[Sequence[str]], Mapping[str, str]]
 
 
 def trend_builder(index: Index, docs: Sequence[Doc]) -> dict[str, Any]:
-    """The extra index builder registered in ingest/indexing.py."""
-    return build_trends(index.published, docs)
+    """The extra index builder registered in ingest/indexing.py.
+
+    The minimum document frequency grows with the corpus (3, or one paper in 20,000): a
+    term in five of 100k papers spread over years is noise on a monthly chart, and the
+    rare tail is most of the distinct bigrams.
+    """
+    return build_trends(index.published, docs, min_df=max(MIN_DF, round(len(docs) / 20_000)))
 
 
 def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MIN_DF
@@ -81,6 +87,7 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
         "trend_doc_month": doc_month,
     }
     parts.update(_category_parts(docs, doc_month, by_month, n_months))
+    parts.update(newest_heat(counts, parts["trend_totals"]))
     return parts
 
 
@@ -160,10 +167,11 @@ class Series:
 
     def rows(self) -> list[dict[str, Any]]:
         """The JSON rows: month, papers, count, fraction (None for a month without papers)."""
-        return [{"month": str(m), "papers": int(p), "count": int(c),
-                 "fraction": None if np.isnan(f) else round(float(f), 6)}
-                for m, p, c, f in zip(self.months, self.papers, self.counts, self.fractions,
-                                      strict=True)]
+        months = np.asarray(self.months).astype(str).tolist()
+        fractions = np.round(self.fractions, 6).tolist()
+        return [{"month": m, "papers": p, "count": c, "fraction": None if f != f else f}  # NaN
+                for m, p, c, f in zip(months, np.asarray(self.papers).tolist(),
+                                      np.asarray(self.counts).tolist(), fractions, strict=True)]
 
 
 @dataclass(eq=False)
@@ -184,14 +192,23 @@ class TrendTable:
     doc_month: np.ndarray
     doc_cats: sparse.csc_matrix
     ids: np.ndarray
+    heat: dict[str, np.ndarray] | None = None  # hot/cooling figures for the newest month
 
     @classmethod
     def from_index(cls, index: Index) -> TrendTable | None:
         """The index's trend table, or None for an index built without one."""
         if not all(name in index.parts for name in PARTS):
             return None
-        return cls(**{name.removeprefix("trend_"): index.parts[name] for name in PARTS},
-                   ids=index.ids)
+        return cls.from_parts(index.parts, index.ids)
+
+    @classmethod
+    def from_parts(cls, parts: Mapping[str, Any], ids: np.ndarray) -> TrendTable:
+        """A table over the parts `build_trends` made (loaded or still in memory)."""
+        names = [f"trend_heat_{k}" for k in HEAT]
+        heat = (dict(zip(HEAT, (parts[n] for n in names), strict=True))
+                if all(n in parts for n in names) else None)
+        return cls(**{name.removeprefix("trend_"): parts[name] for name in PARTS}, ids=ids,
+                   heat=heat)
 
     @property
     def n_papers(self) -> int:

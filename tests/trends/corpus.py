@@ -14,8 +14,7 @@ def table_of(docs: list[Doc], min_df: int = 1) -> TrendTable:
     """A TrendTable straight from docs (no index on disk)."""
     published = np.array([_day(d.published) for d in docs], dtype="datetime64[D]")
     parts = build_trends(published, docs, min_df=min_df)
-    fields = {name.removeprefix("trend_"): value for name, value in parts.items()}
-    return TrendTable(**fields, ids=np.array([d.id for d in docs]))
+    return TrendTable.from_parts(parts, np.array([d.id for d in docs]))
 
 
 def _day(value: date | datetime) -> np.datetime64:

@@ -104,3 +104,12 @@ def test_every_hot_paper_count_matches_the_corpus(table):
     row = table.row("diffusion")
     assert int(table.df[row]) == 12 * 5
     assert list(table.totals) == [HOT_PAPERS] * 24
+
+
+def test_figures_stored_with_the_index_match_computing_them(table):
+    from dataclasses import replace
+
+    assert table.heat is not None  # the newest month was computed when the table was built
+    stored = hot_report(table, min_support=2)
+    computed = hot_report(replace(table, heat=None), min_support=2)
+    assert stored == computed
