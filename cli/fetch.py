@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date
 
@@ -21,8 +22,19 @@ def _date(value) -> date | None:
     return value.date() if value is not None else None
 
 
+_CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?")
+
+
+def _categories(_ctx, _param, values: tuple[str, ...]) -> tuple[str, ...]:
+    """arXiv category names only: they are put into the API query."""
+    bad = [v for v in values if not _CATEGORY.fullmatch(v)]
+    if bad:
+        raise click.BadParameter(f"not an arXiv category: {bad[0]!r} (e.g. cs.LG, stat.ML, hep-th)")
+    return values
+
+
 @click.command("fetch")
-@click.option("--category", "-c", "categories", multiple=True, metavar="CAT",
+@click.option("--category", "-c", "categories", multiple=True, metavar="CAT", callback=_categories,
               help="arXiv category to fetch (repeatable); default PAPERSIFT_CATEGORIES.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Backfill papers submitted since YYYY-MM-DD (split into weekly date ranges).")

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from ingest.arxiv_client import PoliteClient, effective_delay, search_page, user_agent
 from ingest.fetch import date_windows, fetch_new
-from store import runs
+from store import runs, utcnow
 from store.db import open_store
 from store.schema import fulltext, papers
 from tests.ingest.conftest import NOW, Sleeper
-from tests.ingest.fakearxiv import ATOM_DIR, Entry, FakeArxiv, real_entries
+from tests.ingest.fakearxiv import ATOM_DIR, Entry, FakeArxiv, Fault, real_entries
 
 
 def stored(engine) -> dict[str, int]:
@@ -162,3 +162,28 @@ def test_client_spacing_against_the_public_host_waits_three_seconds():
 def test_user_agent_names_the_contact():
     assert "ops@example.org" in user_agent("ops@example.org")
     assert "PAPERSIFT_CONTACT" in user_agent("")
+
+
+def test_fetch_command_summary_exit_codes_and_bad_arguments(data_dir, fake, monkeypatch):
+    from app import create_app
+    from ingest import arxiv_client
+
+    waits: list[float] = []
+    monkeypatch.setattr(arxiv_client.time, "sleep", waits.append)
+    fake.entries = real_entries(40, start=utcnow() - timedelta(days=3))   # the CLI fetches up to now
+    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "arxiv_api_url": fake.api_url,
+                      "arxiv_delay": 0.0, "arxiv_page_size": 10, "TESTING": True})
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["fetch", "--category", "cs.CV", "--max", "12"])
+    assert ok.exit_code == 0, ok.output
+    assert "Fetch finished" in ok.output and "12 new" in ok.output
+    assert fake.api_requests()[0].params["search_query"] == "cat:cs.CV"
+    for args, message in ((["--category", "cs.LG OR all:x"], "not an arXiv category"),
+                          (["--since", "yesterday"], "yesterday"), (["--max", "0"], "0")):
+        bad = runner.invoke(args=["fetch", *args])
+        assert bad.exit_code == 2 and message in bad.output
+    fake.faults.update({n: Fault("status", status=503) for n in range(3, 20)})
+    failed = runner.invoke(args=["fetch", "--category", "cs.CV"])
+    assert failed.exit_code == 1 and "Fetch FAILED" in failed.output and "HTTP 503" in failed.output
+    assert waits == [2.0, 4.0, 8.0, 16.0]                  # the default budget: 5 attempts
+    app.extensions["papersift.engine"].dispose()
