@@ -115,6 +115,8 @@ def main() -> None:
         picks = [table.term(int(i)) for i in rng.choice(frequent, size=args.queries)]
         queries = [parse_terms(term)[0] for term in picks]
         top_cat = str(table.cats[0])
+        typos = [t[:1] + t[2:] if len(t) > 3 else t + "x" for t in picks[:200]]  # one letter dropped
+        suggest_ms = p95_ms(lambda t: table.suggest(t), [(t,) for t in typos])
         series_ms = p95_ms(lambda q: table.series(q).rows(), [(q,) for q in queries])
         report_ms = p95_ms(lambda term: trends_report(table, term), [(t,) for t in picks[:500]])
         cat_ms = p95_ms(lambda q: table.series(q, category=top_cat).rows(), [(q,) for q in queries])
@@ -138,6 +140,7 @@ def main() -> None:
     print(f"trends_series_p95: {series_ms:.3f} ms")
     print(f"trends_report_one_term_p95: {report_ms:.3f} ms")
     print(f"trends_series_category_p95: {cat_ms:.3f} ms")
+    print(f"trends_did_you_mean_p95: {suggest_ms:.1f} ms")
     print(f"trends_phrase_scan_p95: {phrase_ms:.1f} ms")
     print(f"trends_hot_any_month_p95: {hot_ms:.1f} ms")
     print(f"trends_hot_newest_month_p95: {newest_ms:.1f} ms")

@@ -157,3 +157,9 @@ def test_builder_parts_survive_an_index_round_trip(tmp_path):
 def test_index_without_trend_parts_has_no_table(tmp_path):
     build_index(tmp_path, small_docs(), fingerprint="fp", min_df=1, max_df=1.0)
     assert TrendTable.from_index(load_index(tmp_path)) is None
+
+
+def test_suggestions_prefer_common_terms_spelled_alike():
+    table = table_of(small_docs())
+    assert table.suggest("batch normalisation") == ["batch normalization"]
+    assert table.suggest("zzz") == [] and table.suggest("") == []
