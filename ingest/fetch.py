@@ -41,7 +41,11 @@ from store.papers import newest_date, upsert_papers
 
 log = logging.getLogger("papersift.fetch")
 
-OVERLAP = timedelta(days=1)        # re-read this much before the last run's newest entry
+# re-read this much before the last run's newest entry: arXiv announces papers in batches
+# whose last-updated dates follow the previous batch's, so a few hours absorb clock skew and
+# API index lag at a cost of about one page; papers held in moderation and announced days
+# late are caught by an OAI-PMH harvest (datestamps are announcement dates)
+OVERLAP = timedelta(hours=6)
 FIRST_RUN_DAYS = 7                 # with no earlier run, look back this far (or to the store's newest)
 WINDOW_DAYS = 7                    # backfill window: ~10k cs.* papers, under the API's paging cap
 DEEP_PAGING_LIMIT = 10_000         # one query is never paged deeper than this

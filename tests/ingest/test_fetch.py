@@ -53,8 +53,8 @@ def test_routine_run_stops_at_what_the_last_run_saw(fetch_settings, fake, client
 
     assert summary.status == "ok"
     assert (summary.new, summary.updated) == (3, 0)
-    # one day of overlap (24 entries an hour apart) + 3 new fit in 3 pages of 10
-    assert len(fake.api_requests()) - before == 3
+    # six hours of overlap (entries are an hour apart) + 3 new fit in one page of 10
+    assert len(fake.api_requests()) - before == 1
     assert "reached entries already fetched" in summary.message
     assert len(stored(engine)) == 43
 
