@@ -21,6 +21,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
+	$(BIN)/papersift migrate
 	$(BIN)/papersift bootstrap
 	$(BIN)/papersift run --host $(HOST) --port $(PORT)
 

@@ -2,8 +2,9 @@
 
 `/healthz` answers while the process can serve a request (no I/O, so a slow database
 never makes a load balancer kill healthy workers). `/readyz` answers 200 only when the
-store answers, an index is loaded and, when `REDIS_URL` is set, Redis answers PING;
-otherwise 503 with the failing checks, so traffic goes elsewhere until it recovers.
+store answers at the expected schema version, an index is loaded and, when `REDIS_URL`
+is set, Redis answers PING; otherwise 503 with the failing checks, so traffic goes
+elsewhere until it recovers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from store import migrations
 from store.db import get_db
 from web import services
 from web.cache import ping_redis
@@ -23,12 +25,17 @@ def healthz():
     return jsonify(status="ok")
 
 
-def _store_check() -> str:
+def _store_checks() -> dict[str, str]:
+    """The store answers, and its schema is the version this code expects."""
     try:
-        get_db().execute(text("SELECT 1"))
+        conn = get_db()
+        conn.execute(text("SELECT 1"))
+        version = migrations.current_version(conn)
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
-        return f"error: {exc.__class__.__name__}"
-    return "ok"
+        return {"store": f"error: {exc.__class__.__name__}"}
+    if version != migrations.LATEST:
+        return {"store": "ok", "schema": f"version {version}, expected {migrations.LATEST}"}
+    return {"store": "ok"}
 
 
 def _redis_check(url: str) -> str:
@@ -38,7 +45,7 @@ def _redis_check(url: str) -> str:
 
 @bp.get("/readyz")
 def readyz():
-    checks: dict[str, str] = {"store": _store_check()}
+    checks: dict[str, str] = _store_checks()
     checks["index"] = "ok" if services.current_index() is not None else "missing"
     redis_url = current_app.config["SETTINGS"].redis_url
     if redis_url:

@@ -146,3 +146,13 @@ def test_vendor_files_are_cached_long_and_site_files_briefly(client):
     assert site.headers.get("ETag")
     vendor.close()
     site.close()
+
+
+def test_not_ready_while_the_schema_is_behind(redis_app):
+    from store import migrations
+
+    with redis_app.extensions["papersift.engine"].begin() as conn:
+        migrations._set_version(conn, 0)
+    response = redis_app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["schema"] == f"version 0, expected {migrations.LATEST}"
