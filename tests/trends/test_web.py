@@ -155,3 +155,16 @@ def test_vendored_chart_library_and_licence_are_served(small_client):
     response = small_client.get("/static/js/trends.js")
     assert response.status_code == 200 and b"trend-data" in response.data
     response.close()
+
+
+def test_page_keeps_a_custom_smoothing_window(small_client):
+    soup = soup_of(small_client.get("/trends?q=transformer&smooth=2"))
+    assert soup.select_one("select[name=smooth] option[selected]")["value"] == "2"
+    data = json.loads(soup.select_one("#trend-data").string)
+    assert data["smooth"] == 2 and data["terms"]["transformer"][1]["fraction"] == 0.6
+
+
+def test_page_hot_month_outside_the_index_is_a_400_with_the_reason(small_client):
+    response = small_client.get("/trends?month=2030-01")
+    assert response.status_code == 400
+    assert "no papers in 2030-01" in soup_of(response).select_one(".trend-error").get_text()
