@@ -14,12 +14,15 @@ length, stored as float32 CSR.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -69,10 +72,11 @@ def fit_features(
     on the texts, the parameters and the seed, not on n_jobs.
     """
     sample = sample_rows(len(texts), sample_docs, seed=seed)
-    sample_df = _sample_df(texts, sample, n_jobs=n_jobs)
-    vocabulary = select_vocabulary(sample_df, len(sample), max_features=max_features,
-                                   min_df=min_df, max_df=max_df)
-    counts = count_matrix(texts, vocabulary, n_jobs=n_jobs)
+    with _mapper(_workers(n_jobs, len(texts))) as run:  # one pool for both passes
+        sample_df = _sample_df(texts, sample, run)
+        vocabulary = select_vocabulary(sample_df, len(sample), max_features=max_features,
+                                       min_df=min_df, max_df=max_df)
+        counts = _count(texts, vocabulary, run)
     df = document_frequencies(counts)
     idf = smooth_idf(df, counts.shape[0])
     return Features(tfidf(counts, idf, copy=False), vocabulary, idf, df, len(sample))
@@ -110,20 +114,8 @@ def count_matrix(
     texts: Sequence[str], vocabulary: Sequence[str], *, n_jobs: int | None = None,
 ) -> sparse.csr_matrix:
     """Raw term counts (float32 CSR, sorted indices), one row per text."""
-    vocab = list(vocabulary)
-    if not vocab:
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-    bounds = list(_chunks(len(texts)))
-    workers = _workers(n_jobs, len(texts), len(bounds))
-    if workers == 1:
-        _init_counter(vocab)
-        parts = [_count_chunk(texts[a:b]) for a, b in bounds]
-    else:
-        with _pool(workers, _init_counter, (vocab,)) as pool:
-            parts = list(pool.map(_count_chunk, (_slice(texts, a, b) for a, b in bounds)))
-    if not parts:
-        return sparse.csr_matrix((0, len(vocab)), dtype=np.float32)
-    return sparse.vstack(parts, format="csr", dtype=np.float32)
+    with _mapper(_workers(n_jobs, len(texts))) as run:
+        return _count(texts, vocabulary, run)
 
 
 def document_frequencies(counts: sparse.csr_matrix) -> np.ndarray:
@@ -152,19 +144,12 @@ def tfidf(counts: sparse.csr_matrix, idf: np.ndarray, *, copy: bool = True) -> s
 # -- sample document frequencies ---------------------------------------------------
 
 
-def _sample_df(texts: Sequence[str], rows: np.ndarray, *, n_jobs: int | None) -> Counter[str]:
+def _sample_df(texts: Sequence[str], rows: np.ndarray, run: Mapper) -> Counter[str]:
     """Document frequency of every term over the sampled rows."""
-    bounds = list(_chunks(len(rows)))
-    workers = _workers(n_jobs, len(rows), len(bounds))
-    chunks = ([texts[int(i)] for i in rows[a:b]] for a, b in bounds)
+    chunks = ([texts[int(i)] for i in rows[a:b]] for a, b in _chunks(len(rows)))
     total: Counter[str] = Counter()
-    if workers == 1:
-        for chunk in chunks:
-            total.update(_chunk_df(chunk))
-        return total
-    with _pool(workers, None, ()) as pool:
-        for part in pool.map(_chunk_df, chunks):
-            total.update(part)
+    for part in run(_chunk_df, chunks):
+        total.update(part)
     return total
 
 
@@ -177,30 +162,46 @@ def _chunk_df(texts: list[str]) -> Counter[str]:
 
 # -- counting against a fixed vocabulary, in this process or in workers -------------
 
-_counter: CountVectorizer | None = None
+Mapper = Callable[..., Iterable[Any]]
 
 
-def _init_counter(vocabulary: list[str]) -> None:
-    """Set up this process's counter for one vocabulary (once per worker)."""
+def _count(texts: Sequence[str], vocabulary: Sequence[str], run: Mapper) -> sparse.csr_matrix:
+    vocab = tuple(vocabulary)
+    if not vocab or not len(texts):
+        return sparse.csr_matrix((len(texts), len(vocab)), dtype=np.float32)
+    key = hashlib.sha1("\n".join(vocab).encode()).hexdigest()
+    tasks = ((key, vocab, _slice(texts, a, b)) for a, b in _chunks(len(texts)))
+    return sparse.vstack(list(run(_count_chunk, tasks)), format="csr", dtype=np.float32)
+
+
+# one counter per process, kept between chunks of the same vocabulary
+_counter: tuple[str, CountVectorizer] | None = None
+
+
+def _count_chunk(task: tuple[str, tuple[str, ...], list[str]]) -> sparse.csr_matrix:
     global _counter
-    _counter = CountVectorizer(analyzer=analyze, vocabulary=vocabulary, token_pattern=None,
-                               dtype=np.float32)
+    key, vocabulary, texts = task
+    if _counter is None or _counter[0] != key:
+        _counter = (key, CountVectorizer(analyzer=analyze, vocabulary=list(vocabulary),
+                                         token_pattern=None, dtype=np.float32))
+    return _counter[1].transform(texts).tocsr()
 
 
-def _count_chunk(texts: Sequence[str]) -> sparse.csr_matrix:
-    assert _counter is not None, "_init_counter runs first"
-    return _counter.transform(texts).tocsr()
-
-
-def _pool(workers: int, initializer, initargs) -> ProcessPoolExecutor:
+@contextmanager
+def _mapper(workers: int) -> Iterator[Mapper]:
+    """`map` in this process, or over a pool of `workers` processes (in order)."""
+    if workers <= 1:
+        yield map
+        return
     # spawn: a fresh interpreter, safe even when the caller runs threads
     ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer,
-                               initargs=initargs)
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        yield pool.map
 
 
-def _workers(n_jobs: int | None, n_docs: int, n_chunks: int) -> int:
-    """Worker processes to use: 1 means count in this process."""
+def _workers(n_jobs: int | None, n_docs: int) -> int:
+    """Worker processes to use: 1 means work in this process."""
+    n_chunks = -(-n_docs // CHUNK_DOCS)
     if n_jobs is None:
         n_jobs = available_cores() if n_docs >= PARALLEL_MIN_DOCS else 1
     return max(1, min(n_jobs, n_chunks))
