@@ -33,6 +33,7 @@ from ingest.pdfs import (
 )
 from ingest.thumbs import thumb_path
 from store import fulltext as store_fulltext
+from store import runs
 
 QUEUE_NAME = "papersift-fulltext"
 PACE_KEY = "papersift:pdf-pace"
@@ -170,10 +171,29 @@ def run_fulltext(engine: Engine, settings: Settings, *, limit: int | None = None
     summary = FulltextSummary(candidates=len(cands))
     if not cands:
         return summary
-    if settings.redis_url:
-        from ingest.fulltext_queue import enqueue_and_wait
+    with engine.begin() as conn:
+        run_id = runs.record_run_start(conn, "fulltext", {"limit": limit, "retry_failed": retry_failed,
+                                                          "engine": settings.pdf_engine})
+    status = "interrupted"
+    try:
+        if settings.redis_url:
+            from ingest.fulltext_queue import enqueue_and_wait
 
-        return enqueue_and_wait(settings, cands, summary, progress=progress, sleep=sleep)
+            enqueue_and_wait(settings, cands, summary, progress=progress, sleep=sleep)
+        else:
+            _run_local(engine, settings, cands, summary, progress=progress, session=session,
+                       sleep=sleep, clock=clock)
+        status = "failed" if summary.stopped else "ok"
+    finally:
+        with engine.begin() as conn:
+            runs.finish_run(conn, run_id, status, new=summary.ok, errors=summary.failed,
+                            message=summary.summary())
+    return summary
+
+
+def _run_local(engine: Engine, settings: Settings, cands: list, summary: FulltextSummary, *,
+               progress: bool, session: requests.Session | None, sleep: Callable[[float], None],
+               clock: Callable[[], float]) -> None:
     start = time.perf_counter()
     bar = _progress_bar(len(cands)) if progress else None
     run = _Run(engine, settings, summary, bar)
@@ -191,7 +211,6 @@ def run_fulltext(engine: Engine, settings: Settings, *, limit: int | None = None
         if own_session:
             session.close()
     summary.seconds = time.perf_counter() - start
-    return summary
 
 
 def _progress_bar(total: int):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import requests
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.job import Job, JobStatus
 
 import config
@@ -127,7 +127,12 @@ def fulltext_job(paper_id: str, version: int) -> dict:
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
-    """Run an RQ worker on the full-text queue until stopped (or the queue is empty, `burst`)."""
+    """Run an RQ worker on the full-text queue until stopped (or the queue is empty, `burst`).
+
+    A SimpleWorker runs jobs in its own process rather than forking a child per job: the
+    risky part, parsing the PDF, already happens in an isolated process per document, and
+    staying in one process keeps that process pool's forkserver warm between jobs.
+    """
     connection = redis_connection(settings)
-    worker = Worker([fulltext_queue(settings, connection)], connection=connection)
+    worker = SimpleWorker([fulltext_queue(settings, connection)], connection=connection)
     return worker.work(burst=burst, with_scheduler=False)

@@ -10,7 +10,7 @@ from ingest.extract import ExtractionPool, ExtractJob, extract_isolated, glued_r
 from tests.fulltext.conftest import BROKEN, BROKEN_OUTCOMES, GOOD, PAGES, PDFS, flat
 
 
-@pytest.mark.parametrize("engine", ["pdfminer", "pdfium"])
+@pytest.mark.parametrize("engine", [pytest.param("pdfminer", marks=pytest.mark.slow), "pdfium"])
 def test_good_and_broken_pdfs_in_one_batch(engine, not_a_pdf, truncated_pdf, tmp_path):
     jobs = [ExtractJob(name, str(PDFS / name), str(tmp_path / f"{name}.png")) for name in GOOD]
     jobs += [ExtractJob(name, str(BROKEN / name)) for name in BROKEN_OUTCOMES]
@@ -87,7 +87,7 @@ def test_an_unknown_engine_is_refused_up_front():
 
 
 def test_more_documents_than_workers_all_come_back():
-    names = list(GOOD) * 3
+    names = ["arxiv_2305.03393v1_page9_only.pdf", "naacl2006_shinyama_preemptive_ie.pdf"] * 3
     jobs = [ExtractJob(i, str(PDFS / name)) for i, name in enumerate(names)]
     results = dict(ExtractionPool(engine="pdfium", workers=2).run(jobs))
     assert sorted(job.key for job in results) == list(range(len(names)))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ingest.fulltext_pipeline import run_fulltext
 from store.fulltext import candidates, get_text, status_counts
+from store.runs import latest_runs
 from store.schema import fulltext
 from tests.factories import add_papers, record
 from tests.fulltext.conftest import EXPECTED, fulltext_settings, serve_cases
@@ -56,6 +57,10 @@ def test_a_batch_stores_text_for_good_pdfs_and_reasons_for_broken_ones(engine, c
     assert counts["ok"] == 3 and counts["failed"] == 4 and counts["pending"] == 0
     assert counts["reasons"]["encrypted PDF (needs a password)"] == 1
     assert "4 failed of 7 papers" in summary.summary()
+    with engine.connect() as conn:
+        run = latest_runs(conn, "fulltext")[0]
+    assert (run.status, run.new, run.errors) == ("ok", 3, 4)
+    assert "4 failed of 7 papers" in run.message
 
 
 def test_failed_papers_are_retried_a_bounded_number_of_times(engine, case_papers, pdf_server, data_dir):
