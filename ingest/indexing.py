@@ -18,7 +18,7 @@ from recommend import index as index_files
 from recommend.search import build_search_parts
 from recommend.text import document
 from recommend.trends import trend_builder
-from store.papers import count_papers, fingerprint, iter_index_docs
+from store.papers import count_papers, index_fingerprint, iter_index_docs
 
 # builders of extra index parts (search, trends) register here: (name, builder)
 EXTRA_BUILDERS: list[tuple[str, Callable]] = []
@@ -42,10 +42,11 @@ class IndexResult:
                 + (f" in {self.seconds:.1f} s" if self.built else ""))
 
 
-def load_docs(engine: Engine, progress: bool = False) -> tuple[str, list[index_files.Doc]]:
+def load_docs(engine: Engine, settings: Settings, progress: bool = False
+              ) -> tuple[str, list[index_files.Doc]]:
     """The store's fingerprint and every paper as an index document, read in one snapshot."""
     with engine.connect() as conn, conn.begin():
-        stamp = fingerprint(conn)
+        stamp = index_fingerprint(conn, settings)
         total = count_papers(conn)
         docs = [
             index_files.Doc(d.id, d.published, d.categories,
@@ -62,7 +63,7 @@ def is_current(engine: Engine, settings: Settings) -> bool:
     if info is None:
         return False
     with engine.connect() as conn:
-        return info.fingerprint == fingerprint(conn)
+        return info.fingerprint == index_fingerprint(conn, settings)
 
 
 def build(engine: Engine, settings: Settings, *, force: bool = False, progress: bool = False
@@ -71,7 +72,7 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, progress: 
     started = time.perf_counter()
     if not force and is_current(engine, settings):
         return IndexResult(False, index_files.index_info(settings.index_dir), 0.0)
-    stamp, docs = load_docs(engine, progress)
+    stamp, docs = load_docs(engine, settings, progress)
     if not docs:
         return IndexResult(False, None, 0.0, "the store has no papers yet")
     info = index_files.build_index(

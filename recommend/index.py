@@ -53,6 +53,8 @@ class Doc(NamedTuple):
     categories: tuple[str, ...]
     text: str
     has_fulltext: bool = False
+    title: str = ""
+    authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

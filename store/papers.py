@@ -313,6 +313,12 @@ def fingerprint(conn: Connection) -> str:
     return f"papers={n}@{last}|fulltext={fn}@{flast}"
 
 
+def index_fingerprint(conn: Connection, settings) -> str:
+    """The store's state plus the index settings: a change in either calls for a rebuild."""
+    return (f"{fingerprint(conn)}|max_features={settings.index_max_features}"
+            f"|sample_docs={settings.index_sample_docs}")
+
+
 @dataclass(frozen=True, slots=True)
 class IndexDoc:
     """What the index needs of one paper."""

@@ -21,7 +21,7 @@ def store_status(conn: Connection, settings: Settings, *, light: bool = False) -
     status["index"] = None if info is None else {
         "version": info.version, "n_docs": info.n_docs, "n_terms": info.n_terms,
         "bytes": info.size_bytes, "created": info.created,
-        "current": info.fingerprint == papers.fingerprint(conn),
+        "current": info.fingerprint == papers.index_fingerprint(conn, settings),
     }
     status["fulltext"] = fulltext.status_counts(conn)
     status["runs"] = runs.recent_runs_json(conn)
