@@ -106,9 +106,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Vocabulary size of the recommendation features."),
     Setting("index_sample_docs", "PAPERSIFT_INDEX_SAMPLE_DOCS", 20_000, int,
             "Documents sampled to fit the vocabulary (all are transformed)."),
-    Setting("svm_c", "PAPERSIFT_SVM_C", 0.1, float,
-            "Regularisation C of the per-user linear SVM."),
-    Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 1.0, float,
+    Setting("svm_c", "PAPERSIFT_SVM_C", 0.005, float,
+            "Regularisation C of the per-user linear SVM (default chosen by bench/recommend_quality.py)."),
+    Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 5.0, float,
             "Class weight of library papers in the SVM."),
     # -- email
     Setting("smtp_host", "PAPERSIFT_SMTP_HOST", "", str,

@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import config  # noqa: E402
 from recommend.features import fit_features  # noqa: E402
 from recommend.svm import centroid_model, train_svm  # noqa: E402
 from recommend.text import document  # noqa: E402
@@ -105,8 +106,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--sweep", action="store_true", help="Also try other C and positive weights.")
-    ap.add_argument("--c", type=float, default=0.1)
-    ap.add_argument("--weight", type=float, default=1.0)
+    defaults = config.load_settings({})
+    ap.add_argument("--c", type=float, default=defaults.svm_c)
+    ap.add_argument("--weight", type=float, default=defaults.svm_positive_weight)
     args = ap.parse_args()
     t0 = time.perf_counter()
     ids, texts, topics = load()
@@ -123,11 +125,11 @@ def main() -> None:
         print(f"{name:<12}{row}   ({result['seconds'][name]:.0f} s total)")
     if args.sweep:
         print("\nsweep (sampled SVM, mean over k):")
-        for c in (0.05, 0.1, 0.5, 1.0):
-            for w in (1.0, 5.0):
+        for c in (0.002, 0.005, 0.01, 0.05, 0.1):
+            for w in (1.0, 5.0, 10.0):
                 r = evaluate(matrix, topics, {"svm": methods(c, w)["svm"]}, 1)["table"]
                 p = np.mean([r[("svm", k)] for k in KS], axis=0)
-                print(f"  C={c:<5} w={w:<4} P@10 {p[0]:.3f}  R@100 {p[1]:.3f}")
+                print(f"  C={c:<6} w={w:<5} P@10 {p[0]:.3f}  R@100 {p[1]:.3f}", flush=True)
     t = result["table"]
     print()
     for name in ("svm", "svm_plain", "centroid", "random"):

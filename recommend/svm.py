@@ -75,7 +75,7 @@ def training_set(n_rows: int, positives: Sequence[int], hard_negatives: Sequence
 
 
 def train_svm(matrix: sparse.csr_matrix, positives: Sequence[int], hard_negatives: Sequence[int] = (),
-              *, C: float = 0.1, positive_weight: float = 1.0,
+              *, C: float = 0.005, positive_weight: float = 5.0,
               max_negatives: int | None = DEFAULT_NEGATIVES, seed: int = 0, tol: float = 1e-4,
               max_iter: int = 2000) -> LinearModel:
     """A LinearSVC (liblinear) with the library as positives; see `training_set`.
