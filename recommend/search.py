@@ -40,6 +40,8 @@ TITLE_BOOST = 0.35      # times the share of the query's idf found in the title
 AUTHOR_BOOST = 0.5      # times the share of query words that are the paper's author names
 EXACT_TITLE_BOOST = 1.0
 SORTS = ("relevance", "date")
+# above 1/DENSE_FRACTION of all papers, per-paper arrays beat binary searches
+DENSE_FRACTION = 8
 
 
 # -- building ---------------------------------------------------------------------------
@@ -215,6 +217,11 @@ def _intersect(sets: list[np.ndarray], n: int) -> np.ndarray:
     if not sets:
         return np.arange(n)
     sets = sorted(sets, key=len)
+    if len(sets[0]) * DENSE_FRACTION > n:  # every set is large: counting is cheaper
+        counts = np.zeros(n, dtype=np.int16)
+        for rows in sets:
+            counts[rows] += 1
+        return np.flatnonzero(counts == len(sets))
     rows = np.asarray(sets[0])
     for other in sets[1:]:
         if not len(rows):
@@ -234,7 +241,9 @@ def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()
         name = author_tokens(word)
         by_author = _rows_with(si.authors, si.author_terms, name[0]) if name else rows[:0]
         if len(by_author):
-            rows = np.union1d(rows, by_author)
+            extra = by_author[~_positions(by_author, rows)[1]]
+            # two sorted runs: a stable (tim)sort merges them in linear time
+            rows = np.sort(np.concatenate([rows, extra]), kind="stable")
         if not len(rows):
             missing.append(word)
         sets.append(rows)
@@ -282,19 +291,17 @@ def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
     Reads only the columns of the query's terms, and within them only looks up the rows
     asked about (binary search): cost grows with the query, not with the number of papers.
     """
-    text = np.zeros(len(rows), dtype=np.float32)
-    title = np.zeros(len(rows), dtype=np.float32)
     weights = []
+    columns = []
     for term in q.terms:
         j = si.terms.find(term)
-        if j is None:
-            continue
-        w = si.idf(j)
-        weights.append(w)
-        column, values = _column(si.text, j)
-        pos, hit = _positions(rows, column)
-        text[hit] += values[pos[hit]] * np.float32(w)
-        title[_positions(rows, _column(si.title, j)[0])[1]] += np.float32(w)
+        if j is not None:
+            weights.append(si.idf(j))
+            columns.append(j)
+    if len(rows) * DENSE_FRACTION > len(si):
+        text, title = _term_sums_dense(si, columns, weights, rows)
+    else:
+        text, title = _term_sums_sparse(si, columns, weights, rows)
     scores = np.zeros(len(rows), dtype=np.float32)
     if weights:
         total = np.float32(sum(weights))
@@ -305,6 +312,31 @@ def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
         exact = si.title_keys[rows] == title_key(q.text)
         scores += EXACT_TITLE_BOOST * exact.astype(np.float32)
     return scores
+
+
+def _term_sums_sparse(si: SearchIndex, columns: list[int], weights: list[float], rows: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted text and title sums for a few rows: binary-search them in each column."""
+    text = np.zeros(len(rows), dtype=np.float32)
+    title = np.zeros(len(rows), dtype=np.float32)
+    for j, w in zip(columns, weights, strict=True):
+        column, values = _column(si.text, j)
+        pos, hit = _positions(rows, column)
+        text[hit] += values[pos[hit]] * np.float32(w)
+        title[_positions(rows, _column(si.title, j)[0])[1]] += np.float32(w)
+    return text, title
+
+
+def _term_sums_dense(si: SearchIndex, columns: list[int], weights: list[float], rows: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The same for many rows: scatter whole columns into per-paper sums, then gather."""
+    text = np.zeros(len(si), dtype=np.float32)
+    title = np.zeros(len(si), dtype=np.float32)
+    for j, w in zip(columns, weights, strict=True):
+        column, values = _column(si.text, j)
+        text[column] += values * np.float32(w)   # a column holds each row once
+        title[_column(si.title, j)[0]] += np.float32(w)
+    return text[rows], title[rows]
 
 
 def _author_share(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
