@@ -1,0 +1,97 @@
+"""A data dir with papers, an index and a user's library, and a large real-metadata file.
+
+The baseline (sample corpus imported and indexed, a user with a tagged library, made with
+the same commands an operator types) is built once per session and copied for every test,
+so each test kills its own processes over its own copy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_DIR, SHARED_DATA
+
+MAIN_CORPUS = SHARED_DATA / "metadata" / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
+COPIES = 2                      # 2 x 24,094 records: ~12 s of importing on this machine
+USER = "crashtest"
+PASSWORD = "a long enough password"
+TAG = "keep"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    data_dir: Path
+    user: str
+    library: frozenset[str]       # paper ids saved by USER
+    tagged: frozenset[str]        # the ones tagged TAG
+    papers: int
+
+
+def papersift(*args: str, data_dir: Path, stdin: str | None = None, check: bool = True,
+              timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a papersift command over `data_dir` as an operator would."""
+    proc = subprocess.run([*papersift_command(), *args], env=papersift_env(data_dir), input=stdin,
+                          capture_output=True, text=True, timeout=timeout, cwd=data_dir.parent)
+    if check:
+        assert proc.returncode == 0, f"papersift {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def papersift_command() -> list[str]:
+    script = Path(sys.executable).with_name("papersift")
+    return [str(script)] if script.exists() else [shutil.which("papersift") or "papersift"]
+
+
+def papersift_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PAPERSIFT_") and k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    env.update(PAPERSIFT_DATA_DIR=str(data_dir), PAPERSIFT_SCHEDULER="0", PYTHONUNBUFFERED="1")
+    return env
+
+
+def sample_ids(n: int) -> list[str]:
+    """The ids of the first `n` papers of the bundled sample corpus."""
+    with gzip.open(SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz", "rt", encoding="utf-8") as f:
+        return [json.loads(next(f))["id"] for _ in range(n)]
+
+
+@pytest.fixture(scope="session")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Baseline:
+    data_dir = tmp_path_factory.mktemp("crash-baseline") / "data"
+    papersift("bootstrap", data_dir=data_dir)
+    papersift("users", "create", USER, "--password-stdin", stdin=PASSWORD + "\n", data_dir=data_dir)
+    ids = sample_ids(5)
+    papersift("library", "add", "--user", USER, *ids[:3], data_dir=data_dir)
+    papersift("library", "add", "--user", USER, "--tag", TAG, *ids[3:], data_dir=data_dir)
+    return Baseline(data_dir, USER, frozenset(ids), frozenset(ids[3:]), papers=4001)
+
+
+@pytest.fixture
+def data_dir(baseline: Baseline, tmp_path: Path) -> Path:
+    """A private copy of the baseline data dir (the index's `current` symlink kept as a link)."""
+    copy = tmp_path / "data"
+    shutil.copytree(baseline.data_dir, copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """(path, records): the main real corpus repeated COPIES times under fresh valid ids."""
+    path = tmp_path_factory.mktemp("crash-input") / "big.jsonl"
+    with gzip.open(MAIN_CORPUS, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    months = [f"{y:02d}{m:02d}" for y in range(16, 20) for m in range(1, 13)]   # 1601..1912
+    with path.open("w", encoding="utf-8") as out:
+        for copy in range(COPIES):
+            for number, rec in enumerate(records):
+                out.write(json.dumps({**rec, "id": f"{months[copy]}.{number:05d}"}) + "\n")
+    return path, COPIES * len(records)

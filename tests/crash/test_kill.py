@@ -1,0 +1,138 @@
+"""SIGKILL `papersift import` and `papersift index` mid-way, then look at what survived.
+
+A power cut or the OOM killer gives no chance to clean up. Afterwards the database must
+open and pass SQLite's integrity check, a user's library must be exactly as it was, the
+site's current index must still be the old complete version, and running the same
+command again must finish the job.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import config
+from recommend.index import current_version, index_info, load_index
+from store.db import open_store
+from store.library import library_ids, paper_tag_names
+from store.users import find_user
+from tests.crash.conftest import TAG, Baseline, papersift, papersift_command, papersift_env
+
+pytestmark = pytest.mark.slow
+
+BATCH = 1000              # ingest.pipeline.import_files commits this many records at a time
+KILL_AFTER_NEW = 5000     # papers stored by the import before it is killed
+WAIT_SECONDS = 120
+
+
+def start(data_dir: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([*papersift_command(), *args], env=papersift_env(data_dir),
+                            cwd=data_dir.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_for(condition, proc: subprocess.Popen, what: str) -> None:
+    """Poll `condition` until true; fail if the process ends first (it was not killed mid-way)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        if proc.poll() is not None:
+            pytest.fail(f"the process ended (exit {proc.returncode}) before {what}: "
+                        f"{proc.stderr.read().decode()[-2000:]}")
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def kill(proc: subprocess.Popen) -> None:
+    assert proc.poll() is None, "the process had already finished: nothing was interrupted"
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    proc.stderr.close()
+
+
+def paper_count(db_path: Path) -> int:
+    """Count through a second connection, as another process sees the store."""
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        return conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+
+
+def assert_store_intact(data_dir: Path, baseline: Baseline) -> int:
+    """Integrity check passes, the library is as it was; returns the number of papers."""
+    db_path = data_dir / "papersift.db"
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    engine = open_store(config.load_settings({}, data_dir=str(data_dir), scheduler_enabled=False))
+    try:
+        with engine.connect() as conn:
+            user = find_user(conn, baseline.user)
+            assert user is not None, "the user's account is gone"
+            assert library_ids(conn, user.id) == set(baseline.library)
+            tags = paper_tag_names(conn, user.id, sorted(baseline.library))
+            assert {pid for pid, names in tags.items() if TAG in names} == set(baseline.tagged)
+    finally:
+        engine.dispose()
+    return paper_count(db_path)
+
+
+def assert_index_current(data_dir: Path, version: str, n_docs: int) -> None:
+    root = data_dir / "index"
+    assert current_version(root) == version
+    info = index_info(root)
+    assert info is not None and info.n_docs == n_docs
+    index = load_index(root)
+    assert index is not None and len(index.ids) == n_docs
+    assert index.matrix.shape[0] == n_docs
+
+
+def test_import_killed_mid_file_leaves_store_and_index_intact(
+        data_dir: Path, baseline: Baseline, big_jsonl: tuple[Path, int]) -> None:
+    path, records = big_jsonl
+    db_path = data_dir / "papersift.db"
+    version = current_version(data_dir / "index")
+    proc = start(data_dir, "import", str(path))
+    wait_for(lambda: paper_count(db_path) >= baseline.papers + KILL_AFTER_NEW, proc,
+             f"{KILL_AFTER_NEW} papers were stored")
+    kill(proc)
+
+    stored = assert_store_intact(data_dir, baseline)
+    new = stored - baseline.papers
+    assert KILL_AFTER_NEW <= new < records, "the import was not interrupted mid-way"
+    assert new % BATCH == 0, f"{new} new papers: a batch was stored only in part"
+    assert_index_current(data_dir, version, baseline.papers)
+    papersift("status", data_dir=data_dir)
+
+    # the same command again finishes the job: every record once, nothing lost or doubled
+    again = papersift("import", str(path), data_dir=data_dir)
+    assert f"new: {records - new:,}" in again.stdout
+    assert f"unchanged: {new:,}" in again.stdout
+    assert assert_store_intact(data_dir, baseline) == baseline.papers + records
+
+
+def index_tmp_dirs(root: Path) -> list[Path]:
+    """Build directories in progress (not the `current` symlink being swapped)."""
+    return [p for p in root.glob(".tmp-*") if p.is_dir() and not p.is_symlink()]
+
+
+def test_index_killed_mid_build_keeps_the_old_index_current(data_dir: Path, baseline: Baseline) -> None:
+    root = data_dir / "index"
+    version = current_version(root)
+    assert version is not None
+    proc = start(data_dir, "index", "--force")
+    wait_for(lambda: bool(index_tmp_dirs(root)), proc, "the build directory appeared")
+    time.sleep(0.5)                           # well into fitting the vocabulary
+    kill(proc)
+
+    assert index_tmp_dirs(root), "the build had not started"
+    assert_index_current(data_dir, version, baseline.papers)
+    assert assert_store_intact(data_dir, baseline) == baseline.papers
+    status = papersift("status", "--json", data_dir=data_dir)
+    assert version in status.stdout
+
+    # a new build after the crash succeeds and becomes current
+    papersift("index", "--force", data_dir=data_dir)
+    assert current_version(root) not in (None, version)
+    assert_index_current(data_dir, current_version(root), baseline.papers)
