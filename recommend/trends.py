@@ -26,6 +26,8 @@ Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 from __future__ import annotations
 
 import bisect
+import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -283,13 +285,11 @@ class TrendTable:
             row = self.row(part)
             if row is not None:
                 candidates = np.intersect1d(candidates, self.docs_with(row), assume_unique=True)
-        needle = _joined(query.words)
         hits: list[int] = []
         for start in range(0, len(candidates), SCAN_BATCH):
             rows = candidates[start:start + SCAN_BATCH]
             texts = fetch([str(self.ids[r]) for r in rows])
-            hits.extend(int(r) for r in rows
-                        if needle in _joined(words(texts.get(str(self.ids[r]), ""))))
+            hits.extend(int(r) for r in rows if holds_phrase(texts.get(str(self.ids[r]), ""), query))
         counts = np.bincount(self.doc_month[np.asarray(hits, dtype=np.int64)],
                              minlength=len(self.months))
         return counts, len(candidates)
@@ -372,6 +372,33 @@ def _phrase_parts(seq: Sequence[str | None]) -> list[str]:
     bigrams = [f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a and b]
     covered = {w for b in bigrams for w in b.split(" ")}
     return bigrams + [w for w in seq if w and w not in covered]
+
+
+# characters the tokeniser skips between tokens, and one token (recommend.text._TOKEN)
+_PUNCT = r".,;:!?()\[\]{}\"<>=+*/\\|$"
+_SKIP = rf"(?:[^\w{_PUNCT}]|_)*"
+_ANY_TOKEN = rf"(?:[^\W_]+|[{_PUNCT}])"
+
+
+def holds_phrase(text: str, query: TermQuery) -> bool:
+    """Whether the text's words hold the phrase, gaps where the phrase has gaps.
+
+    A regular expression over the raw text (each word a whole token, only skipped
+    characters between tokens, any one token for a gap) decides at C speed; it matches
+    exactly where the tokeniser's words do, except that a gap must be a non-term (stop word,
+    number, punctuation), so texts matching a phrase with gaps are tokenised and checked.
+    """
+    if _phrase_regex(query.words).search(text.lower()) is None:
+        return False
+    return None not in query.words or _joined(query.words) in _joined(words(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _phrase_regex(seq: tuple[str | None, ...]) -> re.Pattern[str]:
+    # the word first, its start checked after it, so the engine can scan for the literal
+    parts = [rf"{re.escape(w)}(?<![^\W_]{re.escape(w)})(?![^\W_])" if w else _ANY_TOKEN
+             for w in seq]
+    return re.compile(_SKIP.join(parts))
 
 
 def _joined(seq: Sequence[str | None]) -> str:
