@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -246,9 +247,15 @@ def candidate_mask(index: Index, excluded: frozenset[str], since: datetime | Non
     if since is not None:
         mask &= np.asarray(index.published) >= np.datetime64(since.date(), "D")
     if category:
-        padded = np.char.add(np.char.add(" ", np.asarray(index.categories)), " ")
-        mask &= np.char.find(padded, f" {category} ") >= 0
+        mask &= category_mask(index, category)
     return mask
+
+
+@lru_cache(maxsize=16)
+def category_mask(index: Index, category: str) -> np.ndarray:
+    """Rows listing `category` (any position); computed once per index version and category."""
+    padded = np.char.add(np.char.add(" ", np.asarray(index.categories)), " ")
+    return np.char.find(padded, f" {category} ") >= 0
 
 
 def rank_page(index: Index, sets: TrainingSets, query: RecoQuery, settings: Settings, cache,
