@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.extract import ExtractionPool, ExtractJob, default_workers, extract_in_process  # noqa: E402
+from ingest.extract import ExtractJob, extract_in_process  # noqa: E402
+from ingest.extract_pool import ExtractionPool, default_workers  # noqa: E402
 
 PDFS = ROOT.parent / "shared" / "data" / "pdfs"
 

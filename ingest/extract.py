@@ -1,11 +1,9 @@
-"""Text extraction from PDFs, one document per isolated worker process.
+"""Text extraction from PDFs: the engines, text normalisation, and one document's work.
 
-PDFs from the wild hang parsers, blow up memory and crash native code. Each document is
-therefore extracted in its own short-lived child process (started from a forkserver, so
-it is cheap and never inherits the parent's threads) with a memory cap set with
-``setrlimit(RLIMIT_AS)`` in the child and a wall-clock timeout enforced by the parent,
-which kills the child when it runs over. Whatever goes wrong becomes an `ExtractResult`
-with status ``failed`` and a reason a person can read; the batch goes on.
+The work of one document (`run_job`: extract, normalise, render a thumbnail) runs inside
+an isolated worker process from `ingest.extract_pool`, which enforces the per-document
+timeout and memory cap. Any engine error becomes an `ExtractResult` with status
+``failed`` and a reason a person can read.
 
 Engines: ``pdfminer`` (pdfminer.six, the default) and ``pdfium`` (pypdfium2, much faster).
 When pdfminer loses the spaces between words (it does on some PDFs), PDFium's text is used
@@ -18,24 +16,15 @@ from __future__ import annotations
 
 import importlib
 import io
-import logging
-import multiprocessing
-import os
-import queue
 import re
-import resource
-import signal
-import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
 ENGINES = ("pdfminer", "pdfium")
-POLL_SECONDS = 0.05
 
 Engine = Callable[[str], tuple[str, int]]
 
@@ -218,19 +207,10 @@ def extract_in_process(path: str, engine: str) -> ExtractResult:
     return ExtractResult("ok", text=text, pages=pages, seconds=seconds, engine=engine)
 
 
-# -- the isolated child ---------------------------------------------------------------------
+# -- the work of one document inside a worker process ----------------------------------------
 
-def _limit_memory(memory_mb: int) -> None:
-    if memory_mb > 0:
-        cap = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-
-def _child(conn: Connection, job: ExtractJob, engine: str, memory_mb: int) -> None:
-    """Entry point of the worker process: cap memory, extract, render, send the result."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its warnings about damaged streams
-    _limit_memory(memory_mb)
+def run_job(job: ExtractJob, engine: str) -> ExtractResult:
+    """Extract one document and render its thumbnail: what a worker process does per job."""
     result = extract_in_process(job.path, engine)
     if result.ok and job.thumb:
         from ingest.thumbs import render_thumbnail
@@ -240,160 +220,4 @@ def _child(conn: Connection, job: ExtractJob, engine: str, memory_mb: int) -> No
             result = ExtractResult(**{**result.__dict__, "thumbnail": True})
         except Exception:  # noqa: BLE001 - a missing thumbnail never fails the text
             pass
-    conn.send(result)
-    conn.close()
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["ingest.extract", "ingest.thumbs", "pdfminer.high_level",
-                                "pypdfium2", "PIL.Image", "PIL.PngImagePlugin"])
-    return ctx
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-@dataclass
-class _Running:
-    job: ExtractJob
-    process: Any
-    conn: Connection
-    deadline: float
-    started: float
-
-
-def _crash_reason(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        return f"extraction process crashed ({name})"
-    return f"extraction process died (exit code {exitcode})"
-
-
-class ExtractionPool:
-    """Runs `ExtractJob`s, at most `workers` at a time, each in its own process.
-
-    `run(jobs)` yields `(job, result)` as documents finish (not in input order). The job
-    iterable is consumed in a feeder thread, so a slow producer (paced downloads) overlaps
-    with extraction; it is read at most `workers` items ahead.
-    """
-
-    def __init__(self, *, engine: str = "pdfminer", timeout: float = 120.0, memory_mb: int = 1024,
-                 workers: int = 0) -> None:
-        resolve_engine(engine)  # fail early on a bad setting, in the parent
-        self.engine = engine
-        self.timeout = timeout
-        self.memory_mb = memory_mb
-        self.workers = workers or default_workers()
-        self._ctx = _context()
-
-    def run(self, jobs: Iterable[ExtractJob]) -> Iterator[tuple[ExtractJob, ExtractResult]]:
-        inbox: queue.Queue = queue.Queue(maxsize=self.workers)
-        done = object()
-        errors: list[BaseException] = []
-        stop = threading.Event()
-        feeder = threading.Thread(target=self._feed, args=(jobs, inbox, done, errors, stop),
-                                  daemon=True, name="extract-feeder")
-        feeder.start()
-        running: list[_Running] = []
-        exhausted = False
-        try:
-            while not exhausted or running:
-                while not exhausted and len(running) < self.workers:
-                    try:
-                        item = inbox.get(timeout=POLL_SECONDS if not running else 0)
-                    except queue.Empty:
-                        break
-                    if item is done:
-                        exhausted = True
-                    else:
-                        running.append(self._start(item))
-                yield from self._collect(running)
-        finally:
-            stop.set()
-            for r in running:
-                self._kill(r)
-        if errors:
-            raise errors[0]
-
-    @staticmethod
-    def _feed(jobs, inbox: queue.Queue, done, errors: list, stop: threading.Event) -> None:
-        try:
-            for job in jobs:
-                while not stop.is_set():
-                    try:
-                        inbox.put(job, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer thread
-            errors.append(exc)
-        inbox.put(done)
-
-    def _start(self, job: ExtractJob) -> _Running:
-        parent, child = self._ctx.Pipe(duplex=False)
-        proc = self._ctx.Process(target=_child, args=(child, job, self.engine, self.memory_mb),
-                                 daemon=True)
-        proc.start()
-        child.close()
-        now = time.monotonic()
-        return _Running(job, proc, parent, now + self.timeout, now)
-
-    def _collect(self, running: list[_Running]) -> Iterator[tuple[ExtractJob, ExtractResult]]:
-        if not running:
-            return
-        now = time.monotonic()
-        wait_for = max(0.0, min(min(r.deadline for r in running) - now, POLL_SECONDS * 4))
-        ready = set(wait([r.conn for r in running] + [r.process.sentinel for r in running],
-                         timeout=wait_for))
-        now = time.monotonic()
-        for r in list(running):
-            result = None
-            if r.conn in ready or r.process.sentinel in ready:
-                result = self._receive(r)
-            elif now >= r.deadline:
-                self._kill(r)
-                result = ExtractResult("failed", engine=self.engine, seconds=now - r.started,
-                                       reason=f"timed out after {self.timeout:g} s (process killed)")
-            if result is not None:
-                running.remove(r)
-                yield r.job, result
-
-    def _receive(self, r: _Running) -> ExtractResult:
-        result = None
-        try:
-            if r.conn.poll():
-                result = r.conn.recv()
-        except (EOFError, OSError):
-            result = None
-        r.process.join(timeout=5)
-        if r.process.is_alive():
-            self._kill(r)
-        r.conn.close()
-        if result is None:
-            return ExtractResult("failed", engine=self.engine, reason=_crash_reason(r.process.exitcode),
-                                 seconds=time.monotonic() - r.started)
-        return result
-
-    @staticmethod
-    def _kill(r: _Running) -> None:
-        if r.process.is_alive():
-            r.process.kill()
-        r.process.join(timeout=5)
-        r.conn.close()
-
-
-def extract_isolated(path: str | Path, *, engine: str = "pdfminer", timeout: float = 120.0,
-                     memory_mb: int = 1024, thumb: str | Path | None = None) -> ExtractResult:
-    """Extract one PDF in its own process with the timeout and memory cap (RQ jobs use this)."""
-    pool = ExtractionPool(engine=engine, timeout=timeout, memory_mb=memory_mb, workers=1)
-    job = ExtractJob(None, str(path), str(thumb) if thumb else None)
-    for _job, result in pool.run([job]):
-        return result
-    raise RuntimeError("extraction pool returned no result")  # pragma: no cover
+    return result

@@ -20,7 +20,8 @@ import requests
 from sqlalchemy import Engine
 
 from config import Settings
-from ingest.extract import ExtractionPool, ExtractJob, ExtractResult, extract_isolated
+from ingest.extract import ExtractJob, ExtractResult
+from ingest.extract_pool import ExtractionPool, extract_isolated
 from ingest.pdfs import (
     DiskFull,
     DownloadError,

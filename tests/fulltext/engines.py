@@ -29,9 +29,16 @@ def hog(path: str) -> tuple[str, int]:
 
 
 def hang_on_marker(path: str) -> tuple[str, int]:
-    """Hangs for files whose name contains 'hang', else behaves like pdfium."""
+    """Hangs for files whose name contains 'hang', crashes for 'crash', else is pdfium."""
     from ingest.extract import pdfium_engine
 
     if "hang" in os.path.basename(path):
         return hang(path)
+    if "crash" in os.path.basename(path):
+        return crash(path)
     return pdfium_engine(path)
+
+
+def noop(path: str) -> tuple[str, int]:
+    """Returns at once: measures the cost of the isolation itself."""
+    return "text", 1

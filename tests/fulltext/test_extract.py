@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from ingest.extract import ExtractionPool, ExtractJob, extract_isolated, glued_ratio, normalise
+from ingest.extract import ExtractJob, glued_ratio, normalise
+from ingest.extract_pool import ExtractionPool, extract_isolated
 from tests.fulltext.conftest import BROKEN, BROKEN_OUTCOMES, GOOD, PAGES, PDFS, flat
 
 
@@ -53,6 +54,23 @@ def test_a_hanging_extraction_is_killed_at_the_timeout_and_the_batch_goes_on(tmp
     assert results["hang"].seconds >= 1.0
     assert results["good"].status == "ok"
     assert GOOD["arxiv_1111.2011v2.pdf"] in flat(results["good"].text)
+
+
+@pytest.mark.parametrize("jobs_per_process", [1, 25])
+def test_one_worker_survives_crashes_and_hangs_in_between_good_documents(tmp_path, jobs_per_process):
+    good = PDFS / "arxiv_2305.03393v1_page9_only.pdf"
+    for name in ("will-crash.pdf", "will-hang.pdf"):
+        shutil.copy(good, tmp_path / name)
+    order = [good, tmp_path / "will-crash.pdf", good, tmp_path / "will-hang.pdf", good]
+    pool = ExtractionPool(engine="tests.fulltext.engines:hang_on_marker", timeout=1.0, workers=1,
+                          jobs_per_process=jobs_per_process)
+
+    results = {job.key: r for job, r in pool.run(ExtractJob(i, str(p)) for i, p in enumerate(order))}
+
+    assert [results[i].status for i in range(5)] == ["ok", "failed", "ok", "failed", "ok"]
+    assert results[1].reason == "extraction process crashed (SIGSEGV)"
+    assert results[3].reason.startswith("timed out")
+    assert len({results[i].text for i in (0, 2, 4)}) == 1
 
 
 def test_a_real_slow_pdf_is_stopped_by_a_small_timeout():
