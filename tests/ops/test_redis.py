@@ -156,3 +156,42 @@ def test_not_ready_while_the_schema_is_behind(redis_app):
     response = redis_app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["schema"] == f"version 0, expected {migrations.LATEST}"
+
+
+def test_login_and_recommendations_keep_working_without_redis(data_dir, redis_proc):
+    from bs4 import BeautifulSoup
+
+    from app import create_app
+    from store.library import add_to_library
+    from store.users import create_user
+
+    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
+                              "redis_url": redis_proc.url, "TESTING": True, "RECOMMEND_SYNC": True})
+    engine = application.extensions["papersift.engine"]
+    add_papers(engine, *[record(title=f"Speech recognition with transformers {i}") for i in range(8)],
+               *[record(title=f"Graph neural networks for molecules {i}") for i in range(8)])
+    indexing.build(engine, application.config["SETTINGS"])
+    with engine.begin() as conn:
+        user = create_user(conn, "ada", "correct horse battery")
+        add_to_library(conn, user.id, _ids(conn)[:3])
+    client = application.test_client()
+    redis_proc.stop()
+
+    token = BeautifulSoup(client.get("/login").data, "html.parser").select_one(
+        "meta[name=csrf-token]")["content"]
+    login = client.post("/login", data={"username": "ada", "password": "correct horse battery",
+                                        "csrf_token": token})
+    assert login.status_code == 302                          # the login rate limit fell back to memory
+    assert client.get("/recommend").status_code == 200
+    api = client.get("/api/recommendations")
+    assert api.status_code == 200 and api.get_json()["papers"]
+    engine.dispose()
+
+
+def _ids(conn) -> list[str]:
+    from sqlalchemy import select
+
+    from store.schema import papers
+
+    return list(conn.execute(select(papers.c.id).where(papers.c.title.like("Speech%"))
+                             .order_by(papers.c.id)).scalars())
