@@ -232,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(Result(name, f"bench/{name}.py", [], "missing", 0.0))
             continue
         results.append(run_bench(name, path, log_dir))
-    note = (f"Last `make bench`: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+    which = "`make bench`" if not args.only else f"`bench/run_all.py --only {' '.join(names)}`"
+    note = (f"Last {which}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
             f"load average {load:.1f} at the start (other jobs share the machine); "
             f"{sum(r.seconds for r in results):.0f} s in all. Logs: bench/logs/.")
     if not args.no_write:
