@@ -187,3 +187,33 @@ def test_fetch_command_summary_exit_codes_and_bad_arguments(data_dir, fake, monk
     assert failed.exit_code == 1 and "Fetch FAILED" in failed.output and "HTTP 503" in failed.output
     assert waits == [2.0, 4.0, 8.0, 16.0]                  # the default budget: 5 attempts
     app.extensions["papersift.engine"].dispose()
+
+
+def test_a_second_fetch_while_one_runs_is_refused(fetch_settings, fake, client):
+    from ingest.locks import FileLock
+
+    engine = open_store(fetch_settings)
+    with FileLock(fetch_settings.data_path / "fetch.lock") as other:
+        assert other.acquire()
+        busy = fetch_new(engine, fetch_settings, client=client, now=NOW)
+    assert busy.status == "busy" and "another fetch is running" in busy.text()
+    assert fake.api_requests() == []
+    with engine.connect() as conn:
+        assert runs.latest_runs(conn, "fetch") == []
+    assert fetch_new(engine, fetch_settings, client=client, now=NOW).status == "ok"   # lock freed
+
+
+def test_with_redis_the_fetch_lock_is_shared_across_processes(data_dir, fake, client, redis_server):
+    from ingest.locks import RedisLock
+    from tests.ingest.conftest import settings_for
+
+    settings = settings_for(data_dir, fake, redis_url=redis_server)
+    engine = open_store(settings)
+    other = RedisLock(redis_server, "fetch")
+    assert other.acquire()
+    try:
+        assert fetch_new(engine, settings, client=client, now=NOW).status == "busy"
+    finally:
+        other.close()
+    assert fetch_new(engine, settings, client=client, now=NOW).status == "ok"
+    assert not (settings.data_path / "fetch.lock").exists()
