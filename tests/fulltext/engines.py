@@ -42,3 +42,4 @@ def hang_on_marker(path: str) -> tuple[str, int]:
 def noop(path: str) -> tuple[str, int]:
     """Returns at once: measures the cost of the isolation itself."""
     return "text", 1
+
