@@ -203,7 +203,7 @@ class _Fetch:
             records = records[: self.max_papers - self.seen]
             taken = len(records)
         self._store(records, page.errors, taken, self._window_done(page, records, start + taken))
-        return not self.cursor["complete"]
+        return self.cursor["window"] < len(self.cursor["windows"])
 
     def _window_done(self, page, records: list[PaperRecord], next_start: int) -> bool:
         cur = self.cursor
@@ -217,6 +217,13 @@ class _Fetch:
                                "changes need `papersift fetch --since` or `papersift harvest`")
                 return True
         if not records and not page.errors:
+            start = next_start
+            if page.total_results is not None and page.total_results > start:
+                # the API's empty-page quirk, believed after retries: finish, but as an
+                # incomplete run so the next one re-reads this range instead of trusting it
+                self.cursor["gap"] = start
+                self.reason = (f"arXiv kept returning an empty page at start={start} although "
+                               f"totalResults={page.total_results}; the next fetch re-reads from there")
             self.reason = self.reason or "no more entries"
             return True
         return page.total_results is not None and next_start >= page.total_results
@@ -238,7 +245,7 @@ class _Fetch:
             cur["start"] += taken
             if window_done:
                 cur["window"], cur["start"] = cur["window"] + 1, 0
-                cur["complete"] = cur["window"] >= len(cur["windows"])
+                cur["complete"] = cur["window"] >= len(cur["windows"]) and "gap" not in cur
             self._save(conn)
         if self.on_page:
             self.on_page(s)

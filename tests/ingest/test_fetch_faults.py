@@ -164,3 +164,15 @@ def test_requests_never_arrive_closer_than_the_delay(data_dir, fake):
     assert len(arrivals) == 5
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
     assert min(gaps) >= delay, gaps
+
+
+def test_an_empty_page_that_persists_ends_the_run_without_moving_the_watermark(fetch_settings, fake, client):
+    for n in range(2, 6):                                   # 1 + 3 retries, all empty: believed
+        fake.faults[n] = Fault("empty")
+    engine, summary = run(fetch_settings, client)
+    assert summary.status == "ok"
+    assert "empty page at start=10" in summary.message
+    assert len(ids(engine)) == 10
+    again = fetch_new(engine, fetch_settings, client=client, now=NOW)   # not fooled: reads on
+    assert again.status == "ok" and again.new == 30
+    assert ids(engine) == {e.id for e in fake.entries}
