@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/papersift migrate
 	$(BIN)/papersift bootstrap
-	$(BIN)/papersift run --host $(HOST) --port $(PORT)
+	$(BIN)/papersift run-all --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
