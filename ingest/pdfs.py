@@ -120,6 +120,10 @@ def _download_once(session: requests.Session, url: str, dest: Path, options: Dow
     try:
         response = session.get(url, stream=True, timeout=options.timeout,
                                headers={"User-Agent": options.user_agent})
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema) as exc:
+        raise DownloadError(f"bad PDF URL {url!r} (check PAPERSIFT_ARXIV_PDF_URL): "
+                            f"{type(exc).__name__}") from None
     except requests.RequestException as exc:
         raise DownloadError(f"could not connect: {type(exc).__name__}", retryable=True) from None
     with response:
