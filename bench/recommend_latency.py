@@ -96,11 +96,10 @@ def main() -> None:
               f"p95 {figures[size][2] * 1e3:.1f} ms, per-request lite {lite_s}")
     print()
     for size, (cold, p50, p95, lite_s) in figures.items():
-        print(f"cold_train_and_rank_lib{size}: {cold:.2f} s")
-        print(f"warm_cached_p50_lib{size}: {p50 * 1e3:.1f} ms")
-        print(f"warm_cached_p95_lib{size}: {p95 * 1e3:.1f} ms")
+        print(f"recommend_cold_lib{size}: {cold:.2f} s")
+        print(f"recommend_warm_p50_lib{size}: {p50 * 1e3:.1f} ms")
+        print(f"recommend_warm_p95_lib{size}: {p95 * 1e3:.1f} ms")
         print(f"per_request_full_svm_lib{size}: {lite_s:.2f} s")
-
 
 if __name__ == "__main__":
     main()

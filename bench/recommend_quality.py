@@ -139,6 +139,9 @@ def main() -> None:
     for k in KS:
         gap = (t[("svm_plain", k)][1] - t[("svm", k)][1]) * 100
         print(f"svm_recall_at_100_gap_to_plain_k{k}: {gap:.2f} points")
+    for i, metric in enumerate(("precision_at_10", "recall_at_100")):
+        ratio = np.mean([t[("svm", k)][i] for k in KS]) / np.mean([t[("centroid", k)][i] for k in KS])
+        print(f"svm_vs_centroid_{metric}: {ratio:.3f} x")
     print(f"total_seconds: {time.perf_counter() - t0:.0f} s")
 
 

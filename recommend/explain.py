@@ -15,11 +15,15 @@ from scipy import sparse
 
 def top_terms(matrix: sparse.csr_matrix, row: int, coef: np.ndarray, allowed: np.ndarray,
               vocabulary: np.ndarray, n: int = 5) -> list[tuple[str, float]]:
-    """(term, contribution) pairs of one row, largest first, limited to `allowed` columns."""
+    """(term, contribution) pairs of one row, largest first, limited to `allowed` terms.
+
+    `allowed` is a boolean mask over the vocabulary or an array of column numbers.
+    """
+    allowed = term_mask(allowed, len(coef))
     start, end = matrix.indptr[row], matrix.indptr[row + 1]
     cols = np.asarray(matrix.indices[start:end])
     contrib = np.asarray(matrix.data[start:end], dtype=np.float32) * coef[cols]
-    keep = (contrib > 0) & np.isin(cols, allowed, assume_unique=False)
+    keep = (contrib > 0) & allowed[cols]
     cols, contrib = cols[keep], contrib[keep]
     order = np.lexsort((cols, -contrib))[:n]
     return [(str(vocabulary[cols[i]]), float(contrib[i])) for i in order]
@@ -28,4 +32,15 @@ def top_terms(matrix: sparse.csr_matrix, row: int, coef: np.ndarray, allowed: np
 def explain(matrix: sparse.csr_matrix, rows: Sequence[int], coef: np.ndarray, allowed: np.ndarray,
             vocabulary: np.ndarray, n: int = 5) -> list[list[tuple[str, float]]]:
     """`top_terms` for each of `rows`."""
-    return [top_terms(matrix, int(r), coef, allowed, vocabulary, n) for r in rows]
+    mask = term_mask(allowed, len(coef))
+    return [top_terms(matrix, int(r), coef, mask, vocabulary, n) for r in rows]
+
+
+def term_mask(allowed: np.ndarray, n_terms: int) -> np.ndarray:
+    """A boolean mask over the vocabulary from a mask or from column numbers (O(1) lookups)."""
+    allowed = np.asarray(allowed)
+    if allowed.dtype == bool:
+        return allowed
+    mask = np.zeros(n_terms, dtype=bool)
+    mask[allowed.astype(np.int64)] = True
+    return mask
