@@ -138,3 +138,46 @@ not_interested = Table(
     Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("added", DateTime, nullable=False),
 )
+
+# -- feeds, saved searches and email digests (store/feeds.py)
+
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("category", String(32), nullable=False, default=""),
+    Column("time_window", String(8), nullable=False, default="all"),
+    Column("sort", String(16), nullable=False, default="relevance"),
+    Column("in_digest", Boolean, nullable=False, default=True),
+    Column("created", DateTime, nullable=False),
+    Index("ix_saved_searches_user", "user_id"),
+)
+
+digest_settings = Table(
+    "digest_settings",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("frequency", String(8), nullable=False, default="off"),   # off | daily | weekly
+    Column("library", Boolean, nullable=False, default=True),         # whole-library recommendations
+    Column("last_sent", DateTime),                                    # last digest run that completed
+    Column("last_attempt", DateTime),
+    Column("last_error", Text),                                       # why the last attempt failed
+)
+
+digest_tags = Table(
+    "digest_tags",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+digest_sent = Table(
+    "digest_sent",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("sent", DateTime, nullable=False),
+)

@@ -24,9 +24,9 @@ def init_web(app: Flask) -> None:
     from web import auth, library, recommend
 
     auth.init_app(app)
-    from web import admin, thumbs, trends
+    from web import admin, feeds, saved, thumbs, trends
 
     for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp,
                       recommend.bp, recommend.top_bp,
-                      search.bp, thumbs.bp, trends.bp, admin.bp):
+                      search.bp, thumbs.bp, trends.bp, admin.bp, feeds.bp, saved.bp):
         app.register_blueprint(blueprint)

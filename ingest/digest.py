@@ -1,0 +1,333 @@
+"""Email digests: per user, daily or weekly, new papers from recommendations and saved searches.
+
+A digest holds sections: recommendations trained on the whole library (when chosen), on each
+chosen tag, and the newest papers matching each saved search marked for the digest. Papers
+come from the digest's window (the last day or week, counted back from the newest paper in
+the store, as the site's time windows are) and every paper appears once per user: papers
+already mailed (`digest_sent`) and papers placed in an earlier section are left out.
+
+Sending is one SMTP conversation per run; a paper is recorded as sent only after the server
+accepted that user's message, so an SMTP server that is down means nothing is recorded and
+the next run sends the same digest. Each user is composed and sent on their own: one
+user's failure is recorded (`digest_settings.last_error`) and the others still get theirs.
+
+The unsubscribe link carries an itsdangerous-signed (user id, username) token, so it works
+without logging in and cannot be forged for another account.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from config import Settings, secret_key
+from recommend.index import Index, load_index
+from recommend.search import Filters, search, search_index
+from recommend.search_query import QueryError, parse_query
+from store import feeds as feed_store
+from store import library as lib
+from store import utcnow
+from store.papers import Paper, get_papers, window_start
+from web import reco_service
+from web.reco_service import LocalCache, RecoQuery
+
+log = logging.getLogger("papersift.digest")
+
+PER_SECTION = 10
+PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+WINDOWS = {"daily": "day", "weekly": "week"}
+SLACK = timedelta(hours=1)      # a run a little early (hourly job jitter) still counts as due
+SMTP_TIMEOUT = 30.0
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_SALT = "papersift-digest-unsubscribe"
+
+
+# -- unsubscribe tokens -----------------------------------------------------------
+
+
+def _serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key(settings), salt=_SALT)
+
+
+def unsubscribe_token(settings: Settings, user_id: int, username: str) -> str:
+    return _serializer(settings).dumps([user_id, username.lower()])
+
+
+def read_unsubscribe_token(settings: Settings, token: str) -> tuple[int, str] | None:
+    """(user id, lowercased username) from a token, or None when it is forged or garbled."""
+    try:
+        value = _serializer(settings).loads(token)
+    except BadSignature:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
+            and isinstance(value[1], str)):
+        return None
+    return value[0], value[1]
+
+
+def site_url(settings: Settings, path: str) -> str:
+    return settings.base_url.rstrip("/") + path
+
+
+# -- composing --------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    title: str
+    link: str                   # the site page with the same list
+    papers: list[Paper]
+    notes: dict[str, str] = field(default_factory=dict)   # paper id -> why
+
+
+@dataclass
+class Digest:
+    user: feed_store.DigestSettings
+    sections: list[Section]
+    since: datetime | None
+
+    @property
+    def paper_ids(self) -> list[str]:
+        return [p.id for s in self.sections for p in s.papers]
+
+
+def is_due(user: feed_store.DigestSettings, now: datetime) -> bool:
+    if user.frequency not in PERIODS:
+        return False
+    return user.last_sent is None or now - user.last_sent >= PERIODS[user.frequency] - SLACK
+
+
+def _reco_section(conn: Connection, index: Index, settings: Settings, user_id: int, tag: str | None,
+                  since: datetime | None, taken: set[str], cache) -> Section | None:
+    query = RecoQuery(tags=(tag,) if tag else (), since=since, k=PER_SECTION)
+    sets = reco_service.training_sets(conn, user_id, query)
+    if not any(index.row(p) is not None for p in sets.positives):
+        return None
+    sets = dataclasses.replace(sets, excluded=sets.excluded | taken)
+    _, hits, reasons, _ = reco_service.rank_page(index, sets, query, settings, cache, trainer=None)
+    kept = [(str(index.ids[r]), why) for (r, score), why in zip(hits, reasons, strict=True)
+            if np.isfinite(score)]
+    notes = {pid: ", ".join(t for t, _ in why) for pid, why in kept}
+    title = f"Recommended from your tag “{tag}”" if tag else "Recommended from your library"
+    path = "/recommend" + (f"?{urlencode({'tag': tag})}" if tag else "")
+    return Section(title, site_url(settings, path), get_papers(conn, list(notes)), notes)
+
+
+def _search_section(conn: Connection, index: Index, settings: Settings, saved: feed_store.SavedSearch,
+                    since: datetime | None, taken: set[str]) -> Section | None:
+    si = search_index(index)
+    if si is None:
+        return None
+    try:
+        parsed = parse_query(saved.query)
+    except QueryError:
+        log.warning("saved search %d (%r) no longer parses; skipped", saved.id, saved.query)
+        return None
+    filters = Filters(categories=(saved.category,) if saved.category else (),
+                      since=since.date() if since else None)
+    result = search(si, parsed, filters, sort="date", limit=PER_SECTION + len(taken))
+    ids = [pid for pid, _ in result.hits if pid not in taken][:PER_SECTION]
+    link = site_url(settings, "/search?" + urlencode({**saved.args(), "sort": "date"}))
+    return Section(f"New for your search “{saved.name}”", link, get_papers(conn, ids))
+
+
+def compose(conn: Connection, index: Index | None, settings: Settings, user: feed_store.DigestSettings,
+            cache=None) -> Digest:
+    """The user's digest: sections of papers not mailed before, each paper once."""
+    since = window_start(conn, WINDOWS.get(user.frequency, "week"))
+    digest = Digest(user, [], since)
+    if index is None:
+        return digest
+    cache = cache if cache is not None else LocalCache()
+    taken = feed_store.sent_ids(conn, user.user_id)
+    candidates: list[Callable[[], Section | None]] = []
+    if user.library:
+        candidates.append(lambda: _reco_section(conn, index, settings, user.user_id, None, since, taken,
+                                                cache))
+    for tag in lib.user_tags(conn, user.user_id):
+        if tag.id in user.tag_ids:
+            candidates.append(lambda t=tag.name: _reco_section(conn, index, settings, user.user_id, t,
+                                                               since, taken, cache))
+    for saved in feed_store.list_saved_searches(conn, user.user_id):
+        if saved.in_digest:
+            candidates.append(lambda s=saved: _search_section(conn, index, settings, s, since, taken))
+    for make in candidates:
+        section = make()
+        if section is not None and section.papers:
+            digest.sections.append(section)
+            taken |= {p.id for p in section.papers}
+    return digest
+
+
+# -- the message ------------------------------------------------------------------
+
+
+def _templates() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["authors"] = lambda names, limit=6: ", ".join(list(names)[:limit]) + (
+        f" and {len(names) - limit} more" if len(names) > limit else "")
+    return env
+
+
+def render_message(digest: Digest, settings: Settings, now: datetime) -> EmailMessage:
+    """The digest as a multipart/alternative email: a plain-text and an HTML part."""
+    user = digest.user
+    unsubscribe = site_url(settings, "/digest/unsubscribe/" + unsubscribe_token(
+        settings, user.user_id, user.username))
+    context = {"digest": digest, "user": user, "unsubscribe_url": unsubscribe,
+               "site_url": site_url(settings, "/"), "account_url": site_url(settings, "/account"),
+               "paper_url": lambda p: site_url(settings, f"/paper/{p.id}"),
+               "period": "daily" if user.frequency == "daily" else "weekly"}
+    env = _templates()
+    msg = EmailMessage()
+    n = len(digest.paper_ids)
+    msg["Subject"] = f"papersift {context['period']} digest: {n} new paper{'' if n == 1 else 's'}"
+    msg["From"] = settings.mail_from
+    msg["To"] = user.email
+    msg["Date"] = format_datetime(now.replace(tzinfo=UTC))
+    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+    msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(env.get_template("email/digest.txt").render(context))
+    msg.add_alternative(env.get_template("email/digest.html").render(context), subtype="html")
+    return msg
+
+
+# -- sending ----------------------------------------------------------------------
+
+
+def open_smtp(settings: Settings) -> smtplib.SMTP:
+    """A connected (and, when configured, STARTTLS-secured and logged-in) SMTP client."""
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+    try:
+        smtp.ehlo()
+        if settings.smtp_starttls and smtp.has_extn("starttls"):
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+@dataclass
+class DigestRun:
+    sent: dict[str, int] = field(default_factory=dict)       # username -> papers
+    failed: dict[str, str] = field(default_factory=dict)     # username -> why
+    empty: list[str] = field(default_factory=list)           # nothing new for them
+    not_due: list[str] = field(default_factory=list)
+    previews: list[EmailMessage] = field(default_factory=list)   # --dry-run
+
+    def summary(self) -> str:
+        parts = [f"{len(self.sent)} sent ({sum(self.sent.values())} papers)",
+                 f"{len(self.empty)} with nothing new", f"{len(self.not_due)} not due",
+                 f"{len(self.failed)} failed"]
+        return ", ".join(parts)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def run_digests(engine: Engine, settings: Settings, *, dry_run: bool = False, username: str | None = None,
+                force: bool = False, now: datetime | None = None) -> DigestRun:
+    """Compose and send every due digest (or one user's); `dry_run` builds them without sending."""
+    now = now or utcnow()
+    run = DigestRun()
+    index = load_index(settings.index_dir)
+    cache = LocalCache()
+    with engine.connect() as conn:
+        users = _recipients(conn, username)
+    smtp: smtplib.SMTP | None = None
+    try:
+        for user in users:
+            if not (force or username) and not is_due(user, now):
+                run.not_due.append(user.username)
+                continue
+            smtp = _one(engine, settings, index, cache, user, now, run, smtp, dry_run)
+    finally:
+        if smtp is not None:
+            _quit(smtp)
+    return run
+
+
+def _recipients(conn: Connection, username: str | None) -> list[feed_store.DigestSettings]:
+    subscribers = feed_store.digest_subscribers(conn)
+    if username is None:
+        return subscribers
+    return [s for s in subscribers if s.username.lower() == username.strip().lower()]
+
+
+def _one(engine: Engine, settings: Settings, index: Index | None, cache, user: feed_store.DigestSettings,
+         now: datetime, run: DigestRun, smtp: smtplib.SMTP | None, dry_run: bool) -> smtplib.SMTP | None:
+    """Compose and send one user's digest; errors are recorded for that user only."""
+    try:
+        with engine.connect() as conn:
+            digest = compose(conn, index, settings, user, cache)
+        if not digest.paper_ids:
+            run.empty.append(user.username)
+            if not dry_run:
+                with engine.begin() as conn:
+                    feed_store.record_sent(conn, user.user_id, [], now)
+            return smtp
+        message = render_message(digest, settings, now)
+        if dry_run:
+            run.previews.append(message)
+            run.sent[user.username] = len(digest.paper_ids)
+            return smtp
+        if smtp is None:
+            smtp = open_smtp(settings)
+        smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        _failed(engine, user, now, run, f"{exc.__class__.__name__}: {exc}")
+        return None if smtp is None else _drop(smtp)
+    except Exception as exc:  # noqa: BLE001 - one user's failure must not stop the others
+        log.exception("digest for %s failed", user.username)
+        _failed(engine, user, now, run, f"{exc.__class__.__name__}: {exc}")
+        return smtp
+    with engine.begin() as conn:
+        feed_store.record_sent(conn, user.user_id, digest.paper_ids, now)
+    run.sent[user.username] = len(digest.paper_ids)
+    return smtp
+
+
+def _failed(engine: Engine, user: feed_store.DigestSettings, now: datetime, run: DigestRun, why: str) -> None:
+    log.warning("digest for %s not sent (will retry at the next run): %s", user.username, why)
+    run.failed[user.username] = why
+    try:
+        with engine.begin() as conn:
+            feed_store.record_failure(conn, user.user_id, now, why)
+    except Exception:  # noqa: BLE001 - the store being down is logged, the run goes on
+        log.exception("could not record the failed digest for %s", user.username)
+
+
+def _drop(smtp: smtplib.SMTP) -> None:
+    """Forget a connection after an SMTP error: the next user opens a fresh one."""
+    with contextlib.suppress(OSError):
+        smtp.close()
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()

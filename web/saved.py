@@ -1,0 +1,145 @@
+"""Saved searches, feed links and digest settings (account page), and one-click unsubscribe.
+
+Every change is a POST with a CSRF token from a plain form that redirects back with a
+message. The account page shows this area through `partials/account_extra.html`, which asks
+`feeds_account()` for its data; the search page offers "Save this search" through
+`partials/search_actions.html`.
+
+Unsubscribing needs no login: the link in each digest carries a signed token (see
+ingest.digest). GET unsubscribes at once (the link in the email), and POST does the same
+for mail clients' RFC 8058 one-click button; the signed token, not a session, is what
+authorises it, so that one view is exempt from the CSRF check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest
+
+from ingest.digest import read_unsubscribe_token
+from store import db
+from store import feeds as feed_store
+from store import library as lib
+from store.users import get_user
+from web.extensions import csrf
+from web.search import search_request
+
+bp = Blueprint("saved", __name__)
+
+
+@dataclass(frozen=True)
+class AccountFeeds:
+    """What the account page's feeds-and-digest area shows."""
+
+    token: str | None
+    searches: list[feed_store.SavedSearch]
+    tags: list[lib.Tag]
+    digest: feed_store.DigestSettings
+    email_on: bool
+
+
+def feeds_account() -> AccountFeeds:
+    conn = db.get_db()
+    digest = feed_store.get_digest_settings(conn, current_user.id)
+    assert digest is not None
+    return AccountFeeds(feed_store.feed_token(conn, current_user.id),
+                        feed_store.list_saved_searches(conn, current_user.id),
+                        lib.user_tags(conn, current_user.id), digest,
+                        bool(current_app.config["SETTINGS"].smtp_host))
+
+
+def feed_url(endpoint: str, **values) -> str:
+    """Absolute URL of a feed on the public site (PAPERSIFT_BASE_URL)."""
+    return current_app.config["SETTINGS"].base_url.rstrip("/") + url_for(endpoint, **values)
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    state.app.jinja_env.globals.update(feeds_account=feeds_account, feed_url=feed_url)
+
+
+def _to_account(message: str, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for("auth.account") + "#feeds")
+
+
+@bp.post("/saved-searches")
+@login_required
+def save():
+    try:
+        req = search_request(request.form)
+        with db.transaction() as conn:
+            saved, created = feed_store.save_search(
+                conn, current_user.id, req.q, name=request.form.get("name", ""), category=req.category,
+                window=req.window, sort=req.sort)
+    except (BadRequest, feed_store.FeedError) as exc:
+        flash(getattr(exc, "description", None) or str(exc), "error")
+        return redirect(url_for("search.results", **{k: v for k, v in request.form.items()
+                                                     if k in ("q", "cat", "window", "sort")}))
+    flash(f"Saved the search “{saved.name}”." if created else f"You had saved this search as “{saved.name}”.",
+          "success")
+    return redirect(url_for("search.results", **saved.args()))
+
+
+@bp.post("/saved-searches/<int:search_id>/delete")
+@login_required
+def delete(search_id: int):
+    with db.transaction() as conn:
+        deleted = feed_store.delete_saved_search(conn, current_user.id, search_id)
+    if not deleted:
+        return _to_account("No such saved search.", "error")
+    return _to_account("Saved search deleted; its feed is gone.")
+
+
+@bp.post("/account/feeds/token")
+@login_required
+def new_token():
+    with db.transaction() as conn:
+        had = feed_store.feed_token(conn, current_user.id) is not None
+        feed_store.regenerate_feed_token(conn, current_user.id)
+    return _to_account("New feed links made; the old ones no longer work." if had else
+                       "Your private feed links are ready.")
+
+
+@bp.post("/account/feeds/revoke")
+@login_required
+def revoke_token():
+    with db.transaction() as conn:
+        feed_store.revoke_feed_token(conn, current_user.id)
+    return _to_account("Feed links revoked: readers using them now get “not found”.")
+
+
+def _ids(name: str) -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit() and len(v) <= 12]
+
+
+@bp.post("/account/digest")
+@login_required
+def digest_settings():
+    try:
+        with db.transaction() as conn:
+            settings = feed_store.set_digest_settings(
+                conn, current_user.id, frequency=request.form.get("frequency", "off"),
+                email=request.form.get("email", ""), library=bool(request.form.get("library")),
+                tag_ids=_ids("tag"), search_ids=_ids("search"))
+    except feed_store.FeedError as exc:
+        return _to_account(str(exc), "error")
+    if settings.frequency == "off":
+        return _to_account("Email digest is off.")
+    return _to_account(f"You will get a {settings.frequency} digest at {settings.email}.")
+
+
+@bp.route("/digest/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    owner = read_unsubscribe_token(current_app.config["SETTINGS"], token)
+    conn = db.get_db()
+    user = get_user(conn, owner[0]) if owner else None
+    if user is None or user.username.lower() != owner[1]:
+        return render_template("feeds/unsubscribed.html", ok=False), 404
+    with db.transaction() as tx:
+        feed_store.unsubscribe(tx, user.id)
+    return render_template("feeds/unsubscribed.html", ok=True, username=user.username)
