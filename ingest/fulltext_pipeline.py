@@ -147,8 +147,10 @@ class _Run:
 
 def _jobs(run: _Run, cands, session, pacer, sleep) -> Iterator[ExtractJob]:
     for cand in cands:
+        with run.lock:
+            in_use = set(run.in_flight)
         try:
-            path = fetch_pdf(run.settings, session, cand, pacer, keep=set(run.in_flight), sleep=sleep)
+            path = fetch_pdf(run.settings, session, cand, pacer, keep=in_use, sleep=sleep)
         except DiskFull as exc:
             run.summary.stopped = f"{exc.reason}; free space or lower PAPERSIFT_PDF_CACHE_MB"
             return
