@@ -53,8 +53,18 @@
         showToggle(form, state.saved);
       } else if (action === "dismiss") {
         var card = form.closest(".paper-card");
-        if (card && state.not_interested) card.classList.add("is-dismissed");
-        button.textContent = state.not_interested ? "Not interested ✕" : "Not interested";
+        if (card) card.classList.toggle("is-dismissed", state.not_interested);
+        button.textContent = state.not_interested ? "Not interested ✕ (undo)" : "Not interested";
+        var undo = form.querySelector('input[name="undo"]');
+        if (state.not_interested && !undo) {
+          undo = document.createElement("input");
+          undo.type = "hidden";
+          undo.name = "undo";
+          undo.value = "1";
+          form.appendChild(undo);
+        } else if (!state.not_interested && undo) {
+          undo.remove();
+        }
       }
     }).catch(function (error) {
       button.title = "Could not update: " + error.message;

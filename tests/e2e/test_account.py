@@ -133,9 +133,6 @@ def test_register_save_tag_and_recommendations_change(visit) -> None:
     assert "speech" in reasons, "no recommended paper is explained by the tag paper's terms"
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: `.lib-form { display: inline-flex }` in site.css "
-                   "overrides the `hidden` attribute library.js sets, so 'Not interested' stays "
-                   "visible beside 'Saved' (fix: `.lib-form[hidden] { display: none; }`)")
 def test_saving_in_place_hides_not_interested(visit) -> None:
     register(visit, "saver" + secrets.token_hex(4))
     save_first_result(visit, "object detection")
