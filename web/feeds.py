@@ -65,10 +65,11 @@ def _entry(fg: FeedGenerator, item: FeedItem) -> None:
     fe = fg.add_entry(order="append")
     fe.id(link)
     fe.title(paper.title)
+    # one link only: feedgen 1.0 drops the rel of entry links, so a second one would read as
+    # another "alternate" (the PDF goes in the summary instead)
     fe.link(href=link, rel="alternate")
-    fe.link(href=paper.pdf_url, rel="related", type="application/pdf", title="PDF")
     fe.author([{"name": a} for a in paper.authors] or [{"name": "unknown"}])
-    text = f"{', '.join(paper.authors)}\n\n{paper.abstract}"
+    text = f"{', '.join(paper.authors)}\n\n{paper.abstract}\n\nPDF: {paper.pdf_url}"
     fe.summary(f"{text}\n\n{item.note}" if item.note else text)
     for cat in paper.categories:
         fe.category(term=cat)
@@ -83,8 +84,8 @@ def render(feed: Feed, fmt: str) -> Response:
     fg.id(self_url)
     fg.title(feed.title)
     fg.subtitle(feed.subtitle)          # the RSS description too
-    fg.link(href=site_url(feed.page_path), rel="alternate")
     fg.link(href=self_url, rel="self")
+    fg.link(href=site_url(feed.page_path), rel="alternate")     # last: feedgen's RSS <link>
     fg.language("en")
     fg.generator("papersift")
     dates = [i.paper.updated or i.paper.published for i in feed.items]

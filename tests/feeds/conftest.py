@@ -1,0 +1,131 @@
+"""A small topical corpus from one week, an index, users, and a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from datetime import datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from ingest import indexing
+from store import feeds as feed_store
+from store import library as lib
+from tests.accounts.conftest import login, make_user
+from tests.factories import add_papers, record
+
+TOPICS = {
+    "rl": ["reinforcement learning agent", "policy gradient", "reward shaping", "markov decision process"],
+    "seg": ["image segmentation", "semantic segmentation masks", "medical image", "pixel labels"],
+    "lm": ["language model", "text generation", "machine translation", "token prediction"],
+    "graph": ["graph neural network", "message passing", "node classification", "molecule graph"],
+}
+LIBRARY = ["2405.00000", "2405.00001", "2405.00002"]      # three rl papers, tagged "rl"
+REFUSED = "refused@example.org"
+
+
+def corpus() -> list:
+    """Ten papers per topic (ids 2405.<topic><n>), all published within one week."""
+    recs = []
+    for t, phrases in enumerate(TOPICS.values()):
+        for i in range(10):
+            words = ", ".join(phrases[(i + j) % 4] for j in range(3))
+            recs.append(record(
+                id=f"2405.{t}{i:04d}", title=f"Study {i} of {phrases[i % 4]}",
+                abstract=f"We study {words} with method m{t}x{i}. Results on {phrases[0]}.",
+                categories=["cs.LG" if t % 2 == 0 else "cs.CV"],
+                published=datetime(2024, 5, 14) + timedelta(days=i % 7)))
+    return recs
+
+
+def engine_of(app):
+    return app.extensions["papersift.engine"]
+
+
+def subscribe(app, name: str, email: str, *, frequency: str = "weekly", library: bool = True,
+              tags: tuple[str, ...] = (), searches: tuple[str, ...] = ()):
+    """Create a user with the rl library, saved searches and digest settings."""
+    user = make_user(app, name)
+    with engine_of(app).begin() as conn:
+        lib.add_to_library(conn, user.id, LIBRARY)
+        for pid in LIBRARY:
+            lib.tag_paper(conn, user.id, pid, "rl")
+        tag_ids = [t.id for t in lib.user_tags(conn, user.id) if t.name in tags]
+        search_ids = [feed_store.save_search(conn, user.id, q, category=cat)[0].id
+                      for q, cat in (s.split("|") for s in searches)]
+        feed_store.set_digest_settings(conn, user.id, frequency=frequency, email=email, library=library,
+                                       tag_ids=tag_ids, search_ids=search_ids)
+    return user
+
+
+@pytest.fixture
+def feeds_app(data_dir):
+    from app import create_app
+
+    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "TESTING": True,
+                              "RECOMMEND_SYNC": True, "base_url": "https://papers.example.org/"})
+    add_papers(engine_of(application), *corpus())
+    indexing.build(engine_of(application), application.config["SETTINGS"], force=True)
+    yield application
+    engine_of(application).dispose()
+
+
+@pytest.fixture
+def ada(feeds_app):
+    """Logged-in client of ada, whose library is three rl papers tagged "rl"."""
+    subscribe(feeds_app, "ada", "ada@example.org", frequency="off")
+    client = feeds_app.test_client()
+    assert login(client, "ada").status_code == 302
+    return client
+
+
+class Inbox:
+    """aiosmtpd handler keeping every accepted message; refuses one address."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address == REFUSED:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SMTPServer:
+    """A real SMTP server on 127.0.0.1 that a test can stop and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
+                                     loop=asyncio.new_event_loop())
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller.loop.close()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
