@@ -331,3 +331,16 @@ def _quit(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except (OSError, smtplib.SMTPException):
         smtp.close()
+
+
+def scheduled_digest(engine: Engine, settings: Settings) -> None:
+    """The scheduler's hourly job: send the digests that are due; never raises."""
+    if not settings.smtp_host:
+        return
+    try:
+        run = run_digests(engine, settings)
+    except Exception:  # noqa: BLE001 - a failing job must never kill the scheduler
+        log.exception("scheduled digest run failed; the next run retries")
+        return
+    if run.sent or run.failed:
+        log.info("scheduled digest: %s", run.summary())
