@@ -24,6 +24,7 @@ from web.params import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, category_arg, int_arg
 
 bp = Blueprint("search", __name__)
 SORTS = {"relevance": "Relevance", "date": "Newest first"}
+SUGGEST_BELOW = 5
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     scores = dict(result.hits)
     page.hits = [Hit(p, scores[p.id], snippet(p.abstract, parsed.highlight))
                  for p in get_papers(conn, [pid for pid, _ in result.hits])]
-    if result.total == 0 or result.missing:
+    if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
         page.suggestions = _suggestions(si, parsed)
     return page
 

@@ -175,3 +175,15 @@ def test_api_with_a_bare_id_returns_that_paper(sample_client, sample_records):
     pid = sample_records[7]["id"]
     body = sample_client.get("/api/search", query_string={"q": f"https://arxiv.org/abs/{pid}v3"}).get_json()
     assert body["total"] == 1 and body["results"][0]["paper"]["id"] == pid
+
+
+def test_a_rare_misspelling_with_a_few_hits_still_gets_a_suggestion(app, client):
+    engine = app.extensions["papersift.engine"]
+    add_papers(engine, *[record(title=f"Transformer study {i}", abstract="A transformer model.")
+                         for i in range(3)],
+               record(title="Typo paper", abstract="A tranformer model."))
+    indexing.build(engine, app.config["SETTINGS"], force=True)
+    body = client.get("/api/search?q=tranformer").get_json()
+    assert body["total"] == 1 and body["suggestions"][0] == "transformer"
+    page = soup(client.get("/search?q=tranformer"))
+    assert page.select_one(".did-you-mean a").get_text() == "transformer"
