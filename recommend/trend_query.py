@@ -3,7 +3,9 @@ with the index's tokeniser so a query term means what a table term means."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,3 +72,42 @@ def parse_month(value: str | None) -> np.datetime64 | None:
         return np.datetime64(value, "M")
     except ValueError:
         raise TrendQueryError(f"months are written YYYY-MM, not {value[:20]!r}") from None
+
+
+def phrase_parts(seq: Sequence[str | None]) -> list[str]:
+    """The bigrams of a phrase, and its unigrams that are in no bigram (next to gaps)."""
+    bigrams = [f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a and b]
+    covered = {w for b in bigrams for w in b.split(" ")}
+    return bigrams + [w for w in seq if w and w not in covered]
+
+
+# characters the tokeniser skips between tokens, and one token (recommend.text._TOKEN)
+_PUNCT = r".,;:!?()\[\]{}\"<>=+*/\\|$"
+_SKIP = rf"(?:[^\w{_PUNCT}]|_)*"
+_ANY_TOKEN = rf"(?:[^\W_]+|[{_PUNCT}])"
+
+
+def holds_phrase(text: str, query: TermQuery) -> bool:
+    """Whether the text's words hold the phrase, gaps where the phrase has gaps.
+
+    A regular expression over the raw text (each word a whole token, only skipped
+    characters between tokens, any one token for a gap) decides at C speed; it matches
+    exactly where the tokeniser's words do, except that a gap must be a non-term (stop word,
+    number, punctuation), so texts matching a phrase with gaps are tokenised and checked.
+    """
+    if _phrase_regex(query.words).search(text.lower()) is None:
+        return False
+    return None not in query.words or _joined(query.words) in _joined(words(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _phrase_regex(seq: tuple[str | None, ...]) -> re.Pattern[str]:
+    # the word first, its start checked after it, so the engine can scan for the literal
+    parts = [rf"{re.escape(w)}(?<![^\W_]{re.escape(w)})(?![^\W_])" if w else _ANY_TOKEN
+             for w in seq]
+    return re.compile(_SKIP.join(parts))
+
+
+def _joined(seq: Sequence[str | None]) -> str:
+    """Words with a marker for gaps, padded so `in` matches whole words only."""
+    return " " + " ".join(w or "\x00" for w in seq) + " "

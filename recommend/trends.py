@@ -26,8 +26,6 @@ Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 from __future__ import annotations
 
 import bisect
-import functools
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -37,9 +35,9 @@ import numpy as np
 from scipy import sparse
 
 from recommend.index import Doc, Index
-from recommend.text import analyze, words
+from recommend.text import analyze
 from recommend.trend_heat import HEAT, newest_heat
-from recommend.trend_query import TermQuery, TrendQueryError
+from recommend.trend_query import TermQuery, TrendQueryError, holds_phrase, phrase_parts
 
 MIN_DF = 3
 MAX_TERM_CHARS = 64
@@ -281,7 +279,7 @@ class TrendTable:
         that the table knows; their texts are fetched and tokenised to check adjacency.
         """
         candidates = np.arange(self.n_papers) if mask is None else np.flatnonzero(mask)
-        for part in _phrase_parts(query.words):
+        for part in phrase_parts(query.words):
             row = self.row(part)
             if row is not None:
                 candidates = np.intersect1d(candidates, self.docs_with(row), assume_unique=True)
@@ -365,42 +363,3 @@ def _month_range(months: np.ndarray, since: np.datetime64 | None, until: np.date
     if until is not None:
         keep &= months <= until
     return keep
-
-
-def _phrase_parts(seq: Sequence[str | None]) -> list[str]:
-    """The bigrams of a phrase, and its unigrams that are in no bigram (next to gaps)."""
-    bigrams = [f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a and b]
-    covered = {w for b in bigrams for w in b.split(" ")}
-    return bigrams + [w for w in seq if w and w not in covered]
-
-
-# characters the tokeniser skips between tokens, and one token (recommend.text._TOKEN)
-_PUNCT = r".,;:!?()\[\]{}\"<>=+*/\\|$"
-_SKIP = rf"(?:[^\w{_PUNCT}]|_)*"
-_ANY_TOKEN = rf"(?:[^\W_]+|[{_PUNCT}])"
-
-
-def holds_phrase(text: str, query: TermQuery) -> bool:
-    """Whether the text's words hold the phrase, gaps where the phrase has gaps.
-
-    A regular expression over the raw text (each word a whole token, only skipped
-    characters between tokens, any one token for a gap) decides at C speed; it matches
-    exactly where the tokeniser's words do, except that a gap must be a non-term (stop word,
-    number, punctuation), so texts matching a phrase with gaps are tokenised and checked.
-    """
-    if _phrase_regex(query.words).search(text.lower()) is None:
-        return False
-    return None not in query.words or _joined(query.words) in _joined(words(text))
-
-
-@functools.lru_cache(maxsize=64)
-def _phrase_regex(seq: tuple[str | None, ...]) -> re.Pattern[str]:
-    # the word first, its start checked after it, so the engine can scan for the literal
-    parts = [rf"{re.escape(w)}(?<![^\W_]{re.escape(w)})(?![^\W_])" if w else _ANY_TOKEN
-             for w in seq]
-    return re.compile(_SKIP.join(parts))
-
-
-def _joined(seq: Sequence[str | None]) -> str:
-    """Words with a marker for gaps, padded so `in` matches whole words only."""
-    return " " + " ".join(w or "\x00" for w in seq) + " "

@@ -163,3 +163,24 @@ def test_suggestions_prefer_common_terms_spelled_alike():
     table = table_of(small_docs())
     assert table.suggest("batch normalisation") == ["batch normalization"]
     assert table.suggest("zzz") == [] and table.suggest("") == []
+
+
+@pytest.mark.parametrize("phrase, text, expected", [
+    ("large language models", "Large-Language_Models", True),  # "_" separates words
+    ("large language models", "Large-Language Models!", True),
+    ("large language models", "large language modelsx", False),
+    ("large language models", "xlarge language models", False),
+    ("large language models", "large, language models", False),  # a comma is a gap
+    ("state of the art", "State-of-the-Art", True),
+    ("state of the art", "state of art", False),
+    ("state of the art", "state of graph art", False),  # "graph" is a term, not a gap
+    ("state of the art", "state 2 the art", True),  # a number is a gap too
+    ("état de l'art", "L'État de l'art", True),
+])
+def test_phrase_match_agrees_with_the_tokeniser(phrase, text, expected):
+    from recommend.text import words
+    from recommend.trend_query import _joined, holds_phrase
+
+    query = parse_terms(phrase)[0]
+    assert holds_phrase(text, query) is expected
+    assert (_joined(query.words) in _joined(words(text))) is expected
