@@ -77,8 +77,7 @@ def save():
                 window=req.window, sort=req.sort)
     except (BadRequest, feed_store.FeedError) as exc:
         flash(getattr(exc, "description", None) or str(exc), "error")
-        return redirect(url_for("search.results", **{k: v for k, v in request.form.items()
-                                                     if k in ("q", "cat", "window", "sort")}))
+        return redirect(url_for("search.results", q=request.form.get("q", "")))
     flash(f"Saved the search “{saved.name}”." if created else f"You had saved this search as “{saved.name}”.",
           "success")
     return redirect(url_for("search.results", **saved.args()))
