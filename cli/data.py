@@ -71,10 +71,21 @@ def format_status(status: dict) -> str:
                      f"{idx['bytes'] / 1e6:.1f} MB){stale}")
     else:
         lines.append("index: none yet (run `papersift index`)")
-    for key in ("fulltext", "runs"):
-        if status.get(key):
-            lines.append(f"{key}: {json.dumps(status[key], default=str)}")
+    ft = status.get("fulltext")
+    if ft:
+        lines.append(f"full text: {ft['ok']:,} ok, {ft['failed']:,} failed, {ft['pending']:,} pending")
+        lines.extend(f"    {n:,} x {reason}" for reason, n in list(ft["reasons"].items())[:5])
+    if status.get("runs"):
+        lines.append("recent runs:")
+        lines.extend(_run_line(run) for run in status["runs"])
     return "\n".join(lines)
+
+
+def _run_line(run: dict) -> str:
+    when = run["started"].replace("T", " ")[:16]
+    line = (f"    {run['kind']:<8} {when}  {run['status']:<11} {run['requests']} requests, "
+            f"{run['new']} new, {run['updated']} updated, {run['errors']} errors")
+    return line + (f" - {run['message']}" if run.get("message") else "")
 
 
 @click.command("index")
