@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -45,14 +46,27 @@ def snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> list
 
 
 def _window_start(text: str, spans: Sequence[tuple[int, int]], width: int) -> int:
-    """Start of the window holding the most distinct hit words, a little before the first."""
+    """Start of the window holding the most distinct hit words, a little before the first.
+
+    A sliding window over the hits (linear in their number, so a long full text with
+    thousands of hits stays cheap).
+    """
     if not spans or len(text) <= width:
         return 0
-    best, best_count = spans[0][0], 0
+    reach = width * 3 // 4
+    words = [text[a:b].lower() for a, b in spans]
+    inside: Counter[str] = Counter()
+    best, best_count, j = spans[0][0], 0, 0
     for i, (s, _) in enumerate(spans):
-        seen = {text[a:b].lower() for a, b in spans[i:] if b <= s + width * 3 // 4}
-        if len(seen) > best_count:
-            best, best_count = s, len(seen)
+        while j < len(spans) and spans[j][1] <= s + reach:
+            inside[words[j]] += 1
+            j += 1
+        if len(inside) > best_count:
+            best, best_count = s, len(inside)
+        if j > i:
+            inside[words[i]] -= 1
+            if not inside[words[i]]:
+                del inside[words[i]]
     start = max(0, best - width // 5)
     if start > 0:
         space = text.find(" ", start)

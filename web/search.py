@@ -18,6 +18,7 @@ from recommend.search import Filters, SearchIndex, search, search_index
 from recommend.search_query import ParsedQuery, QueryError, parse_query
 from recommend.snippets import Segment, apply_suggestion, snippet, suggest
 from store.db import get_db
+from store.fulltext import get_text
 from store.papers import WINDOWS, Paper, category_counts, get_paper, get_papers, window_start
 from web import services
 from web.params import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, category_arg, int_arg
@@ -25,6 +26,7 @@ from web.params import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, category_arg, int_arg
 bp = Blueprint("search", __name__)
 SORTS = {"relevance": "Relevance", "date": "Newest first"}
 SUGGEST_BELOW = 5
+FULLTEXT_SNIPPET_CHARS = 200_000   # look for the words this far into a full text
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,12 @@ class Hit:
     paper: Paper
     score: float
     snippet: list[Segment]
+    snippet_from: str = "abstract"
 
     def to_json(self) -> dict:
         return {"paper": self.paper.to_json(), "score": self.score,
-                "snippet": [{"text": s.text, "hit": s.hit} for s in self.snippet]}
+                "snippet": [{"text": s.text, "hit": s.hit} for s in self.snippet],
+                "snippet_from": self.snippet_from}
 
 
 @dataclass
@@ -106,11 +110,23 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page)
     page.total, page.missing = result.total, result.missing
     scores = dict(result.hits)
-    page.hits = [Hit(p, scores[p.id], snippet(p.abstract, parsed.highlight))
+    page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
                  for p in get_papers(conn, [pid for pid, _ in result.hits])]
     if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
         page.suggestions = _suggestions(si, parsed)
     return page
+
+
+def _snippet(conn: Connection, paper: Paper, words: tuple[str, ...]) -> tuple[list[Segment], str]:
+    """A snippet from the abstract, or from the full text when only that holds the words."""
+    segments = snippet(paper.abstract, words)
+    if words and not any(s.hit for s in segments):
+        text = get_text(conn, paper.id)
+        if text:
+            inner = snippet(text[:FULLTEXT_SNIPPET_CHARS], words)
+            if any(s.hit for s in inner):
+                return inner, "fulltext"
+    return segments, "abstract"
 
 
 def _suggestions(si: SearchIndex, parsed: ParsedQuery) -> list[str]:

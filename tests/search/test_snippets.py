@@ -56,3 +56,9 @@ def test_did_you_mean():
 def test_apply_suggestion_keeps_the_rest_of_the_query():
     assert apply_suggestion('cat:cs.CV "tranformer" year:2024', {"tranformer": "transformer"}) == \
         'cat:cs.CV "transformer" year:2024'
+
+
+def test_thousands_of_hits_stay_fast_and_pick_the_densest_window():
+    text = "learning " * 20_000 + "deep reinforcement learning agents " + "learning " * 20_000
+    segs = snippet(text, ["learning", "deep", "reinforcement"], width=200)
+    assert {"deep", "reinforcement", "learning"} <= {s.text for s in segs if s.hit}

@@ -134,7 +134,7 @@ def test_api_shape(sample_client):
     body = sample_client.get("/api/search?q=diffusion+model&per_page=3").get_json()
     assert body["total"] > 3 and body["page"] == 1 and body["per_page"] == 3
     first = body["results"][0]
-    assert set(first) == {"paper", "score", "snippet"}
+    assert set(first) == {"paper", "score", "snippet", "snippet_from"}
     assert first["paper"]["id"] and first["score"] > 0
     assert all(set(s) == {"text", "hit"} for s in first["snippet"])
 
@@ -187,3 +187,20 @@ def test_a_rare_misspelling_with_a_few_hits_still_gets_a_suggestion(app, client)
     assert body["total"] == 1 and body["suggestions"][0] == "transformer"
     page = soup(client.get("/search?q=tranformer"))
     assert page.select_one(".did-you-mean a").get_text() == "transformer"
+
+
+def test_snippet_from_the_full_text_when_only_it_holds_the_words(app, client):
+    from store.fulltext import record_result
+
+    engine = app.extensions["papersift.engine"]
+    paper = record(title="Quiet title", abstract="Nothing relevant in this abstract.")
+    add_papers(engine, paper)
+    body = ("Introduction. " * 500) + "We measure the zeolite lattice carefully. " + ("More. " * 500)
+    with engine.begin() as conn:
+        record_result(conn, paper.id, 1, status="ok", text=body)
+    indexing.build(engine, app.config["SETTINGS"], force=True)
+    result = client.get("/api/search?q=zeolite+lattice").get_json()["results"][0]
+    assert result["snippet_from"] == "fulltext"
+    assert [s["text"] for s in result["snippet"] if s["hit"]] == ["zeolite", "lattice"]
+    page = soup(client.get("/search?q=zeolite"))
+    assert page.select_one(".search-snippet .snippet-source").get_text() == "Full text:"
