@@ -37,7 +37,9 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
     index = index_files.load_index(current_app.config["SETTINGS"].index_dir)
     si = search_index(index)
     if si is None:
-        raise click.ClickException("no search index yet: run `papersift index` first")
+        raise click.ClickException(
+            "no search index yet: run `papersift index` first" if index is None else
+            "the current index was built without search: run `papersift index --force`")
     result = search(si, parsed, Filters(categories=(category,) if category else ()), sort=sort,
                     limit=limit)
     scores = dict(result.hits)

@@ -68,6 +68,7 @@ class SearchPage:
     missing: tuple[str, ...] = ()
     error: str = ""
     indexed: bool = True
+    error_hint: str = ""
 
     @property
     def pages(self) -> int:
@@ -95,9 +96,13 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     Raises QueryError for a query that cannot be parsed.
     """
     page = SearchPage(req, parse_query(req.q))
-    si = search_index(services.current_index())
+    index = services.current_index()
+    si = search_index(index)
     if si is None:
         page.indexed = False
+        page.error_hint = ("The index has not been built yet: run `papersift index`." if index is None
+                           else "The current index was built without search: run "
+                                "`papersift index --force`.")
         return page
     parsed = page.parsed
     assert parsed is not None
@@ -168,7 +173,7 @@ def api():
     except QueryError as exc:
         abort(400, description=str(exc))
     if not page.indexed:
-        abort(503, description="The search index is not built yet: run `papersift index`.")
+        abort(503, description=page.error_hint)
     return jsonify(query=req.q, total=page.total, page=req.page, per_page=req.per_page,
                    sort=req.sort, results=[h.to_json() for h in page.hits],
                    suggestions=page.suggestions, missing=list(page.missing))

@@ -204,3 +204,15 @@ def test_snippet_from_the_full_text_when_only_it_holds_the_words(app, client):
     assert [s["text"] for s in result["snippet"] if s["hit"]] == ["zeolite", "lattice"]
     page = soup(client.get("/search?q=zeolite"))
     assert page.select_one(".search-snippet .snippet-source").get_text() == "Full text:"
+
+
+def test_an_index_built_without_search_parts_says_to_rebuild(app, client, monkeypatch):
+    engine = app.extensions["papersift.engine"]
+    add_papers(engine, record())
+    monkeypatch.setattr(indexing, "EXTRA_BUILDERS", [])
+    indexing.build(engine, app.config["SETTINGS"], force=True)
+    api = client.get("/api/search?q=graph")
+    assert api.status_code == 503 and "papersift index --force" in api.get_json()["message"]
+    assert "--force" in soup(client.get("/search?q=graph")).select_one(".empty").get_text()
+    result = app.test_cli_runner().invoke(args=["search", "graph"])
+    assert result.exit_code == 1 and "--force" in result.output
