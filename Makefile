@@ -31,7 +31,8 @@ lint: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
-	PAPERSIFT_TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/web
+	PAPERSIFT_TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/web \
+		tests/accounts tests/search tests/recommend_web
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_all.py

@@ -2,7 +2,8 @@
 
 The store and web tests run a second time against PostgreSQL (`make test` does this):
 
-    PAPERSIFT_TEST_DB=postgresql .venv/bin/pytest tests/store tests/web
+    PAPERSIFT_TEST_DB=postgresql .venv/bin/pytest tests/store tests/web tests/accounts \
+        tests/search tests/recommend_web
 
 starts a cluster with the server binaries of the `postgresql` apt package (initdb into
 a temporary folder, a free loopback port, a private unix-socket folder, fsync off; as
