@@ -133,3 +133,16 @@ def test_dry_run_cli_prints_and_sends_nothing(feeds_app, smtp_server):
     assert off.exit_code != 0 and "PAPERSIFT_SMTP_HOST" in off.output
     nobody = runner.invoke(args=["digest", "--dry-run", "--user", "carol"])
     assert nobody.exit_code != 0 and "No digest subscriber 'carol'" in nobody.output
+
+
+def test_one_click_post_unsubscribes_without_session_or_csrf(feeds_app):
+    from ingest.digest import unsubscribe_token
+    from tests.feeds.test_saved_web import digest_of
+
+    user = subscribe(feeds_app, "ada", "ada@example.org")
+    token = unsubscribe_token(feeds_app.config["SETTINGS"], user.id, "ada")
+    response = feeds_app.test_client().post(f"/digest/unsubscribe/{token}",
+                                            data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and digest_of(feeds_app).frequency == "off"
+    other = unsubscribe_token(feeds_app.config["SETTINGS"], user.id, "someone-else")
+    assert feeds_app.test_client().get(f"/digest/unsubscribe/{other}").status_code == 404
