@@ -159,17 +159,27 @@ class Visit:
         return path
 
 
-@pytest.fixture
-def visit(chromium, live_server: str, request: pytest.FixtureRequest) -> Iterator[Visit]:
-    """A fresh browser context (no cookies) on the live server; no script errors allowed."""
-    context = chromium.new_context(base_url=live_server, viewport=VIEWPORT)
+def open_visit(chromium, live_server: str, name: str, **options) -> Iterator[Visit]:
+    context = chromium.new_context(base_url=live_server, viewport=VIEWPORT, **options)
     context.set_default_timeout(15_000)
-    v = Visit(context.new_page(), request.node.name)
+    v = Visit(context.new_page(), name)
     try:
         yield v
     finally:
         context.close()
     assert not v.errors, "script errors in the browser:\n" + "\n".join(v.errors)
+
+
+@pytest.fixture
+def visit(chromium, live_server: str, request: pytest.FixtureRequest) -> Iterator[Visit]:
+    """A fresh browser context (no cookies) on the live server; no script errors allowed."""
+    yield from open_visit(chromium, live_server, request.node.name)
+
+
+@pytest.fixture
+def nojs_visit(chromium, live_server: str, request: pytest.FixtureRequest) -> Iterator[Visit]:
+    """The same with JavaScript switched off: the plain-form fallbacks must work."""
+    yield from open_visit(chromium, live_server, request.node.name, java_script_enabled=False)
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ def register(visit, username: str) -> None:
     with page.expect_navigation():
         page.locator("nav.site-nav a", has_text="Log in").click()
     assert "/login" in page.url
+    visit.shot("login")
     with page.expect_navigation():
         page.locator("main a", has_text="Register").click()
     visit.shot("register")
@@ -139,3 +140,20 @@ def test_saving_in_place_hides_not_interested(visit) -> None:
     card = visit.page.locator(".search-results article.paper-card").first
     assert not card.locator("form.lib-dismiss").is_visible(), \
         "'Not interested' is still shown beside 'Saved' after saving in place"
+
+
+def test_saving_works_without_javascript(nojs_visit) -> None:
+    page = nojs_visit.page
+    register(nojs_visit, "plain" + secrets.token_hex(4))
+    page.goto("/?cat=cs.CL")
+    card = page.locator("article.paper-card").first
+    paper_id = card.get_attribute("data-paper-id")
+    with page.expect_navigation():
+        card.locator("form.lib-toggle button").click()
+    assert urlsplit(page.url).path == "/" and "cat=cs.CL" in page.url, "not sent back to the same page"
+    card = page.locator(f"article.paper-card[data-paper-id='{paper_id}']")
+    assert card.locator("form.lib-toggle button").inner_text() == "Saved"
+    nojs_visit.shot("saved-without-js")
+    page.goto("/library")
+    assert page.locator("article.paper-card").evaluate_all("els => els.map(e => e.dataset.paperId)") \
+        == [paper_id]
