@@ -20,6 +20,7 @@ import config
 from recommend.index import current_version, index_info, load_index
 from store.db import open_store
 from store.library import library_ids, paper_tag_names
+from store.runs import latest_runs
 from store.users import find_user
 from tests.crash.conftest import TAG, Baseline, papersift, papersift_command, papersift_env
 
@@ -78,6 +79,16 @@ def assert_store_intact(data_dir: Path, baseline: Baseline) -> int:
     return paper_count(db_path)
 
 
+def import_runs(data_dir: Path) -> list[str]:
+    """Statuses of the import runs recorded in the store, newest first."""
+    engine = open_store(config.load_settings({}, data_dir=str(data_dir), scheduler_enabled=False))
+    try:
+        with engine.connect() as conn:
+            return [run.status for run in latest_runs(conn, "import")]
+    finally:
+        engine.dispose()
+
+
 def assert_index_current(data_dir: Path, version: str, n_docs: int) -> None:
     root = data_dir / "index"
     assert current_version(root) == version
@@ -103,12 +114,14 @@ def test_import_killed_mid_file_leaves_store_and_index_intact(
     assert KILL_AFTER_NEW <= new < records, "the import was not interrupted mid-way"
     assert new % BATCH == 0, f"{new} new papers: a batch was stored only in part"
     assert_index_current(data_dir, version, baseline.papers)
+    assert import_runs(data_dir)[0] == "running", "the killed import left no trace in the runs table"
 
     # the same command again finishes the job: every record once, nothing lost or doubled
     again = papersift("import", str(path), data_dir=data_dir)
     assert f"new: {records - new:,}" in again.stdout
     assert f"unchanged: {new:,}" in again.stdout
     assert assert_store_intact(data_dir, baseline) == baseline.papers + records
+    assert import_runs(data_dir)[0] == "ok"
 
 
 def index_tmp_dirs(root: Path) -> list[Path]:

@@ -108,6 +108,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def chromium() -> Iterator:
     """Debian's Chromium, headless, launched by Playwright; fails loudly when absent."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)       # screenshots of this run only
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need it. "
                     "Install it with `sudo apt-get install -y chromium` (.ci/run does this).")
