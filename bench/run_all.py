@@ -17,6 +17,7 @@ are kept. Each figure is compared with its target (TARGETS) and marked met or mi
 from __future__ import annotations
 
 import argparse
+import fcntl
 import operator
 import os
 import re
@@ -173,7 +174,7 @@ def rows_for(result: Result) -> list[str]:
         else:
             ok = target.check(value, unit)
             verdict = target.text() + ("" if ok is None else (" met" if ok else " **missed**"))
-        rows.append(f"| `{name}` | {_fmt(value)} {unit} | {verdict} | `{result.command}` |")
+        rows.append(f"| `{name}` | {f'{_fmt(value)} {unit}'.strip()} | {verdict} | `{result.command}` |")
     if result.status != "ok":
         rows.append(f"| bench/{result.bench}: {result.status} | - | runs and prints figures | "
                     f"`{result.command}` |")
@@ -193,7 +194,15 @@ def merge_table(old_rows: list[str], results: list[Result]) -> list[str]:
 
 
 def write_doc(results: list[Result], note: str) -> None:
-    text = DOC.read_text() if DOC.exists() else _new_doc()
+    """Rewrite the table under a lock, so two runs at once (--only) never lose rows."""
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    with open(DOC, "a") as lock:                     # the doc itself is the lock
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _rewrite_doc(results, note)
+
+
+def _rewrite_doc(results: list[Result], note: str) -> None:
+    text = DOC.read_text() if DOC.exists() and DOC.stat().st_size else _new_doc()
     if START not in text or END not in text:
         text = text.rstrip() + f"\n\n{START}\n{END}\n"
     head, rest = text.split(START, 1)
