@@ -32,12 +32,12 @@ FIELDS = {"author": "author", "au": "author", "cat": "cat", "category": "cat", "
 _PART = re.compile(r'(?P<field>[A-Za-z]+):(?:"(?P<fq>[^"]*)"?|(?P<fv>[^\s"]+))'
                    r'|"(?P<phrase>[^"]*)"?'
                    r'|(?P<word>[^\s"]+)')
-_NEW_ID = r"\d{4}\.\d{4,5}"
-_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/\d{7}"
+_NEW_ID = r"[0-9]{4}\.[0-9]{4,5}"  # ASCII digits only, as ingest.ids: \d takes any script
+_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/[0-9]{7}"
 _ID = re.compile(rf"(?:arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)?"
-                 rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?/?", re.IGNORECASE)
+                 rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v[0-9]+)?(?:\.pdf)?/?", re.IGNORECASE | re.ASCII)
 _CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[a-z][a-z-]*)?")
-_YEARS = re.compile(r"(?P<lo>\d{4})?(?P<dash>-)?(?P<hi>\d{4})?")
+_YEARS = re.compile(r"(?P<lo>[0-9]{4})?(?P<dash>-)?(?P<hi>[0-9]{4})?")
 
 
 class QueryError(ValueError):

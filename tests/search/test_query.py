@@ -86,3 +86,12 @@ def test_hostile_text_parses(text):
 
 def test_author_tokens_fold_accents_and_drop_initials():
     assert author_tokens("José M. Álvarez") == ["jose", "alvarez"]
+
+
+@pytest.mark.parametrize("text", ["٢١٠١.٠١٢٣٤", "id:٢١٠١.٠١٢٣٤", "year:٢٠٢٠"])
+def test_ids_and_years_take_ascii_digits_only(text):
+    try:
+        q = parse_query(text)
+    except QueryError:
+        return
+    assert q.jump is None and q.ids == () and q.years is None
