@@ -92,7 +92,7 @@ def author_tokens(name: str) -> list[str]:
 def arxiv_id(text: str) -> str | None:
     """The version-less id when `text` is just an arXiv id, `arXiv:` id or arxiv.org URL."""
     m = _ID.fullmatch(text.strip())
-    return m["id"] if m else None
+    return m["id"].lower() if m else None  # old-style archives are lowercase
 
 
 def parse_query(raw: str) -> ParsedQuery:

@@ -64,6 +64,7 @@ def test_bare_ids_and_urls_jump(text):
     q = parse_query(f"  {text} ")
     assert q.jump == arxiv_id(text)
     assert q.jump in {"2101.01234", "hep-th/9901001"}
+    assert arxiv_id("HEP-TH/9901001") == "hep-th/9901001"
 
 
 def test_too_long_and_too_many_words():
