@@ -35,8 +35,6 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "e2e"
 SERVER_START_SECONDS = 60
 VIEWPORT = {"width": 1200, "height": 900}
 
-pytestmark = pytest.mark.browser
-
 
 def papersift_command() -> list[str]:
     """The `papersift` console script of the interpreter running the tests."""
