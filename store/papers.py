@@ -216,7 +216,9 @@ WINDOWS: dict[str, timedelta | None] = {
 
 def newest_date(conn: Connection) -> datetime | None:
     """The newest first-version or revision date in the store: the end of time windows."""
-    a, b = conn.execute(select(func.max(papers.c.published), func.max(papers.c.updated))).one()
+    # one aggregate per query: SQLite answers a lone max() from the column's index
+    a = conn.execute(select(func.max(papers.c.published))).scalar()
+    b = conn.execute(select(func.max(papers.c.updated))).scalar()
     return max((d for d in (a, b) if d is not None), default=None)
 
 
