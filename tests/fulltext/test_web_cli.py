@@ -60,7 +60,8 @@ def test_status_counts_full_text(ft_app, extracted):
     assert status["fulltext"]["pending"] == 0
     assert status["fulltext"]["reasons"]["download: HTTP 404 from the PDF server"] == 1
     text = ft_app.test_cli_runner().invoke(args=["status"]).output
-    assert '"ok": 3' in text
+    assert "full text: 3 ok, 4 failed, 0 pending" in text
+    assert "1 x encrypted PDF (needs a password)" in text
 
 
 def test_thumbnails_are_served_with_caching_headers(ft_app, extracted):
