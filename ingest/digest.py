@@ -214,13 +214,21 @@ def render_message(digest: Digest, settings: Settings, now: datetime) -> EmailMe
 
 
 def open_smtp(settings: Settings) -> smtplib.SMTP:
-    """A connected (and, when configured, STARTTLS-secured and logged-in) SMTP client."""
-    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+    """A connected SMTP client: TLS on port 465, else STARTTLS when offered (and required before
+    logging in unless PAPERSIFT_SMTP_STARTTLS is off), then the login when a user is set."""
+    if settings.smtp_port == 465:                 # implicit TLS (SMTPS)
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT,
+                                              context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
     try:
         smtp.ehlo()
         if settings.smtp_starttls and smtp.has_extn("starttls"):
             smtp.starttls(context=ssl.create_default_context())
             smtp.ehlo()
+        elif settings.smtp_starttls and settings.smtp_user and not isinstance(smtp, smtplib.SMTP_SSL):
+            raise smtplib.SMTPException("the server does not offer STARTTLS; not sending the password "
+                                        "in clear (set PAPERSIFT_SMTP_STARTTLS=0 to allow it)")
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password)
     except BaseException:

@@ -17,8 +17,7 @@ from tests.feeds.conftest import LIBRARY, REFUSED, engine_of, subscribe
 
 
 def smtp_settings(app, server):
-    return dataclasses.replace(app.config["SETTINGS"], smtp_host="127.0.0.1", smtp_port=server.port,
-                               smtp_starttls=False)
+    return dataclasses.replace(app.config["SETTINGS"], smtp_host="127.0.0.1", smtp_port=server.port)
 
 
 def sent_rows(app, name: str) -> set[str]:
@@ -146,3 +145,11 @@ def test_one_click_post_unsubscribes_without_session_or_csrf(feeds_app):
     assert response.status_code == 200 and digest_of(feeds_app).frequency == "off"
     other = unsubscribe_token(feeds_app.config["SETTINGS"], user.id, "someone-else")
     assert feeds_app.test_client().get(f"/digest/unsubscribe/{other}").status_code == 404
+
+
+def test_no_password_in_clear_when_the_server_lacks_starttls(feeds_app, smtp_server):
+    subscribe(feeds_app, "ada", "ada@example.org")
+    settings = dataclasses.replace(smtp_settings(feeds_app, smtp_server), smtp_user="ada", smtp_password="pw")
+    run = run_digests(engine_of(feeds_app), settings)
+    assert "STARTTLS" in run.failed["ada"] and smtp_server.inbox.messages == []
+    assert sent_rows(feeds_app, "ada") == set()
