@@ -110,9 +110,10 @@ class RedisCache:
     """Rankings in Redis as .npz bytes, shared by workers, expiring after a week unused."""
 
     def __init__(self, url: str) -> None:
-        import redis
+        from web.cache import redis_client
 
-        self.client = redis.Redis.from_url(url)
+        # short socket timeouts: a Redis that stops answering is a miss, not a hung request
+        self.client = redis_client(url)
 
     def get(self, key: str) -> Ranking | None:
         try:
