@@ -51,7 +51,10 @@ def parse_atom(data: bytes, source: str) -> AtomPage:
     Entries that cannot be imported are returned in `errors` ("feed.xml entry 3: ...") and
     the rest in `records`, in feed order.
     """
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    except ValueError as exc:  # bad bytes in the XML declaration or a namespace prefix
+        raise AtomError(f"{source}: not a readable Atom feed ({exc.__class__.__name__}: {exc})") from None
     _check_well_formed(parsed, source)
     _check_error_entry(parsed, source)
     feed = parsed.feed

@@ -7,7 +7,6 @@ import re
 from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -56,21 +55,14 @@ def test_a_cut_recording_never_passes_for_more_than_it_holds(name: str, fraction
         assert {r.id for r in page.records} <= full_ids(name)
 
 
-KNOWN_CRASHES = [   # (recording, offset, inserted bytes): feedparser raises a plain ValueError
+KNOWN_CRASHES = [   # (recording, offset, inserted bytes) on which feedparser itself raises ValueError
     ("api2026_id_list_abc_error_http400.xml", 32, b"\x80"),     # in the encoding name: UnicodeDecodeError
     ("api2026_id_list_abc_error_http400.xml", 32, b"\x00"),     # "embedded null character"
     ("api2026_id_list_0000.0000_empty.xml", 79, b"\xa0"),       # in an xmlns: prefix: "too many values"
 ]
 
 
-ATOM_CRASH = ("known bug: for some corrupt bytes feedparser raises ValueError (UnicodeDecodeError, "
-              "'embedded null character', 'too many values to unpack') and ingest/atom.py lets it "
-              "through: `papersift import` of such a file ends in a traceback and the fetcher stops "
-              "instead of retrying; fix: catch ValueError around feedparser.parse in parse_atom and "
-              "raise AtomError")
 
-
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=ATOM_CRASH)
 @settings(FUZZ, report_multiple_bugs=False)
 @example(*KNOWN_CRASHES[0])
 @example(*KNOWN_CRASHES[1])
