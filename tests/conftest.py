@@ -55,3 +55,26 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def sample_app(tmp_path_factory):
+    """A read-only app over the bundled sample corpus (4,001 papers), imported and indexed
+    once per test run and shared by the many tests that only read it."""
+    from app import create_app
+    from ingest import indexing
+    from ingest.pipeline import import_files
+
+    data = tmp_path_factory.mktemp("sample")
+    application = create_app({"data_dir": str(data), "scheduler_enabled": False, "TESTING": True})
+    engine = application.extensions["papersift.engine"]
+    import_files(engine, [SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz"], progress=False)
+    indexing.build(engine, application.config["SETTINGS"], force=True)
+    yield application
+    engine.dispose()
+
+
+@pytest.fixture
+def sample_client(sample_app):
+    return sample_app.test_client()
+

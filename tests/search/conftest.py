@@ -23,27 +23,6 @@ def sample_records() -> list[dict]:
         return [json.loads(line) for line in fh]
 
 
-@pytest.fixture(scope="package")
-def sample_app(tmp_path_factory):
-    """An app whose data dir holds the sample corpus (4,001 papers) and its index."""
-    from app import create_app
-    from ingest import indexing
-    from ingest.pipeline import import_files
-
-    data = tmp_path_factory.mktemp("search-sample")
-    application = create_app({"data_dir": str(data), "scheduler_enabled": False, "TESTING": True})
-    engine = application.extensions["papersift.engine"]
-    import_files(engine, [SAMPLE], progress=False)
-    indexing.build(engine, application.config["SETTINGS"], force=True)
-    yield application
-    engine.dispose()
-
-
-@pytest.fixture
-def sample_client(sample_app):
-    return sample_app.test_client()
-
-
 def tiny_index(texts: list[tuple[str, str]], *, authors=None, categories=None, dates=None):
     """A SearchIndex over (title, abstract) pairs with ids t0, t1, ... (no store, no files)."""
     n = len(texts)

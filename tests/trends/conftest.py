@@ -7,11 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.conftest import SAMPLE_DIR
 from tests.factories import add_papers, record
 from tests.trends.corpus import small_docs
 
-SAMPLE = SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz"
 # the papers of small_docs() with arXiv ids, in the same order
 SMALL_IDS = {"a1": "2311.00001", "a2": "2311.00002", "b1": "2312.00001", "b2": "2312.00002",
              "b3": "2312.00003", "c1": "2401.00001", "c2": "2401.00002", "c3": "2401.00003",
@@ -47,22 +45,3 @@ def small_app(tmp_path_factory):
 @pytest.fixture
 def small_client(small_app):
     return small_app.test_client()
-
-
-@pytest.fixture(scope="package")
-def sample_app(tmp_path_factory):
-    """The bundled sample corpus (4,001 real papers) imported and indexed."""
-    from ingest import indexing
-    from ingest.pipeline import import_files
-
-    application = _app(tmp_path_factory.mktemp("trends-sample"))
-    engine = application.extensions["papersift.engine"]
-    import_files(engine, [SAMPLE], progress=False)
-    indexing.build(engine, application.config["SETTINGS"], force=True)
-    yield application
-    engine.dispose()
-
-
-@pytest.fixture
-def sample_client(sample_app):
-    return sample_app.test_client()
