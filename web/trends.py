@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +24,13 @@ from recommend.trends import TrendTable
 from store.db import get_db
 from store.trends import document_texts
 from web import services
+from web.cache import get_cache
 from web.params import category_arg, int_arg
 
 bp = Blueprint("trends", __name__)
 
 MAX_QUERY_CHARS = 500
-HOT_CACHE_SIZE = 32
+HOT_CACHE_SECONDS = 24 * 3600   # keyed by index version, so a rebuild never serves a stale list
 _lock = threading.Lock()
 
 
@@ -50,7 +50,7 @@ def trend_table() -> TrendTable:
     with _lock:
         if cache.get("version") != index.version:
             cache.update(version=index.version, table=TrendTable.from_index(index),
-                         hot=OrderedDict(), totals=None)
+                         totals=None)
         table = cache["table"]
     if table is None:
         raise NoTrends("This index was built without trend tables: run `papersift index --force`.")
@@ -58,18 +58,15 @@ def trend_table() -> TrendTable:
 
 
 def _cached_hot(table: TrendTable, month: str, n: int, min_support: int) -> dict[str, Any]:
-    """hot_report, remembered per (month, n, support) for the current index version."""
-    cache = current_app.extensions["papersift.trends"]["hot"]
-    key = (month, n, min_support)
-    with _lock:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    report = hot_report(table, month=parse_month(month), n=n, min_support=min_support)
-    with _lock:
-        cache[key] = report
-        while len(cache) > HOT_CACHE_SIZE:
-            cache.popitem(last=False)
+    """hot_report, remembered per (index version, month, n, support) in the app's cache:
+    Redis when configured, so every worker shares one computation; in-process otherwise."""
+    version = current_app.extensions["papersift.trends"]["version"]
+    key = f"trends:hot:{version}:{month}:{n}:{min_support}"
+    cache = get_cache()
+    report = cache.get(key)
+    if report is None:
+        report = hot_report(table, month=parse_month(month), n=n, min_support=min_support)
+        cache.set(key, report, ttl=HOT_CACHE_SECONDS)
     return report
 
 

@@ -195,3 +195,13 @@ def _ids(conn) -> list[str]:
 
     return list(conn.execute(select(papers.c.id).where(papers.c.title.like("Speech%"))
                              .order_by(papers.c.id)).scalars())
+
+
+def test_hot_terms_are_shared_through_redis(redis_app, redis_proc):
+    client = redis_app.test_client()
+    first = client.get("/api/hot?min_support=1")
+    assert first.status_code == 200
+    keys = redis.Redis.from_url(redis_proc.url).keys("papersift:cache:trends:hot:*")
+    assert len(keys) == 1
+    # the next request is answered from that shared entry
+    assert client.get("/api/hot?min_support=1").get_json() == first.get_json()
