@@ -14,6 +14,7 @@ from recommend.search_query import QueryError, parse_query
 from recommend.snippets import snippet
 from store import db
 from store.papers import get_papers
+from web.search import papers_holding
 
 
 @click.command("search")
@@ -40,11 +41,11 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
         raise click.ClickException(
             "no search index yet: run `papersift index` first" if index is None else
             "the current index was built without search: run `papersift index --force`")
-    result = search(si, parsed, Filters(categories=(category,) if category else ()), sort=sort,
-                    limit=limit)
-    scores = dict(result.hits)
     with db.engine().connect() as conn:
+        result = search(si, parsed, Filters(categories=(category,) if category else ()), sort=sort,
+                        limit=limit, verify=lambda ids: papers_holding(conn, ids, parsed.exact))
         papers = get_papers(conn, [pid for pid, _ in result.hits])
+    scores = dict(result.hits)
     if as_json:
         click.echo(json.dumps({"query": text, "total": result.total, "results": [
             {"id": p.id, "score": scores[p.id], "title": p.title, "authors": list(p.authors),

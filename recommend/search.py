@@ -40,6 +40,7 @@ TITLE_BOOST = 0.35      # times the share of the query's idf found in the title
 AUTHOR_BOOST = 0.5      # times the share of query words that are the paper's author names
 EXACT_TITLE_BOOST = 1.0
 SORTS = ("relevance", "date")
+VERIFY_MAX = 5_000      # candidates whose text is read to check phrases the index cannot decide
 # above 1/DENSE_FRACTION of all papers, per-paper arrays beat binary searches
 DENSE_FRACTION = 8
 
@@ -350,19 +351,39 @@ def _author_share(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarr
 
 
 def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
-           sort: str = "relevance", offset: int = 0, limit: int = 25) -> SearchResult:
-    """One page of papers matching `q` and `filters`, best first (or newest first)."""
+           sort: str = "relevance", offset: int = 0, limit: int = 25,
+           verify: Callable[[list[str]], set[str]] | None = None) -> SearchResult:
+    """One page of papers matching `q` and `filters`, best first (or newest first).
+
+    verify: given candidate paper ids, the ones whose text holds every phrase in `q.exact`
+    (the index holds terms, not text, so the caller reads the texts). Without it those
+    phrases are matched by their terms only.
+    """
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}, got {sort!r}")
     if q.is_empty:
         return SearchResult(0, [])
     rows, missing = match_rows(si, q, filters)
+    if len(rows) and q.exact and verify is not None:
+        rows = _verified(si, q, rows, verify)
     if not len(rows):
         return SearchResult(0, [], missing)
     scores = score_rows(si, q, rows)
     order = _order(si, rows, scores, sort, offset + limit)[offset:offset + limit]
     hits = [(str(si.ids[rows[i]]), round(float(scores[i]), 4)) for i in order]
     return SearchResult(len(rows), hits, missing)
+
+
+def _verified(si: SearchIndex, q: ParsedQuery, rows: np.ndarray,
+              verify: Callable[[list[str]], set[str]]) -> np.ndarray:
+    """Candidate rows whose text holds the exact phrases; at most VERIFY_MAX best-scored
+    candidates are read, so a very common phrase costs a bounded number of texts."""
+    if len(rows) > VERIFY_MAX:
+        best = np.argpartition(-score_rows(si, q, rows), VERIFY_MAX - 1)[:VERIFY_MAX]
+        rows = np.sort(rows[best])
+    ids = [str(si.ids[r]) for r in rows]
+    keep = verify(ids)
+    return rows[np.fromiter((pid in keep for pid in ids), dtype=bool, count=len(ids))]
 
 
 def _order(si: SearchIndex, rows: np.ndarray, scores: np.ndarray, sort: str, top: int) -> np.ndarray:

@@ -53,6 +53,8 @@ class ParsedQuery:
     terms: unigram and bigram terms that score (the free text through `analyze`).
     phrases: for each quoted phrase, the terms the text must contain (its bigrams, or its
     words when stop words leave no bigram).
+    exact: the word sequences (None for a stop word or other gap) of quoted phrases that
+    those terms cannot decide (three or more words, or a gap inside), to check in the text.
     authors: for each author: filter, the name tokens a paper's authors must contain.
     jump: a paper id when the whole query is an arXiv id or URL.
     """
@@ -62,6 +64,7 @@ class ParsedQuery:
     words: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()
+    exact: tuple[tuple[str | None, ...], ...] = ()
     authors: tuple[tuple[str, ...], ...] = ()
     categories: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
@@ -114,6 +117,7 @@ def parse_query(raw: str) -> ParsedQuery:
 def _parse_parts(raw: str, q: str) -> ParsedQuery:
     free: list[str] = []
     phrases: list[tuple[str, ...]] = []
+    exact: list[tuple[str | None, ...]] = []
     phrase_words: list[str] = []
     filters: dict[str, list] = {"author": [], "cat": [], "id": [], "year": []}
     ignored: list[str] = []
@@ -130,6 +134,9 @@ def _parse_parts(raw: str, q: str) -> ParsedQuery:
                 phrases.append(required)
                 phrase_words.extend(pw)
                 free.append(m["phrase"])
+                seq = _trimmed(words(m["phrase"]))
+                if len(seq) > 2 or None in seq:
+                    exact.append(seq)
         else:
             free.append(m["word"])
     text = " ".join(free)
@@ -139,11 +146,17 @@ def _parse_parts(raw: str, q: str) -> ParsedQuery:
         raise QueryError(f"the query has too many words ({len(unique_words)}; at most {MAX_WORDS})")
     return ParsedQuery(
         raw=raw, text=text, words=unique_words, terms=tuple(dict.fromkeys(analyze(text))),
-        phrases=tuple(dict.fromkeys(phrases)),
+        phrases=tuple(dict.fromkeys(phrases)), exact=tuple(dict.fromkeys(exact)),
         authors=tuple(filters["author"]), categories=tuple(dict.fromkeys(filters["cat"])),
         ids=tuple(dict.fromkeys(filters["id"])), years=_years(filters["year"]),
         ignored=tuple(ignored),
     )
+
+
+def _trimmed(seq: list[str | None]) -> tuple[str | None, ...]:
+    """A phrase's words without the gaps at its ends, which constrain nothing."""
+    kept = [i for i, w in enumerate(seq) if w]
+    return tuple(seq[kept[0]:kept[-1] + 1]) if kept else ()
 
 
 def _phrase(text: str) -> tuple[tuple[str, ...], list[str]]:

@@ -95,9 +95,16 @@ def holds_phrase(text: str, query: TermQuery) -> bool:
     exactly where the tokeniser's words do, except that a gap must be a non-term (stop word,
     number, punctuation), so texts matching a phrase with gaps are tokenised and checked.
     """
-    if _phrase_regex(query.words).search(text.lower()) is None:
+    return text_holds(text, query.words)
+
+
+def text_holds(text: str, seq: Sequence[str | None]) -> bool:
+    """Whether a text holds a word sequence (None = any gap token), as `holds_phrase` says;
+    search uses it to check quoted phrases the index cannot decide."""
+    seq = tuple(seq)
+    if _phrase_regex(seq).search(text.lower()) is None:
         return False
-    return None not in query.words or _joined(query.words) in _joined(words(text))
+    return None not in seq or _joined(seq) in _joined(words(text))
 
 
 @functools.lru_cache(maxsize=64)
