@@ -1,11 +1,13 @@
 """The status page: recent pipeline runs (fetch, harvest, full text, index, import).
 
-Read-only. Open without login for now; the accounts area may restrict it to admins.
+Read-only, for administrators (`papersift users create NAME --admin`): run messages name
+hosts, paths and failures that are the operator's business.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
 from store import runs
@@ -18,7 +20,10 @@ KINDS = ("fetch", "harvest", "fulltext", "index", "import")
 
 
 @bp.get("/status")
+@login_required
 def status():
+    if not current_user.is_admin:
+        abort(403, description="The status page is for administrators.")
     kind = request.args.get("kind", "").strip() or None
     if kind is not None and kind not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}")

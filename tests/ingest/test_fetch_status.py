@@ -9,8 +9,30 @@ from bs4 import BeautifulSoup
 from ingest.fetch import fetch_new
 from store import runs
 from store.db import engine as app_engine
+from store.users import create_user
+from tests.accounts.conftest import login
 from tests.ingest.conftest import NOW, settings_for
 from tests.ingest.fakearxiv import Fault
+
+
+def admin_web(app):
+    """A browser logged in as an administrator."""
+    with app.app_context(), app_engine().begin() as conn:
+        create_user(conn, "root", "correct horse battery", is_admin=True)
+    web = app.test_client()
+    assert login(web, "root").status_code == 302
+    return web
+
+
+def test_status_page_is_for_administrators(app):
+    web = app.test_client()
+    response = web.get("/admin/status")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    with app.app_context(), app_engine().begin() as conn:
+        create_user(conn, "ada", "correct horse battery")
+    assert login(web, "ada").status_code == 302
+    assert web.get("/admin/status").status_code == 403
+    assert admin_web(app).get("/admin/status").status_code == 200
 
 
 def _fill(app, fake, client):
@@ -27,7 +49,7 @@ def _fill(app, fake, client):
 
 def test_status_page_lists_runs_newest_first(app, fake, client):
     ok, failed = _fill(app, fake, client)
-    page = app.test_client().get("/admin/status")
+    page = admin_web(app).get("/admin/status")
     assert page.status_code == 200
     soup = BeautifulSoup(page.data, "html.parser")
     rows = soup.select("table.runs tbody tr")
@@ -41,7 +63,7 @@ def test_status_page_lists_runs_newest_first(app, fake, client):
 
 def test_status_page_filters_and_rejects_bad_parameters(app, fake, client):
     _fill(app, fake, client)
-    web = app.test_client()
+    web = admin_web(app)
     only_import = BeautifulSoup(web.get("/admin/status?kind=import").data, "html.parser")
     assert only_import.select("table.runs") == [] and "No runs yet" in only_import.get_text()
     assert web.get("/admin/status?kind=nope").status_code == 400
@@ -54,7 +76,7 @@ def test_run_messages_are_escaped(app):
     with app.app_context(), app_engine().begin() as conn:
         run_id = runs.record_run_start(conn, "fetch")
         runs.finish_run(conn, run_id, "failed", message="<script>alert(1)</script>")
-    body = app.test_client().get("/admin/status").get_data(as_text=True)
+    body = admin_web(app).get("/admin/status").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
 
 
