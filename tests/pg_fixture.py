@@ -19,7 +19,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,6 +29,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests.procs import free_port
 
 ENV_BACKEND = "PAPERSIFT_TEST_DB"
 ENV_URL = "PAPERSIFT_TEST_DATABASE_URL"
@@ -46,12 +47,6 @@ def find_binary(name: str) -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgCluster:
     """A PostgreSQL server in a temporary folder, trusting local connections."""
 
@@ -59,7 +54,7 @@ class PgCluster:
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="papersift-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.run_as = "postgres" if os.getuid() == 0 else None
         self.log = self.root / "server.log"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from store import feeds as feed_store
 from store import library as lib
 from tests.accounts.conftest import login, make_user
 from tests.factories import add_papers, record
+from tests.procs import free_port
 
 TOPICS = {
     "rl": ["reinforcement learning agent", "policy gradient", "reward shaping", "markov decision process"],
@@ -95,12 +95,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SMTPServer:

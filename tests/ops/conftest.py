@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_fixture import _free_port, _wait_ready
+from tests.procs import free_port
+from tests.redis_fixture import _wait_ready
 
 
 class RedisProcess:
@@ -18,7 +19,7 @@ class RedisProcess:
     def __init__(self, binary: str, workdir: Path) -> None:
         self.binary = binary
         self.workdir = workdir
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen | None = None
 

@@ -25,7 +25,7 @@ import yaml
 from cli.serve import CONF, gunicorn_argv
 from store import migrations
 from tests.conftest import ROOT
-from tests.redis_fixture import _free_port
+from tests.procs import free_port
 
 DOCKERFILE = ROOT / "Dockerfile"
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
@@ -143,7 +143,7 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
 @pytest.mark.slow
 def test_entrypoint_migrates_creates_the_secret_and_serves_until_stopped(tmp_path):
     data_dir = tmp_path / "data"                              # does not exist yet
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(["sh", str(ENTRYPOINT)], cwd=tmp_path,
                             env=_env(data_dir, HOST="127.0.0.1", PORT=str(port), WORKERS="2"),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -177,9 +177,9 @@ def test_entrypoint_runs_other_commands_after_migrating(tmp_path):
 
 
 def test_entrypoint_stops_with_an_error_when_the_database_is_unreachable(tmp_path):
-    url = f"postgresql+psycopg://u:p@127.0.0.1:{_free_port()}/x"
+    url = f"postgresql+psycopg://u:p@127.0.0.1:{free_port()}/x"
     result = subprocess.run(["sh", str(ENTRYPOINT)], cwd=tmp_path,
-                            env=_env(tmp_path / "data", DATABASE_URL=url, PORT=str(_free_port())),
+                            env=_env(tmp_path / "data", DATABASE_URL=url, PORT=str(free_port())),
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "cannot migrate" in result.stderr

@@ -98,9 +98,9 @@ def test_secret_key_readable_by_others_is_reported(app, runner):
 
 
 def test_unreachable_database_and_redis_are_reported_without_a_traceback(data_dir):
-    from tests.redis_fixture import _free_port
+    from tests.procs import free_port
 
-    port = _free_port()
+    port = free_port()
     app = _make_app(data_dir, database_url=f"postgresql+psycopg://u:secret@127.0.0.1:{port}/x",
                     redis_url=f"redis://127.0.0.1:{port}/0")
     result = app.test_cli_runner().invoke(args=["doctor"])

@@ -110,9 +110,9 @@ def test_site_keeps_serving_when_redis_stops_and_uses_it_again_when_back(
 
 def test_redis_down_from_the_start_still_serves(data_dir):
     from app import create_app
-    from tests.redis_fixture import _free_port
+    from tests.procs import free_port
 
-    url = f"redis://127.0.0.1:{_free_port()}/0"              # nothing listens here
+    url = f"redis://127.0.0.1:{free_port()}/0"              # nothing listens here
     application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
                               "redis_url": url, "TESTING": True})
     client = application.test_client()
