@@ -65,10 +65,9 @@ def synthetic_records(n: int, seed: int = 0):
             published=start + timedelta(days=rng.randint(0, 7 * 365)))
 
 
-def build(data_dir: Path, n: int, force: bool = False) -> None:
-    """Store and index n synthetic papers in data_dir (skipped when already there)."""
+def build_store(data_dir: Path, n: int):
+    """Store n synthetic papers in data_dir (skipped when already there); (settings, engine)."""
     import config
-    from ingest import indexing
     from store.db import open_store
     from store.papers import count_papers, upsert_papers
 
@@ -81,6 +80,14 @@ def build(data_dir: Path, n: int, force: bool = False) -> None:
         with engine.begin() as conn:
             upsert_papers(conn, synthetic_records(n))
         print(f"stored {n:,} papers in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return settings, engine
+
+
+def build(data_dir: Path, n: int, force: bool = False) -> None:
+    """Store and index n synthetic papers in data_dir (skipped when already there)."""
+    from ingest import indexing
+
+    settings, engine = build_store(data_dir, n)
     t = time.perf_counter()
     result = indexing.build(engine, settings, force=force)
     print(result.summary(), f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from ingest.ids import abs_url, pdf_url
@@ -243,9 +243,18 @@ class PaperFilter:
     until: datetime | None = None
     revisions: bool = True        # include papers revised in the window, not only new ones
 
-    def where(self):
+    def where(self, *, row_by_row: bool = False):
+        """The filter as a WHERE clause (None for no filter).
+
+        `row_by_row` checks the category per paper (a correlated EXISTS) instead of
+        collecting the category's ids first: faster when walking papers in date order and
+        most of them match, since the walk stops after one page.
+        """
         clauses = []
-        if self.category:
+        if self.category and row_by_row:
+            clauses.append(exists().where(paper_categories.c.paper_id == papers.c.id,
+                                          paper_categories.c.category == self.category))
+        elif self.category:
             clauses.append(papers.c.id.in_(
                 select(paper_categories.c.paper_id).where(paper_categories.c.category == self.category)
             ))
@@ -259,6 +268,9 @@ class PaperFilter:
         return and_(*clauses) if clauses else None
 
 
+ROW_BY_ROW_SHARE = 20     # walk in date order when >= 1 candidate in 20 is in the category
+
+
 def _sort_key(flt: PaperFilter):
     if flt.revisions:
         return func.coalesce(papers.c.updated, papers.c.published)
@@ -267,15 +279,36 @@ def _sort_key(flt: PaperFilter):
 
 def list_papers(conn: Connection, flt: PaperFilter = PaperFilter(), *, limit: int = 25,
                 offset: int = 0) -> tuple[int, list[Paper]]:
-    """(total matching, one page of papers newest first)."""
-    where = flt.where()
-    count = select(func.count()).select_from(papers)
+    """(total matching, one page of papers newest first).
+
+    The category and the other conditions are each counted first (both cheap, from
+    indexes); those counts choose how to run the costly parts: the total is counted
+    from the smaller side, and a category holding a good share of the candidates is
+    checked paper by paper while walking ix_papers_recent, which stops after one page,
+    while a rare one is looked up by category and sorted.
+    """
+    rest = replace(flt, category=None).where()
+    n_rest = _count(conn, rest)
+    if not flt.category:
+        total = n_rest
+    else:
+        n_category = conn.execute(select(func.count()).select_from(paper_categories)
+                                  .where(paper_categories.c.category == flt.category)).scalar_one()
+        total = n_category if rest is None else _count(conn, flt.where(row_by_row=n_rest <= n_category))
+    if total == 0 or offset >= total:
+        return total, []
+    row_by_row = bool(flt.category) and total * ROW_BY_ROW_SHARE >= n_rest
     query = select(papers).order_by(_sort_key(flt).desc(), papers.c.id.desc())
+    where = flt.where(row_by_row=row_by_row)
     if where is not None:
-        count, query = count.where(where), query.where(where)
-    total = conn.execute(count).scalar_one()
+        query = query.where(where)
     rows = conn.execute(query.limit(limit).offset(offset))
     return total, [_paper(r) for r in rows]
+
+
+def _count(conn: Connection, where) -> int:
+    query = select(func.count()).select_from(papers)
+    return conn.execute(query if where is None else query.where(where)).scalar_one()
 
 
 def filter_ids(conn: Connection, flt: PaperFilter) -> set[str]:

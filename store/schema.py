@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData()
@@ -47,6 +48,14 @@ papers = Table(
     Index("ix_papers_published", "published"),
     Index("ix_papers_updated", "updated"),
     Index("ix_papers_modified", "modified"),
+)
+
+# Browse lists papers by their latest version's date, newest first: with this index the
+# first pages read 25 rows instead of sorting the whole table.
+ix_papers_recent = Index(
+    "ix_papers_recent",
+    func.coalesce(papers.c.updated, papers.c.published).desc(),
+    papers.c.id.desc(),
 )
 
 paper_categories = Table(

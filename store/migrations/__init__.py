@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex
 
 from store import schema
 
@@ -31,7 +32,12 @@ def _initial(conn: Connection) -> None:
     schema.metadata.create_all(conn)
 
 
-STEPS: list[Step] = [_initial]
+def _recent_index(conn: Connection) -> None:
+    # IF NOT EXISTS, since reflection does not see expression indexes (checkfirst would miss it)
+    conn.execute(CreateIndex(schema.ix_papers_recent, if_not_exists=True))
+
+
+STEPS: list[Step] = [_initial, _recent_index]
 LATEST = len(STEPS)
 
 
