@@ -60,6 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Log line format: text or json (one JSON object per line)."),
     Setting("base_url", "PAPERSIFT_BASE_URL", "http://127.0.0.1:5000", str,
             "Public address of the site, used for links in feeds and emails."),
+    Setting("page_cache_seconds", "PAPERSIFT_PAGE_CACHE_SECONDS", 60, int,
+            "Seconds a page as logged-out visitors see it (browse, paper, search, trends, top) "
+            "is served from the cache; 0 turns the page cache off."),
     # -- arXiv API
     Setting("arxiv_api_url", "PAPERSIFT_ARXIV_API_URL", "https://export.arxiv.org/api/query", str,
             "arXiv Atom API endpoint."),

@@ -4,8 +4,9 @@
 #   bench/load.sh                      # 30 s per page at 64 connections
 #   LOAD_SECONDS=10 bench/load.sh      # a quicker look
 #
-# Pages: browse (/), a paper page, search (/search?q=...) and a logged-in user's
-# recommendations (/recommend, after its SVM ranking is trained and cached). For each:
+# Pages: browse (/), a paper page and search (/search?q=...) as a logged-out visitor sees
+# them (served from the page cache), then browse and the recommendations (/recommend,
+# after its SVM ranking is trained and cached) as a logged-in user. For each:
 # requests/s, p99 latency and errors (non-2xx/3xx responses plus socket errors and
 # timeouts), which must be 0. wrk and the server share this machine's cores, so the
 # figures are a floor for a server with the machine to itself. Needs `wrk` (apt-get
@@ -84,19 +85,21 @@ PY
 fi
 
 PAPER="$(curl -fs "$BASE/api/papers?per_page=1" | "$BIN/python" -c 'import json,sys; print(json.load(sys.stdin)["papers"][0]["id"])')"
-declare -a NAMES=(browse paper) URLS=("$BASE/" "$BASE/paper/$PAPER")
+# Logged-out visitors (empty cookie) get pages from the page cache; the logged-in user's
+# pages are rendered for every request.
+declare -a NAMES=(browse paper) URLS=("$BASE/" "$BASE/paper/$PAPER") COOKIES=("" "")
 if curl -fs -o /dev/null "$BASE/search?q=neural+networks"; then
-  NAMES+=(search); URLS+=("$BASE/search?q=neural+networks")
+  NAMES+=(search); URLS+=("$BASE/search?q=neural+networks"); COOKIES+=("")
 fi
 if [ -n "$COOKIE" ]; then
-  NAMES+=(recommend); URLS+=("$BASE/recommend")
+  NAMES+=(browse_logged_in recommend); URLS+=("$BASE/" "$BASE/recommend"); COOKIES+=("$COOKIE" "$COOKIE")
 fi
 
 for i in "${!NAMES[@]}"; do
-  name="${NAMES[$i]}"; url="${URLS[$i]}"
+  name="${NAMES[$i]}"; url="${URLS[$i]}"; cookie="${COOKIES[$i]}"
   echo "== wrk ${SECS}s, $CONNS connections: $name ($url)" >&2
-  for _ in 1 2 3; do curl -fs -o /dev/null -H "Cookie: $COOKIE" "$url"; done   # warm every worker a bit
-  wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 10s --latency -H "Cookie: $COOKIE" "$url" \
+  for _ in 1 2 3; do curl -fs -o /dev/null -H "Cookie: $cookie" "$url"; done   # warm every worker a bit
+  wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 10s --latency -H "Cookie: $cookie" "$url" \
     > "$WORK/wrk-$name.txt"
   cat "$WORK/wrk-$name.txt" >&2
 done

@@ -22,6 +22,12 @@ MAX_TAG = 100
 SORTS = ("added", "date")
 
 
+def library_mark(conn: Connection) -> str:
+    """Changes whenever any library gains or loses a paper (for caches of public pages)."""
+    n, last = conn.execute(select(func.count(), func.max(library.c.added))).one()
+    return f"library={n}@{last}"
+
+
 class LibraryError(ValueError):
     """A tag name or request that cannot be carried out; the message is for people."""
 

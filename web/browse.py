@@ -7,12 +7,14 @@ from flask import Blueprint, render_template, request
 from store.db import get_db
 from store.papers import WINDOWS, category_counts
 from web import services
+from web.page_cache import cached_for_visitors
 from web.params import browse_query
 
 bp = Blueprint("browse", __name__)
 
 
 @bp.get("/")
+@cached_for_visitors
 def index():
     conn = get_db()
     page = services.browse(conn, browse_query(request.args))

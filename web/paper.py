@@ -6,11 +6,13 @@ from flask import Blueprint, render_template
 
 from store.db import get_db
 from web import services
+from web.page_cache import cached_for_visitors
 
 bp = Blueprint("paper", __name__)
 
 
 @bp.get("/paper/<path:paper_id>")
+@cached_for_visitors
 def show(paper_id: str):
     conn = get_db()
     paper = services.get_paper_or_404(conn, paper_id)

@@ -11,6 +11,7 @@ from store import db, utcnow
 from store import library as lib
 from store.papers import WINDOWS, window_start
 from web import reco_service, services
+from web.page_cache import cached_for_visitors
 from web.params import category_arg, int_arg
 from web.reco_service import MODES, RecoQuery
 
@@ -96,6 +97,7 @@ def api():
 
 
 @top_bp.get("/top", endpoint="index")
+@cached_for_visitors
 def index_top():
     window = request.args.get("window", "month").strip() or "month"
     if window not in WINDOWS:

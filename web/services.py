@@ -46,6 +46,12 @@ class IndexHolder:
                     self._version = version
         return self._index
 
+    @property
+    def version(self) -> str | None:
+        """The version of the index get() returns (None before the first build)."""
+        self.get()
+        return self._version
+
     def reload(self) -> None:
         """Forget the check time so the next get() re-reads the pointer (after a build)."""
         self._checked = 0.0

@@ -25,6 +25,7 @@ from store.db import get_db
 from store.trends import document_texts
 from web import services
 from web.cache import get_cache
+from web.page_cache import cached_for_visitors
 from web.params import category_arg, int_arg
 
 bp = Blueprint("trends", __name__)
@@ -151,6 +152,7 @@ def _table_or_503() -> TrendTable:
 
 
 @bp.get("/trends")
+@cached_for_visitors
 def index():
     args = trend_args(request.args)
     try:

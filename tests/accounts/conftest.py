@@ -10,13 +10,19 @@ from store.users import create_user
 PASSWORD = "correct horse battery"
 
 
-def csrf_token(client, path: str = "/healthz-page") -> str:
-    """The CSRF token every page hands to JavaScript in its csrf-token meta tag.
+def csrf_token(client) -> str:
+    """This session's CSRF token, read where a browser finds it.
 
-    Any page works: the 404 page is the cheapest one that renders the base template.
+    Logged in, every page hands it to JavaScript in its csrf-token meta tag (the 404 page
+    is the cheapest); logged out, pages carry none (so they can be cached) and the login
+    form has it.
     """
-    soup = BeautifulSoup(client.get(path).data, "html.parser")
-    return soup.select_one("meta[name=csrf-token]")["content"]
+    soup = BeautifulSoup(client.get("/healthz-page").data, "html.parser")
+    meta = soup.select_one("meta[name=csrf-token]")
+    if meta is not None:
+        return meta["content"]
+    soup = BeautifulSoup(client.get("/login").data, "html.parser")
+    return soup.select_one("form input[name=csrf_token]")["value"]
 
 
 def post(client, path: str, data: dict | None = None, **kwargs):

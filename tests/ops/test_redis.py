@@ -64,6 +64,22 @@ def test_cache_values_live_in_redis(redis_app, redis_proc):
     direct.close()
 
 
+def test_a_page_rendered_by_one_worker_is_served_by_another(redis_app, redis_proc, data_dir):
+    from app import create_app
+    from web.page_cache import HEADER
+
+    other_worker = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
+                               "redis_url": redis_proc.url, "TESTING": True})
+    first = redis_app.test_client().get("/paper/2401.90001")
+    second = other_worker.test_client().get("/paper/2401.90001")
+    assert (first.headers[HEADER], second.headers[HEADER]) == ("miss", "hit")
+    assert second.data == first.data
+    direct = redis.Redis.from_url(redis_proc.url)
+    assert direct.keys(cache_mod.KEY_PREFIX + "page:*")
+    direct.close()
+    other_worker.extensions["papersift.engine"].dispose()
+
+
 def test_rate_limits_are_counted_in_redis(redis_app, redis_proc):
     assert redis_app.test_client().get("/limited").status_code == 200
     direct = redis.Redis.from_url(redis_proc.url)
@@ -178,7 +194,7 @@ def test_login_and_recommendations_keep_working_without_redis(data_dir, redis_pr
     redis_proc.stop()
 
     token = BeautifulSoup(client.get("/login").data, "html.parser").select_one(
-        "meta[name=csrf-token]")["content"]
+        "input[name=csrf_token]")["value"]
     login = client.post("/login", data={"username": "ada", "password": "correct horse battery",
                                         "csrf_token": token})
     assert login.status_code == 302                          # the login rate limit fell back to memory

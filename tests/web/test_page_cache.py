@@ -1,0 +1,128 @@
+"""Logged-out visitors get whole pages from the cache; nobody ever gets someone else's page,
+and new papers, a new index or a library change show at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from bs4 import BeautifulSoup
+
+from ingest import indexing
+from store.library import add_to_library
+from store.users import create_user
+from tests.factories import add_papers, record
+from web.page_cache import HEADER
+
+PASSWORD = "correct horse battery"
+PAGES = ["/", "/?cat=cs.LG", "/paper/2402.00001", "/search?q=graph+neural", "/trends?q=graph", "/top"]
+
+
+@pytest.fixture
+def site(app):
+    engine = app.extensions["papersift.engine"]
+    add_papers(engine, *[record(id=f"2402.{n:05d}", published=datetime(2024, 2, n)) for n in range(1, 9)])
+    indexing.build(engine, app.config["SETTINGS"])
+    return app
+
+
+def _titles(response) -> list[str]:
+    soup = BeautifulSoup(response.data, "html.parser")
+    return [h.get_text(strip=True) for h in soup.select(".paper-card .card-title")]
+
+
+def _login(client, name: str) -> None:
+    token = BeautifulSoup(client.get("/login").data, "html.parser").select_one(
+        "input[name=csrf_token]")["value"]
+    response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_second_visitor_gets_the_same_page_from_the_cache(site, path):
+    first = site.test_client().get(path)
+    second = site.test_client().get(path)
+    assert first.status_code == second.status_code == 200
+    assert (first.headers[HEADER], second.headers[HEADER]) == ("miss", "hit")
+    assert second.data == first.data
+    assert "Cookie" in second.headers["Vary"]
+    # a cached page sets no cookie and hands out no CSRF token
+    assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers
+    assert b"csrf" not in second.data
+
+
+def test_new_papers_show_at_once(site):
+    client = site.test_client()
+    before = _titles(client.get("/"))
+    add_papers(site.extensions["papersift.engine"],
+               record(id="2403.00001", title="A brand new paper", published=datetime(2024, 3, 1)))
+    after = client.get("/")
+    assert after.headers[HEADER] == "miss"
+    assert _titles(after) == ["A brand new paper", *before][:len(_titles(after))]
+
+
+def test_a_new_index_shows_in_search_at_once(site):
+    client = site.test_client()
+    assert b"Diffusion models for protein folding" not in client.get("/search?q=protein+folding").data
+    engine = site.extensions["papersift.engine"]
+    add_papers(engine, record(id="2403.00002", title="Diffusion models for protein folding",
+                              abstract="Protein folding with diffusion.", published=datetime(2024, 3, 2)))
+    indexing.build(engine, site.config["SETTINGS"])
+    site.extensions["papersift.index"].reload()
+    assert b"Diffusion models for protein folding" in client.get("/search?q=protein+folding").data
+
+
+def test_a_save_updates_the_paper_pages_library_count_at_once(site):
+    client = site.test_client()
+    assert b"in 0 libraries" in client.get("/paper/2402.00001").data
+    with site.extensions["papersift.engine"].begin() as conn:
+        add_to_library(conn, create_user(conn, "ada", PASSWORD).id, ["2402.00001"])
+    assert b"in 1 library" in client.get("/paper/2402.00001").data
+
+
+def test_logged_in_pages_are_never_cached_nor_served_from_the_cache(site):
+    with site.extensions["papersift.engine"].begin() as conn:
+        create_user(conn, "ada", PASSWORD)
+    visitor = site.test_client()
+    assert visitor.get("/").headers[HEADER] == "miss"
+    ada = site.test_client()
+    _login(ada, "ada")
+    page = ada.get("/")
+    assert HEADER not in page.headers
+    assert b"ada" in page.data and b'name="csrf-token"' in page.data
+    # ada's rendering was not stored: the next visitor gets the visitors' page
+    again = site.test_client().get("/")
+    assert again.headers[HEADER] == "hit" and b'name="csrf-token"' not in again.data
+
+
+def test_a_waiting_message_is_shown_not_swallowed_by_the_cache(site):
+    with site.extensions["papersift.engine"].begin() as conn:
+        create_user(conn, "ada", PASSWORD)
+    site.test_client().get("/")                      # the visitors' page is cached
+    client = site.test_client()
+    _login(client, "ada")
+    token = BeautifulSoup(client.get("/").data, "html.parser").select_one(
+        "meta[name=csrf-token]")["content"]
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    page = client.get("/")
+    assert HEADER not in page.headers and b"You are logged out." in page.data
+    assert client.get("/").headers[HEADER] == "hit"    # shown once, then the shared page
+
+
+@pytest.mark.parametrize("path", ["/search?q=graph&sort=random", "/?window=fortnight", "/paper/9999.99999"])
+def test_errors_are_not_cached(site, path):
+    client = site.test_client()
+    first, second = client.get(path), client.get(path)
+    assert first.status_code == second.status_code >= 400
+    assert HEADER not in first.headers and HEADER not in second.headers
+
+
+def test_the_page_cache_can_be_turned_off(data_dir, database_url):
+    from app import create_app
+
+    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "database_url": database_url,
+                      "page_cache_seconds": 0, "TESTING": True})
+    add_papers(app.extensions["papersift.engine"], record())
+    client = app.test_client()
+    assert [HEADER in client.get("/").headers for _ in range(2)] == [False, False]
+    app.extensions["papersift.engine"].dispose()

@@ -1,0 +1,87 @@
+"""Whole pages for logged-out visitors, served from the cache.
+
+Browse, paper, search, trends and top pages look the same to every logged-out visitor,
+so one rendering serves them all for `page_cache_seconds` (Redis when configured, shared
+by every worker; else a small per-process LRU). Logged-in users always get a fresh page:
+theirs carries their library and a CSRF token.
+
+A key is the full URL plus what the page is made of: the loaded index version, the
+store's papers and full texts (`fingerprint`) and library totals (papers' "in N
+libraries"). New papers or a new index therefore show at once; the time limit only
+bounds how long other changes (the wall-clock "top" windows) can lag.
+
+Three guards keep a personal page out of the cache: nothing is looked up or stored for
+a logged-in user or one with messages waiting (flashes), only 200 HTML responses are
+stored, and a rendering that touched the session (e.g. asked for a CSRF token) is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Response, current_app, make_response, request, session
+from flask_login import current_user
+
+from store.db import get_db
+from store.library import library_mark
+from store.papers import fingerprint
+from web import services
+from web.cache import Cache, MemoryCache, get_cache
+
+HEADER = "X-Papersift-Cache"
+MEMORY_ENTRIES = 256       # per process, without Redis: ~100 KB a page at most
+
+
+def page_store() -> Cache:
+    settings = current_app.config["SETTINGS"]
+    if settings.redis_url:
+        return get_cache()
+    store = current_app.extensions.get("papersift.page_cache")
+    if store is None:
+        store = current_app.extensions["papersift.page_cache"] = MemoryCache(MEMORY_ENTRIES)
+    return store
+
+
+def page_key() -> str | None:
+    """The cache key of this request's page, or None when it must be rendered afresh."""
+    if current_app.config["SETTINGS"].page_cache_seconds <= 0 or request.method != "GET":
+        return None
+    if "_flashes" in session or current_user.is_authenticated:
+        return None
+    conn = get_db()
+    parts = (request.full_path, services.index_holder().version or "", fingerprint(conn),
+             library_mark(conn))
+    return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def cached_for_visitors(view: Callable) -> Callable:
+    """Serve the view's page to logged-out visitors from the cache (see the module doc)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = page_key()
+        if key is None:
+            return view(*args, **kwargs)
+        store = page_store()
+        hit = store.get(key)
+        if hit is not None:
+            body, content_type = hit
+            response = Response(body, 200, content_type=content_type)
+            return _mark(response, "hit")
+        response = make_response(view(*args, **kwargs))
+        if (response.status_code == 200 and response.mimetype == "text/html"
+                and not response.direct_passthrough and not session.modified):
+            store.set(key, (response.get_data(), response.content_type),
+                      ttl=current_app.config["SETTINGS"].page_cache_seconds)
+            _mark(response, "miss")
+        return response
+
+    return wrapper
+
+
+def _mark(response: Response, state: str) -> Response:
+    response.headers[HEADER] = state
+    response.vary.add("Cookie")
+    return response
