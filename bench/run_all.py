@@ -43,6 +43,7 @@ SIZES: dict[str, tuple[list[str], dict[str, str], int]] = {
     "index_build": ([], {}, 420),                         # the sample and 100k abstracts
     "search": (["--papers", "100000", "--queries", "500"], {}, 600),
     "load": ([], {"LOAD_SECONDS": "30"}, 420),
+    "browse": ([], {}, 420),                              # builds search's 100k store if absent
 }
 DEFAULT_LIMIT = 300
 FIGURE = re.compile(r"^([A-Za-z][\w.-]*):\s+(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?:\s+(\S+))?$")
@@ -193,6 +194,21 @@ def merge_table(old_rows: list[str], results: list[Result]) -> list[str]:
     return kept + [row for r in results for row in rows_for(r)]
 
 
+def merge_notes(old_notes: list[str], note: str, partial: bool) -> list[str]:
+    """A full run's note replaces every note; a partial run's replaces the notes of earlier
+    partial runs it covers and keeps the rest (so each row's run stays named)."""
+    if not partial:
+        return [note]
+    rerun = set(_only_names(note))
+    kept = [n for n in old_notes if not (_only_names(n) and set(_only_names(n)) <= rerun)]
+    return kept + [note]
+
+
+def _only_names(note: str) -> list[str]:
+    match = re.search(r"--only ([\w ]+)`", note)
+    return match.group(1).split() if match else []
+
+
 def write_doc(results: list[Result], note: str) -> None:
     """Rewrite the table under a lock, so two runs at once (--only) never lose rows."""
     DOC.parent.mkdir(parents=True, exist_ok=True)
@@ -209,8 +225,10 @@ def _rewrite_doc(results: list[Result], note: str) -> None:
     table, tail = rest.split(END, 1)
     old_rows = [line for line in table.splitlines()
                 if line.startswith("|") and not line.startswith(("| What", "|---"))]
+    old_notes = [line for line in table.splitlines() if line.startswith("Last ")]
+    notes = merge_notes(old_notes, note, partial="--only" in note)
     rows = merge_table(old_rows, results)
-    body = f"\n{note}\n\n{HEADER}\n" + "\n".join(rows) + "\n"
+    body = "\n" + "\n".join(notes) + f"\n\n{HEADER}\n" + "\n".join(rows) + "\n"
     DOC.write_text(head + START + body + END + tail)
 
 

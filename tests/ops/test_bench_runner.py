@@ -83,6 +83,26 @@ def test_figures_targets_failures_and_merge(run_all, capsys):
     assert "search_rank_p95: 3.5 ms" in out.splitlines()
 
 
+def test_a_partial_run_keeps_the_full_runs_note_and_names_itself(run_all):
+    _bench(run_all, "trends.py", 'print("trends_series_p95: 0.8 ms")\n')
+    _bench(run_all, "search.py", 'print("search_rank_p95: 1 ms")\n')
+    run_all.DOC.write_text("# Benchmarks\n\n<!-- bench-table:start -->\n"
+                           "Last `make bench`: 2026-01-01 00:00 UTC, 2 cores.\n\n"
+                           "| What | Figure | Target | Command |\n|---|---|---|---|\n"
+                           "<!-- bench-table:end -->\n")
+
+    def notes() -> list[str]:
+        return [line for line in run_all.DOC.read_text().splitlines() if line.startswith("Last ")]
+
+    run_all.main(["--only", "trends"])
+    run_all.main(["--only", "search"])
+    run_all.main(["--only", "trends"])
+    assert [n.split(":")[0] for n in notes()] == [
+        "Last `make bench`", "Last `bench/run_all.py --only search`", "Last `bench/run_all.py --only trends`"]
+    run_all.main([])                                       # a full run: one note again
+    assert [n.split(":")[0] for n in notes()] == ["Last `make bench`"]
+
+
 def test_a_new_doc_gets_the_table(run_all):
     run_all.DOC.unlink(missing_ok=True)
     _bench(run_all, "trends.py", 'print("trends_series_p95: 0.8 ms")\nprint("trends_hot_p95: 250 ms")\n')
