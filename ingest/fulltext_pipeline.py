@@ -38,6 +38,10 @@ from store import runs
 
 QUEUE_NAME = "papersift-fulltext"
 PACE_KEY = "papersift:pdf-pace"
+# Downloads that failed for a passing reason (connection refused, timeouts, 5xx after the
+# retries) this many times in a row mean the PDF host is down: the run stops rather than
+# spend every pending paper's attempts on the outage.
+OUTAGE_AFTER = 5
 
 
 @dataclass
@@ -127,6 +131,7 @@ class _Run:
         self.engine, self.settings, self.summary, self.bar = engine, settings, summary, bar
         self.lock = threading.Lock()
         self.in_flight: set[Path] = set()
+        self.failed_in_a_row = 0
 
     def record(self, cand, result: ExtractResult, path: Path | None) -> None:
         with self.lock:
@@ -156,7 +161,15 @@ def _jobs(run: _Run, cands, session, pacer, sleep) -> Iterator[ExtractJob]:
             return
         except DownloadError as exc:
             run.record(cand, _download_failure(run.settings, exc), None)
+            # a permanent failure (404, not a PDF) means the host answered: no outage
+            run.failed_in_a_row = run.failed_in_a_row + 1 if exc.retryable else 0
+            if run.failed_in_a_row >= OUTAGE_AFTER:
+                run.summary.stopped = (
+                    f"{run.failed_in_a_row} downloads in a row failed (last: {exc.reason}); the PDF "
+                    "server looks unreachable, so the other papers wait for the next run")
+                return
             continue
+        run.failed_in_a_row = 0
         with run.lock:
             run.in_flight.add(path)
         yield extract_job(run.settings, cand, path)

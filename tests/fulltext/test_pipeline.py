@@ -12,7 +12,8 @@ from store.fulltext import candidates, get_text, status_counts
 from store.runs import latest_runs
 from store.schema import fulltext
 from tests.factories import add_papers, record
-from tests.fulltext.conftest import EXPECTED, fulltext_settings, serve_cases
+from tests.fulltext import pdfserver
+from tests.fulltext.conftest import EXPECTED, PDFS, fulltext_settings, serve_cases
 
 
 def rows(engine) -> dict:
@@ -140,3 +141,44 @@ def test_the_cache_budget_is_kept_while_downloading(engine, pdf_server, data_dir
     assert summary.ok == 3
     kept = list(settings.pdf_dir.iterdir())                    # 2.1 MB each: one fits in 3 MB
     assert len(kept) == 1 and sum(p.stat().st_size for p in kept) <= 3 * 1024 * 1024
+
+
+def _papers(engine, n: int) -> list[str]:
+    ids = [f"2402.{i:05d}" for i in range(1, n + 1)]
+    add_papers(engine, *(record(id=pid, published=datetime(2024, 2, i)) for i, pid in enumerate(ids, 1)))
+    return ids
+
+
+def test_an_outage_stops_the_run_before_it_uses_up_every_papers_attempts(engine, pdf_server, data_dir):
+    from ingest.fulltext_pipeline import OUTAGE_AFTER
+
+    ids = _papers(engine, OUTAGE_AFTER + 4)
+    for pid in ids:
+        pdf_server.route(f"{pid}v1", pdfserver.status(503))
+    summary = run_fulltext(engine, fulltext_settings(data_dir, pdf_server.url), sleep=lambda s: None)
+
+    assert summary.failed == OUTAGE_AFTER and summary.ok == 0
+    assert "downloads in a row failed" in summary.stopped and "next run" in summary.summary()
+    assert len(rows(engine)) == OUTAGE_AFTER                  # the rest keep all their attempts
+    asked = {path.split("/")[-1] for path, _, _ in pdf_server.requests}
+    assert len(asked) == OUTAGE_AFTER
+    with engine.connect() as conn:
+        run = latest_runs(conn, "fulltext")[0]
+        assert len(candidates(conn, max_attempts=3)) == len(ids)
+    assert run.status == "failed" and "Stopped early" in run.message
+
+
+def test_failures_between_good_downloads_or_permanent_ones_do_not_stop_the_run(engine, pdf_server, data_dir):
+    from ingest.fulltext_pipeline import OUTAGE_AFTER
+
+    almost = [pdfserver.status(503)] * (OUTAGE_AFTER - 1)
+    # a good PDF, or a 404 (a permanent failure: the host answered), ends each run of 503s
+    good = pdfserver.pdf(PDFS / "arxiv_2305.03393v1_page9_only.pdf")
+    replies = [*almost, good, *almost, pdfserver.status(404), *almost]
+    ids = _papers(engine, len(replies))
+    for pid, reply in zip(ids, replies, strict=True):
+        pdf_server.route(f"{pid}v1", reply)
+    summary = run_fulltext(engine, fulltext_settings(data_dir, pdf_server.url), sleep=lambda s: None)
+
+    assert summary.stopped is None
+    assert (summary.ok, summary.failed) == (1, len(ids) - 1)
