@@ -38,6 +38,11 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update(flask_config)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from store import db
     from web import init_web, logging_setup

@@ -29,6 +29,24 @@ def _words(value: str) -> tuple[str, ...]:
     return tuple(value.replace(",", " ").split())
 
 
+def _rate(value: str) -> str:
+    """A rate limit such as "300 per minute" or "5/15minutes" (several joined by ;)."""
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(f"expected a rate such as '300 per minute', got {value!r}") from None
+    return value.strip()
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"expected 0 or more, got {number}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -63,6 +81,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_cache_seconds", "PAPERSIFT_PAGE_CACHE_SECONDS", 60, int,
             "Seconds a page as logged-out visitors see it (browse, paper, search, trends, top) "
             "is served from the cache; 0 turns the page cache off."),
+    Setting("trusted_proxies", "PAPERSIFT_TRUSTED_PROXIES", 0, _count,
+            "Reverse proxies in front of papersift whose X-Forwarded-For/-Proto/-Host headers to "
+            "trust (1 behind one nginx or Caddy); 0 ignores those headers, as a client can forge them."),
+    Setting("query_rate_limit", "PAPERSIFT_QUERY_RATE_LIMIT", "300 per minute", _rate,
+            "Search and trend queries (pages, CSV and JSON API) one address may make."),
+    Setting("login_rate_limit", "PAPERSIFT_LOGIN_RATE_LIMIT", "5 per 15 minutes", _rate,
+            "Failed logins allowed for one account, from anywhere."),
+    Setting("address_rate_limit", "PAPERSIFT_ADDRESS_RATE_LIMIT", "20 per 15 minutes", _rate,
+            "Failed logins or password checks allowed from one address."),
+    Setting("register_rate_limit", "PAPERSIFT_REGISTER_RATE_LIMIT", "10 per hour", _rate,
+            "Accounts one address may register."),
     # -- arXiv API
     Setting("arxiv_api_url", "PAPERSIFT_ARXIV_API_URL", "https://export.arxiv.org/api/query", str,
             "arXiv Atom API endpoint."),

@@ -29,6 +29,20 @@ def test_a_bad_value_names_the_variable():
         config.load_settings({"PAPERSIFT_ARXIV_PAGE_SIZE": "many"})
 
 
+@pytest.mark.parametrize(("env", "value", "message"), [
+    ("PAPERSIFT_QUERY_RATE_LIMIT", "lots", "a rate such as '300 per minute'"),
+    ("PAPERSIFT_LOGIN_RATE_LIMIT", "5 per fortnight", "a rate such as"),
+    ("PAPERSIFT_TRUSTED_PROXIES", "-1", "0 or more"),
+])
+def test_rates_and_proxy_counts_are_checked_at_start_up(env, value, message):
+    with pytest.raises(config.ConfigError, match=env) as caught:
+        config.load_settings({env: value})
+    assert message in str(caught.value)
+    ok = config.load_settings({"PAPERSIFT_QUERY_RATE_LIMIT": "10/minute;100/hour",
+                               "PAPERSIFT_TRUSTED_PROXIES": "2"})
+    assert (ok.query_rate_limit, ok.trusted_proxies) == ("10/minute;100/hour", 2)
+
+
 def test_unknown_override_is_refused():
     with pytest.raises(config.ConfigError, match="no_such"):
         config.load_settings({}, no_such=1)

@@ -16,14 +16,14 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from store import db
 from store.library import library_size
 from store.users import AccountError, User, authenticate, create_user, delete_user, get_user, set_password
-from web.extensions import limiter, login_manager
+from web.extensions import limiter, login_manager, setting_limit
 from web.forms import DeleteAccountForm, LoginForm, PasswordForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
 
-ACCOUNT_LIMIT = "5 per 15 minutes"      # failed logins for one username
-ADDRESS_LIMIT = "20 per 15 minutes"     # failed logins from one address
-REGISTER_LIMIT = "10 per hour"
+ACCOUNT_LIMIT = setting_limit("login_rate_limit")        # failed logins for one username
+ADDRESS_LIMIT = setting_limit("address_rate_limit")      # failed logins from one address
+REGISTER_LIMIT = setting_limit("register_rate_limit")
 
 
 class SessionUser(UserMixin):

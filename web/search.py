@@ -23,6 +23,7 @@ from store.fulltext import get_text
 from store.papers import WINDOWS, Paper, category_counts, get_paper, get_papers, window_start
 from store.trends import document_texts
 from web import services
+from web.extensions import query_limit
 from web.page_cache import cached_for_visitors
 from web.params import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, category_arg, int_arg
 
@@ -157,6 +158,7 @@ def jump_target(conn: Connection, parsed: ParsedQuery | None) -> str | None:
 
 
 @bp.get("/search")
+@query_limit
 @cached_for_visitors
 def results():
     conn = get_db()
@@ -177,6 +179,7 @@ def _render(conn: Connection, page: SearchPage, status: int):
 
 
 @bp.get("/api/search")
+@query_limit
 def api():
     req = search_request(request.args)
     try:

@@ -25,6 +25,7 @@ from store.db import get_db
 from store.trends import document_texts
 from web import services
 from web.cache import get_cache
+from web.extensions import query_limit
 from web.page_cache import cached_for_visitors
 from web.params import category_arg, int_arg
 
@@ -152,6 +153,7 @@ def _table_or_503() -> TrendTable:
 
 
 @bp.get("/trends")
+@query_limit
 @cached_for_visitors
 def index():
     args = trend_args(request.args)
@@ -176,6 +178,7 @@ def index():
 
 
 @bp.get("/trends.csv", endpoint="csv")
+@query_limit
 def csv_download():
     args = trend_args(request.args)
     if not args.q:
@@ -186,6 +189,7 @@ def csv_download():
 
 
 @bp.get("/api/trends")
+@query_limit
 def api_trends():
     args = trend_args(request.args)
     if not args.q:
@@ -194,6 +198,7 @@ def api_trends():
 
 
 @bp.get("/api/hot")
+@query_limit
 def api_hot():
     args = trend_args(request.args)
     return _json(_answer(_cached_hot, _table_or_503(), args.month, args.n, args.min_support))
