@@ -6,6 +6,8 @@ from datetime import datetime
 
 from flask import Flask, current_app, request, url_for
 
+from web.tex import tex_prose
+
 
 def has_endpoint(name: str) -> bool:
     """Whether a view exists, so shared templates link only to areas that are installed."""
@@ -36,6 +38,6 @@ def authors(names, limit: int = 8) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(has_endpoint=has_endpoint, url_with=url_with)
-    app.jinja_env.filters.update(date=date, authors=authors)
+    app.jinja_env.filters.update(date=date, authors=authors, tex=tex_prose)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
