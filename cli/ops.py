@@ -182,6 +182,10 @@ def migrate_command() -> None:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - an unreachable database gets a clear message
         raise click.ClickException(f"cannot migrate: {str(exc).splitlines()[0]}") from None
+    # the app migrates when it starts (just before this command ran): report that too
+    started = current_app.extensions.get("papersift.migrated")
+    if started is not None:
+        before = min(before, started[0])
     if before == after:
         click.echo(f"Schema is at version {after} (latest); nothing to do.")
     else:

@@ -72,9 +72,12 @@ def init_app(app: Flask) -> None:
     """Open (and migrate) the store. An unreachable or too-new store is logged, not raised,
     so `papersift doctor` and `/readyz` can still run and say what is wrong."""
     settings: Settings = app.config["SETTINGS"]
+    app.extensions["papersift.engine"] = engine = make_engine(settings)
     try:
-        app.extensions["papersift.engine"] = open_store(settings)
+        before, after = app.extensions["papersift.migrated"] = migrations.upgrade(engine)
     except (OperationalError, migrations.SchemaTooNew) as exc:
         log.error("store not ready (%s); run `papersift doctor`", str(exc).splitlines()[0])
-        app.extensions["papersift.engine"] = make_engine(settings)
+    else:
+        if before != after:
+            log.info("migrated the schema from version %d to %d", before, after)
     app.teardown_appcontext(close_db)
