@@ -103,6 +103,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Connect/read timeout in seconds for arXiv requests."),
     Setting("arxiv_retries", "PAPERSIFT_ARXIV_RETRIES", 5, int,
             "Attempts per arXiv request before a run gives up."),
+    Setting("fetch_lookback_days", "PAPERSIFT_FETCH_LOOKBACK_DAYS", 3, _count,
+            "Once a day a routine fetch re-reads this many days before what it saw last, for papers "
+            "arXiv announced days after their submission (moderation holds); 0 turns it off."),
     Setting("contact", "PAPERSIFT_CONTACT", "", str,
             "Contact (email or URL) put in the User-Agent so arXiv can reach the operator."),
     Setting("oai_url", "PAPERSIFT_OAI_URL", "https://oaipmh.arxiv.org/oai", str,

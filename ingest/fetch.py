@@ -43,9 +43,12 @@ log = logging.getLogger("papersift.fetch")
 
 # re-read this much before the last run's newest entry: arXiv announces papers in batches
 # whose last-updated dates follow the previous batch's, so a few hours absorb clock skew and
-# API index lag at a cost of about one page; papers held in moderation and announced days
-# late are caught by an OAI-PMH harvest (datestamps are announcement dates)
+# API index lag at a cost of about one page
 OVERLAP = timedelta(hours=6)
+# papers held in moderation are announced days after their submission date, below the
+# watermark: once a day a routine run re-reads `settings.fetch_lookback_days` instead (an
+# OAI-PMH harvest, whose datestamps are announcement dates, catches longer holds)
+SWEEP_EVERY = timedelta(hours=24)
 FIRST_RUN_DAYS = 7                 # with no earlier run, look back this far (or to the store's newest)
 WINDOW_DAYS = 7                    # backfill window: ~10k cs.* papers, under the API's paging cap
 DEEP_PAGING_LIMIT = 10_000         # one query is never paged deeper than this
@@ -101,42 +104,56 @@ def _params(categories: Sequence[str], since: date | None) -> dict[str, Any]:
             "since": since.isoformat() if since else None}
 
 
-def _watermark(conn, now: datetime) -> tuple[datetime, str]:
-    """Where an incremental run stops: the last complete run's newest entry minus OVERLAP.
+def _watermark(conn, now: datetime, lookback: timedelta) -> tuple[datetime, str, bool]:
+    """Where an incremental run stops, why, and whether it is the day's sweep.
 
-    Runs since then that stopped early (--max, failures) did not cover the range down to
-    it, so they never move it. With no complete run: the stop point an earlier partial run
-    planned, else the store's newest paper or FIRST_RUN_DAYS ago, whichever is later.
+    Normally the last complete run's newest entry minus OVERLAP; once every SWEEP_EVERY,
+    minus `lookback` (the sweep). Runs since then that stopped early (--max, failures) did
+    not cover the range down to it, so they never move it. With no complete run: the stop
+    point an earlier partial run planned, else the store's newest paper or FIRST_RUN_DAYS
+    ago, whichever is later.
     """
     planned: datetime | None = None
-    for run in runs.latest_runs(conn, "fetch", limit=200):
-        cur = run.cursor or {}
-        if cur.get("mode") != "incremental":
-            continue
+    history = [r for r in runs.latest_runs(conn, "fetch", limit=200)
+               if (r.cursor or {}).get("mode") == "incremental"]
+    for run in history:
+        cur = run.cursor
         if run.status == "ok" and cur.get("complete") and cur.get("high_water"):
             mark = datetime.fromisoformat(cur["high_water"])
             why = f"last complete run {run.id} saw entries up to {mark:%Y-%m-%d %H:%M}"
-            return min(mark - OVERLAP, planned or mark), why
+            if lookback > OVERLAP and not _swept_since(history, now - SWEEP_EVERY):
+                return (min(mark - lookback, planned or mark),
+                        f"{why}; daily sweep: re-reading {lookback.days} days for papers announced late",
+                        True)
+            return min(mark - OVERLAP, planned or mark), why, False
         if cur.get("stop_at"):
             planned = datetime.fromisoformat(cur["stop_at"])
     if planned is not None:
-        return planned, "no complete fetch yet; continuing down to the first run's stop point"
+        return planned, "no complete fetch yet; continuing down to the first run's stop point", False
     floor = now - timedelta(days=FIRST_RUN_DAYS)
     newest = newest_date(conn)
     if newest and newest > floor:
-        return newest - OVERLAP, f"no earlier fetch; store's newest paper is {newest:%Y-%m-%d}"
+        return (newest - max(OVERLAP, lookback),
+                f"no earlier fetch; store's newest paper is {newest:%Y-%m-%d}", True)
     return floor, (f"first fetch: looking back {FIRST_RUN_DAYS} days; use --since or "
-                   "`papersift harvest` for older papers")
+                   "`papersift harvest` for older papers"), True
 
 
-def _new_cursor(conn, params: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _swept_since(history: list, since: datetime) -> bool:
+    """Whether a complete run swept the lookback at or after `since`."""
+    return any(r.status == "ok" and r.cursor.get("complete") and r.cursor.get("swept_at")
+               and datetime.fromisoformat(r.cursor["swept_at"]) >= since for r in history)
+
+
+def _new_cursor(conn, params: dict[str, Any], now: datetime, lookback: timedelta) -> dict[str, Any]:
     if params["mode"] == "backfill":
         since = datetime.fromisoformat(params["since"])
         return {"mode": "backfill", "windows": date_windows(since, now), "window": 0, "start": 0,
                 "complete": False, "note": f"backfill since {params['since']}"}
-    stop_at, why = _watermark(conn, now)
+    stop_at, why, sweep = _watermark(conn, now, lookback)
     return {"mode": "incremental", "windows": [None], "window": 0, "start": 0,
-            "stop_at": stop_at.isoformat(), "high_water": None, "complete": False, "note": why}
+            "stop_at": stop_at.isoformat(), "high_water": None, "complete": False, "note": why,
+            "swept_at": now.isoformat() if sweep else None}
 
 
 def _resume_point(conn, params: dict[str, Any]) -> tuple[int | None, dict | None]:
@@ -171,7 +188,8 @@ class _Fetch:
             runs.mark_abandoned_runs(conn, "fetch", "interrupted: the process ended before the run "
                                      "finished (killed or crashed); the next fetch resumes it")
             resumed_from, cursor = _resume_point(conn, params)
-            self.cursor = cursor or _new_cursor(conn, params, now)
+            lookback = timedelta(days=self.settings.fetch_lookback_days)
+            self.cursor = cursor or _new_cursor(conn, params, now, lookback)
             self.summary.resumed_from = resumed_from
             self.summary.run_id = runs.record_run_start(
                 conn, "fetch", {**params, "max": self.max_papers, "resumed_from": resumed_from})

@@ -59,6 +59,40 @@ def test_routine_run_stops_at_what_the_last_run_saw(fetch_settings, fake, client
     assert len(stored(engine)) == 43
 
 
+def test_once_a_day_a_routine_run_catches_papers_announced_days_late(fetch_settings, fake, client):
+    engine = open_store(fetch_settings)
+    fetch_new(engine, fetch_settings, client=client, now=NOW)           # a first run sweeps
+    newest = max(e.updated for e in fake.entries)
+    held = newest - timedelta(days=2)        # submitted two days ago, announced only now
+    fake.entries.append(Entry("2604.99999", 1, "Held in moderation", ("A. Author",), "An abstract.",
+                              ("cs.CV",), held, held))
+
+    same_day = fetch_new(engine, fetch_settings, client=client, now=NOW + timedelta(hours=6))
+    assert "2604.99999" not in stored(engine)                            # below the watermark
+    assert "daily sweep" not in same_day.message
+
+    next_day = fetch_new(engine, fetch_settings, client=client, now=NOW + timedelta(hours=25))
+    assert next_day.status == "ok" and next_day.new == 1
+    assert stored(engine)["2604.99999"] == 1
+    assert "daily sweep" in next_day.message
+    # the sweep counts as today's: the next routine run is short again
+    before = len(fake.api_requests())
+    fetch_new(engine, fetch_settings, client=client, now=NOW + timedelta(hours=26))
+    assert len(fake.api_requests()) - before == 1
+
+
+def test_the_daily_sweep_can_be_turned_off(data_dir, fake, client):
+    from tests.ingest.conftest import settings_for
+
+    settings = settings_for(data_dir, fake, fetch_lookback_days=0)
+    engine = open_store(settings)
+    fetch_new(engine, settings, client=client, now=NOW)
+    held = max(e.updated for e in fake.entries) - timedelta(days=2)
+    fake.entries.append(Entry("2604.99999", 1, "Held", ("A. Author",), "Abstract.", ("cs.CV",), held, held))
+    summary = fetch_new(engine, settings, client=client, now=NOW + timedelta(days=3))
+    assert summary.new == 0 and "daily sweep" not in summary.message
+
+
 def test_new_version_updates_in_place_and_marks_full_text_stale(fetch_settings, fake, client):
     engine = open_store(fetch_settings)
     fetch_new(engine, fetch_settings, client=client, now=NOW)
