@@ -168,3 +168,27 @@ def test_page_hot_month_outside_the_index_is_a_400_with_the_reason(small_client)
     response = small_client.get("/trends?month=2030-01")
     assert response.status_code == 400
     assert "no papers in 2030-01" in soup_of(response).select_one(".trend-error").get_text()
+
+
+def test_a_phrase_report_is_scanned_once_then_served_from_the_cache(small_app, monkeypatch):
+    import store.trends
+    import web.trends
+
+    scans: list[int] = []
+    real = store.trends.document_texts
+
+    def counting(conn, ids):
+        scans.append(len(ids))
+        return real(conn, ids)
+
+    monkeypatch.setattr(web.trends, "document_texts", counting)
+    client = small_app.test_client()
+    url = "/api/trends?q=graph+neural+network&smooth=2"
+    first = client.get(url).get_json()
+    assert scans                                                    # the phrase was checked
+    done = len(scans)
+    assert client.get(url).get_json() == first                      # same answer, no new scan
+    assert client.get(url.replace("/api/trends", "/trends.csv")).status_code == 200
+    assert len(scans) == done
+    client.get("/api/trends?q=graph+neural+network&smooth=3")        # another question: scanned
+    assert len(scans) > done
