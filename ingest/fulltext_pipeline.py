@@ -52,6 +52,7 @@ class FulltextSummary:
     failed: int = 0
     pages: int = 0
     enqueued: int = 0
+    skipped: int = 0                    # RQ jobs that left their paper for the next run
     seconds: float = 0.0
     reasons: Counter = field(default_factory=Counter)
     stopped: str | None = None          # why the run ended early (e.g. disk full)
@@ -67,6 +68,8 @@ class FulltextSummary:
         parts = [f"Full text: {self.ok} ok, {self.failed} failed of {self.candidates} papers"]
         if self.enqueued:
             parts.append(f"{self.enqueued} jobs enqueued")
+        if self.skipped:
+            parts.append(f"{self.skipped} left for the next run")
         if self.pages:
             parts.append(f"{self.pages} pages")
         if self.seconds and self.done:
@@ -250,15 +253,21 @@ class RedisPacer:
 
 
 def process_one(engine: Engine, settings: Settings, cand: store_fulltext.Candidate,
-                session: requests.Session, pacer: Pacer | RedisPacer) -> ExtractResult:
-    """Download, extract (isolated) and store one paper: what an RQ job does."""
+                session: requests.Session, pacer: Pacer | RedisPacer,
+                on_download: Callable[[DownloadError | None], None] | None = None) -> ExtractResult:
+    """Download, extract (isolated) and store one paper: what an RQ job does.
+    `on_download` hears how the download went (None: the PDF is here)."""
     try:
         path = fetch_pdf(settings, session, cand, pacer)
     except DownloadError as exc:
+        if on_download is not None:
+            on_download(exc)
         result = _download_failure(settings, exc)
         if not isinstance(exc, DiskFull):
             finish(engine, settings, cand, result, None)
         return result
+    if on_download is not None:
+        on_download(None)
     job = extract_job(settings, cand, path)
     result = extract_isolated(path, engine=settings.pdf_engine, timeout=settings.pdf_timeout,
                               memory_mb=settings.pdf_memory_mb, thumb=job.thumb)

@@ -20,11 +20,34 @@ from rq.job import Job, JobStatus
 
 import config
 from config import Settings
-from ingest.fulltext_pipeline import QUEUE_NAME, FulltextSummary, RedisPacer, process_one
+from ingest.fulltext_pipeline import OUTAGE_AFTER, QUEUE_NAME, FulltextSummary, RedisPacer, process_one
+from ingest.pdfs import DownloadError
 from store import fulltext as store_fulltext
 
 POLL_SECONDS = 0.5
 ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+OUTAGE_KEY = "papersift:pdf-outage"
+OUTAGE_SECONDS = 600                 # after this long without news, try the PDF host again
+SKIPPED = "skipped"
+
+
+class OutageBreaker:
+    """The local run's outage rule (OUTAGE_AFTER passing download failures in a row) shared
+    by every worker: the count lives in Redis, and while it stands at the limit jobs leave
+    their papers untouched, attempts and all, for the next `papersift fulltext`."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    def is_open(self) -> bool:
+        return int(self.redis.get(OUTAGE_KEY) or 0) >= OUTAGE_AFTER
+
+    def record(self, failure: DownloadError | None) -> None:
+        if failure is not None and failure.retryable:
+            with self.redis.pipeline() as pipe:
+                pipe.incr(OUTAGE_KEY).expire(OUTAGE_KEY, OUTAGE_SECONDS).execute()
+        else:                            # a PDF, or a 404 / not-a-PDF: the host answers
+            self.redis.delete(OUTAGE_KEY)
 
 
 def job_id(cand: store_fulltext.Candidate) -> str:
@@ -98,6 +121,10 @@ def _follow(queue: Queue, ids: list[str], summary: FulltextSummary, progress: bo
 
 def _tally(job: Job | None, summary: FulltextSummary) -> None:
     result = job.return_value() if job is not None else None
+    if isinstance(result, dict) and result.get("status") == SKIPPED:
+        summary.skipped += 1
+        summary.stopped = result.get("reason")
+        return
     if isinstance(result, dict) and result.get("status") == "ok":
         summary.ok += 1
         summary.pages += result.get("pages") or 0
@@ -114,12 +141,18 @@ def fulltext_job(paper_id: str, version: int) -> dict:
     from store.db import open_store
 
     settings = config.load_settings()
+    connection = redis_connection(settings)
+    breaker = OutageBreaker(connection)
+    if breaker.is_open():
+        return {"status": SKIPPED, "reason": (
+            f"{OUTAGE_AFTER} downloads in a row failed; the PDF server looks unreachable, so the "
+            "other papers wait for the next run"), "pages": 0, "chars": 0, "seconds": 0.0}
     engine = open_store(settings)
     try:
         with requests.Session() as session:
-            pacer = RedisPacer(redis_connection(settings), settings.pdf_delay)
+            pacer = RedisPacer(connection, settings.pdf_delay)
             result = process_one(engine, settings, store_fulltext.Candidate(paper_id, version),
-                                 session, pacer)
+                                 session, pacer, on_download=breaker.record)
     finally:
         engine.dispose()
     return {"status": result.status, "reason": result.reason, "pages": result.pages,

@@ -109,3 +109,38 @@ def test_worker_without_redis_explains_what_is_missing(runner):
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code == 2
     assert "REDIS_URL is not set" in result.output
+
+
+def test_workers_share_the_outage_rule_and_leave_the_rest_untouched(
+        tmp_path, pdf_server, redis_server):  # noqa: F811
+    from ingest.fulltext_pipeline import OUTAGE_AFTER
+    from store.fulltext import candidates
+    from tests.fulltext import pdfserver
+
+    settings = fulltext_settings(tmp_path / "rq", pdf_server.url, redis_url=redis_server)
+    engine = open_store(settings)
+    ids = [f"2402.{i:05d}" for i in range(1, OUTAGE_AFTER + 4)]
+    add_papers(engine, *(record(id=pid) for pid in ids))
+    for pid in ids:
+        pdf_server.route(f"{pid}v1", pdfserver.status(503))
+    env = {**worker_env(settings, redis_server), "PAPERSIFT_ARXIV_RETRIES": "1"}
+    worker = subprocess.Popen(papersift("worker"), env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        connection = Redis.from_url(redis_server)
+        deadline = time.monotonic() + 30
+        while Worker.count(connection=connection) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        summary = run_fulltext(engine, settings)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    assert (summary.failed, summary.skipped) == (OUTAGE_AFTER, len(ids) - OUTAGE_AFTER)
+    assert "downloads in a row failed" in summary.stopped and "left for the next run" in summary.summary()
+    assert len(outcome(engine)) == OUTAGE_AFTER                   # the rest keep every attempt
+    with engine.connect() as conn:
+        assert len(candidates(conn, max_attempts=3)) == len(ids)
+    assert Redis.from_url(redis_server).ttl("papersift:pdf-outage") > 0      # tried again later
+    Redis.from_url(redis_server).delete("papersift:pdf-outage")             # for the other tests
+    engine.dispose()
