@@ -49,6 +49,21 @@ def papersift(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("papersift")), *args]
 
 
+def run_beside_a_worker(engine, settings, env: dict):
+    """`run_fulltext` while a `papersift worker` process listens, following its jobs."""
+    worker = subprocess.Popen(papersift("worker"), env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        connection = Redis.from_url(settings.redis_url)
+        deadline = time.monotonic() + 30
+        while Worker.count(connection=connection) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return run_fulltext(engine, settings)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
 @pytest.fixture
 def local_outcome(tmp_path, pdf_server):
     serve_cases(pdf_server)
@@ -87,17 +102,7 @@ def test_run_fulltext_follows_the_jobs_of_a_running_worker(tmp_path, pdf_server,
                                                            local_outcome):
     settings = fulltext_settings(tmp_path / "rq", pdf_server.url, redis_url=redis_server)
     engine = new_store(settings)
-    worker = subprocess.Popen(papersift("worker"), env=worker_env(settings, redis_server), cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        connection = Redis.from_url(redis_server)
-        deadline = time.monotonic() + 30
-        while Worker.count(connection=connection) == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        summary = run_fulltext(engine, settings)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+    summary = run_beside_a_worker(engine, settings, worker_env(settings, redis_server))
 
     assert (summary.enqueued, summary.ok, summary.failed) == (7, 3, 4)
     assert summary.reasons["encrypted PDF (needs a password)"] == 1
@@ -124,17 +129,7 @@ def test_workers_share_the_outage_rule_and_leave_the_rest_untouched(
     for pid in ids:
         pdf_server.route(f"{pid}v1", pdfserver.status(503))
     env = {**worker_env(settings, redis_server), "PAPERSIFT_ARXIV_RETRIES": "1"}
-    worker = subprocess.Popen(papersift("worker"), env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        connection = Redis.from_url(redis_server)
-        deadline = time.monotonic() + 30
-        while Worker.count(connection=connection) == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        summary = run_fulltext(engine, settings)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+    summary = run_beside_a_worker(engine, settings, env)
 
     assert (summary.failed, summary.skipped) == (OUTAGE_AFTER, len(ids) - OUTAGE_AFTER)
     assert "downloads in a row failed" in summary.stopped and "left for the next run" in summary.summary()
