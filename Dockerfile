@@ -16,7 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # dependencies first, so a code change does not reinstall them
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 RUN mkdir -p cli ingest recommend store/migrations web \
     && touch app.py config.py cli/__init__.py ingest/__init__.py recommend/__init__.py \
              store/__init__.py store/migrations/__init__.py web/__init__.py \

@@ -79,6 +79,21 @@ def test_dockerfile_copies_what_exists_and_what_the_app_needs():
     assert needed <= set(sources)
 
 
+def test_what_the_install_reads_is_copied_before_it_runs():
+    """pip reads the readme and licence files named in pyproject.toml: missing, it fails."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needed = {"pyproject.toml", project["readme"], *project.get("license-files", [])}
+    copied: set[str] = set()
+    for word, rest in _instructions():
+        if word == "RUN" and "pip install" in rest:
+            break
+        if word == "COPY":
+            copied.update(rest.split()[:-1])
+    assert needed <= copied, f"copy {sorted(needed - copied)} before `pip install`"
+
+
 def test_compose_runs_every_process_with_postgres_and_redis():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
