@@ -127,13 +127,20 @@ def run_all_command(host: str, port: int) -> None:
         background = scheduler.start_background(db.engine(), settings)
     else:
         click.echo("Scheduler disabled (PAPERSIFT_SCHEDULER=0): the corpus is not refreshed.")
-    from werkzeug.serving import run_simple
+    # waitress: a production WSGI server in this one process, so the scheduler thread
+    # lives beside the site (gunicorn's forked workers would each need their own)
+    from waitress import serve
 
-    try:  # app.run() refuses to start inside the flask CLI; run_simple is what it would call
-        run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
+    click.echo(f"Serving papersift on http://{host}:{port}/ (Ctrl+C to stop)")
+    try:
+        serve(current_app._get_current_object(), host=host, port=port, threads=8, ident="papersift",
+              _quiet=True)      # returns on Ctrl+C (SIGINT)
+    except KeyboardInterrupt:
+        pass
     finally:
         if background is not None:
             background.shutdown()
+    click.echo("Stopped.")
 
 
 def register(group: click.Group) -> None:
