@@ -100,10 +100,16 @@ def _start_session(user: User, remember: bool = False) -> None:
     login_user(SessionUser(user), remember=remember)
 
 
+def _end_session() -> None:
+    """Forget the login, the remember-me cookie included: logout_user() asks for that cookie
+    to be deleted through the session, so the session is cleared first, not after."""
+    session.clear()
+    logout_user()
+
+
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    _end_session()
     flash("You are logged out.", "info")
     return redirect(url_for("browse.index"))
 
@@ -171,8 +177,7 @@ def delete_account():
         return _account_page(delete_form=form, status=401)
     with db.transaction() as conn:
         delete_user(conn, current_user.id)
-    logout_user()
-    session.clear()
+    _end_session()
     flash("Your account and library are deleted.", "info")
     return redirect(url_for("browse.index"))
 

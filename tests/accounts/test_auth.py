@@ -183,3 +183,15 @@ def test_api_asks_for_login_with_json_401(client):
     response = client.get("/api/library")
     assert response.status_code == 401
     assert response.get_json()["status"] == 401
+
+
+def test_logout_also_ends_a_remembered_login(app, client, user):
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "ada", "password": PASSWORD, "remember": "y",
+                                           "csrf_token": token})
+    assert response.status_code == 302 and client.get_cookie("remember_token") is not None
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/account").status_code == 302                 # to the login page
+    client.delete_cookie("session")                                   # a browser restart
+    assert client.get("/account").status_code == 302
