@@ -42,7 +42,8 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        # not X-Forwarded-Host: absolute links come from PAPERSIFT_BASE_URL instead
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     from store import db
     from web import init_web, logging_setup

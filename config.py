@@ -82,7 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a page as logged-out visitors see it (browse, paper, search, trends, top) "
             "is served from the cache; 0 turns the page cache off."),
     Setting("trusted_proxies", "PAPERSIFT_TRUSTED_PROXIES", 0, _count,
-            "Reverse proxies in front of papersift whose X-Forwarded-For/-Proto/-Host headers to "
+            "Reverse proxies in front of papersift whose X-Forwarded-For/-Proto headers to "
             "trust (1 behind one nginx or Caddy); 0 ignores those headers, as a client can forge them."),
     Setting("query_rate_limit", "PAPERSIFT_QUERY_RATE_LIMIT", "300 per minute", _rate,
             "Search and trend queries (pages, CSV and JSON API) one address may make."),

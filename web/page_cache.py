@@ -12,7 +12,9 @@ bounds how long other changes (the wall-clock "top" windows) can lag.
 
 Three guards keep a personal page out of the cache: nothing is looked up or stored for
 a logged-in user or one with messages waiting (flashes), only 200 HTML responses are
-stored, and a rendering that touched the session (e.g. asked for a CSRF token) is not.
+stored, and a rendering that touched the session or put a CSRF token in the page is not.
+The request's host is part of the key, and absolute links come from PAPERSIFT_BASE_URL,
+so a forged Host header cannot plant links in a page others get.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, current_app, make_response, request, session
+from flask import Response, current_app, g, make_response, request, session
 from flask_login import current_user
 
 from store.db import get_db
@@ -51,8 +53,8 @@ def page_key() -> str | None:
     if "_flashes" in session or current_user.is_authenticated:
         return None
     conn = get_db()
-    parts = (request.full_path, services.index_holder().version or "", fingerprint(conn),
-             library_mark(conn))
+    parts = (request.host, request.full_path, services.index_holder().version or "",
+             fingerprint(conn), library_mark(conn))
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -72,13 +74,19 @@ def cached_for_visitors(view: Callable) -> Callable:
             return _mark(response, "hit")
         response = make_response(view(*args, **kwargs))
         if (response.status_code == 200 and response.mimetype == "text/html"
-                and not response.direct_passthrough and not session.modified):
+                and not response.direct_passthrough and not _personal()):
             store.set(key, (response.get_data(), response.content_type),
                       ttl=current_app.config["SETTINGS"].page_cache_seconds)
             _mark(response, "miss")
         return response
 
     return wrapper
+
+
+def _personal() -> bool:
+    """Whether the rendering used this visitor's session: changed it, or put its CSRF token
+    in the page (flask-wtf leaves g.csrf_token; an existing token changes no session)."""
+    return session.modified or "csrf_token" in g
 
 
 def _mark(response: Response, state: str) -> Response:

@@ -26,6 +26,7 @@ from store import library as lib
 from store.users import get_user
 from web.extensions import csrf
 from web.search import search_request
+from web.templating import public_url
 
 bp = Blueprint("saved", __name__)
 
@@ -53,7 +54,7 @@ def feeds_account() -> AccountFeeds:
 
 def feed_url(endpoint: str, **values) -> str:
     """Absolute URL of a feed on the public site (PAPERSIFT_BASE_URL)."""
-    return current_app.config["SETTINGS"].base_url.rstrip("/") + url_for(endpoint, **values)
+    return public_url(endpoint, **values)
 
 
 @bp.record_once

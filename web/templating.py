@@ -25,6 +25,12 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL on the public site (PAPERSIFT_BASE_URL), never built from the
+    request's Host header, which a client chooses (and cached pages are shared)."""
+    return current_app.config["SETTINGS"].base_url.rstrip("/") + url_for(endpoint, **values)
+
+
 def date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
     return value.strftime(fmt) if value else ""
 
@@ -37,7 +43,7 @@ def authors(names, limit: int = 8) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(has_endpoint=has_endpoint, url_with=url_with)
+    app.jinja_env.globals.update(has_endpoint=has_endpoint, url_with=url_with, public_url=public_url)
     app.jinja_env.filters.update(date=date, authors=authors, tex=tex_prose)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -126,3 +126,34 @@ def test_the_page_cache_can_be_turned_off(data_dir, database_url):
     client = app.test_client()
     assert [HEADER in client.get("/").headers for _ in range(2)] == [False, False]
     app.extensions["papersift.engine"].dispose()
+
+
+def test_a_forged_host_header_cannot_plant_links_in_a_shared_page(site):
+    forged = site.test_client().get("/trends?q=graph", headers={"Host": "evil.example"})
+    assert forged.status_code == 200 and b"evil.example" not in forged.data
+    page = site.test_client().get("/trends?q=graph")
+    share = BeautifulSoup(page.data, "html.parser").select_one("a.trend-share")["href"]
+    assert share.startswith(site.config["SETTINGS"].base_url) and b"evil.example" not in page.data
+
+
+def test_a_page_carrying_a_visitors_csrf_token_is_not_stored(site):
+    from flask import render_template_string
+
+    from web.page_cache import cached_for_visitors
+
+    @cached_for_visitors
+    def with_token():
+        return render_template_string('<form><input name="csrf_token" value="{{ csrf_token() }}"></form>')
+
+    site.add_url_rule("/with-token", "with_token", with_token)
+    visitor = site.test_client()
+    visitor.get("/login")                        # the session now holds a token already
+    first = visitor.get("/with-token")
+    assert HEADER not in first.headers
+    other = site.test_client().get("/with-token")
+    assert HEADER not in other.headers
+    assert _token(other) != _token(first)
+
+
+def _token(response) -> str:
+    return BeautifulSoup(response.data, "html.parser").select_one("input[name=csrf_token]")["value"]
