@@ -36,8 +36,9 @@ _INNER = r"([^{}]*)"          # one level: nested macros are undone from the ins
 _WRAPPER = re.compile(r"\\(" + "|".join(WRAPPERS) + r")\{" + _INNER + r"\}")
 _SWITCH = re.compile(r"\{\\(" + "|".join(SWITCHES) + r")\s+" + _INNER + r"\}")
 _COLOR = re.compile(r"\\textcolor\{[^{}]*\}\{" + _INNER + r"\}")
-_HREF = re.compile(r"\\href\{(https?://[^{}\s]+)\}\{" + _INNER + r"\}")
-_URL = re.compile(r"\\url\{(https?://[^{}\s]+)\}")
+# no backslash in an address: `\$` and friends are rewritten to markup afterwards
+_HREF = re.compile(r"\\href\{(https?://[^{}\s\\]+)\}\{" + _INNER + r"\}")
+_URL = re.compile(r"\\url\{(https?://[^{}\s\\]+)\}")
 _FOOTNOTE = re.compile(r"\\footnote\{" + _INNER + r"\}")
 _CITE = re.compile(r"~?\\(?:cite[tp]?|citeauthor|citeyear)\*?(?:\[[^\]]*\])*\{[^{}]*\}")
 _GROUP = re.compile(r"\{([^{}\\]*)\}")
@@ -49,7 +50,7 @@ def _tag(name: str, inner: str) -> str:
     return f"<{name}>{inner}</{name}>" if name else inner
 
 
-def _prose(text: str) -> str:
+def _prose(text: str, links: bool = True) -> str:
     """One stretch outside math, already HTML-escaped, with its markup turned into HTML."""
     text = _CITE.sub("", text)
     for _ in range(4):
@@ -60,8 +61,11 @@ def _prose(text: str) -> str:
         text = _FOOTNOTE.sub(r" (\1)", text)
         if text == before:
             break
-    text = _HREF.sub(r'<a href="\1" rel="nofollow noopener">\2</a>', text)
-    text = _URL.sub(r'<a href="\1" rel="nofollow noopener">\1</a>', text)
+    if links:
+        text = _HREF.sub(r'<a href="\1" rel="nofollow noopener">\2</a>', text)
+        text = _URL.sub(r'<a href="\1" rel="nofollow noopener">\1</a>', text)
+    else:
+        text = _URL.sub(r"\1", _HREF.sub(r"\2", text))
     for pattern, repl in _SIMPLE:
         text = pattern.sub(repl, text)
     text = _GROUP.sub(r"\1", text)
@@ -69,11 +73,12 @@ def _prose(text: str) -> str:
     return _DOLLAR.sub('<span class="dollar">$</span>', text)
 
 
-def tex_prose(text: str | None) -> Markup:
-    """`text` as safe HTML: math kept verbatim (escaped) for KaTeX, prose markup rendered."""
+def tex_prose(text: str | None, links: bool = True) -> Markup:
+    """`text` as safe HTML: math kept verbatim (escaped) for KaTeX, prose markup rendered.
+    `links=False` keeps a link's text only (for titles, which are links themselves)."""
     if not text:
         return Markup("")
     parts = MATH.split(text)
     # split() with one group: prose at even positions, math at odd ones
-    return Markup("".join(str(escape(part)) if i % 2 else _prose(str(escape(part)))
+    return Markup("".join(str(escape(part)) if i % 2 else _prose(str(escape(part)), links)
                           for i, part in enumerate(parts)))

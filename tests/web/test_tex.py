@@ -60,6 +60,16 @@ def test_hostile_text_stays_escaped(source):
     assert 'href="javascript' not in html and "onmouseover=\"" not in html
 
 
+def test_a_dollar_in_an_address_is_no_link_and_cannot_break_the_attribute():
+    html = str(tex_prose(r"\href{https://a.org/\$}{x} and \url{https://b.org/\%}"))
+    assert "<a " not in html and html.count('<span class="dollar">$</span>') == 1
+
+
+def test_titles_keep_a_links_text_only():
+    title = r"\textbf{X}: see \href{https://x.org}{our site} and \url{https://y.org}"
+    assert str(tex_prose(title, links=False)) == "<strong>X</strong>: see our site and https://y.org"
+
+
 def test_empty_and_plain_text():
     assert str(tex_prose(None)) == "" and str(tex_prose("")) == ""
     assert str(tex_prose("Plain words & more")) == "Plain words &amp; more"
