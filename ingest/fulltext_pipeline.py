@@ -39,9 +39,11 @@ from store import runs
 QUEUE_NAME = "papersift-fulltext"
 PACE_KEY = "papersift:pdf-pace"
 # Downloads that failed for a passing reason (connection refused, timeouts, 5xx after the
-# retries) this many times in a row mean the PDF host is down: the run stops rather than
-# spend every pending paper's attempts on the outage.
+# retries) this many times in a row mean the PDF host is down: the run stops, and the
+# attempts those failures cost are given back, so an outage never uses up a paper's.
 OUTAGE_AFTER = 5
+OUTAGE_MESSAGE = ("{n} downloads in a row failed (last: {reason}); the PDF server looks "
+                  "unreachable, so the other papers wait for the next run and these keep their attempts")
 
 
 @dataclass
@@ -72,7 +74,7 @@ class FulltextSummary:
             parts.append(f"{self.skipped} left for the next run")
         if self.pages:
             parts.append(f"{self.pages} pages")
-        if self.seconds and self.done:
+        if self.seconds and self.ok:
             parts.append(f"{self.done / self.seconds:.2f} papers/s")
         lines = [", ".join(parts) + "."]
         lines += [f"  failed {n}x: {reason}" for reason, n in self.reasons.most_common()]
@@ -134,7 +136,7 @@ class _Run:
         self.engine, self.settings, self.summary, self.bar = engine, settings, summary, bar
         self.lock = threading.Lock()
         self.in_flight: set[Path] = set()
-        self.failed_in_a_row = 0
+        self.streak: list[store_fulltext.Candidate] = []    # host failures in a row
 
     def record(self, cand, result: ExtractResult, path: Path | None) -> None:
         with self.lock:
@@ -165,14 +167,14 @@ def _jobs(run: _Run, cands, session, pacer, sleep) -> Iterator[ExtractJob]:
         except DownloadError as exc:
             run.record(cand, _download_failure(run.settings, exc), None)
             # a permanent failure (404, not a PDF) means the host answered: no outage
-            run.failed_in_a_row = run.failed_in_a_row + 1 if exc.retryable else 0
-            if run.failed_in_a_row >= OUTAGE_AFTER:
-                run.summary.stopped = (
-                    f"{run.failed_in_a_row} downloads in a row failed (last: {exc.reason}); the PDF "
-                    "server looks unreachable, so the other papers wait for the next run")
+            run.streak = [*run.streak, cand] if exc.host_trouble else []
+            if len(run.streak) >= OUTAGE_AFTER:
+                with run.engine.begin() as conn:
+                    store_fulltext.refund_attempts(conn, [(c.paper_id, c.version) for c in run.streak])
+                run.summary.stopped = OUTAGE_MESSAGE.format(n=len(run.streak), reason=exc.reason)
                 return
             continue
-        run.failed_in_a_row = 0
+        run.streak = []
         with run.lock:
             run.in_flight.add(path)
         yield extract_job(run.settings, cand, path)
@@ -260,11 +262,11 @@ def process_one(engine: Engine, settings: Settings, cand: store_fulltext.Candida
     try:
         path = fetch_pdf(settings, session, cand, pacer)
     except DownloadError as exc:
-        if on_download is not None:
-            on_download(exc)
         result = _download_failure(settings, exc)
         if not isinstance(exc, DiskFull):
             finish(engine, settings, cand, result, None)
+        if on_download is not None:      # after the failure is stored: it may be given back
+            on_download(exc)
         return result
     if on_download is not None:
         on_download(None)

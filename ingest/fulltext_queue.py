@@ -27,27 +27,39 @@ from store import fulltext as store_fulltext
 POLL_SECONDS = 0.5
 ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 OUTAGE_KEY = "papersift:pdf-outage"
+OUTAGE_PAPERS = OUTAGE_KEY + ":papers"
 OUTAGE_SECONDS = 600                 # after this long without news, try the PDF host again
 SKIPPED = "skipped"
 
+Refund = Callable[[list[tuple[str, int]]], None]
+
+
+def outage_declared(redis: Redis) -> bool:
+    """Whether OUTAGE_AFTER host failures in a row stand (jobs then leave papers alone)."""
+    return int(redis.get(OUTAGE_KEY) or 0) >= OUTAGE_AFTER
+
 
 class OutageBreaker:
-    """The local run's outage rule (OUTAGE_AFTER passing download failures in a row) shared
-    by every worker: the count lives in Redis, and while it stands at the limit jobs leave
-    their papers untouched, attempts and all, for the next `papersift fulltext`."""
+    """The local run's outage rule (OUTAGE_AFTER host failures in a row) shared by every
+    worker through Redis. The job that trips it gives the streak's papers their attempts
+    back; while it stands, jobs leave their papers untouched for the next `papersift
+    fulltext`, and it lapses after OUTAGE_SECONDS or at the next download that works."""
 
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
+    def __init__(self, redis: Redis, refund: Refund) -> None:
+        self.redis, self.refund = redis, refund
 
-    def is_open(self) -> bool:
-        return int(self.redis.get(OUTAGE_KEY) or 0) >= OUTAGE_AFTER
-
-    def record(self, failure: DownloadError | None) -> None:
-        if failure is not None and failure.retryable:
-            with self.redis.pipeline() as pipe:
-                pipe.incr(OUTAGE_KEY).expire(OUTAGE_KEY, OUTAGE_SECONDS).execute()
-        else:                            # a PDF, or a 404 / not-a-PDF: the host answers
-            self.redis.delete(OUTAGE_KEY)
+    def record(self, paper: tuple[str, int], failure: DownloadError | None) -> None:
+        if failure is None or not failure.host_trouble:     # a PDF, or a 404: the host answers
+            self.redis.delete(OUTAGE_KEY, OUTAGE_PAPERS)
+            return
+        with self.redis.pipeline() as pipe:
+            count = pipe.incr(OUTAGE_KEY).rpush(OUTAGE_PAPERS, f"{paper[0]} {paper[1]}").expire(
+                OUTAGE_KEY, OUTAGE_SECONDS).expire(OUTAGE_PAPERS, OUTAGE_SECONDS).execute()[0]
+        if count == OUTAGE_AFTER:                            # this job tripped it
+            streak = [item.decode().split(" ") for item in self.redis.lrange(OUTAGE_PAPERS, 0, -1)]
+            self.refund([(pid, int(version)) for pid, version in streak])
+        elif count > OUTAGE_AFTER:                           # began before it tripped
+            self.refund([paper])
 
 
 def job_id(cand: store_fulltext.Candidate) -> str:
@@ -142,17 +154,24 @@ def fulltext_job(paper_id: str, version: int) -> dict:
 
     settings = config.load_settings()
     connection = redis_connection(settings)
-    breaker = OutageBreaker(connection)
-    if breaker.is_open():
+    if outage_declared(connection):
         return {"status": SKIPPED, "reason": (
             f"{OUTAGE_AFTER} downloads in a row failed; the PDF server looks unreachable, so the "
-            "other papers wait for the next run"), "pages": 0, "chars": 0, "seconds": 0.0}
+            "other papers wait for the next run and those keep their attempts"),
+            "pages": 0, "chars": 0, "seconds": 0.0}
     engine = open_store(settings)
+
+    def refund(keys: list[tuple[str, int]]) -> None:
+        with engine.begin() as conn:
+            store_fulltext.refund_attempts(conn, keys)
+
+    breaker = OutageBreaker(connection, refund)
     try:
         with requests.Session() as session:
             pacer = RedisPacer(connection, settings.pdf_delay)
             result = process_one(engine, settings, store_fulltext.Candidate(paper_id, version),
-                                 session, pacer, on_download=breaker.record)
+                                 session, pacer,
+                                 on_download=lambda exc: breaker.record((paper_id, version), exc))
     finally:
         engine.dispose()
     return {"status": result.status, "reason": result.reason, "pages": result.pages,

@@ -35,10 +35,16 @@ class DownloadError(Exception):
     """A PDF could not be fetched; `reason` is for people, `retryable` says whether a later
     run may succeed (network trouble) or not (404, not a PDF, too large)."""
 
-    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+    def __init__(self, reason: str, *, retryable: bool = False, local: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.local = local              # this machine's fault (disk), not the PDF host's
+
+    @property
+    def host_trouble(self) -> bool:
+        """A passing failure of the PDF host: the kind that, many in a row, is an outage."""
+        return self.retryable and not self.local
 
 
 class DiskFull(DownloadError):
@@ -168,8 +174,9 @@ def _stream_to_file(response: requests.Response, dest: Path, options: DownloadOp
         raise DownloadError(f"download cut off ({type(exc).__name__})", retryable=True) from None
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFull("disk full while writing the PDF cache", retryable=True) from None
-        raise DownloadError(f"could not write the PDF cache: {exc.strerror}", retryable=True) from None
+            raise DiskFull("disk full while writing the PDF cache", retryable=True, local=True) from None
+        raise DownloadError(f"could not write the PDF cache: {exc.strerror}", retryable=True,
+                            local=True) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
 

@@ -4,6 +4,7 @@ still need extraction; counts for `papersift status`."""
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,6 +79,16 @@ def record_result(conn: Connection, paper_id: str, version: int, *, status: str,
         conn.execute(fulltext.insert().values(paper_id=paper_id, **values))
     else:
         conn.execute(fulltext.update().where(fulltext.c.paper_id == paper_id).values(**values))
+
+
+def refund_attempts(conn: Connection, keys: Sequence[tuple[str, int]]) -> None:
+    """Take back one failed attempt from each (paper id, version): their downloads failed
+    because the PDF host was down, which says nothing about the papers."""
+    for paper_id, version in keys:
+        conn.execute(fulltext.update()
+                     .where(fulltext.c.paper_id == paper_id, fulltext.c.version == version,
+                            fulltext.c.status == "failed", fulltext.c.attempts > 0)
+                     .values(attempts=fulltext.c.attempts - 1))
 
 
 def fulltext_info(conn: Connection, paper_id: str) -> FulltextInfo | None:

@@ -159,13 +159,20 @@ def test_an_outage_stops_the_run_before_it_uses_up_every_papers_attempts(engine,
 
     assert summary.failed == OUTAGE_AFTER and summary.ok == 0
     assert "downloads in a row failed" in summary.stopped and "next run" in summary.summary()
-    assert len(rows(engine)) == OUTAGE_AFTER                  # the rest keep all their attempts
+    assert "papers/s" not in summary.summary()
+    stored = rows(engine)                                     # the failures show, but cost
+    assert len(stored) == OUTAGE_AFTER                        # no attempt: none is ever dropped
+    assert {r.attempts for r in stored.values()} == {0} and {r.status for r in stored.values()} == {"failed"}
     asked = {path.split("/")[-1] for path, _, _ in pdf_server.requests}
     assert len(asked) == OUTAGE_AFTER
     with engine.connect() as conn:
         run = latest_runs(conn, "fulltext")[0]
         assert len(candidates(conn, max_attempts=3)) == len(ids)
     assert run.status == "failed" and "Stopped early" in run.message
+    for _ in range(3):                                        # outage after outage: still there
+        run_fulltext(engine, fulltext_settings(data_dir, pdf_server.url), sleep=lambda s: None)
+    with engine.connect() as conn:
+        assert len(candidates(conn, max_attempts=3)) == len(ids)
 
 
 def test_failures_between_good_downloads_or_permanent_ones_do_not_stop_the_run(engine, pdf_server, data_dir):
