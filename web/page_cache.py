@@ -34,6 +34,11 @@ from web.cache import Cache, MemoryCache, get_cache
 
 HEADER = "X-Papersift-Cache"
 MEMORY_ENTRIES = 256       # per process, without Redis: ~100 KB a page at most
+# the query arguments these pages read: a URL with others (or one given twice) is served
+# but not stored, so made-up URLs cannot fill the cache
+PAGE_ARGS = frozenset({"q", "cat", "window", "show", "page", "per_page", "sort", "since", "until",
+                       "smooth", "month", "n", "min_support"})
+MAX_QUERY_CHARS = 600
 
 
 def page_store() -> Cache:
@@ -51,6 +56,9 @@ def page_key() -> str | None:
     if current_app.config["SETTINGS"].page_cache_seconds <= 0 or request.method != "GET":
         return None
     if "_flashes" in session or current_user.is_authenticated:
+        return None
+    if (len(request.query_string) > MAX_QUERY_CHARS or not PAGE_ARGS.issuperset(request.args)
+            or any(len(values) > 1 for values in request.args.listvalues())):
         return None
     conn = get_db()
     parts = (request.host, request.full_path, services.index_holder().version or "",

@@ -34,6 +34,7 @@ bp = Blueprint("trends", __name__)
 
 MAX_QUERY_CHARS = 500
 HOT_CACHE_SECONDS = 24 * 3600   # keyed by index version, so a rebuild never serves a stale list
+REPORT_CACHE_SECONDS = 3600     # one entry per distinct question: kept shorter
 _lock = threading.Lock()
 
 
@@ -106,7 +107,7 @@ class TrendArgs:
             report = trends_report(table, self.q, category=self.category or None,
                                    since=parse_month(self.since), until=parse_month(self.until),
                                    smooth=self.smooth, fetch=lambda ids: document_texts(get_db(), ids))
-            cache.set(key, report, ttl=HOT_CACHE_SECONDS)
+            cache.set(key, report, ttl=REPORT_CACHE_SECONDS)
         return report
 
     def replaced(self, term: str, suggestion: str) -> str:

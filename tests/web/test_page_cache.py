@@ -109,6 +109,14 @@ def test_a_waiting_message_is_shown_not_swallowed_by_the_cache(site):
     assert client.get("/").headers[HEADER] == "hit"    # shown once, then the shared page
 
 
+@pytest.mark.parametrize("path", ["/?utm_source=x", "/?cat=cs.LG&cat=cs.CV", "/search?q=" + "graph+" * 120])
+def test_made_up_urls_are_served_but_not_stored(site, path):
+    client = site.test_client()
+    first, second = client.get(path), client.get(path)
+    assert first.status_code == second.status_code == 200
+    assert HEADER not in first.headers and HEADER not in second.headers
+
+
 @pytest.mark.parametrize("path", ["/search?q=graph&sort=random", "/?window=fortnight", "/paper/9999.99999"])
 def test_errors_are_not_cached(site, path):
     client = site.test_client()
