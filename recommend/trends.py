@@ -42,6 +42,12 @@ from recommend.trend_query import TermQuery, TrendQueryError, holds_phrase, phra
 
 MIN_DF = 3
 MAX_TERM_CHARS = 64
+# With this much text (full texts: ~10k papers) the vocabulary of every distinct unigram
+# and bigram outgrows memory, almost all of it terms below min_df. A first pass then
+# counts document frequencies per hash bucket, and the second admits only terms whose
+# bucket reaches min_df (collisions admit a few extra terms, dropped on the exact count).
+TWO_PASS_CHARS = 300_000_000
+HASH_BUCKETS = 1 << 25                  # 128 MB of counts
 SCAN_BATCH = 1000
 PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_df", "trend_counts", "trend_months",
          "trend_totals", "trend_cats", "trend_cat_any", "trend_cat_primary", "trend_postings",
@@ -92,13 +98,36 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
     return parts
 
 
-def _postings(docs: Sequence[Doc], min_df: int) -> tuple[list[str], sparse.csr_matrix]:
-    """Sorted terms in >= min_df docs and a (term x doc) presence matrix, doc rows sorted."""
+def _doc_terms(doc: Doc) -> set[str]:
+    return {t for t in analyze(doc.text) if len(t) <= MAX_TERM_CHARS}
+
+
+def _bucket_df(docs: Sequence[Doc], buckets: int) -> np.ndarray:
+    """Documents per hash bucket of their terms (a term's df is at most its bucket's)."""
+    df = np.zeros(buckets, dtype=np.uint32)
+    for doc in docs:
+        terms = _doc_terms(doc)
+        hashed = np.fromiter((hash(t) for t in terms), dtype=np.int64, count=len(terms))
+        df[np.unique(hashed % buckets)] += 1
+    return df
+
+
+def _postings(docs: Sequence[Doc], min_df: int, *, two_pass: bool | None = None,
+              buckets: int = HASH_BUCKETS) -> tuple[list[str], sparse.csr_matrix]:
+    """Sorted terms in >= min_df docs and a (term x doc) presence matrix, doc rows sorted.
+
+    `two_pass` (default: with TWO_PASS_CHARS of text or more) bounds the vocabulary by a
+    hashed first pass; the result is the same either way."""
+    if two_pass is None:
+        two_pass = min_df > 1 and sum(len(d.text) for d in docs) >= TWO_PASS_CHARS
+    admit = _bucket_df(docs, buckets) >= min_df if two_pass else None
     vocab: dict[str, int] = {}
     indices = array("i")            # 4 bytes a posting; a list of ints costs about 36
     indptr = [0]
     for doc in docs:
-        seen = {t for t in analyze(doc.text) if len(t) <= MAX_TERM_CHARS}
+        seen = _doc_terms(doc)
+        if admit is not None:
+            seen = {t for t in seen if admit[hash(t) % buckets]}
         indices.extend(vocab.setdefault(t, len(vocab)) for t in seen)
         indptr.append(len(indices))
     cols = np.frombuffer(indices, dtype=np.int32) if indices else np.zeros(0, np.int32)

@@ -184,3 +184,26 @@ def test_phrase_match_agrees_with_the_tokeniser(phrase, text, expected):
     query = parse_terms(phrase)[0]
     assert holds_phrase(text, query) is expected
     assert (_joined(query.words) in _joined(words(text))) is expected
+
+
+@pytest.mark.parametrize("buckets", [7, 1024, 1 << 20])
+def test_the_hashed_first_pass_keeps_exactly_the_same_terms_and_postings(buckets):
+    """Large corpora admit terms through hash buckets first; collisions (many with 7
+    buckets) may admit extra candidates, but the exact count must drop them all."""
+    import gzip
+    import json
+    from datetime import date
+
+    from recommend.index import Doc
+    from recommend.text import document
+    from recommend.trends import _postings
+    from tests.conftest import SAMPLE_DIR
+
+    with gzip.open(SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz", "rt") as fh:
+        rows = [json.loads(line) for _, line in zip(range(600), fh, strict=False)]
+    docs = [Doc(r["id"], date(2025, 1, 1), tuple(r["categories"]), document(r["title"], r["summary"]),
+                False, r["title"], tuple(r["authors"])) for r in rows]
+    one_terms, one = _postings(docs, 3, two_pass=False)
+    two_terms, two = _postings(docs, 3, two_pass=True, buckets=buckets)
+    assert len(one_terms) > 1000 and two_terms == one_terms
+    assert (one != two).nnz == 0 and one.shape == two.shape
