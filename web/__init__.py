@@ -9,7 +9,7 @@ from config import Settings
 
 def init_web(app: Flask) -> None:
     """Attach extensions, blueprints, error pages and template helpers to the app."""
-    from web import api, browse, cache, errors, health, paper, search, templating
+    from web import api, browse, cache, errors, health, page_cache, paper, search, templating
     from web.extensions import csrf, limiter
 
     settings: Settings = app.config["SETTINGS"]
@@ -24,6 +24,7 @@ def init_web(app: Flask) -> None:
     from web import auth, library, recommend
 
     auth.init_app(app)
+    page_cache.init_app(app)
     from web import admin, feeds, saved, thumbs, trends
 
     for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp,

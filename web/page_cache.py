@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, current_app, g, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 
 from store.db import get_db
@@ -95,6 +95,18 @@ def _personal() -> bool:
     """Whether the rendering used this visitor's session: changed it, or put its CSRF token
     in the page (flask-wtf leaves g.csrf_token; an existing token changes no session)."""
     return session.modified or "csrf_token" in g
+
+
+def _private(response: Response) -> Response:
+    """A logged-in user's pages are theirs: no shared cache (a proxy, a CDN) may keep one."""
+    if response.mimetype == "text/html" and current_user.is_authenticated:   # no user lookup for files
+        response.cache_control.private = True
+        response.vary.add("Cookie")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_private)
 
 
 def _mark(response: Response, state: str) -> Response:

@@ -89,6 +89,7 @@ def test_logged_in_pages_are_never_cached_nor_served_from_the_cache(site):
     _login(ada, "ada")
     page = ada.get("/")
     assert HEADER not in page.headers
+    assert page.cache_control.private and "Cookie" in page.headers["Vary"]     # no shared cache keeps it
     assert b"ada" in page.data and b'name="csrf-token"' in page.data
     # ada's rendering was not stored: the next visitor gets the visitors' page
     again = site.test_client().get("/")
