@@ -14,7 +14,9 @@ Three guards keep a personal page out of the cache: nothing is looked up or stor
 a logged-in user or one with messages waiting (flashes), only 200 HTML responses are
 stored, and a rendering that touched the session or put a CSRF token in the page is not.
 The request's host is part of the key, and absolute links come from PAPERSIFT_BASE_URL,
-so a forged Host header cannot plant links in a page others get.
+so a forged Host header cannot plant links in a page others get. Only URLs made of the
+pages' own arguments are stored (PAGE_ARGS), so made-up ones cannot fill the cache.
+Logged-in pages are marked `Cache-Control: private` for proxies and CDNs (init_app).
 """
 
 from __future__ import annotations
