@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint bench clean-venv system-packages
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "papersift needs Python 3.11 or newer (set PY=python3.11)")'
@@ -28,7 +28,12 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-test: $(VENV)/.installed-dev
+# PostgreSQL, redis-server and Chromium for the tests: installed when missing (needs root),
+# or the command to run is printed and nothing else runs.
+system-packages:
+	@scripts/system-packages
+
+test: system-packages $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	PAPERSIFT_TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/web \

@@ -5,7 +5,7 @@
 For each engine: `one process` extracts the PDFs one after another in this process (no
 isolation); `pool, 1 worker` runs them through the isolated ExtractionPool with a single
 worker process (the cost of isolation); `pool, N workers` uses every core. The corpus is
-the text-layer PDFs in ../shared/data/pdfs, repeated so each run lasts a few seconds.
+the real text-layer PDFs in tests/data/pdfs, repeated so each run lasts a few seconds.
 The set-ups alternate for `--rounds` rounds and each keeps its best rate, so a burst of
 load from other jobs does not land on one set-up only. Figures are printed last as
 `name: value unit`. With the kernel's autogroup scheduling, all processes of one session
@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchdata import PDFS  # noqa: E402
+
 from ingest.extract import ExtractJob, extract_in_process  # noqa: E402
 from ingest.extract_pool import ExtractionPool, default_workers  # noqa: E402
-
-PDFS = ROOT.parent / "shared" / "data" / "pdfs"
 
 
 def one_process(files: list[Path], engine: str) -> tuple[int, float]:

@@ -4,8 +4,8 @@ requests a routine run makes.
     .venv/bin/python bench/fetch_loopback.py            # 4,000 papers, pages of 200
     .venv/bin/python bench/fetch_loopback.py --n 1000
 
-A loopback fake arXiv (tests/ingest/fakearxiv.py) serves real arXiv metadata from
-../shared/data in the 2026 Atom format; the delay between requests is 0, so the figures
+A loopback fake arXiv (tests/ingest/fakearxiv.py) serves real arXiv metadata (the
+bundled sample) in the 2026 Atom format; the delay between requests is 0, so the figures
 are what papersift adds on top of arXiv's 3 s per request (at 200 a page, arXiv's pacing
 allows at most ~67 papers/s). Then one day's worth of new papers (100) is added and a
 routine run is timed and its requests counted. The machine has 2 cores shared with other

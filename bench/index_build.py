@@ -11,9 +11,9 @@ as the peaks need not coincide. getrusage(RUSAGE_CHILDREN) is not used for worke
 because on Linux it counts the parent's pages a child held between fork and exec.
 
 The synthetic corpus resamples real text: each abstract is a run of random sentences
-from the ~24k real abstracts in ../shared/data/metadata (as many sentences as a random
-real abstract has), under a random real title, so word and bigram frequencies look like
-arXiv's. The last lines print one figure each as `name: value unit`.
+from real abstracts (the bundled sample, or BENCH_CORPUS: see bench/benchdata.py; as many
+sentences as a random real abstract has), under a random real title, so word and bigram
+frequencies look like arXiv's. The last lines print one figure each as `name: value unit`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from recommend.index import Doc, build_index  # noqa: E402
 from recommend.text import document  # noqa: E402
 
 SAMPLE_DIR = ROOT / "data" / "sample"
-MAIN_CORPUS = ROOT.parent / "shared" / "data" / "metadata" / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
+from benchdata import corpus  # noqa: E402
+
 FALLBACK_SAMPLE_DOCS = 5000
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -61,7 +62,7 @@ def sample_docs() -> tuple[str, list[Doc]]:
     if files:
         source, records = files[0].name, [r for f in files for r in read_jsonl(f)]
     else:
-        source, records = MAIN_CORPUS.name, read_jsonl(MAIN_CORPUS, FALLBACK_SAMPLE_DOCS)
+        source, records = corpus().name, read_jsonl(corpus(), FALLBACK_SAMPLE_DOCS)
     return source, [_doc(r) for r in records]
 
 
@@ -82,7 +83,7 @@ def synthetic_docs(n: int, *, seed: int = 0) -> list[Doc]:
     """
     import numpy as np
 
-    real = read_jsonl(MAIN_CORPUS)
+    real = read_jsonl(corpus())
     rng = np.random.default_rng(seed)
     per_abstract = [_SENTENCE_END.split(" ".join(r["summary"].split())) for r in real]
     rare = _rare_words(per_abstract)
@@ -147,7 +148,7 @@ def run_case(case: str, n: int, baseline: bool) -> dict:
     if case == "sample":
         source, docs = sample_docs()
     else:
-        source, docs = f"synthetic from {MAIN_CORPUS.name}", synthetic_docs(n)
+        source, docs = f"synthetic from {corpus().name}", synthetic_docs(n)
     before_mb = _maxrss_mb(resource.RUSAGE_SELF)
     watcher = WorkerWatch()
     watcher.start()

@@ -18,10 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchdata import PDFS  # noqa: E402
+
 from ingest.extract import ExtractResult, extract_in_process, normalise, pdfminer_engine  # noqa: E402
 from recommend.text import analyze  # noqa: E402
 
-PDFS = ROOT.parent / "shared" / "data" / "pdfs"
 TITLES = {
     "arxiv_1111.2011v2.pdf": "Quantum Criticality for Extended Nodes on a Bethe Lattice",
     "acl2020_s2orc_2020.acl-main.447.pdf": "S2ORC: The Semantic Scholar Open Research Corpus",

@@ -1,8 +1,8 @@
 """Recommendation quality with simulated users, against centroid and random baselines.
 
 Users are built from the 45 labelled research topics in
-shared/data/metadata/topic_collections_shared.jsonl, mixed into the main corpus
-(shared/data/metadata/arxiv_daily_cs_2025-03_2026-04.jsonl.gz, ~24k papers): a user's
+tests/data/metadata/topic_collections_shared.jsonl.gz, mixed into the corpus (the bundled
+4,001-paper sample, or the file named by BENCH_CORPUS, e.g. the 24k-paper listings): a user's
 library is k papers (k = 5, 20) of one topic, and the ranking of every paper not in the
 library is scored by precision@10 and recall@100 of that topic's other papers.
 
@@ -16,7 +16,6 @@ means over topics and repetitions; the last lines print `name: value unit`.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -29,28 +28,27 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchdata import TOPICS, corpus, open_text  # noqa: E402
+
 import config  # noqa: E402
 from recommend.features import fit_features  # noqa: E402
 from recommend.svm import centroid_model, train_svm  # noqa: E402
 from recommend.text import document  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "metadata"
-MAIN = DATA / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
-TOPICS = DATA / "topic_collections_shared.jsonl"
 KS = (5, 20)
 
 
 def load() -> tuple[list[str], list[str], dict[str, set[int]]]:
     """(ids, texts, topic -> rows) with topic papers added to the main corpus once each."""
     ids, texts, row_of = [], [], {}
-    with gzip.open(MAIN, "rt") as fh:
+    with open_text(corpus()) as fh:
         for line in fh:
             r = json.loads(line)
             row_of[r["id"]] = len(ids)
             ids.append(r["id"])
             texts.append(document(r["title"], r["summary"]))
     topics: dict[str, set[int]] = defaultdict(set)
-    with open(TOPICS) as fh:
+    with open_text(TOPICS) as fh:
         for line in fh:
             r = json.loads(line)
             pid = r["arxiv_id"]

@@ -1,8 +1,9 @@
 """Search latency on a synthetic 100k-paper corpus: column walk vs full-matrix scoring.
 
 The corpus is synthetic but made of real text: each paper takes a real title and author
-list and 4-8 real abstract sentences, drawn at random (seeded) from the shared 24k-paper
-arXiv metadata, so term frequencies look like arXiv's. The store and the index are built
+list and 4-8 real abstract sentences, drawn at random (seeded) from real arXiv
+metadata (the bundled sample, or BENCH_CORPUS: see bench/benchdata.py), so term frequencies
+look like arXiv's. The store and the index are built
 once into --data-dir and reused by later runs.
 
 Queries: 1,000 runs of 1-4 consecutive content words from real titles (seeded).
@@ -36,13 +37,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CORPUS = ROOT.parent / "shared" / "data" / "metadata" / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
-SAMPLE = ROOT / "data" / "sample" / "arxiv_cs_sample.jsonl.gz"
+from benchdata import corpus  # noqa: E402
 
 
 def real_rows() -> list[dict]:
-    path = CORPUS if CORPUS.exists() else SAMPLE
-    with gzip.open(path, "rt") as fh:
+    with gzip.open(corpus(), "rt") as fh:
         return [json.loads(line) for line in fh]
 
 

@@ -4,8 +4,9 @@
     .venv/bin/python bench/trends.py --n 20000     # a quicker look
 
 The synthetic corpus resamples real text: each paper is a random real title and a run of
-random sentences from the ~24k real abstracts in ../shared/data/metadata (as many as a
-random real abstract has), with a random real category list, published on a uniformly
+random sentences from real abstracts (the bundled sample, or BENCH_CORPUS: see
+bench/benchdata.py; as many as a random real abstract has), with a random real category list,
+published on a uniformly
 random day of 2016-01-01 .. 2025-12-31. So word and bigram frequencies look like arXiv's.
 
 The parts are written with recommend.index.write_part and read back memory-mapped, as
@@ -39,20 +40,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchdata import corpus  # noqa: E402
+
 from recommend.index import Doc, read_part, write_part  # noqa: E402
 from recommend.text import document  # noqa: E402
 from recommend.trend_hot import hot_report, trends_report  # noqa: E402
 from recommend.trend_query import parse_terms  # noqa: E402
 from recommend.trends import TrendTable, build_trends  # noqa: E402
 
-MAIN_CORPUS = ROOT.parent / "shared" / "data" / "metadata" / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
-SAMPLE = ROOT / "data" / "sample" / "arxiv_cs_sample.jsonl.gz"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def synthetic_docs(n: int, seed: int = 0) -> list[Doc]:
-    path = MAIN_CORPUS if MAIN_CORPUS.exists() else SAMPLE
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
+    with gzip.open(corpus(), "rt", encoding="utf-8") as fh:
         records = [json.loads(line) for line in fh if line.strip()]
     sentences = [s for r in records for s in _SENTENCE_END.split(" ".join(r["summary"].split()))]
     lengths = [len(_SENTENCE_END.split(r["summary"])) for r in records]

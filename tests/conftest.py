@@ -10,8 +10,9 @@ import config
 from store.db import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"        # real arXiv material, trimmed: see its README
 SAMPLE_DIR = ROOT / "data" / "sample"
+SAMPLE_CORPUS = SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz"
 
 # `database_url`: '' (SQLite) or a fresh PostgreSQL schema when PAPERSIFT_TEST_DB=postgresql
 pytest_plugins = ["tests.pg_fixture"]
@@ -68,7 +69,7 @@ def sample_app(tmp_path_factory):
     data = tmp_path_factory.mktemp("sample")
     application = create_app({"data_dir": str(data), "scheduler_enabled": False, "TESTING": True})
     engine = application.extensions["papersift.engine"]
-    import_files(engine, [SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz"], progress=False)
+    import_files(engine, [SAMPLE_CORPUS], progress=False)
     indexing.build(engine, application.config["SETTINGS"], force=True)
     yield application
     engine.dispose()

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_DIR, SHARED_DATA
+from tests.conftest import SAMPLE_CORPUS, SAMPLE_DIR
 
-MAIN_CORPUS = SHARED_DATA / "metadata" / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
-COPIES = 2                      # 2 x 24,094 records: ~12 s of importing on this machine
+COPIES = 12                     # 12 x 4,001 records: ~12 s of importing on this machine
 USER = "crashtest"
 PASSWORD = "a long enough password"
 TAG = "keep"
@@ -85,9 +84,9 @@ def data_dir(baseline: Baseline, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    """(path, records): the main real corpus repeated COPIES times under fresh valid ids."""
+    """(path, records): the sample's real records repeated COPIES times under fresh valid ids."""
     path = tmp_path_factory.mktemp("crash-input") / "big.jsonl"
-    with gzip.open(MAIN_CORPUS, "rt", encoding="utf-8") as f:
+    with gzip.open(SAMPLE_CORPUS, "rt", encoding="utf-8") as f:
         records = [json.loads(line) for line in f]
     months = [f"{y:02d}{m:02d}" for y in range(16, 20) for m in range(1, 13)]   # 1601..1912
     with path.open("w", encoding="utf-8") as out:

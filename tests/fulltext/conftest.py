@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 from tests.fulltext import pdfserver
 
-PDFS = SHARED_DATA / "pdfs"
+PDFS = TEST_DATA / "pdfs"
 BROKEN = PDFS / "broken"
 
 # first-page phrases of the real PDFs (whitespace collapsed), checked for both engines

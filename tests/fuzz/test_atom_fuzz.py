@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from ingest.atom import AtomError, AtomPage, parse_atom
 from ingest.records import PaperRecord, RecordError
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 from tests.fuzz.conftest import FUZZ
 
-RECORDINGS = sorted((SHARED_DATA / "atom").glob("*.xml"))
+RECORDINGS = sorted((TEST_DATA / "atom").glob("*.xml"))
 BODIES = {p.name: p.read_bytes() for p in RECORDINGS}
 FULL_IDS = {name: None for name in BODIES}
 

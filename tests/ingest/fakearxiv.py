@@ -4,9 +4,9 @@ Runs a threaded HTTP server on 127.0.0.1 (port 0: the OS picks a free one). It s
 
 - `/api/query` from a *catalog* of entries, paged with start/max_results, sorted by
   last-updated or submitted date, filtered by `submittedDate:[... TO ...]`, rendered in the
-  2026 arXiv Atom format (the shape of the real recordings in ../shared/data/atom: namespaces
+  2026 arXiv Atom format (the shape of the real recordings in tests/data/atom: namespaces
   on <feed>, opensearch totals, https links, bare <arxiv:primary_category>). Catalog entries
-  are built from real arXiv metadata in ../shared/data/metadata.
+  are built from real arXiv metadata (the bundled sample corpus).
 - recorded responses verbatim (`serve_file`), e.g. the real arXiv recordings.
 - `/oai` from a list of pages keyed by resumption token (`oai_pages`).
 
@@ -32,9 +32,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-ATOM_DIR = SHARED_DATA / "atom"
-METADATA = SHARED_DATA / "metadata" / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
+REPO = Path(__file__).resolve().parents[2]
+ATOM_DIR = REPO / "tests" / "data" / "atom"
+METADATA = REPO / "data" / "sample" / "arxiv_cs_sample.jsonl.gz"
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 
 from ingest.atom import AtomError, AtomPage, parse_atom
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 
-ATOM = SHARED_DATA / "atom"
+ATOM = TEST_DATA / "atom"
 LEGACY_SEARCH = ATOM / "legacy2016_search_au_del_maestro_10of31.xml"
 LEGACY_ID = ATOM / "legacy2016_id_list_1111.2011v2.xml"
 PAGE1 = ATOM / "api2026_search_all_testing_start0_max10.xml"

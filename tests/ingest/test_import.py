@@ -21,15 +21,15 @@ from store.db import open_store
 from store.papers import get_paper
 from store.runs import latest_runs
 from store.schema import paper_categories, papers
-from tests.conftest import SAMPLE_DIR, SHARED_DATA
+from tests.conftest import SAMPLE_CORPUS, TEST_DATA
 
-METADATA = SHARED_DATA / "metadata"
-MAIN = METADATA / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
+METADATA = TEST_DATA / "metadata"
+MAIN = SAMPLE_CORPUS       # 4,001 records of the daily-listings crawl, byte-identical lines
 KAGGLE = METADATA / "kaggle_arxiv_oai_snapshot_head200.jsonl"
-TOPICS = METADATA / "topic_collections_shared.jsonl"
-ATOM = SHARED_DATA / "atom"
+TOPICS = METADATA / "topic_collections_shared.jsonl.gz"
+ATOM = TEST_DATA / "atom"
 ATOM_FILES = sorted(ATOM.glob("*.xml"))
-SAMPLE = SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz"
+SAMPLE = SAMPLE_CORPUS
 
 
 def listing(paper_id: str = "2503.11742", **overrides) -> dict:
@@ -76,8 +76,8 @@ def main_store(tmp_path_factory):
 
 def test_main_corpus_imports_every_paper(main_store) -> None:
     engine, first, _, _ = main_store
-    assert (first.new, first.updated, first.unchanged, first.rejected) == (24_094, 0, 0, 0)
-    assert count_papers(engine) == 24_094
+    assert (first.new, first.updated, first.unchanged, first.rejected) == (4_001, 0, 0, 0)
+    assert count_papers(engine) == 4_001
 
 
 def test_main_corpus_import_takes_seconds_not_minutes(main_store) -> None:
@@ -87,8 +87,8 @@ def test_main_corpus_import_takes_seconds_not_minutes(main_store) -> None:
 
 def test_reimport_changes_nothing(main_store) -> None:
     engine, _, second, _ = main_store
-    assert (second.new, second.updated, second.unchanged, second.rejected) == (0, 0, 24_094, 0)
-    assert count_papers(engine) == 24_094
+    assert (second.new, second.updated, second.unchanged, second.rejected) == (0, 0, 4_001, 0)
+    assert count_papers(engine) == 4_001
 
 
 def test_main_corpus_months_are_counted_by_listing_date(main_store) -> None:
@@ -96,7 +96,7 @@ def test_main_corpus_months_are_counted_by_listing_date(main_store) -> None:
     with engine.connect() as conn:
         dates = conn.execute(select(papers.c.published)).scalars().all()
     months = Counter(d.strftime("%Y-%m") for d in dates)
-    assert months["2025-03"] == 939 and months["2025-11"] == 1036 and months["2026-04"] == 2589
+    assert months["2025-03"] == 155 and months["2025-11"] == 158 and months["2026-04"] == 438
 
 
 def test_main_corpus_stores_only_arxiv_categories(main_store) -> None:
@@ -105,17 +105,17 @@ def test_main_corpus_stores_only_arxiv_categories(main_store) -> None:
         categories = conn.execute(select(paper_categories.c.category).distinct()).scalars().all()
         primary = Counter(conn.execute(select(papers.c.primary_category)).scalars())
     assert categories and all(re.fullmatch(r"[a-z][a-z-]*(\.[A-Za-z-]+)?", c) for c in categories)
-    assert primary["cs.CV"] == 11_594 and primary["cs.CL"] == 6_749
-    assert stored(engine, "2503.12260").categories == ("cs.CV",)    # listed with the ACM code I.4
+    assert primary["cs.CV"] == 1_912 and primary["cs.CL"] == 1_150
+    assert stored(engine, "2503.13896").categories == ("cs.RO", "cs.CV")    # listed with the ACM code I.2.9
 
 
 def test_main_corpus_paper_reads_back(main_store) -> None:
     engine, *_ = main_store
-    paper = stored(engine, "2503.11742")
-    assert paper.title == "Safe Vision-Language Models via Unsafe Weights Manipulation"
-    assert paper.authors[:2] == ("Moreno D'Incà", "Elia Peruzzo")
+    paper = stored(engine, "2503.12067")
+    assert paper.title == "A Comprehensive Survey on Knowledge Distillation"
+    assert paper.authors[:2] == ("Amir M. Mansourian", "Rozhan Ahmadi")
     assert paper.published == datetime(2025, 3, 18)
-    assert paper.version == 1 and paper.comment == "Work in progress"
+    assert paper.version == 1 and paper.comment == "47 pages, 10 figures, 13 tables"
 
 
 def test_each_import_is_recorded_as_a_run(main_store) -> None:
@@ -123,9 +123,9 @@ def test_each_import_is_recorded_as_a_run(main_store) -> None:
     with engine.connect() as conn:
         second, first = latest_runs(conn, "import", limit=2)
     assert first.status == second.status == "ok"
-    assert (first.new, second.new, second.errors) == (24_094, 0, 0)
+    assert (first.new, second.new, second.errors) == (4_001, 0, 0)
     assert first.params == {"files": [str(MAIN)]}
-    assert "unchanged: 24,094" in second.message
+    assert "unchanged: 4,001" in second.message
 
 
 def test_kaggle_snapshot_imports(engine) -> None:
@@ -163,7 +163,7 @@ def test_sample_corpus_imports(engine) -> None:
 def test_topic_collections_are_rejected_line_by_line(engine) -> None:
     summary = import_files(engine, [TOPICS], progress=False)
     assert (summary.new, summary.rejected, summary.accepted) == (0, 2_179, 0)
-    assert summary.rejected_examples[0].startswith("topic_collections_shared.jsonl line 1: ")
+    assert summary.rejected_examples[0].startswith("topic_collections_shared.jsonl.gz line 1: ")
     assert count_papers(engine) == 0
 
 
@@ -229,7 +229,7 @@ def test_a_truncated_gzip_keeps_what_was_read_and_says_so(engine, tmp_path: Path
     data = MAIN.read_bytes()
     cut.write_bytes(data[: len(data) // 2])
     summary = import_files(engine, [cut], progress=False, batch_size=500)
-    assert 10_000 < summary.new < 14_000
+    assert 1_650 < summary.new < 2_350          # about half of 4,001
     assert summary.rejected == 1
     assert summary.rejected_examples[0].startswith("cut.jsonl.gz: file is truncated or corrupt")
     assert count_papers(engine) == summary.new
@@ -282,7 +282,7 @@ def test_cli_exits_1_when_every_record_is_rejected(runner) -> None:
     result = runner.invoke(args=["import", str(TOPICS)])
     assert result.exit_code == 1
     assert "rejected: 2,179" in result.output
-    assert "topic_collections_shared.jsonl line 1:" in result.output
+    assert "topic_collections_shared.jsonl.gz line 1:" in result.output
 
 
 def test_cli_exits_0_for_an_empty_file(runner, tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ import pytest
 
 from ingest.jsonl import MAX_LINE_BYTES, decode_latex, read_jsonl
 from ingest.records import PaperRecord, RecordError
-from tests.conftest import SHARED_DATA
+from tests.conftest import SAMPLE_CORPUS, TEST_DATA
 
-METADATA = SHARED_DATA / "metadata"
-MAIN = METADATA / "arxiv_daily_cs_2025-03_2026-04.jsonl.gz"
+METADATA = TEST_DATA / "metadata"
+MAIN = SAMPLE_CORPUS       # 4,001 records of the daily-listings crawl, byte-identical lines
 KAGGLE = METADATA / "kaggle_arxiv_oai_snapshot_head200.jsonl"
-TOPICS = METADATA / "topic_collections_shared.jsonl"
+TOPICS = METADATA / "topic_collections_shared.jsonl.gz"
 
 LISTING = {
     "id": "2503.11742",
@@ -51,45 +51,45 @@ def main_corpus() -> list[PaperRecord]:
 
 
 def test_main_corpus_parses_whole(main_corpus: list[PaperRecord]) -> None:
-    assert len(main_corpus) == 24_094
-    assert len({r.id for r in main_corpus}) == 24_094
+    assert len(main_corpus) == 4_001
+    assert len({r.id for r in main_corpus}) == 4_001
     assert all(r.version == 1 and r.updated is None for r in main_corpus)
 
 
 def test_main_corpus_listing_date_is_the_first_version_date(main_corpus: list[PaperRecord]) -> None:
     months = Counter(r.published.strftime("%Y-%m") for r in main_corpus)
     assert months == {
-        "2025-03": 939, "2025-04": 1699, "2025-05": 2267, "2025-06": 1998, "2025-07": 1918,
-        "2025-08": 1791, "2025-09": 1512, "2025-10": 1866, "2025-11": 1036, "2025-12": 1241,
-        "2026-01": 1271, "2026-02": 1536, "2026-03": 2431, "2026-04": 2589,
+        "2025-03": 155, "2025-04": 280, "2025-05": 391, "2025-06": 341, "2025-07": 334,
+        "2025-08": 300, "2025-09": 260, "2025-10": 304, "2025-11": 158, "2025-12": 189,
+        "2026-01": 222, "2026-02": 253, "2026-03": 376, "2026-04": 438,
     }
     assert min(r.published for r in main_corpus) == datetime(2025, 3, 18)
     assert max(r.published for r in main_corpus) == datetime(2026, 4, 30)
-    assert len({r.published.date() for r in main_corpus}) == 275
+    assert len({r.published.date() for r in main_corpus}) == 270
 
 
 def test_main_corpus_categories_match_the_readme(main_corpus: list[PaperRecord]) -> None:
     primary = Counter(r.primary_category for r in main_corpus)
-    assert primary["cs.CV"] == 11_594 and primary["cs.CL"] == 6_749 and primary["cs.AI"] == 3_418
+    assert primary["cs.CV"] == 1_912 and primary["cs.CL"] == 1_150 and primary["cs.AI"] == 544
     anywhere = Counter(c for r in main_corpus for c in r.categories)
-    assert anywhere["cs.CV"] == 12_749 and anywhere["cs.AI"] == 9_415 and anywhere["stat.ML"] == 130
+    assert anywhere["cs.CV"] == 2_091 and anywhere["cs.AI"] == 1_554 and anywhere["stat.ML"] == 25
 
 
 def test_main_corpus_acm_codes_are_dropped(main_corpus: list[PaperRecord]) -> None:
     by_id = {r.id: r for r in main_corpus}
-    assert by_id["2503.12260"].categories == ("cs.CV",)        # listed as ["cs.CV", "I.4"]
+    assert by_id["2504.07100"].categories == ("cs.CL",)        # listed as ["cs.CL", "I.2.7"]
     assert not any(c[0].isupper() or c[0].isdigit() for r in main_corpus for c in r.categories)
 
 
 def test_main_corpus_record_fields(main_corpus: list[PaperRecord]) -> None:
     first = main_corpus[0]
-    assert first.id == "2503.11731"
-    assert first.title.startswith("Industrial-Grade Sensor Simulation via Gaussian Splatting")
-    assert first.authors[:2] == ("Xianming Zeng", "Sicong Du") and len(first.authors) == 16
-    assert first.abstract.startswith("Sensor simulation is pivotal for scalable validation of "
-                                     "autonomous driving")
-    assert first.comment is None
-    assert main_corpus[1].comment == "Work in progress"
+    assert first.id == "2503.11780"
+    assert first.title.startswith("Rethinking Multi-modal Object Detection from the Perspective")
+    assert first.authors[:2] == ("Tianyi Zhao", "Boyang Liu") and len(first.authors) == 6
+    assert first.abstract.startswith("Multi-Modal Object Detection (MMOD), due to its stronger "
+                                     "adaptability")
+    assert first.comment == "10 pages, 6 figures"
+    assert main_corpus[1].comment is None
 
 
 def test_kaggle_snapshot_parses_whole() -> None:
@@ -132,7 +132,7 @@ def test_topic_collection_rows_are_rejected_with_the_reason() -> None:
     records, errors = split(read_jsonl(TOPICS))
     assert records == []
     assert len(errors) == 2_179
-    assert errors[0].where == "topic_collections_shared.jsonl line 1"
+    assert errors[0].where == "topic_collections_shared.jsonl.gz line 1"
     assert "no arXiv categories and no first-version date" in errors[0].message
 
 

@@ -3,7 +3,7 @@
 The ListRecords pages below are written by hand in the shape of arXiv's OAI-PMH responses
 (http://export.arxiv.org/oai2 and oaipmh.arxiv.org: the OAI-PMH 2.0 envelope, `arXiv` and
 `arXivRaw` metadata namespaces, `oai:arXiv.org:<id>` identifiers, `resumptionToken` with
-cursor and completeListSize), filled with real arXiv metadata from ../shared/data.
+cursor and completeListSize), filled with real arXiv metadata from the bundled sample.
 """
 
 from __future__ import annotations
