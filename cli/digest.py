@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from ingest.digest import run_digests
 from store import db
+from store.feeds import FeedError, digest_subscriber
 
 
 @click.command("digest")
@@ -18,11 +19,15 @@ from store import db
 def digest_command(dry_run: bool, username: str | None, force: bool) -> None:
     """Send the daily and weekly digests that are due (exit status 1 when one failed)."""
     settings = current_app.config["SETTINGS"]
+    if username:
+        try:
+            with db.engine().connect() as conn:
+                digest_subscriber(conn, username)
+        except FeedError as exc:
+            raise click.ClickException(str(exc)) from None
     if not settings.smtp_host and not dry_run:
         raise click.ClickException("Email is off: set PAPERSIFT_SMTP_HOST (or use --dry-run).")
     run = run_digests(db.engine(), settings, dry_run=dry_run, username=username, force=force)
-    if username and not (run.sent or run.failed or run.empty):
-        raise click.ClickException(f"No digest subscriber {username!r} (digest off or no email address).")
     for message in run.previews:
         click.echo(f"To: {message['To']}\nSubject: {message['Subject']}\n")
         click.echo(message.get_body(("plain",)).get_content())

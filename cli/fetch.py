@@ -50,9 +50,16 @@ def fetch_command(categories: tuple[str, ...], since, max_papers: int | None) ->
         bar.update(1)
         bar.set_postfix(new=s.new, updated=s.updated, requests=s.requests)
 
+    def on_start(s) -> None:
+        if s.first_since:
+            click.echo(f"First fetch of this instance: looking back to {s.first_since:%Y-%m-%d} only. "
+                       "For older papers, backfill with `papersift fetch --since YYYY-MM-DD` "
+                       "(or `papersift harvest --from YYYY-MM-DD` for whole archives).")
+
     try:
         summary = fetch_new(db.engine(), _settings(), categories=categories or None,
-                            since=_date(since), max_papers=max_papers, on_page=on_page)
+                            since=_date(since), max_papers=max_papers, on_page=on_page,
+                            on_start=on_start)
     except KeyboardInterrupt:
         bar.close()
         click.echo("Interrupted. Everything fetched so far is stored; run the same "

@@ -1,4 +1,4 @@
-"""Account administration: `papersift users create|list|delete`."""
+"""Account administration: `papersift users create|list|set|delete`."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import click
 from flask.cli import with_appcontext
 
 from store import db
+from store.feeds import FREQUENCIES, FeedError, update_digest
 from store.users import AccountError, create_user, delete_user, find_user, list_users
 
 
 @click.group("users")
 def users_group() -> None:
-    """Create, list and delete accounts."""
+    """Create, list, change and delete accounts."""
 
 
 @users_group.command("create")
@@ -46,6 +47,29 @@ def list_command() -> None:
     for user, n in rows:
         admin = " admin" if user.is_admin else ""
         click.echo(f"{user.username}\tcreated {user.created:%Y-%m-%d}\t{n} papers{admin}")
+
+
+@users_group.command("set")
+@click.argument("name")
+@click.option("--email", metavar="ADDRESS", help='Email address for digests ("" removes it).')
+@click.option("--digest", "frequency", type=click.Choice(FREQUENCIES),
+              help="How often the email digest is sent; off ends the subscription.")
+@with_appcontext
+def set_command(name: str, email: str | None, frequency: str | None) -> None:
+    """Change the account NAME's email address and digest subscription."""
+    if email is None and frequency is None:
+        raise click.UsageError("Nothing to change: give --email and/or --digest.")
+    try:
+        with db.transaction() as conn:
+            user = find_user(conn, name)
+            if user is None:
+                raise click.ClickException(f"No account {name!r}.")
+            digest = update_digest(conn, user.id, email=email, frequency=frequency)
+    except FeedError as exc:
+        raise click.ClickException(str(exc)) from None
+    address = digest.email or "no email address"
+    state = "digest off" if digest.frequency == "off" else f"{digest.frequency} digest"
+    click.echo(f"{digest.username}: {address}, {state}.")
 
 
 @users_group.command("delete")

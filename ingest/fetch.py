@@ -69,6 +69,7 @@ class FetchSummary:
     resumed_from: int | None = None
     error_examples: list[str] = field(default_factory=list)
     unreachable: bool = False      # failed without an HTTP answer (offline, DNS, timeouts)
+    first_since: datetime | None = None   # set on an instance's first fetch: how far back it looks
 
     def text(self) -> str:
         head = {"ok": "Fetch finished", "failed": "Fetch FAILED", "interrupted": "Fetch interrupted",
@@ -135,8 +136,8 @@ def _watermark(conn, now: datetime, lookback: timedelta) -> tuple[datetime, str,
     if newest and newest > floor:
         return (newest - max(OVERLAP, lookback),
                 f"no earlier fetch; store's newest paper is {newest:%Y-%m-%d}", True)
-    return floor, (f"first fetch: looking back {FIRST_RUN_DAYS} days; use --since or "
-                   "`papersift harvest` for older papers"), True
+    return floor, (f"first fetch: looked back {FIRST_RUN_DAYS} days, to {floor:%Y-%m-%d}; use "
+                   "--since or `papersift harvest` for older papers"), True
 
 
 def _swept_since(history: list, since: datetime) -> bool:
@@ -153,7 +154,8 @@ def _new_cursor(conn, params: dict[str, Any], now: datetime, lookback: timedelta
     stop_at, why, sweep = _watermark(conn, now, lookback)
     return {"mode": "incremental", "windows": [None], "window": 0, "start": 0,
             "stop_at": stop_at.isoformat(), "high_water": None, "complete": False, "note": why,
-            "swept_at": now.isoformat() if sweep else None}
+            "swept_at": now.isoformat() if sweep else None,
+            "first": why.startswith("first fetch")}
 
 
 def _resume_point(conn, params: dict[str, Any]) -> tuple[int | None, dict | None]:
@@ -191,6 +193,8 @@ class _Fetch:
             lookback = timedelta(days=self.settings.fetch_lookback_days)
             self.cursor = cursor or _new_cursor(conn, params, now, lookback)
             self.summary.resumed_from = resumed_from
+            if self.cursor.get("first"):
+                self.summary.first_since = datetime.fromisoformat(self.cursor["stop_at"])
             self.summary.run_id = runs.record_run_start(
                 conn, "fetch", {**params, "max": self.max_papers, "resumed_from": resumed_from})
             self._save(conn)
@@ -292,10 +296,12 @@ def fetch_new(
     client: PoliteClient | None = None,
     now: datetime | None = None,
     on_page: Callable[[FetchSummary], None] | None = None,
+    on_start: Callable[[FetchSummary], None] | None = None,
 ) -> FetchSummary:
     """Fetch new and revised papers into the store; resumes an interrupted run with the same
     arguments. Returns the run's summary (status ok, failed or busy); KeyboardInterrupt
-    is recorded as an interrupted run and re-raised."""
+    is recorded as an interrupted run and re-raised. `on_start` sees the summary once the run
+    is planned (e.g. its `first_since`), before the first request."""
     categories = tuple(categories or settings.categories)
     client = client or client_from_settings(settings)
     lock = make_lock(settings, "fetch", ttl=max(600.0, settings.arxiv_timeout * 4))
@@ -304,6 +310,8 @@ def fetch_new(
     try:
         run = _Fetch(engine, settings, client, categories, max_papers, on_page)
         run.start(_params(categories, since), now or utcnow())
+        if on_start:
+            on_start(run.summary)
         return _drive(run, lock)
     finally:
         lock.release()

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from store import utcnow
@@ -218,6 +218,44 @@ def set_digest_settings(conn: Connection, user_id: int, *, frequency: str, email
     result = get_digest_settings(conn, user_id)
     assert result is not None
     return result
+
+
+def update_digest(conn: Connection, user_id: int, *, email: str | None = None,
+                  frequency: str | None = None) -> DigestSettings:
+    """Change only the address and/or how often (None keeps a value), with the account page's
+    rules; the digest's tags and saved searches stay as they are. FeedError for a bad value."""
+    current = get_digest_settings(conn, user_id)
+    if current is None:
+        raise FeedError("No such account.")
+    frequency = current.frequency if frequency is None else frequency
+    if frequency not in FREQUENCIES:
+        raise FeedError(f"How often must be one of {', '.join(FREQUENCIES)}.")
+    email = current.email if email is None else check_email(email)
+    if frequency != "off" and not email:
+        raise FeedError("Give an email address to receive digests.")
+    conn.execute(users.update().where(users.c.id == user_id).values(email=email or None))
+    _ensure_row(conn, user_id)
+    conn.execute(digest_settings.update().where(digest_settings.c.user_id == user_id)
+                 .values(frequency=frequency))
+    result = get_digest_settings(conn, user_id)
+    assert result is not None
+    return result
+
+
+def digest_subscriber(conn: Connection, username: str) -> DigestSettings:
+    """One named user's digest settings, or FeedError saying why that user gets no digest."""
+    name = (username or "").strip().lower()
+    row = conn.execute(select(users.c.id).where(func.lower(users.c.username) == name)).first()
+    found = get_digest_settings(conn, row.id) if row is not None else None
+    if found is None:
+        raise FeedError(f"No account {username!r}.")
+    if not found.email:
+        raise FeedError(f"{found.username} has no email address: set one with "
+                        f"`papersift users set {found.username} --email ADDRESS --digest weekly`.")
+    if found.frequency == "off":
+        raise FeedError(f"{found.username} has no digest subscription (it is off): turn it on with "
+                        f"`papersift users set {found.username} --digest weekly` (or daily).")
+    return found
 
 
 def unsubscribe(conn: Connection, user_id: int) -> bool:

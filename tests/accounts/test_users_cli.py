@@ -1,3 +1,4 @@
+from store.feeds import get_digest_settings
 from store.users import authenticate, find_user
 
 
@@ -23,3 +24,39 @@ def test_users_create_refuses_bad_input(runner):
     assert result.exit_code == 1 and "at least 8" in result.output
     result = runner.invoke(args=["users", "delete", "nobody", "--yes"])
     assert result.exit_code == 1 and "No account" in result.output
+
+
+def digest_of(app, name: str):
+    with app.extensions["papersift.engine"].connect() as conn:
+        return get_digest_settings(conn, find_user(conn, name).id)
+
+
+def test_users_set_subscribes_changes_and_ends_a_digest(app, runner):
+    runner.invoke(args=["users", "create", "ada", "--password-stdin"], input="a long password\n")
+    result = runner.invoke(args=["users", "set", "ada", "--email", "ada@example.org", "--digest", "weekly"])
+    assert result.exit_code == 0, result.output
+    assert "ada: ada@example.org, weekly digest." in result.output
+    digest = digest_of(app, "ada")
+    assert (digest.email, digest.frequency, digest.enabled) == ("ada@example.org", "weekly", True)
+    assert runner.invoke(args=["users", "set", "ADA", "--digest", "daily"]).exit_code == 0   # any case
+    assert digest_of(app, "ada").frequency == "daily"
+    off = runner.invoke(args=["users", "set", "ada", "--digest", "off"])
+    assert off.exit_code == 0 and "digest off" in off.output
+    digest = digest_of(app, "ada")
+    assert digest.frequency == "off" and not digest.enabled and digest.email == "ada@example.org"
+
+
+def test_users_set_refuses_what_the_account_page_refuses(app, runner):
+    runner.invoke(args=["users", "create", "ada", "--password-stdin"], input="a long password\n")
+    bad = runner.invoke(args=["users", "set", "ada", "--email", "not an address", "--digest", "weekly"])
+    assert bad.exit_code == 1 and "'not an address' is not an email address." in bad.output
+    no_email = runner.invoke(args=["users", "set", "ada", "--digest", "weekly"])
+    assert no_email.exit_code == 1 and "Give an email address to receive digests." in no_email.output
+    digest = digest_of(app, "ada")
+    assert (digest.email, digest.frequency) == ("", "off")                   # nothing was changed
+    wrong = runner.invoke(args=["users", "set", "ada", "--digest", "hourly"])
+    assert wrong.exit_code == 2 and "'hourly' is not one of" in wrong.output
+    nobody = runner.invoke(args=["users", "set", "nobody", "--digest", "off"])
+    assert nobody.exit_code == 1 and "No account 'nobody'" in nobody.output
+    nothing = runner.invoke(args=["users", "set", "ada"])
+    assert nothing.exit_code == 2 and "Nothing to change" in nothing.output

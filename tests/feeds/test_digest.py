@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ingest.digest import run_digests
 from store.schema import digest_sent
 from store.users import find_user
+from tests.accounts.conftest import make_user
 from tests.feeds.conftest import LIBRARY, REFUSED, engine_of, subscribe
 
 
@@ -131,7 +132,25 @@ def test_dry_run_cli_prints_and_sends_nothing(feeds_app, smtp_server):
     off = runner.invoke(args=["digest"])                          # no PAPERSIFT_SMTP_HOST in this app
     assert off.exit_code != 0 and "PAPERSIFT_SMTP_HOST" in off.output
     nobody = runner.invoke(args=["digest", "--dry-run", "--user", "carol"])
-    assert nobody.exit_code != 0 and "No digest subscriber 'carol'" in nobody.output
+    assert nobody.exit_code == 1 and "No account 'carol'" in nobody.output
+
+
+def test_digest_for_a_user_without_a_subscription_says_why_and_fails(feeds_app):
+    make_user(feeds_app, "carol")
+    runner = feeds_app.test_cli_runner()
+    no_email = runner.invoke(args=["digest", "--dry-run", "--user", "carol"])
+    assert no_email.exit_code == 1
+    assert "carol has no email address" in no_email.output
+    assert "papersift users set carol --email ADDRESS --digest weekly" in no_email.output
+    assert runner.invoke(args=["users", "set", "carol", "--email", "carol@example.org"]).exit_code == 0
+    off = runner.invoke(args=["digest", "--dry-run", "--user", "carol"])
+    assert off.exit_code == 1
+    assert "carol has no digest subscription (it is off)" in off.output
+    assert "papersift users set carol --digest weekly" in off.output
+    assert runner.invoke(args=["users", "set", "carol", "--digest", "weekly"]).exit_code == 0
+    on = runner.invoke(args=["digest", "--dry-run", "--user", "carol"])
+    assert on.exit_code == 0, on.output
+    assert "dry run: would send" in on.output
 
 
 def test_one_click_post_unsubscribes_without_session_or_csrf(feeds_app):

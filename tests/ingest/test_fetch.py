@@ -251,3 +251,24 @@ def test_with_redis_the_fetch_lock_is_shared_across_processes(data_dir, fake, cl
         other.close()
     assert fetch_new(engine, settings, client=client, now=NOW).status == "ok"
     assert not (settings.data_path / "fetch.lock").exists()
+
+
+def test_the_first_fetch_says_how_far_back_it_looked_and_how_to_backfill(data_dir, fake):
+    from app import create_app
+
+    fake.entries = real_entries(15, start=utcnow() - timedelta(days=20))   # 5 of them in the last week
+    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "arxiv_api_url": fake.api_url,
+                      "arxiv_delay": 0.0, "arxiv_page_size": 10, "TESTING": True})
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["fetch", "--category", "cs.CV"])
+    week_ago = (utcnow() - timedelta(days=7)).date()
+    assert first.exit_code == 0, first.output
+    assert f"First fetch of this instance: looking back to {week_ago:%Y-%m-%d} only." in first.output
+    assert "papersift fetch --since YYYY-MM-DD" in first.output
+    assert f"first fetch: looked back 7 days, to {week_ago:%Y-%m-%d}" in first.output   # the run's note
+    second = runner.invoke(args=["fetch", "--category", "cs.CV"])
+    assert second.exit_code == 0, second.output
+    assert "First fetch" not in second.output and "first fetch" not in second.output
+    backfill = runner.invoke(args=["fetch", "--category", "cs.CV", "--since", f"{week_ago - timedelta(days=30)}"])
+    assert backfill.exit_code == 0 and "First fetch" not in backfill.output
+    app.extensions["papersift.engine"].dispose()
