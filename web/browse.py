@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 
 from store.db import get_db
 from store.papers import WINDOWS, category_counts
@@ -20,3 +20,9 @@ def index():
     page = services.browse(conn, browse_query(request.args))
     return render_template("browse/index.html", page=page, windows=list(WINDOWS),
                            categories=category_counts(conn))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    # pages name their icon, but browsers and feed readers still ask for /favicon.ico
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon")

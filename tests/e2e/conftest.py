@@ -129,11 +129,9 @@ class Visit:
             self.errors.append(f"{self.page.url}: console error: {message.text}")
 
     def _response(self, response) -> None:
-        """A failed script, stylesheet, image or fetch; pages' own statuses are the tests' business.
-
-        Browsers ask for /favicon.ico on their own, and papersift declares no icon.
-        """
-        if response.request.resource_type == "document" or response.url.endswith("/favicon.ico"):
+        """A failed script, stylesheet, image, icon or fetch; pages' own statuses are the tests'
+        business."""
+        if response.request.resource_type == "document":
             return
         if response.status >= 400:
             self.errors.append(f"{self.page.url}: {response.status} for {response.url}")

@@ -137,3 +137,17 @@ def test_trends_page_draws_a_series_with_points(visit) -> None:
     box_size = page.locator("#trend-chart").bounding_box()
     assert box_size and box_size["width"] > 200 and box_size["height"] > 100
     visit.shot("trends-series")
+
+
+def test_a_first_visit_loads_the_site_icon_without_errors(visit) -> None:
+    page = visit.page
+    icons: list[tuple[str, int]] = []
+    page.on("response", lambda r: icons.append((r.url, r.status)) if "favicon" in r.url else None)
+    page.goto("/")
+    status = page.evaluate("""async () => {
+        const link = document.querySelector('link[rel="icon"]');
+        return link ? (await fetch(link.href)).status : 0; }""")
+    assert status == 200
+    page.wait_for_load_state("networkidle")
+    assert all(code == 200 for _, code in icons), icons
+    assert visit.errors == []

@@ -269,6 +269,7 @@ def test_the_first_fetch_says_how_far_back_it_looked_and_how_to_backfill(data_di
     second = runner.invoke(args=["fetch", "--category", "cs.CV"])
     assert second.exit_code == 0, second.output
     assert "First fetch" not in second.output and "first fetch" not in second.output
-    backfill = runner.invoke(args=["fetch", "--category", "cs.CV", "--since", f"{week_ago - timedelta(days=30)}"])
+    month_before = week_ago - timedelta(days=30)
+    backfill = runner.invoke(args=["fetch", "--category", "cs.CV", "--since", f"{month_before}"])
     assert backfill.exit_code == 0 and "First fetch" not in backfill.output
     app.extensions["papersift.engine"].dispose()

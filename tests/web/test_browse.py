@@ -80,3 +80,17 @@ def test_html_in_a_title_is_escaped(client, app):
     response = client.get("/")
     assert b"<img src=x" not in response.data
     assert b"&lt;img src=x onerror=alert(1)&gt; attack" in response.data
+
+
+def test_the_site_has_an_icon_where_browsers_look(client):
+    from bs4 import BeautifulSoup
+
+    with client.get("/favicon.ico") as ico:
+        assert ico.status_code == 200 and ico.mimetype == "image/vnd.microsoft.icon"
+        assert ico.data[:4] == b"\x00\x00\x01\x00"                 # an ICO file
+    page = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
+    icons = [link["href"] for link in page.select('link[rel="icon"]')]
+    assert len(icons) == 2
+    for href in icons:
+        with client.get(href) as served:
+            assert served.status_code == 200 and served.mimetype.startswith("image/"), href
