@@ -2,7 +2,7 @@
 
 One job per paper version (the job id says which, so re-running `papersift fulltext`
 never queues a paper twice). A job does exactly what the local path does for one paper
-(`fulltext_pipeline.process_one`), with the settings of the worker's own environment, and
+(`fulltext_steps.process_one`), with the settings of the worker's own environment, and
 writes the result into the shared store. Downloads are paced across all workers through
 a Redis key.
 """
@@ -20,7 +20,7 @@ from rq.job import Job, JobStatus
 
 import config
 from config import Settings
-from ingest.fulltext_pipeline import OUTAGE_AFTER, QUEUE_NAME, FulltextSummary, RedisPacer, process_one
+from ingest.fulltext_steps import OUTAGE_AFTER, QUEUE_NAME, FulltextSummary, RedisPacer, process_one
 from ingest.pdfs import DownloadError
 from store import fulltext as store_fulltext
 

@@ -150,7 +150,7 @@ def _papers(engine, n: int) -> list[str]:
 
 
 def test_an_outage_stops_the_run_before_it_uses_up_every_papers_attempts(engine, pdf_server, data_dir):
-    from ingest.fulltext_pipeline import OUTAGE_AFTER
+    from ingest.fulltext_steps import OUTAGE_AFTER
 
     ids = _papers(engine, OUTAGE_AFTER + 4)
     for pid in ids:
@@ -176,7 +176,7 @@ def test_an_outage_stops_the_run_before_it_uses_up_every_papers_attempts(engine,
 
 
 def test_failures_between_good_downloads_or_permanent_ones_do_not_stop_the_run(engine, pdf_server, data_dir):
-    from ingest.fulltext_pipeline import OUTAGE_AFTER
+    from ingest.fulltext_steps import OUTAGE_AFTER
 
     almost = [pdfserver.status(503)] * (OUTAGE_AFTER - 1)
     # a good PDF, or a 404 (a permanent failure: the host answered), ends each run of 503s

@@ -13,7 +13,8 @@ from redis import Redis
 from rq import Queue, Worker
 from sqlalchemy import select
 
-from ingest.fulltext_pipeline import QUEUE_NAME, run_fulltext
+from ingest.fulltext_pipeline import run_fulltext
+from ingest.fulltext_steps import QUEUE_NAME
 from store.db import open_store
 from store.schema import fulltext
 from tests.conftest import ROOT
@@ -118,7 +119,7 @@ def test_worker_without_redis_explains_what_is_missing(runner):
 
 def test_workers_share_the_outage_rule_and_leave_the_rest_untouched(
         tmp_path, pdf_server, redis_server):  # noqa: F811
-    from ingest.fulltext_pipeline import OUTAGE_AFTER
+    from ingest.fulltext_steps import OUTAGE_AFTER
     from store.fulltext import candidates
     from tests.fulltext import pdfserver
 
