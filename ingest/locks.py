@@ -1,17 +1,15 @@
 """Named, non-blocking locks that make a job run in one process only.
 
 With REDIS_URL set, a Redis lock (redis-py's Lock: SET NX with a TTL, renewed while held)
-works across machines; its TTL frees it if the holder dies. Without Redis, an fcntl lock on
-a file in the data dir works across the processes of one machine and is freed by the
-kernel when the holder exits, even on kill -9.
+works across machines; its TTL frees it if the holder dies. Without Redis, a file lock
+(py-filelock) in the data dir works across the processes of one machine and is freed by
+the kernel when the holder exits, even on kill -9.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -33,44 +31,38 @@ class Lock(Protocol):
 
 
 class FileLock:
-    """An exclusive flock on `path`; held for as long as this object keeps the file open."""
+    """An exclusive lock on the file `path` (py-filelock: flock on POSIX), held for as long as
+    this object holds it; the kernel frees it when the process exits, even on kill -9."""
 
     def __init__(self, path: Path) -> None:
+        import filelock
+
         self.path = Path(path)
         self.name = self.path.name
-        self._fd: int | None = None
+        # not thread-local: the scheduler renews its lock from several threads
+        self._lock = filelock.FileLock(self.path, thread_local=False)
         self._mutex = threading.Lock()
 
     @property
     def held(self) -> bool:
-        return self._fd is not None
+        return self._lock.is_locked
 
     def acquire(self) -> bool:
-        with self._mutex:
-            return self._acquire()
+        import filelock
 
-    def _acquire(self) -> bool:
-        if self._fd is not None:
+        with self._mutex:
+            if self._lock.is_locked:
+                return True
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._lock.acquire(timeout=0)
+            except filelock.Timeout:
+                return False
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return True
 
     def release(self) -> None:
         with self._mutex:
-            if self._fd is None:
-                return
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+            self._lock.release(force=True)
 
     def __enter__(self) -> FileLock:
         return self
