@@ -25,6 +25,9 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
+from tenacity import RetryCallState
+
+from ingest.retry import retrying
 
 log = logging.getLogger("papersift.arxiv")
 
@@ -167,31 +170,25 @@ class PoliteClient:
     # -- the retry loop
     def call(self, url: str, params: Mapping[str, str | int] | None,
              handle: Callable[[requests.Response], T]) -> T:
-        """GET with retries; `handle` turns a response into a result or raises TransientError
-        (e.g. malformed XML) to have it retried, or FetchError to stop at once."""
-        last: TransientError | None = None
-        for attempt in range(1, self.retries + 1):
-            try:
-                return handle(self.get_once(url, params))
-            except TransientError as exc:
-                last = exc
-                if attempt == self.retries:
-                    break
-                wait = self.retry_wait(attempt, exc.retry_after)
-                self.stats.retries += 1
-                log.info("arXiv request failed (%s), attempt %d of %d; retrying in %.0f s",
-                         exc.reason, attempt, self.retries, wait)
-                self._wait(wait)
-        assert last is not None
-        raise FetchError(f"gave up on {url} after {self.retries} attempts: {last.reason}",
-                         unreachable=last.unreachable)
+        """GET with retries (backoff * 2^(attempt-1), at least Retry-After, at most MAX_WAIT);
+        `handle` turns a response into a result or raises TransientError (e.g. malformed XML)
+        to have it retried, or FetchError to stop at once."""
+        def before_sleep(state: RetryCallState) -> None:
+            self.stats.retries += 1
+            log.info("arXiv request failed (%s), attempt %d of %d; retrying in %.0f s",
+                     state.outcome.exception().reason, state.attempt_number, self.retries,
+                     state.upcoming_sleep)
 
-    def retry_wait(self, attempt: int, retry_after: float | None) -> float:
-        """Exponential backoff (backoff * 2^(attempt-1)), at least Retry-After, at most MAX_WAIT."""
-        wait = self.backoff * 2 ** (attempt - 1)
-        if retry_after is not None:
-            wait = max(wait, retry_after)
-        return min(wait, MAX_WAIT)
+        try:
+            for attempt in retrying(attempts=self.retries, base=self.backoff, max_backoff=MAX_WAIT,
+                                    max_wait=MAX_WAIT, retry_on=lambda e: isinstance(e, TransientError),
+                                    sleep=self._wait, before_sleep=before_sleep):
+                with attempt:
+                    return handle(self.get_once(url, params))
+        except TransientError as last:
+            raise FetchError(f"gave up on {url} after {self.retries} attempts: {last.reason}",
+                             unreachable=last.unreachable) from None
+        raise AssertionError("unreachable: the retry loop returns or raises")
 
 
 def _connection_reason(exc: requests.ConnectionError) -> str:

@@ -21,12 +21,14 @@ from pathlib import Path
 import requests
 
 from config import Settings
+from ingest.retry import retrying
 
 PDF_TYPES = {"application/pdf", "application/x-pdf", "application/octet-stream", "binary/octet-stream"}
 MAGIC = b"%PDF-"
 MAGIC_WINDOW = 1024          # the spec allows junk before the header; readers accept 1 KB
 CHUNK = 64 * 1024
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+RETRY_AFTER_MAX = 300.0      # seconds: a longer Retry-After is cut to this
 USER_AGENT = "papersift/0.1 (self-hosted arXiv reader; {contact})"
 _VERSIONED = re.compile(r"^(?P<stem>.+)v(?P<v>\d+)\.pdf$")
 
@@ -97,27 +99,28 @@ class Pacer:
 
 def download_pdf(session: requests.Session, url: str, dest: Path, options: DownloadOptions, *,
                  sleep: Callable[[float], None] = time.sleep) -> Path:
-    """Fetch `url` into `dest`, retrying transient failures; raise DownloadError otherwise."""
-    last: DownloadError | None = None
-    for attempt in range(options.retries):
-        try:
-            return _download_once(session, url, dest, options)
-        except DiskFull:
+    """Fetch `url` into `dest`, retrying transient failures (1, 2, 4 ... 60 s, at least
+    Retry-After); raise DownloadError otherwise. A full disk is not retried."""
+    def worth_retrying(exc: BaseException) -> bool:
+        return isinstance(exc, DownloadError) and exc.retryable and not isinstance(exc, DiskFull)
+
+    try:
+        for attempt in retrying(attempts=options.retries, base=1.0, max_backoff=60.0,
+                                max_wait=RETRY_AFTER_MAX, retry_on=worth_retrying, sleep=sleep):
+            with attempt:
+                return _download_once(session, url, dest, options)
+    except DownloadError as last:
+        if not worth_retrying(last):
             raise
-        except DownloadError as exc:
-            if not exc.retryable:
-                raise
-            last = exc
-            if attempt + 1 < options.retries:
-                sleep(getattr(exc, "retry_after", None) or min(60.0, 2.0 ** attempt))
-    assert last is not None
-    raise DownloadError(f"{last.reason} (gave up after {options.retries} attempts)", retryable=True)
+        raise DownloadError(f"{last.reason} (gave up after {options.retries} attempts)",
+                            retryable=True) from None
+    raise AssertionError("unreachable: the retry loop returns or raises")
 
 
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After", "")
     try:
-        return min(300.0, max(0.0, float(value)))
+        return min(RETRY_AFTER_MAX, max(0.0, float(value)))
     except ValueError:
         return None
 
