@@ -39,13 +39,27 @@ def engine(settings):
 
 
 @pytest.fixture
-def app(data_dir: Path, database_url: str):
+def make_app(data_dir: Path, database_url: str):
+    """Build apps on the test's data dir and database (SQLite, or the PostgreSQL pass's schema);
+    keyword arguments are settings (lowercase) or Flask config keys (uppercase)."""
     from app import create_app
 
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                              "database_url": database_url, "TESTING": True})
-    yield application
-    application.extensions["papersift.engine"].dispose()
+    made = []
+
+    def make(**overrides):
+        values = {"data_dir": str(data_dir), "scheduler_enabled": False, "database_url": database_url,
+                  "TESTING": True, **overrides}
+        made.append(create_app(values))
+        return made[-1]
+
+    yield make
+    for application in made:
+        application.extensions["papersift.engine"].dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture
@@ -59,7 +73,7 @@ def runner(app):
 
 
 @pytest.fixture(scope="session")
-def sample_app(tmp_path_factory):
+def sample_app(tmp_path_factory, session_database_url: str):
     """A read-only app over the bundled sample corpus (4,001 papers), imported and indexed
     once per test run and shared by the many tests that only read it."""
     from app import create_app
@@ -67,7 +81,8 @@ def sample_app(tmp_path_factory):
     from ingest.pipeline import import_files
 
     data = tmp_path_factory.mktemp("sample")
-    application = create_app({"data_dir": str(data), "scheduler_enabled": False, "TESTING": True})
+    application = create_app({"data_dir": str(data), "scheduler_enabled": False, "TESTING": True,
+                              "database_url": session_database_url})
     engine = application.extensions["papersift.engine"]
     import_files(engine, [SAMPLE_CORPUS], progress=False)
     indexing.build(engine, application.config["SETTINGS"], force=True)

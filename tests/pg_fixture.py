@@ -15,6 +15,7 @@ search_path through the URL), so tests never see each other's rows; it is droppe
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
@@ -127,12 +128,9 @@ def postgres_url() -> Iterator[str | None]:
         cluster.stop()
 
 
-@pytest.fixture
-def database_url(postgres_url: str | None) -> Iterator[str]:
-    """'' (SQLite in the data dir) or a PostgreSQL URL whose search_path is a fresh schema."""
-    if postgres_url is None:
-        yield ""
-        return
+@contextlib.contextmanager
+def fresh_schema(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a new, empty schema, dropped afterwards."""
     schema = f"t{os.getpid()}_{next(_schemas)}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -145,3 +143,23 @@ def database_url(postgres_url: str | None) -> Iterator[str]:
             conn.execute(text("SET lock_timeout = '5s'"))
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(postgres_url: str | None) -> Iterator[str]:
+    """'' (SQLite in the data dir) or a PostgreSQL URL whose search_path is a fresh schema."""
+    if postgres_url is None:
+        yield ""
+        return
+    with fresh_schema(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def session_database_url(postgres_url: str | None) -> Iterator[str]:
+    """The same for apps built once per run (the sample corpus): one schema for the session."""
+    if postgres_url is None:
+        yield ""
+        return
+    with fresh_schema(postgres_url) as url:
+        yield url

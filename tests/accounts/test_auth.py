@@ -169,14 +169,10 @@ def test_session_cookie_flags(app, client, user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
-def test_session_cookie_secure_over_https(data_dir):
-    from app import create_app
-
-    secure_app = create_app({"data_dir": str(data_dir), "TESTING": True,
-                             "base_url": "https://papers.example.org"})
+def test_session_cookie_secure_over_https(make_app):
+    secure_app = make_app(base_url="https://papers.example.org")
     assert secure_app.config["SESSION_COOKIE_SECURE"] is True
     assert secure_app.config["REMEMBER_COOKIE_SECURE"] is True
-    secure_app.extensions["papersift.engine"].dispose()
 
 
 def test_api_asks_for_login_with_json_401(client):

@@ -5,26 +5,7 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from tests.accounts.conftest import PASSWORD, csrf_token, make_user
-
-
-@pytest.fixture
-def make_app(data_dir, database_url):
-    apps = []
-
-    def build(**settings):
-        from app import create_app
-
-        application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                                  "database_url": database_url, "TESTING": True, **settings})
-        apps.append(application)
-        return application
-
-    yield build
-    for application in apps:
-        application.extensions["papersift.engine"].dispose()
 
 
 def _failed_login(client, name: str = "ada", address: str | None = None) -> int:

@@ -60,15 +60,11 @@ def subscribe(app, name: str, email: str, *, frequency: str = "weekly", library:
 
 
 @pytest.fixture
-def feeds_app(data_dir):
-    from app import create_app
-
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "TESTING": True,
-                              "RECOMMEND_SYNC": True, "base_url": "https://papers.example.org/"})
+def feeds_app(make_app):
+    application = make_app(RECOMMEND_SYNC=True, base_url="https://papers.example.org/")
     add_papers(engine_of(application), *corpus())
     indexing.build(engine_of(application), application.config["SETTINGS"], force=True)
-    yield application
-    engine_of(application).dispose()
+    return application
 
 
 @pytest.fixture

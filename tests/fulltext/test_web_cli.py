@@ -12,17 +12,13 @@ from tests.fulltext.conftest import CASES, serve_cases
 
 
 @pytest.fixture
-def ft_app(data_dir, pdf_server):
-    from app import create_app
-
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "TESTING": True,
-                              "arxiv_pdf_url": pdf_server.url, "pdf_delay": 0.0, "pdf_engine": "pdfium",
-                              "pdf_workers": 2, "arxiv_retries": 1, "arxiv_timeout": 5.0})
-    engine = application.extensions["papersift.engine"]
-    add_papers(engine, *(record(id=pid, title=f"Case {pid}") for pid in CASES))
+def ft_app(make_app, pdf_server):
+    application = make_app(arxiv_pdf_url=pdf_server.url, pdf_delay=0.0, pdf_engine="pdfium",
+                           pdf_workers=2, arxiv_retries=1, arxiv_timeout=5.0)
+    add_papers(application.extensions["papersift.engine"],
+               *(record(id=pid, title=f"Case {pid}") for pid in CASES))
     serve_cases(pdf_server)
-    yield application
-    engine.dispose()
+    return application
 
 
 @pytest.fixture

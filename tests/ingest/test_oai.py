@@ -162,12 +162,9 @@ def test_deleted_and_broken_records_are_skipped_and_counted(fetch_settings, fake
     assert summary.errors == 1 and "record 3" in summary.error_examples[0]
 
 
-def test_harvest_command_end_to_end(data_dir, fake):
-    from app import create_app
-
+def test_harvest_command_end_to_end(make_app, fake):
     entries = three_pages(fake)
-    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "oai_url": fake.oai_url,
-                      "arxiv_delay": 0.0, "TESTING": True})
+    app = make_app(oai_url=fake.oai_url, arxiv_delay=0.0)
     result = app.test_cli_runner().invoke(args=["harvest", "--from", "2026-04-01", "--max", "15"])
     assert result.exit_code == 0, result.output
     assert "15 new" in result.output
@@ -175,5 +172,4 @@ def test_harvest_command_end_to_end(data_dir, fake):
         assert len(stored(app.extensions["papersift.engine"])) == 15
     bad = app.test_cli_runner().invoke(args=["harvest", "--from", "April"])
     assert bad.exit_code == 2 and "April" in bad.output
-    app.extensions["papersift.engine"].dispose()
     assert entries

@@ -9,13 +9,6 @@ from store import migrations
 from tests.factories import add_papers, record
 
 
-def _make_app(data_dir, **settings):
-    from app import create_app
-
-    return create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "TESTING": True,
-                       **settings})
-
-
 @pytest.fixture
 def healthy_app(app):
     engine = app.extensions["papersift.engine"]
@@ -67,15 +60,14 @@ def test_old_and_too_new_schema_are_reported(healthy_app):
     assert "newer than this papersift" in result.output
 
 
-def test_bad_settings_are_named(data_dir):
-    app = _make_app(data_dir, log_format="xml", pdf_engine="ocr", arxiv_delay=0.5)
+def test_bad_settings_are_named(make_app):
+    app = make_app(log_format="xml", pdf_engine="ocr", arxiv_delay=0.5)
     result = app.test_cli_runner().invoke(args=["doctor"])
     assert result.exit_code == 1
     line = _line(result.output, "config")
     assert line.startswith("FAIL")
     for name in ("PAPERSIFT_LOG_FORMAT", "PAPERSIFT_PDF_ENGINE", "PAPERSIFT_ARXIV_DELAY"):
         assert name in line
-    app.extensions["papersift.engine"].dispose()
 
 
 def test_missing_data_dir_is_reported_with_the_fix(app, runner, tmp_path):
@@ -97,12 +89,12 @@ def test_secret_key_readable_by_others_is_reported(app, runner):
     assert f"fix: chmod 600 {key}" in result.output
 
 
-def test_unreachable_database_and_redis_are_reported_without_a_traceback(data_dir):
+def test_unreachable_database_and_redis_are_reported_without_a_traceback(make_app):
     from tests.procs import free_port
 
     port = free_port()
-    app = _make_app(data_dir, database_url=f"postgresql+psycopg://u:secret@127.0.0.1:{port}/x",
-                    redis_url=f"redis://127.0.0.1:{port}/0")
+    app = make_app(database_url=f"postgresql+psycopg://u:secret@127.0.0.1:{port}/x",
+                   redis_url=f"redis://127.0.0.1:{port}/0")
     result = app.test_cli_runner().invoke(args=["doctor"])
     assert result.exit_code == 1
     assert _line(result.output, "database").startswith("FAIL")
@@ -110,4 +102,3 @@ def test_unreachable_database_and_redis_are_reported_without_a_traceback(data_di
     assert "secret" not in result.output                     # passwords are never printed
     assert "start the database server" in result.output
     assert "Traceback" not in result.output
-    app.extensions["papersift.engine"].dispose()

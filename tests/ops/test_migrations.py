@@ -85,19 +85,16 @@ def test_rerunning_is_a_no_op(bare_engine):
                                                ("schema_version", str(migrations.LATEST))]
 
 
-def test_migrate_command_reports_versions(data_dir, database_url):
+def test_migrate_command_reports_versions(make_app):
     """On a new database it says what it created (the app migrates as it starts, just
     before the command runs); run again, there is nothing to do."""
-    from app import create_app
-
     outputs = []
     for _ in range(2):
-        app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                          "database_url": database_url, "TESTING": True})
+        app = make_app()
         result = app.test_cli_runner().invoke(args=["migrate"])
         assert result.exit_code == 0, result.output
         outputs.append(result.output)
-        app.extensions["papersift.engine"].dispose()
+        app.extensions["papersift.engine"].dispose()   # the next app opens the database anew
     assert f"Migrated the schema from version 0 to {migrations.LATEST}." in outputs[0]
     assert f"version {migrations.LATEST} (latest); nothing to do" in outputs[1]
 

@@ -50,16 +50,12 @@ def rebuild(app) -> None:
 
 
 @pytest.fixture
-def reco_app(data_dir):
-    from app import create_app
-
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "TESTING": True,
-                              "RECOMMEND_SYNC": True})
+def reco_app(make_app):
+    application = make_app(RECOMMEND_SYNC=True)
     add_papers(application.extensions["papersift.engine"], *corpus())
     rebuild(application)
     make_user(application, "ada")
-    yield application
-    application.extensions["papersift.engine"].dispose()
+    return application
 
 
 @pytest.fixture

@@ -112,13 +112,12 @@ def test_ranking_cache_invalidates_on_library_change_and_index_swap(reco_app, ad
     assert len(set(cache._data) - before) == 1             # a new index version: retrained
 
 
-def test_background_training_serves_the_centroid_first(data_dir):
-    from app import create_app
+def test_background_training_serves_the_centroid_first(make_app):
     from tests.accounts.conftest import login
     from tests.factories import add_papers
     from tests.recommend_web.conftest import corpus
 
-    app = create_app({"data_dir": str(data_dir), "TESTING": True})
+    app = make_app()
     add_papers(app.extensions["papersift.engine"], *corpus())
     rebuild(app)
     make_user(app, "ada")
@@ -136,7 +135,6 @@ def test_background_training_serves_the_centroid_first(data_dir):
     assert soup.select_one(".reco-provisional")
     trainer.wait(timeout=30)
     assert _api(client, "?n=5")["model"] == "svm"
-    app.extensions["papersift.engine"].dispose()
 
 
 def test_recommend_cli(reco_app, ada):

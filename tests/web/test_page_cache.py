@@ -126,15 +126,11 @@ def test_errors_are_not_cached(site, path):
     assert HEADER not in first.headers and HEADER not in second.headers
 
 
-def test_the_page_cache_can_be_turned_off(data_dir, database_url):
-    from app import create_app
-
-    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "database_url": database_url,
-                      "page_cache_seconds": 0, "TESTING": True})
+def test_the_page_cache_can_be_turned_off(make_app):
+    app = make_app(page_cache_seconds=0)
     add_papers(app.extensions["papersift.engine"], record())
     client = app.test_client()
     assert [HEADER in client.get("/").headers for _ in range(2)] == [False, False]
-    app.extensions["papersift.engine"].dispose()
 
 
 def test_a_forged_host_header_cannot_plant_links_in_a_shared_page(site):
