@@ -47,6 +47,13 @@ def _count(value: str) -> int:
     return number
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"expected 1 or more, got {number}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -90,6 +97,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Failed logins allowed for one account, from anywhere."),
     Setting("address_rate_limit", "PAPERSIFT_ADDRESS_RATE_LIMIT", "20 per 15 minutes", _rate,
             "Failed logins or password checks allowed from one address."),
+    Setting("remember_days", "PAPERSIFT_REMEMBER_DAYS", 30, _positive,
+            "Days a login with \"Keep me logged in\" lasts; logging out ends it at once."),
+    Setting("session_hours", "PAPERSIFT_SESSION_HOURS", 24, _positive,
+            "Hours a login without \"Keep me logged in\" lasts at most (also ended by closing the "
+            "browser or logging out)."),
     Setting("register_rate_limit", "PAPERSIFT_REGISTER_RATE_LIMIT", "10 per hour", _rate,
             "Accounts one address may register."),
     # -- arXiv API

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store import utcnow
-from store.schema import library, not_interested, paper_tags, tags, users
+from store.schema import library, not_interested, paper_tags, tags, user_sessions, users
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
 USERNAME_RULE = "3-32 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -36,7 +36,7 @@ class User:
     created: datetime
 
 
-def _user(row) -> User:
+def user_from_row(row) -> User:
     return User(row.id, row.username, row.password_hash, bool(row.is_admin), row.created)
 
 
@@ -72,14 +72,14 @@ def create_user(conn: Connection, username: str, password: str, *, is_admin: boo
 
 def get_user(conn: Connection, user_id: int) -> User | None:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def find_user(conn: Connection, username: str) -> User | None:
     """The account with this name, ignoring case."""
     name = (username or "").strip().lower()
     row = conn.execute(select(users).where(func.lower(users.c.username) == name)).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def authenticate(conn: Connection, username: str, password: str) -> User | None:
@@ -104,11 +104,11 @@ def list_users(conn: Connection) -> list[tuple[User, int]]:
     """Every account with the size of its library, oldest first."""
     n = select(func.count()).where(library.c.user_id == users.c.id).scalar_subquery()
     rows = conn.execute(select(users, n.label("n")).order_by(users.c.id))
-    return [(_user(r), r.n) for r in rows]
+    return [(user_from_row(r), r.n) for r in rows]
 
 
 def delete_user(conn: Connection, user_id: int) -> bool:
-    """Delete an account and everything it owns (library, tags, not-interested marks).
+    """Delete an account and everything it owns (library, tags, not-interested marks, logins).
 
     Deletes explicitly rather than relying on ON DELETE CASCADE, which SQLite honours
     only with foreign keys switched on.
@@ -118,4 +118,5 @@ def delete_user(conn: Connection, user_id: int) -> bool:
     conn.execute(tags.delete().where(tags.c.user_id == user_id))
     conn.execute(library.delete().where(library.c.user_id == user_id))
     conn.execute(not_interested.delete().where(not_interested.c.user_id == user_id))
+    conn.execute(user_sessions.delete().where(user_sessions.c.user_id == user_id))
     return conn.execute(users.delete().where(users.c.id == user_id)).rowcount > 0
