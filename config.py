@@ -94,7 +94,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_rate_limit", "PAPERSIFT_QUERY_RATE_LIMIT", "300 per minute", _rate,
             "Search and trend queries (pages, CSV and JSON API) one address may make."),
     Setting("login_rate_limit", "PAPERSIFT_LOGIN_RATE_LIMIT", "5 per 15 minutes", _rate,
-            "Failed logins allowed for one account, from anywhere."),
+            "Failed logins allowed for one account from one address; past this many from anywhere, "
+            "each further attempt on the account waits (see PAPERSIFT_LOGIN_DELAY_MAX)."),
+    Setting("login_delay_max", "PAPERSIFT_LOGIN_DELAY_MAX", 5.0, float,
+            "Longest wait in seconds before a password is checked for an account under attack "
+            "(0.5 s at the first failure past the free ones, doubling each time); 0 turns it off."),
     Setting("address_rate_limit", "PAPERSIFT_ADDRESS_RATE_LIMIT", "20 per 15 minutes", _rate,
             "Failed logins or password checks allowed from one address."),
     Setting("remember_days", "PAPERSIFT_REMEMBER_DAYS", 30, _positive,

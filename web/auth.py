@@ -3,7 +3,8 @@
 flask-login keeps the session; its id is a login token kept on the server (store/sessions.py),
 so logging out ends the login for every copy of the cookies, and "log out everywhere",
 a password change or deleting the account end all of a user's logins. Login is
-rate-limited per address and per (account, address), counting only failed attempts.
+rate-limited per address and per (account, address), counting only failed attempts, and
+slowed down per account (web/login_throttle.py), so nobody can lock another person out.
 """
 
 from __future__ import annotations
@@ -23,18 +24,20 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from store import db
 from store.library import library_size
 from store.sessions import end_session, end_user_sessions, session_user, start_session
 from store.users import AccountError, User, authenticate, create_user, delete_user, get_user, set_password
+from web import login_throttle
 from web.extensions import limiter, login_manager, setting_limit
 from web.forms import DeleteAccountForm, LoginForm, PasswordForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
 
-ACCOUNT_LIMIT = setting_limit("login_rate_limit")        # failed logins for one username
+ACCOUNT_LIMIT = setting_limit("login_rate_limit")        # failed logins for one username, one address
 ADDRESS_LIMIT = setting_limit("address_rate_limit")      # failed logins from one address
 REGISTER_LIMIT = setting_limit("register_rate_limit")
 
@@ -75,8 +78,10 @@ def safe_next(target: str | None, default: str = "browse.index") -> str:
     return url_for(default)
 
 
-def _account_key() -> str:
-    return "login-account:" + request.form.get("username", "").strip().lower()[:64]
+def _account_address_key() -> str:
+    """One budget per (account, address): an attacker's failures cannot lock out the owner."""
+    account = request.form.get("username", "").strip().lower()[:64]
+    return f"login-account:{account}@{get_remote_address()}"
 
 
 def _failed(response) -> bool:
@@ -85,15 +90,17 @@ def _failed(response) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(ADDRESS_LIMIT, methods=["POST"], deduct_when=_failed)
-@limiter.limit(ACCOUNT_LIMIT, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(ACCOUNT_LIMIT, key_func=_account_address_key, methods=["POST"], deduct_when=_failed)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
+    login_throttle.slow_down(form.username.data)
     user = authenticate(db.get_db(), form.username.data, form.password.data)
     if user is None:
+        login_throttle.record_failure(form.username.data)
         form.password.errors = ["Wrong username or password."]
         return render_template("auth/login.html", form=form), 401
     _start_session(user, remember=form.remember.data)
