@@ -106,6 +106,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_hours", "PAPERSIFT_SESSION_HOURS", 24, _positive,
             "Hours a login without \"Keep me logged in\" lasts at most (also ended by closing the "
             "browser or logging out)."),
+    Setting("min_library_count", "PAPERSIFT_MIN_LIBRARY_COUNT", 3, _positive,
+            "Fewest libraries a paper must be in before Top lists it or its page says how many, "
+            "so nobody can tell what one person saved."),
     Setting("register_rate_limit", "PAPERSIFT_REGISTER_RATE_LIMIT", "10 per hour", _rate,
             "Accounts one address may register."),
     # -- arXiv API
