@@ -1,11 +1,13 @@
 """User accounts: create, look up, check and change passwords, delete with all their data.
 
-Passwords are hashed with werkzeug's default (scrypt), never stored or logged in clear.
+Passwords are hashed with werkzeug's default (scrypt), never stored or logged in clear. New
+passwords need 10 characters and must not be among the most common passwords (zxcvbn's list).
 Usernames are compared case-insensitively, so "Ada" and "ada" cannot both exist.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +21,7 @@ from store.schema import library, not_interested, paper_tags, tags, user_session
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
 USERNAME_RULE = "3-32 letters, digits, '.', '_' or '-', starting with a letter or digit"
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
 MAX_PASSWORD = 1024          # hashing a megabyte of password is a denial of service
 
 
@@ -48,11 +50,25 @@ def check_username(username: str) -> str:
     return name
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of leaked password lists, lowercase, as zxcvbn ships
+    them (MIT licence). A bundled list: no password ever leaves the machine to be checked."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
 def check_password(password: str) -> str:
+    """The password of a new account or a password change, or AccountError saying why not:
+    at least MIN_PASSWORD characters and not one of the common_passwords()."""
     if len(password or "") < MIN_PASSWORD:
         raise AccountError(f"Passwords need at least {MIN_PASSWORD} characters.")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"Passwords can have at most {MAX_PASSWORD} characters.")
+    if password.lower() in common_passwords() or password.strip().lower() in common_passwords():
+        raise AccountError("That password is one of the most common ones, the first that attackers "
+                           "try; choose another.")
     return password
 
 

@@ -20,6 +20,6 @@ def test_users_create_refuses_bad_input(runner):
     result = runner.invoke(args=["users", "create", "no way!", "--password-stdin"], input="a long password\n")
     assert result.exit_code == 1 and "Usernames are" in result.output
     result = runner.invoke(args=["users", "create", "ada", "--password-stdin"], input="short\n")
-    assert result.exit_code == 1 and "at least 8" in result.output
+    assert result.exit_code == 1 and "at least 10" in result.output      # the minimum is 10 now
     result = runner.invoke(args=["users", "delete", "nobody", "--yes"])
     assert result.exit_code == 1 and "No account" in result.output
