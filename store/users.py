@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -114,6 +114,35 @@ def set_password(conn: Connection, user_id: int, password: str) -> None:
     check_password(password)
     conn.execute(users.update().where(users.c.id == user_id)
                  .values(password_hash=generate_password_hash(password)))
+
+
+def set_email(conn: Connection, user_id: int, email: str | None) -> bool:
+    """Store the user's email address (None or "" for none); True when it changed.
+
+    A changed address starts unconfirmed: nothing is mailed to it until confirm_email()
+    (the link papersift mails to it) says its owner asked for it.
+    """
+    email = email or None
+    current = conn.execute(select(users.c.email).where(users.c.id == user_id)).scalar()
+    if current == email:
+        return False
+    conn.execute(users.update().where(users.c.id == user_id).values(email=email, email_confirmed=None))
+    return True
+
+
+def confirm_email(conn: Connection, user_id: int, email: str) -> bool:
+    """Mark the address confirmed, if it is still the user's address; True when it is."""
+    if not email:
+        return False
+    result = conn.execute(users.update().where(and_(users.c.id == user_id, users.c.email == email))
+                          .values(email_confirmed=utcnow()))
+    return result.rowcount > 0
+
+
+def email_confirmed(conn: Connection, user_id: int) -> bool:
+    """Whether the user has an address and confirmed it: the rule for mailing anything."""
+    row = conn.execute(select(users.c.email, users.c.email_confirmed).where(users.c.id == user_id)).first()
+    return bool(row and row.email and row.email_confirmed)
 
 
 def list_users(conn: Connection) -> list[tuple[User, int]]:
