@@ -47,6 +47,13 @@ def _count(value: str) -> int:
     return number
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"expected 1 or more, got {number}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -87,9 +94,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_rate_limit", "PAPERSIFT_QUERY_RATE_LIMIT", "300 per minute", _rate,
             "Search and trend queries (pages, CSV and JSON API) one address may make."),
     Setting("login_rate_limit", "PAPERSIFT_LOGIN_RATE_LIMIT", "5 per 15 minutes", _rate,
-            "Failed logins allowed for one account, from anywhere."),
+            "Failed logins allowed for one account from one address; past this many from anywhere, "
+            "each further attempt on the account waits (see PAPERSIFT_LOGIN_DELAY_MAX)."),
+    Setting("login_delay_max", "PAPERSIFT_LOGIN_DELAY_MAX", 5.0, float,
+            "Longest wait in seconds before a password is checked for an account under attack "
+            "(0.5 s at the first failure past the free ones, doubling each time); 0 turns it off."),
     Setting("address_rate_limit", "PAPERSIFT_ADDRESS_RATE_LIMIT", "20 per 15 minutes", _rate,
             "Failed logins or password checks allowed from one address."),
+    Setting("remember_days", "PAPERSIFT_REMEMBER_DAYS", 30, _positive,
+            "Days a login with \"Keep me logged in\" lasts; logging out ends it at once."),
+    Setting("session_hours", "PAPERSIFT_SESSION_HOURS", 24, _positive,
+            "Hours a login without \"Keep me logged in\" lasts at most (also ended by closing the "
+            "browser or logging out)."),
+    Setting("min_library_count", "PAPERSIFT_MIN_LIBRARY_COUNT", 3, _positive,
+            "Fewest libraries a paper must be in before Top lists it or its page says how many, "
+            "so nobody can tell what one person saved."),
     Setting("register_rate_limit", "PAPERSIFT_REGISTER_RATE_LIMIT", "10 per hour", _rate,
             "Accounts one address may register."),
     # -- arXiv API

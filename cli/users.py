@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from store import db
@@ -70,6 +71,26 @@ def set_command(name: str, email: str | None, frequency: str | None) -> None:
     address = digest.email or "no email address"
     state = "digest off" if digest.frequency == "off" else f"{digest.frequency} digest"
     click.echo(f"{digest.username}: {address}, {state}.")
+    if digest.email and not digest.email_confirmed:
+        click.echo(_confirmation(digest))
+
+
+def _confirmation(digest) -> str:
+    """Mail the confirmation link, as the account page does, and say what happened."""
+    import smtplib
+
+    from ingest.digest import send_confirmation
+
+    settings = current_app.config["SETTINGS"]
+    if not settings.smtp_host:
+        return (f"{digest.email} is not confirmed, and email is off (PAPERSIFT_SMTP_HOST): no digest "
+                "goes there until email is set up and its owner opens the confirmation link.")
+    try:
+        send_confirmation(settings, digest.user_id, digest.username, digest.email)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise click.ClickException(f"Saved, but the confirmation email to {digest.email} could not be "
+                                   f"sent ({exc}); the account page can send it again.") from None
+    return f"Sent a confirmation link to {digest.email}: no digest goes there until it is opened."
 
 
 @users_group.command("delete")

@@ -13,6 +13,10 @@ user's failure is recorded (`digest_settings.last_error`) and the others still g
 
 The unsubscribe link carries an itsdangerous-signed (user id, username) token, so it works
 without logging in and cannot be forged for another account.
+
+Digests go only to confirmed addresses: setting or changing an address mails it a signed
+link that expires after CONFIRM_MAX_AGE, and until its owner follows it nothing else is
+sent there, so nobody can have papersift mail a stranger.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
@@ -56,6 +60,8 @@ SLACK = timedelta(hours=1)      # a run a little early (hourly job jitter) still
 SMTP_TIMEOUT = 30.0
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _SALT = "papersift-digest-unsubscribe"
+_CONFIRM_SALT = "papersift-email-confirm"
+CONFIRM_MAX_AGE = timedelta(days=3)      # a confirmation link works this long
 
 
 # -- unsubscribe tokens -----------------------------------------------------------
@@ -83,6 +89,54 @@ def read_unsubscribe_token(settings: Settings, token: str) -> tuple[int, str] | 
 
 def site_url(settings: Settings, path: str) -> str:
     return settings.base_url.rstrip("/") + path
+
+
+# -- confirming an address --------------------------------------------------------
+
+
+def _confirm_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key(settings), salt=_CONFIRM_SALT)
+
+
+def confirmation_token(settings: Settings, user_id: int, email: str) -> str:
+    """A signed, timestamped (user id, address) token for the confirmation link."""
+    return _confirm_serializer(settings).dumps([user_id, email])
+
+
+def read_confirmation_token(settings: Settings, token: str) -> tuple[int, str] | None:
+    """(user id, address) from a token made less than CONFIRM_MAX_AGE ago, else None."""
+    try:
+        value = _confirm_serializer(settings).loads(token, max_age=int(CONFIRM_MAX_AGE.total_seconds()))
+    except BadSignature:                           # SignatureExpired is a BadSignature
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
+            and isinstance(value[1], str)):
+        return None
+    return value[0], value[1]
+
+
+def confirmation_message(settings: Settings, user_id: int, username: str, email: str) -> EmailMessage:
+    """The email asking the owner of `email` to confirm it before any digest is sent."""
+    link = site_url(settings, "/account/email/confirm/" + confirmation_token(settings, user_id, email))
+    msg = EmailMessage()
+    msg["Subject"] = "papersift: confirm your address for email digests"
+    msg["From"] = settings.mail_from
+    msg["To"] = email
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+    msg.set_content(_templates().get_template("email/confirm.txt").render(
+        username=username, email=email, link=link, site_url=site_url(settings, "/"),
+        days=CONFIRM_MAX_AGE.days))
+    return msg
+
+
+def send_confirmation(settings: Settings, user_id: int, username: str, email: str) -> None:
+    """Mail the confirmation link; raises OSError or SMTPException when it cannot be sent."""
+    smtp = open_smtp(settings)
+    try:
+        smtp.send_message(confirmation_message(settings, user_id, username, email))
+    finally:
+        _quit(smtp)
 
 
 # -- composing --------------------------------------------------------------------

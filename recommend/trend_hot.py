@@ -135,6 +135,13 @@ def category_totals(table: TrendTable, *, top: int = 8) -> dict[str, Any]:
 
 
 CSV_COLUMNS = ("term", "month", "papers", "count", "fraction")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A text cell that a spreadsheet shows as text: one starting like a formula gets a
+    leading apostrophe, so `=HYPERLINK(...)` from a query is not run when the CSV is opened."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def report_csv(report: dict[str, Any]) -> str:
@@ -148,5 +155,6 @@ def report_csv(report: dict[str, Any]) -> str:
     for term, rows in report["terms"].items():
         for r in rows:
             fraction = "" if r["fraction"] is None else f"{r['fraction']:.6f}"
-            writer.writerow((term, r["month"], r["papers"], r["count"], fraction))
+            writer.writerow((spreadsheet_safe(term), spreadsheet_safe(r["month"]), r["papers"], r["count"],
+                             fraction))
     return out.getvalue()

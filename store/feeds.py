@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from store import utcnow
 from store.schema import digest_sent, digest_settings, digest_tags, saved_searches, tags, users
+from store.users import set_email
 
 FREQUENCIES = ("off", "daily", "weekly")
 MAX_SAVED = 100                 # saved searches per user
@@ -154,10 +155,17 @@ class DigestSettings:
     last_sent: datetime | None = None
     last_attempt: datetime | None = None
     last_error: str | None = None
+    email_confirmed: bool = False
+
+    @property
+    def wanted(self) -> bool:
+        """The user asked for a digest and gave an address."""
+        return self.frequency != "off" and bool(self.email)
 
     @property
     def enabled(self) -> bool:
-        return self.frequency != "off" and bool(self.email)
+        """A digest goes out only to an address its owner confirmed (store.users.confirm_email)."""
+        return self.wanted and self.email_confirmed
 
 
 def check_email(email: str) -> str:
@@ -169,17 +177,19 @@ def check_email(email: str) -> str:
 
 def get_digest_settings(conn: Connection, user_id: int) -> DigestSettings | None:
     """The user's digest settings (defaults when never set); None for an unknown user."""
-    user = conn.execute(select(users.c.id, users.c.username, users.c.email)
+    user = conn.execute(select(users.c.id, users.c.username, users.c.email, users.c.email_confirmed)
                         .where(users.c.id == user_id)).first()
     if user is None:
         return None
+    confirmed = bool(user.email and user.email_confirmed)
     row = conn.execute(select(digest_settings).where(digest_settings.c.user_id == user_id)).first()
     tag_ids = frozenset(conn.execute(select(digest_tags.c.tag_id)
                                      .where(digest_tags.c.user_id == user_id)).scalars())
     if row is None:
-        return DigestSettings(user.id, user.username, user.email or "", tag_ids=tag_ids)
+        return DigestSettings(user.id, user.username, user.email or "", tag_ids=tag_ids,
+                              email_confirmed=confirmed)
     return DigestSettings(user.id, user.username, user.email or "", row.frequency, bool(row.library),
-                          tag_ids, row.last_sent, row.last_attempt, row.last_error)
+                          tag_ids, row.last_sent, row.last_attempt, row.last_error, confirmed)
 
 
 def _ensure_row(conn: Connection, user_id: int) -> None:
@@ -200,7 +210,7 @@ def set_digest_settings(conn: Connection, user_id: int, *, frequency: str, email
     email = check_email(email)
     if frequency != "off" and not email:
         raise FeedError("Give an email address to receive digests.")
-    conn.execute(users.update().where(users.c.id == user_id).values(email=email or None))
+    set_email(conn, user_id, email)              # a new address must be confirmed again
     _ensure_row(conn, user_id)
     conn.execute(digest_settings.update().where(digest_settings.c.user_id == user_id)
                  .values(frequency=frequency, library=library))
@@ -233,7 +243,7 @@ def update_digest(conn: Connection, user_id: int, *, email: str | None = None,
     email = current.email if email is None else check_email(email)
     if frequency != "off" and not email:
         raise FeedError("Give an email address to receive digests.")
-    conn.execute(users.update().where(users.c.id == user_id).values(email=email or None))
+    set_email(conn, user_id, email)              # a new address must be confirmed again
     _ensure_row(conn, user_id)
     conn.execute(digest_settings.update().where(digest_settings.c.user_id == user_id)
                  .values(frequency=frequency))
@@ -255,6 +265,9 @@ def digest_subscriber(conn: Connection, username: str) -> DigestSettings:
     if found.frequency == "off":
         raise FeedError(f"{found.username} has no digest subscription (it is off): turn it on with "
                         f"`papersift users set {found.username} --digest weekly` (or daily).")
+    if not found.email_confirmed:
+        raise FeedError(f"{found.username} has not confirmed {found.email} yet: nothing is mailed there "
+                        "until the link sent to it is opened (the account page sends it again).")
     return found
 
 
@@ -269,7 +282,7 @@ def unsubscribe(conn: Connection, user_id: int) -> bool:
 
 
 def digest_subscribers(conn: Connection) -> list[DigestSettings]:
-    """Users whose digest is on and who have an email address, by user id."""
+    """Users whose digest is on and whose email address is confirmed, by user id."""
     ids = conn.execute(select(digest_settings.c.user_id).where(digest_settings.c.frequency != "off")
                        .order_by(digest_settings.c.user_id)).scalars().all()
     found = (get_digest_settings(conn, i) for i in ids)

@@ -269,12 +269,14 @@ def holders(conn: Connection, paper_id: str) -> int:
     return conn.execute(select(func.count()).where(library.c.paper_id == paper_id)).scalar_one()
 
 
-def top_papers(conn: Connection, since: datetime | None, *, limit: int = 25, offset: int = 0
-               ) -> tuple[int, list[tuple[Paper, int]]]:
-    """Papers most often added to libraries since a time (all time when None), most first."""
+def top_papers(conn: Connection, since: datetime | None, *, limit: int = 25, offset: int = 0,
+               min_count: int = 1) -> tuple[int, list[tuple[Paper, int]]]:
+    """Papers most often added to libraries since a time (all time when None), most first;
+    only those added at least `min_count` times."""
     n = func.count().label("n")
     where = library.c.added >= since if since is not None else true()
-    grouped = select(library.c.paper_id, n).where(where).group_by(library.c.paper_id).subquery()
+    grouped = (select(library.c.paper_id, n).where(where).group_by(library.c.paper_id)
+               .having(func.count() >= min_count).subquery())
     total = conn.execute(select(func.count()).select_from(grouped)).scalar_one()
     rows = conn.execute(
         select(papers, grouped.c.n).select_from(grouped.join(papers, papers.c.id == grouped.c.paper_id))

@@ -109,9 +109,21 @@ users = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("password_hash", Text, nullable=False),
     Column("email", Text),
+    Column("email_confirmed", DateTime),                   # when `email` was confirmed; None: not yet
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("feed_token", String(64), unique=True),
     Column("created", DateTime, nullable=False),
+)
+
+# one row per login: logging out deletes it, so a copied cookie stops working (store/sessions.py)
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),    # sha256 of the token in the cookie
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("expires", DateTime, nullable=False),
+    Index("ix_user_sessions_user", "user_id"),
 )
 
 library = Table(

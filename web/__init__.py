@@ -19,6 +19,9 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from web import security_headers
+
+    security_headers.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     from web import auth, library, recommend

@@ -1,56 +1,64 @@
 """Accounts: register, log in and out, change the password, delete the account.
 
-flask-login keeps the session. A session id carries a fingerprint of the password hash,
-so changing the password (or deleting the account) ends every other session. Login is
-rate-limited per account and per address, counting only failed attempts.
+flask-login keeps the session; its id is a login token kept on the server (store/sessions.py),
+so logging out ends the login for every copy of the cookies, and "log out everywhere",
+a password change or deleting the account end all of a user's logins. Login is
+rate-limited per address and per (account, address), counting only failed attempts, and
+slowed down per account (web/login_throttle.py), so nobody can lock another person out.
 """
 
 from __future__ import annotations
 
-import hashlib
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from store import db
 from store.library import library_size
+from store.sessions import end_session, end_user_sessions, session_user, start_session
 from store.users import AccountError, User, authenticate, create_user, delete_user, get_user, set_password
+from web import login_throttle
 from web.extensions import limiter, login_manager, setting_limit
 from web.forms import DeleteAccountForm, LoginForm, PasswordForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
 
-ACCOUNT_LIMIT = setting_limit("login_rate_limit")        # failed logins for one username
+ACCOUNT_LIMIT = setting_limit("login_rate_limit")        # failed logins for one username, one address
 ADDRESS_LIMIT = setting_limit("address_rate_limit")      # failed logins from one address
 REGISTER_LIMIT = setting_limit("register_rate_limit")
 
 
 class SessionUser(UserMixin):
-    """The logged-in user as flask-login sees it."""
+    """The logged-in user as flask-login sees it; its id is the login's token."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, token: str) -> None:
         self.user = user
+        self.token = token
         self.id = user.id
         self.username = user.username
         self.is_admin = user.is_admin
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{password_stamp(self.user)}"
+        return self.token
 
 
-def password_stamp(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-def load_user(session_id: str) -> SessionUser | None:
-    user_id, _, stamp = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = get_user(db.get_db(), int(user_id))
-    if user is None or stamp != password_stamp(user):
-        return None
-    return SessionUser(user)
+def load_user(token: str) -> SessionUser | None:
+    user = session_user(db.get_db(), token)
+    return SessionUser(user, token) if user else None
 
 
 def unauthorized():
@@ -70,8 +78,10 @@ def safe_next(target: str | None, default: str = "browse.index") -> str:
     return url_for(default)
 
 
-def _account_key() -> str:
-    return "login-account:" + request.form.get("username", "").strip().lower()[:64]
+def _account_address_key() -> str:
+    """One budget per (account, address): an attacker's failures cannot lock out the owner."""
+    account = request.form.get("username", "").strip().lower()[:64]
+    return f"login-account:{account}@{get_remote_address()}"
 
 
 def _failed(response) -> bool:
@@ -80,15 +90,17 @@ def _failed(response) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(ADDRESS_LIMIT, methods=["POST"], deduct_when=_failed)
-@limiter.limit(ACCOUNT_LIMIT, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(ACCOUNT_LIMIT, key_func=_account_address_key, methods=["POST"], deduct_when=_failed)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
+    login_throttle.slow_down(form.username.data)
     user = authenticate(db.get_db(), form.username.data, form.password.data)
     if user is None:
+        login_throttle.record_failure(form.username.data)
         form.password.errors = ["Wrong username or password."]
         return render_template("auth/login.html", form=form), 401
     _start_session(user, remember=form.remember.data)
@@ -96,22 +108,39 @@ def login():
 
 
 def _start_session(user: User, remember: bool = False) -> None:
+    settings = current_app.config["SETTINGS"]
+    lifetime = timedelta(days=settings.remember_days) if remember else timedelta(hours=settings.session_hours)
+    with db.transaction() as conn:
+        token = start_session(conn, user.id, lifetime)
     session.clear()                              # nothing from before the login survives
-    login_user(SessionUser(user), remember=remember)
+    login_user(SessionUser(user, token), remember=remember, duration=lifetime)
 
 
 def _end_session() -> None:
-    """Forget the login, the remember-me cookie included: logout_user() asks for that cookie
-    to be deleted through the session, so the session is cleared first, not after."""
+    """Forget the login here, the remember-me cookie included: logout_user() asks for that
+    cookie to be deleted through the session, so the session is cleared first, not after."""
     session.clear()
     logout_user()
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        with db.transaction() as conn:
+            end_session(conn, current_user.token)
     _end_session()
     flash("You are logged out.", "info")
     return redirect(url_for("browse.index"))
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    with db.transaction() as conn:
+        end_user_sessions(conn, current_user.id)
+    _end_session()
+    flash("You are logged out on every device.", "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -158,9 +187,10 @@ def change_password():
         return _account_page(password_form=form, status=401)
     with db.transaction() as conn:
         set_password(conn, current_user.id, form.password.data)
+        end_user_sessions(conn, current_user.id)        # a thief's copy of a cookie too
         user = get_user(conn, current_user.id)
     assert user is not None
-    _start_session(user)                         # other sessions end with the old password
+    _start_session(user)
     flash("Password changed.", "success")
     return redirect(url_for("auth.account"))
 
@@ -193,3 +223,5 @@ def init_app(app: Flask) -> None:
         app.config["SETTINGS"].base_url.startswith("https://")
     if https:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    # Flask's own cookie never outlives the longest login (its default is 31 days)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SETTINGS"].remember_days)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from store.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, USERNAME_RULE
+from store.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, USERNAME_RULE, AccountError, check_password
 
 _PASSWORD = Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
                    message=f"Passwords need {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+
+
+def _uncommon(form, field) -> None:
+    """The store's password rule, said next to the password field."""
+    if field.data and MIN_PASSWORD <= len(field.data) <= MAX_PASSWORD:
+        try:
+            check_password(field.data)
+        except AccountError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class LoginForm(FlaskForm):
@@ -22,14 +31,14 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     username = StringField("Username", validators=[
         DataRequired(), Regexp(f"^{USERNAME.pattern}$", message=f"Usernames are {USERNAME_RULE}.")])
-    password = PasswordField("Password", validators=[DataRequired(), _PASSWORD])
+    password = PasswordField("Password", validators=[DataRequired(), _PASSWORD, _uncommon])
     confirm = PasswordField("Repeat the password",
                             validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
-    password = PasswordField("New password", validators=[DataRequired(), _PASSWORD])
+    password = PasswordField("New password", validators=[DataRequired(), _PASSWORD, _uncommon])
     confirm = PasswordField("Repeat the new password",
                             validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
 

@@ -7,7 +7,18 @@ is scoped to the logged-in user: tag ids of other users are 404s.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from flask_login import current_user, login_required
 
 from store import db
@@ -241,8 +252,18 @@ def _template_globals(state) -> None:
     """Globals rather than a context processor, so imported macros (paper cards) see them."""
     state.app.jinja_env.globals.update(
         library_state=_library_state, paper_tags_of=_paper_tags_of, first_time=_first_time,
-        library_holders=lambda paper_id: lib.holders(db.get_db(), paper_id),
+        library_holders=_shown_holders,
         paper_tag_list=_paper_tag_list, user_tag_list=_user_tags)
+
+
+def _shown_holders(paper_id: str) -> str:
+    """"in N libraries", or "in fewer than M" below min_library_count: on a small site a
+    count of 1 would tell visitors what one person saved."""
+    n = lib.holders(db.get_db(), paper_id)
+    least = current_app.config["SETTINGS"].min_library_count
+    if least > 1 and n < least:
+        return f"in fewer than {least} libraries"
+    return f"in {n} librar{'y' if n == 1 else 'ies'}"
 
 
 def _paper_tags_of(paper_id: str) -> list[str]:

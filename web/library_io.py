@@ -1,7 +1,8 @@
 """Library export (BibTeX, JSON) and import (a pasted list of arXiv ids or URLs).
 
-BibTeX is written with bibtexparser; values are made safe for LaTeX and for BibTeX's
-brace counting, so an export of any library parses back.
+BibTeX is written with bibtexparser; values keep only a safe subset of LaTeX (accents,
+math) and balanced braces, so an export of any library parses back and compiling it runs
+no command that came from a paper's metadata or a tag.
 """
 
 from __future__ import annotations
@@ -17,9 +18,33 @@ from bibtexparser.model import Field
 from ingest.ids import ArxivIdError, parse_arxiv_id
 from store.library import Entry
 
-_SPECIAL = re.compile(r"(?<!\\)([&%#])")
 _SPLIT = re.compile(r"[\s,;]+")
 MAX_IMPORT = 5000
+
+# LaTeX a BibTeX value may keep: accents and letters of names, a little text markup, and the
+# math of titles. Every other control sequence (\input, \write18, \catcode, \def, \csname...)
+# is written as text, so compiling an exported .bib can never read or write files.
+_SAFE_COMMAND_NAMES = """
+    u v H t c d b k r i j o O l L ss aa AA ae AE oe OE
+    textbackslash textendash textemdash textquoteleft textquoteright textquotedblleft
+    textquotedblright ldots dots cdots emph textit textbf texttt textsc textrm textsf textsl
+    textsuperscript textsubscript text mbox
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi
+    pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega
+    Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
+    mathcal mathbb mathbf mathrm mathit mathsf mathtt mathfrak mathscr boldsymbol bm operatorname
+    frac dfrac tfrac sqrt sum prod int oint lim limsup liminf infty partial nabla
+    le leq ge geq ne neq ll gg approx sim simeq cong equiv propto times cdot pm mp div circ
+    log ln exp sin cos tan max min arg argmax argmin sup inf det Pr
+    to rightarrow leftarrow Rightarrow Leftarrow leftrightarrow Leftrightarrow mapsto
+    in notin subset subseteq supset supseteq cup cap setminus emptyset varnothing forall exists
+    neg land lor wedge vee oplus otimes ell hbar top perp star ast dagger prime
+    hat tilde bar vec dot ddot widehat widetilde overline underline
+    left right big Big bigg Bigg langle rangle lfloor rfloor lceil rceil mid vert Vert quad qquad
+"""
+SAFE_COMMANDS = frozenset(_SAFE_COMMAND_NAMES.split())
+SAFE_SYMBOLS = frozenset("'`^\"~=.,;:!&%$#_{}|/- ")
+_LATEX = re.compile(r"\\([A-Za-z]+|[^A-Za-z]|$)|\$|[&%#]")
 
 
 def _balanced(text: str) -> bool:
@@ -31,12 +56,34 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
+def safe_latex(text: str) -> str:
+    """Text with only SAFE_COMMANDS and SAFE_SYMBOLS left as LaTeX; the rest is escaped."""
+    text = re.sub(r"\^(?=\^)", "^{}", text)        # TeX reads ^^5c as a backslash: break every ^^
+    in_math = False
+
+    def token(m: re.Match) -> str:
+        nonlocal in_math
+        whole, name = m.group(0), m.group(1)
+        if name is None:
+            if whole == "$":
+                in_math = not in_math
+                return whole
+            return "\\" + whole                       # a bare & % #: LaTeX specials
+        if name == "\\":
+            return " "                                 # a line break means nothing in a title
+        if name in SAFE_COMMANDS or (len(name) == 1 and name in SAFE_SYMBOLS):
+            return whole
+        return ("\\backslash{}" if in_math else "\\textbackslash{}") + name
+
+    return _LATEX.sub(token, text)
+
+
 def bib_value(text: str) -> str:
-    """Text safe inside a braced BibTeX value: LaTeX specials escaped, braces balanced."""
+    """Text safe inside a braced BibTeX value: safe LaTeX only (see SAFE_COMMANDS), braces balanced."""
     text = " ".join(text.split())
     if not _balanced(text):
         text = text.replace("{", "").replace("}", "")
-    return _SPECIAL.sub(r"\\\1", text)
+    return safe_latex(text)
 
 
 def _ascii_word(text: str) -> str:
@@ -68,10 +115,10 @@ def to_bibtex(entries: Sequence[Entry]) -> str:
             Field("title", "{" + bib_value(p.title) + "}"),
             Field("author", bib_value(" and ".join(p.authors))),
             Field("year", str(p.published.year)),
-            Field("eprint", p.id),
+            Field("eprint", bib_value(p.id)),
             Field("archivePrefix", "arXiv"),
-            Field("primaryClass", p.primary_category),
-            Field("url", p.abs_url),
+            Field("primaryClass", bib_value(p.primary_category)),
+            Field("url", bib_value(p.abs_url)),
         ]
         if p.doi:
             fields.append(Field("doi", bib_value(p.doi)))

@@ -16,7 +16,8 @@ stored, and a rendering that touched the session or put a CSRF token in the page
 The request's host is part of the key, and absolute links come from PAPERSIFT_BASE_URL,
 so a forged Host header cannot plant links in a page others get. Only URLs made of the
 pages' own arguments are stored (PAGE_ARGS), so made-up ones cannot fill the cache.
-Logged-in pages are marked `Cache-Control: private` for proxies and CDNs (init_app).
+Logged-in pages are marked `Cache-Control: private` for proxies and CDNs, and logged-in
+JSON and exports `private, no-store` (init_app).
 """
 
 from __future__ import annotations
@@ -100,10 +101,16 @@ def _personal() -> bool:
 
 
 def _private(response: Response) -> Response:
-    """A logged-in user's pages are theirs: no shared cache (a proxy, a CDN) may keep one."""
-    if response.mimetype == "text/html" and current_user.is_authenticated:   # no user lookup for files
-        response.cache_control.private = True
-        response.vary.add("Cookie")
+    """A logged-in user's responses are theirs: no shared cache (a proxy, a CDN) may keep one.
+    Their JSON and exports (library, recommendations) are not stored at all, not even by the
+    browser: they are data, not pages to go back to."""
+    if request.endpoint == "static" or not current_user.is_authenticated:  # no user lookup for files
+        return response
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.vary.add("Cookie")
+    if response.mimetype != "text/html":
+        response.cache_control.no_store = True
     return response
 
 

@@ -104,7 +104,8 @@ def index_top():
         raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
     span = WINDOWS[window]
     page = int_arg(request.args, "page", 1, 1, 10_000)
+    min_count = current_app.config["SETTINGS"].min_library_count
     total, rows = lib.top_papers(db.get_db(), utcnow() - span if span else None,
-                                 limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render_template("recommend/top.html", rows=rows, total=total, window=window,
+                                 limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, min_count=min_count)
+    return render_template("recommend/top.html", rows=rows, total=total, window=window, min_count=min_count,
                            windows=list(WINDOWS), page=page, pages=max(1, -(-total // PAGE_SIZE)))

@@ -9,26 +9,35 @@ Unsubscribing needs no login: the link in each digest carries a signed token (se
 ingest.digest). GET unsubscribes at once (the link in the email), and POST does the same
 for mail clients' RFC 8058 one-click button; the signed token, not a session, is what
 authorises it, so that one view is exempt from the CSRF check.
+
+A digest address must be confirmed before anything is mailed to it: saving a new address
+mails it a signed, expiring link (ingest.digest.confirmation_token); the link's page asks
+for one click (a POST with a CSRF token) and store.users.confirm_email records it, only
+while the address is still the account's.
 """
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
-from ingest.digest import read_unsubscribe_token
+from ingest.digest import read_confirmation_token, read_unsubscribe_token, send_confirmation
 from store import db
 from store import feeds as feed_store
 from store import library as lib
+from store import users as users_store
 from store.users import get_user
 from web.extensions import csrf
 from web.search import search_request
 from web.templating import public_url
 
 bp = Blueprint("saved", __name__)
+log = logging.getLogger("papersift.digest")
 
 
 @dataclass(frozen=True)
@@ -121,15 +130,65 @@ def _ids(name: str) -> list[int]:
 def digest_settings():
     try:
         with db.transaction() as conn:
+            before = feed_store.get_digest_settings(conn, current_user.id)
             settings = feed_store.set_digest_settings(
                 conn, current_user.id, frequency=request.form.get("frequency", "off"),
                 email=request.form.get("email", ""), library=bool(request.form.get("library")),
                 tag_ids=_ids("tag"), search_ids=_ids("search"))
     except feed_store.FeedError as exc:
         return _to_account(str(exc), "error")
+    if settings.email and not settings.email_confirmed and (before is None or before.email != settings.email):
+        return _send_confirmation(settings)
     if settings.frequency == "off":
         return _to_account("Email digest is off.")
+    if not settings.email_confirmed:
+        return _to_account(f"Your {settings.frequency} digest starts once you confirm {settings.email} "
+                           "with the link we mailed to it.", "info")
     return _to_account(f"You will get a {settings.frequency} digest at {settings.email}.")
+
+
+def _send_confirmation(digest: feed_store.DigestSettings):
+    """Mail the confirmation link for the user's address and say so on the account page."""
+    settings = current_app.config["SETTINGS"]
+    if not settings.smtp_host:
+        return _to_account(f"Saved. Email is not set up on this papersift yet; {digest.email} will need "
+                           "confirming once it is.", "info")
+    try:
+        send_confirmation(settings, current_user.id, current_user.username, digest.email)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("confirmation mail to user %s failed: %s", current_user.id, exc)
+        return _to_account(f"Saved, but the confirmation email to {digest.email} could not be sent "
+                           "(the mail server failed); try “Send the link again” later.", "error")
+    return _to_account(f"We sent a confirmation link to {digest.email}: no digest is sent there until "
+                       "you open it.", "info")
+
+
+@bp.post("/account/email/resend")
+@login_required
+def resend_confirmation():
+    digest = feed_store.get_digest_settings(db.get_db(), current_user.id)
+    assert digest is not None
+    if not digest.email:
+        return _to_account("Give an email address first.", "error")
+    if digest.email_confirmed:
+        return _to_account(f"{digest.email} is confirmed already.")
+    return _send_confirmation(digest)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """GET shows a button and POST confirms, so a mail scanner that follows links confirms nothing."""
+    found = read_confirmation_token(current_app.config["SETTINGS"], token)
+    if found is None:
+        return render_template("feeds/confirm_email.html", state="bad"), 404
+    user_id, email = found
+    if request.method == "GET":
+        return render_template("feeds/confirm_email.html", state="ask", email=email, token=token)
+    with db.transaction() as conn:
+        confirmed = users_store.confirm_email(conn, user_id, email)
+    if not confirmed:                               # the address was changed since the link was sent
+        return render_template("feeds/confirm_email.html", state="bad"), 404
+    return render_template("feeds/confirm_email.html", state="done", email=email)
 
 
 @bp.route("/digest/unsubscribe/<token>", methods=["GET", "POST"])

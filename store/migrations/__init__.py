@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex
 
@@ -37,7 +37,14 @@ def _recent_index(conn: Connection) -> None:
     conn.execute(CreateIndex(schema.ix_papers_recent, if_not_exists=True))
 
 
-STEPS: list[Step] = [_initial, _recent_index]
+def _sessions_and_email_confirmation(conn: Connection) -> None:
+    """Server-side sessions (revocable logins) and confirmed digest addresses."""
+    schema.user_sessions.create(conn, checkfirst=True)
+    if "email_confirmed" not in {c["name"] for c in inspect(conn).get_columns("users")}:
+        conn.execute(text("ALTER TABLE users ADD COLUMN email_confirmed TIMESTAMP"))
+
+
+STEPS: list[Step] = [_initial, _recent_index, _sessions_and_email_confirmation]
 LATEST = len(STEPS)
 
 

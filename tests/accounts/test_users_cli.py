@@ -21,7 +21,7 @@ def test_users_create_refuses_bad_input(runner):
     result = runner.invoke(args=["users", "create", "no way!", "--password-stdin"], input="a long password\n")
     assert result.exit_code == 1 and "Usernames are" in result.output
     result = runner.invoke(args=["users", "create", "ada", "--password-stdin"], input="short\n")
-    assert result.exit_code == 1 and "at least 8" in result.output
+    assert result.exit_code == 1 and "at least 10" in result.output      # the minimum is 10 now
     result = runner.invoke(args=["users", "delete", "nobody", "--yes"])
     assert result.exit_code == 1 and "No account" in result.output
 
@@ -36,8 +36,10 @@ def test_users_set_subscribes_changes_and_ends_a_digest(app, runner):
     result = runner.invoke(args=["users", "set", "ada", "--email", "ada@example.org", "--digest", "weekly"])
     assert result.exit_code == 0, result.output
     assert "ada: ada@example.org, weekly digest." in result.output
+    assert "ada@example.org is not confirmed, and email is off (PAPERSIFT_SMTP_HOST)" in result.output
     digest = digest_of(app, "ada")
-    assert (digest.email, digest.frequency, digest.enabled) == ("ada@example.org", "weekly", True)
+    assert (digest.email, digest.frequency, digest.wanted) == ("ada@example.org", "weekly", True)
+    assert not digest.enabled                          # nothing is mailed before the owner confirms
     assert runner.invoke(args=["users", "set", "ADA", "--digest", "daily"]).exit_code == 0   # any case
     assert digest_of(app, "ada").frequency == "daily"
     off = runner.invoke(args=["users", "set", "ada", "--digest", "off"])

@@ -75,7 +75,8 @@ def test_visitor_opens_a_paper_from_its_card(visit) -> None:
 
 def test_paper_page_renders_math_with_katex(visit, math_paper: dict) -> None:
     page = visit.page
-    page.goto(f"/paper/{math_paper['id']}")
+    response = page.goto(f"/paper/{math_paper['id']}")
+    assert "script-src 'self'" in response.headers["content-security-policy"]   # KaTeX runs under it
     abstract = page.locator("section.abstract")
     abstract.locator(".katex").first.wait_for(state="attached")
     assert abstract.locator(".katex").count() >= 1
@@ -109,9 +110,27 @@ def test_visitor_searches_from_the_header(visit) -> None:
     visit.shot("search-bad-query")
 
 
+def test_the_pages_run_under_the_csp_and_a_violation_would_show(visit) -> None:
+    """The other browser tests fail on any console error; here a deliberate inline script
+    proves that the CSP blocks it and that the violation reaches that check."""
+    page = visit.page
+    response = page.goto("/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.evaluate("""() => {
+        const s = document.createElement('script');
+        s.textContent = 'window.inlineRan = true';
+        document.body.appendChild(s);
+    }""")
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.inlineRan === undefined")
+    assert any("Content Security Policy" in e for e in visit.errors), visit.errors
+    visit.errors.clear()
+
+
 def test_trends_page_draws_a_series_with_points(visit) -> None:
     page = visit.page
-    page.goto("/trends")
+    response = page.goto("/trends")
+    assert "script-src 'self'" in response.headers["content-security-policy"]   # Chart.js runs under it
     visit.shot("trends")
     box = page.locator("form.trend-form input[name=q]")
     box.fill("transformer, diffusion")

@@ -11,6 +11,7 @@ from aiosmtpd.controller import Controller
 from ingest import indexing
 from store import feeds as feed_store
 from store import library as lib
+from store.users import confirm_email
 from tests.accounts.conftest import login, make_user
 from tests.factories import add_papers, record
 from tests.procs import free_port
@@ -44,8 +45,9 @@ def engine_of(app):
 
 
 def subscribe(app, name: str, email: str, *, frequency: str = "weekly", library: bool = True,
-              tags: tuple[str, ...] = (), searches: tuple[str, ...] = ()):
-    """Create a user with the rl library, saved searches and digest settings."""
+              tags: tuple[str, ...] = (), searches: tuple[str, ...] = (), confirmed: bool = True):
+    """Create a user with the rl library, saved searches and digest settings, whose address
+    is confirmed (as after following the confirmation link) unless `confirmed` is False."""
     user = make_user(app, name)
     with engine_of(app).begin() as conn:
         lib.add_to_library(conn, user.id, LIBRARY)
@@ -56,6 +58,8 @@ def subscribe(app, name: str, email: str, *, frequency: str = "weekly", library:
                       for q, cat in (s.split("|") for s in searches)]
         feed_store.set_digest_settings(conn, user.id, frequency=frequency, email=email, library=library,
                                        tag_ids=tag_ids, search_ids=search_ids)
+        if confirmed:
+            confirm_email(conn, user.id, email)
     return user
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ingest.digest import run_digests
 from store.schema import digest_sent
-from store.users import find_user
+from store.users import confirm_email, find_user
 from tests.accounts.conftest import make_user
 from tests.feeds.conftest import LIBRARY, REFUSED, engine_of, subscribe
 
@@ -148,6 +148,11 @@ def test_digest_for_a_user_without_a_subscription_says_why_and_fails(feeds_app):
     assert "carol has no digest subscription (it is off)" in off.output
     assert "papersift users set carol --digest weekly" in off.output
     assert runner.invoke(args=["users", "set", "carol", "--digest", "weekly"]).exit_code == 0
+    unconfirmed = runner.invoke(args=["digest", "--dry-run", "--user", "carol"])
+    assert unconfirmed.exit_code == 1
+    assert "carol has not confirmed carol@example.org yet" in unconfirmed.output
+    with engine_of(feeds_app).begin() as conn:
+        assert confirm_email(conn, find_user(conn, "carol").id, "carol@example.org")
     on = runner.invoke(args=["digest", "--dry-run", "--user", "carol"])
     assert on.exit_code == 0, on.output
     assert "dry run: would send" in on.output

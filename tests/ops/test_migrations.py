@@ -117,3 +117,17 @@ def test_migrate_command_refuses_a_newer_store_with_a_clear_message(runner, app)
     assert result.exit_code == 1
     assert "newer than this papersift" in result.output
     assert "Traceback" not in result.output
+
+
+def test_step_3_adds_logins_and_email_confirmation_to_a_version_2_store(bare_engine):
+    migrations.upgrade(bare_engine, migrations.STEPS[:2])
+    with bare_engine.begin() as conn:          # a store made by the code before step 3
+        conn.execute(text("DROP TABLE user_sessions"))
+        conn.execute(text("ALTER TABLE users DROP COLUMN email_confirmed"))
+        conn.execute(text("INSERT INTO users (username, password_hash, email, is_admin, created) "
+                          "VALUES ('ada', 'x', 'ada@example.org', 0, '2024-01-01 00:00:00')"))
+    assert migrations.upgrade(bare_engine) == (2, 3)
+    assert "user_sessions" in inspect(bare_engine).get_table_names()
+    with bare_engine.connect() as conn:
+        row = conn.execute(text("SELECT email, email_confirmed FROM users")).one()
+    assert tuple(row) == ("ada@example.org", None)          # an old address must be confirmed

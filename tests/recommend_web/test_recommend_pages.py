@@ -156,20 +156,22 @@ def test_recommend_cli(reco_app, ada):
 
 
 def test_top_page_counts_libraries(reco_app, ada):
-    _save(ada, RL[:2])
-    make_user(reco_app, "eve")
     from tests.accounts.conftest import login
 
-    eve = reco_app.test_client()
-    login(eve, "eve")
-    _save(eve, RL[1:2])
+    _save(ada, RL[:3])
+    for name in ("eve", "bob", "cy"):
+        make_user(reco_app, name)
+        other = reco_app.test_client()
+        login(other, name)
+        _save(other, RL[:2] if name != "cy" else RL[1:2])
+    # RL[1] is in 4 libraries, RL[0] in 3, RL[2] in 1: too few to list (min_library_count 3)
     soup = BeautifulSoup(reco_app.test_client().get("/top?window=week").data, "html.parser")
     cards = soup.select(".top-cards .paper-card")
     assert [c["data-paper-id"] for c in cards] == [RL[1], RL[0]]
-    assert "In 2 libraries" in cards[0].select_one(".card-note").get_text()
+    assert "In 4 libraries" in cards[0].select_one(".card-note").get_text()
     assert reco_app.test_client().get("/top?window=nope").status_code == 400
     soup = BeautifulSoup(reco_app.test_client().get(f"/paper/{RL[1]}").data, "html.parser")
-    assert "in 2 libraries" in soup.select_one(".lib-holders").get_text()
+    assert "in 4 libraries" in soup.select_one(".lib-holders").get_text()
 
 
 def test_browse_marks_recommended_papers_once_ranked(ada):
