@@ -56,10 +56,12 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
 
 
 def register_commands(group: click.Group) -> None:
-    """Add papersift's commands to the app's CLI group (FlaskGroup shows them).
+    """Add papersift's commands to a CLI group: the `papersift` group and each app's `app.cli`
+    (which `app.test_cli_runner()` invokes).
 
     Every module in the `cli` package offers `register(group)`; adding a module adds its
-    commands.
+    commands. The modules import their heavy dependencies inside the commands, so listing
+    them stays fast.
     """
     import importlib
     import pkgutil
@@ -74,7 +76,23 @@ def _create_cli_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_cli_app, add_version_option=False)
+class PapersiftGroup(FlaskGroup):
+    """A FlaskGroup that lists its commands without building the app.
+
+    FlaskGroup builds the app to list the commands the app adds to `app.cli`. papersift's
+    commands are on this group itself, so `papersift --help` and the commands that need no
+    app (config, serve) never build it; the others build it through `with_appcontext`.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()        # Flask's entry-point plugins, e.g. `limiter`
+        return sorted(self.commands)
+
+
+@click.group(cls=PapersiftGroup, create_app=_create_cli_app, add_version_option=False)
 def cli() -> None:
     """papersift: arXiv paper search, recommendations and trends."""
+
+
+register_commands(cli)
 

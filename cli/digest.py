@@ -6,9 +6,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ingest.digest import run_digests
-from store import db
-
 
 @click.command("digest")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
@@ -17,6 +14,9 @@ from store import db
 @with_appcontext
 def digest_command(dry_run: bool, username: str | None, force: bool) -> None:
     """Send the daily and weekly digests that are due (exit status 1 when one failed)."""
+    from ingest.digest import run_digests
+    from store import db
+
     settings = current_app.config["SETTINGS"]
     if not settings.smtp_host and not dry_run:
         raise click.ClickException("Email is off: set PAPERSIFT_SMTP_HOST (or use --dry-run).")

@@ -7,9 +7,6 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from store import db
-from store.users import AccountError, create_user, delete_user, find_user, list_users
-
 
 @click.group("users")
 def users_group() -> None:
@@ -23,6 +20,9 @@ def users_group() -> None:
 @with_appcontext
 def create_command(name: str, password_stdin: bool, admin: bool) -> None:
     """Create an account NAME (the password is asked for, or read with --password-stdin)."""
+    from store import db
+    from store.users import AccountError, create_user
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -39,6 +39,9 @@ def create_command(name: str, password_stdin: bool, admin: bool) -> None:
 @with_appcontext
 def list_command() -> None:
     """Every account with its creation date and library size."""
+    from store import db
+    from store.users import list_users
+
     with db.engine().connect() as conn:
         rows = list_users(conn)
     if not rows:
@@ -54,6 +57,9 @@ def list_command() -> None:
 @with_appcontext
 def delete_command(name: str, yes: bool) -> None:
     """Delete the account NAME with its library, tags and marks."""
+    from store import db
+    from store.users import delete_user, find_user
+
     with db.transaction() as conn:
         user = find_user(conn, name)
         if user is None:
