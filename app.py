@@ -72,7 +72,25 @@ def register_commands(group: click.Group) -> None:
         importlib.import_module(f"cli.{module}").register(group)
 
 
+def create_server_app() -> Flask:
+    """The app for a long-running server: `create_app` plus `web.preload`, so the first
+    requests do not wait for the imports a CLI command skips (gunicorn.conf.py uses this)."""
+    from web import preload
+
+    app = create_app()
+    preload()
+    return app
+
+
+SERVING_COMMANDS = frozenset({"run-all", "run"})
+
+
 def _create_cli_app() -> Flask:
+    """The app a command builds through `with_appcontext`: a server app for the commands
+    that serve the site in this process."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.info_name in SERVING_COMMANDS:
+        return create_server_app()
     return create_app()
 
 
@@ -87,6 +105,11 @@ class PapersiftGroup(FlaskGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()        # Flask's entry-point plugins, e.g. `limiter`
         return sorted(self.commands)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        # papersift's own commands are found without loading the plugins (Flask-Limiter's
+        # pulls in `rich`) or the app
+        return self.commands.get(name) or super().get_command(ctx, name)
 
 
 @click.group(cls=PapersiftGroup, create_app=_create_cli_app, add_version_option=False)
