@@ -16,9 +16,14 @@ from config import Settings
 log = logging.getLogger("papersift")
 
 
-def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
+def create_app(overrides: Mapping[str, Any] | Settings | None = None, *, web: bool = True) -> Flask:
     """Build the app. `overrides` is a Settings, or a mapping of setting names (lowercase,
-    e.g. ``data_dir``) and Flask config keys (uppercase, e.g. ``TESTING``)."""
+    e.g. ``data_dir``) and Flask config keys (uppercase, e.g. ``TESTING``).
+
+    web=False leaves out the web layer (blueprints, extensions, error pages): the app of
+    papersift's own commands, which use the settings, the store and the index but never
+    a route, and start faster without it.
+    """
     overrides = overrides or {}
     if isinstance(overrides, Settings):
         settings, flask_config = overrides, {}
@@ -50,14 +55,14 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     logging_setup.init_app(app)
     db.init_app(app)
-    init_web(app)
+    if web:
+        init_web(app)
     register_commands(app.cli)
     return app
 
 
-def register_commands(group: click.Group) -> None:
-    """Add papersift's commands to a CLI group: the `papersift` group and each app's `app.cli`
-    (which `app.test_cli_runner()` invokes).
+def papersift_commands() -> dict[str, click.Command]:
+    """papersift's commands by name.
 
     Every module in the `cli` package offers `register(group)`; adding a module adds its
     commands. The modules import their heavy dependencies inside the commands, so listing
@@ -68,8 +73,17 @@ def register_commands(group: click.Group) -> None:
 
     import cli as commands
 
+    group = click.Group()
     for module in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
         importlib.import_module(f"cli.{module}").register(group)
+    return group.commands
+
+
+def register_commands(group: click.Group) -> None:
+    """Add papersift's commands to a CLI group: the `papersift` group and each app's `app.cli`
+    (which `app.test_cli_runner()` invokes)."""
+    for name, command in papersift_commands().items():
+        group.add_command(command, name)
 
 
 def create_server_app() -> Flask:
@@ -83,15 +97,28 @@ def create_server_app() -> Flask:
 
 
 SERVING_COMMANDS = frozenset({"run-all", "run"})
+OWN_COMMANDS = frozenset(papersift_commands())
 
 
 def _create_cli_app() -> Flask:
-    """The app a command builds through `with_appcontext`: a server app for the commands
-    that serve the site in this process."""
+    """The app a command builds through `with_appcontext`.
+
+    The commands that serve the site in this process get a server app; papersift's other
+    commands the app without the web layer; Flask's and plugins' commands (routes, shell,
+    limiter) the whole site.
+    """
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.info_name in SERVING_COMMANDS:
+    name = _top_command(ctx) if ctx is not None else ""
+    if name in SERVING_COMMANDS:
         return create_server_app()
-    return create_app()
+    return create_app(web=name not in OWN_COMMANDS)
+
+
+def _top_command(ctx: click.Context) -> str:
+    """The name of the command under `papersift` that `ctx` runs in (`users` for `users list`)."""
+    while ctx.parent is not None and ctx.parent.parent is not None:
+        ctx = ctx.parent
+    return ctx.info_name or ""
 
 
 class PapersiftGroup(FlaskGroup):
@@ -118,4 +145,3 @@ def cli() -> None:
 
 
 register_commands(cli)
-

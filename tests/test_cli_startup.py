@@ -109,14 +109,29 @@ def test_only_a_server_app_imports_what_requests_load_lazily(data_dir, factory, 
     assert (report["hashes"] == 1) is preloaded
 
 
-@pytest.mark.parametrize(("command", "built"), [("run-all", "server"), ("run", "server"),
-                                                 ("status", "plain"), ("digest", "plain")])
-def test_commands_that_serve_in_process_build_a_server_app(monkeypatch, command, built):
+@pytest.mark.parametrize(("path", "built"), [
+    (["run-all"], "server"), (["run"], "server"),
+    (["status"], "app without web"), (["users", "list"], "app without web"),
+    (["routes"], "app with web"), (["shell"], "app with web"), (["limiter", "limits"], "app with web"),
+])
+def test_each_command_builds_the_app_it_needs(monkeypatch, path, built):
+    """Serving commands preload, papersift's own commands skip the web layer (no route is
+    theirs to use), Flask's and plugins' commands see the whole site."""
     import click
 
     import app as app_module
 
     monkeypatch.setattr(app_module, "create_server_app", lambda: "server")
-    monkeypatch.setattr(app_module, "create_app", lambda: "plain")
-    with click.Context(click.Command(command), info_name=command):
+    monkeypatch.setattr(app_module, "create_app", lambda web=True: f"app {'with' if web else 'without'} web")
+    ctx = click.Context(app_module.cli, info_name="papersift")
+    for name in path:
+        ctx = click.Context(click.Command(name), parent=ctx, info_name=name)
+    with ctx:
         assert app_module._create_cli_app() == built
+
+
+def test_own_commands_run_without_the_web_layer(tmp_path, data_dir):
+    proc, report = run_cli(tmp_path, data_dir, "users", "list")
+    assert report["exit"] == 0, proc.stderr
+    assert "No accounts yet" in proc.stdout
+    assert not {m for m in report["modules"] if m.startswith("web.") and m != "web.logging_setup"}
