@@ -28,7 +28,7 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
     from recommend.snippets import snippet
     from store import db
     from store.papers import get_papers
-    from web.search import papers_holding
+    from web.services import papers_holding
 
     text = " ".join(query)
     try:
