@@ -1,7 +1,9 @@
 """CLI start-up: how long `papersift` takes to answer, before and after lazy imports.
 
 Each command runs `--runs` times (default 10) as a fresh process on the bundled 4,001-paper
-sample; a figure is the median wall-clock time from process start to exit:
+sample; `cli_<command>_median` is the median wall-clock time from process start to exit,
+`cli_<command>_cpu_median` the median CPU time (user + system) of the process, which
+leaves out waiting for a core when other jobs share the machine:
 
 - help: `papersift --help`
 - config: `papersift config`
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,13 +68,20 @@ def extract(commit: str, dest: Path) -> bool:
     return True
 
 
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one run of `argv`."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stderr.decode()}")
-    return elapsed
+    return elapsed, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def bootstrap(env: dict[str, str]) -> None:
@@ -80,9 +90,9 @@ def bootstrap(env: dict[str, str]) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def measure(runs: int, env: dict[str, str], tree: Path | None) -> dict[str, list[float]]:
-    """Seconds per run for each command (and its baseline), interleaved run by run."""
-    times: dict[str, list[float]] = {}
+def measure(runs: int, env: dict[str, str], tree: Path | None) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) seconds per run for each command and its baseline, interleaved run by run."""
+    times: dict[str, list[tuple[float, float]]] = {}
     for _ in range(runs):
         for name, args in COMMANDS.items():
             times.setdefault(name, []).append(timed(current_argv(args), env, ROOT))
@@ -108,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         tree.mkdir()
         times = measure(args.runs, env, tree if extract(args.baseline, tree) else None)
     for name, values in times.items():
-        print(f"cli_{name}_median: {statistics.median(values):.3f} s")
+        print(f"cli_{name}_median: {statistics.median(wall for wall, _ in values):.3f} s")
+        print(f"cli_{name}_cpu_median: {statistics.median(cpu for _, cpu in values):.3f} s")
     return 0
 
 
