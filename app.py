@@ -16,9 +16,14 @@ from config import Settings
 log = logging.getLogger("papersift")
 
 
-def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
+def create_app(overrides: Mapping[str, Any] | Settings | None = None, *, web: bool = True) -> Flask:
     """Build the app. `overrides` is a Settings, or a mapping of setting names (lowercase,
-    e.g. ``data_dir``) and Flask config keys (uppercase, e.g. ``TESTING``)."""
+    e.g. ``data_dir``) and Flask config keys (uppercase, e.g. ``TESTING``).
+
+    web=False leaves out the web layer (blueprints, extensions, error pages): the app of
+    papersift's own commands, which use the settings, the store and the index but never
+    a route, and start faster without it.
+    """
     overrides = overrides or {}
     if isinstance(overrides, Settings):
         settings, flask_config = overrides, {}
@@ -50,31 +55,93 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     logging_setup.init_app(app)
     db.init_app(app)
-    init_web(app)
+    if web:
+        init_web(app)
     register_commands(app.cli)
     return app
 
 
-def register_commands(group: click.Group) -> None:
-    """Add papersift's commands to the app's CLI group (FlaskGroup shows them).
+def papersift_commands() -> dict[str, click.Command]:
+    """papersift's commands by name.
 
     Every module in the `cli` package offers `register(group)`; adding a module adds its
-    commands.
+    commands. The modules import their heavy dependencies inside the commands, so listing
+    them stays fast.
     """
     import importlib
     import pkgutil
 
     import cli as commands
 
+    group = click.Group()
     for module in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
         importlib.import_module(f"cli.{module}").register(group)
+    return group.commands
+
+
+def register_commands(group: click.Group) -> None:
+    """Add papersift's commands to a CLI group: the `papersift` group and each app's `app.cli`
+    (which `app.test_cli_runner()` invokes)."""
+    for name, command in papersift_commands().items():
+        group.add_command(command, name)
+
+
+def create_server_app() -> Flask:
+    """The app for a long-running server: `create_app` plus `web.preload`, so the first
+    requests do not wait for the imports a CLI command skips (gunicorn.conf.py uses this)."""
+    from web import preload
+
+    app = create_app()
+    preload()
+    return app
+
+
+SERVING_COMMANDS = frozenset({"run-all", "run"})
+OWN_COMMANDS = frozenset(papersift_commands())
 
 
 def _create_cli_app() -> Flask:
-    return create_app()
+    """The app a command builds through `with_appcontext`.
+
+    The commands that serve the site in this process get a server app; papersift's other
+    commands the app without the web layer; Flask's and plugins' commands (routes, shell,
+    limiter) the whole site.
+    """
+    ctx = click.get_current_context(silent=True)
+    name = _top_command(ctx) if ctx is not None else ""
+    if name in SERVING_COMMANDS:
+        return create_server_app()
+    return create_app(web=name not in OWN_COMMANDS)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_cli_app, add_version_option=False)
+def _top_command(ctx: click.Context) -> str:
+    """The name of the command under `papersift` that `ctx` runs in (`users` for `users list`)."""
+    while ctx.parent is not None and ctx.parent.parent is not None:
+        ctx = ctx.parent
+    return ctx.info_name or ""
+
+
+class PapersiftGroup(FlaskGroup):
+    """A FlaskGroup that lists its commands without building the app.
+
+    FlaskGroup builds the app to list the commands the app adds to `app.cli`. papersift's
+    commands are on this group itself, so `papersift --help` and the commands that need no
+    app (config, serve) never build it; the others build it through `with_appcontext`.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()        # Flask's entry-point plugins, e.g. `limiter`
+        return sorted(self.commands)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        # papersift's own commands are found without loading the plugins (Flask-Limiter's
+        # pulls in `rich`) or the app
+        return self.commands.get(name) or super().get_command(ctx, name)
+
+
+@click.group(cls=PapersiftGroup, create_app=_create_cli_app, add_version_option=False)
 def cli() -> None:
     """papersift: arXiv paper search, recommendations and trends."""
 
+
+register_commands(cli)

@@ -10,7 +10,8 @@ Settings come from papersift's own table (config.py), never from extra variables
   The index is memory-mapped, so workers share one copy of it in the page cache.
 - preload_app: the app (and its schema migration) is built once in the master before
   forking, so workers start fast and never race to migrate; each worker drops the
-  database connections it inherited (post_fork) and opens its own.
+  database connections it inherited (post_fork) and opens its own. `create_server_app`
+  also imports what requests load lazily (scikit-learn...), so workers share it too.
 - timeouts: a request may take 60 s before its worker is replaced (a cold
   recommendation ranking takes ~1 s; index reloads a few); 30 s for a graceful stop.
 - logs: access and error logs on stdout/stderr, where systemd and Docker collect them;
@@ -28,7 +29,7 @@ from config import load_settings as _load_settings
 
 _settings = _load_settings()
 
-wsgi_app = "app:create_app()"
+wsgi_app = "app:create_server_app()"
 bind = ["127.0.0.1:8000"]
 workers = 2 * (os.cpu_count() or 1) + 1
 worker_class = "sync"

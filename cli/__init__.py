@@ -1,1 +1,7 @@
-"""Commands of the `papersift` CLI, one module per area; each has `register(group)`."""
+"""Commands of the `papersift` CLI, one module per area; each has `register(group)`.
+
+`papersift --help` imports every module here, so a module imports only click, Flask and
+config at the top; the store, ingest, recommend and web modules (SQLAlchemy, numpy,
+scipy, scikit-learn...) are imported inside the commands that use them.
+tests/test_cli_startup.py fails when `--help` or `config` loads them.
+"""

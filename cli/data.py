@@ -11,9 +11,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 import config
-from ingest import indexing
-from store import db
-from store.status import store_status
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "arxiv_cs_sample.jsonl.gz"
 
@@ -46,6 +43,9 @@ def config_command(as_json: bool) -> None:
 @with_appcontext
 def status_command(as_json: bool) -> None:
     """Papers, categories, dates, index, full text and recent runs."""
+    from store import db
+    from store.status import store_status
+
     with db.engine().connect() as conn:
         status = store_status(conn, _settings())
     if as_json:
@@ -93,6 +93,9 @@ def _run_line(run: dict) -> str:
 @with_appcontext
 def index_command(force: bool) -> None:
     """Build the search and recommendation index and swap it in atomically."""
+    from ingest import indexing
+    from store import db
+
     result = indexing.build(db.engine(), _settings(), force=force, progress=sys.stderr.isatty())
     click.echo(result.summary())
 
@@ -101,7 +104,10 @@ def index_command(force: bool) -> None:
 @with_appcontext
 def bootstrap_command() -> None:
     """Import the bundled sample corpus if the store is empty, then index if needed."""
+    from ingest import indexing
     from ingest.pipeline import import_files
+    from store import db
+    from store.status import store_status
 
     eng, settings = db.engine(), _settings()
     with eng.connect() as conn:

@@ -6,10 +6,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ingest.digest import run_digests
-from store import db
-from store.feeds import FeedError, digest_subscriber
-
 
 @click.command("digest")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
@@ -18,6 +14,10 @@ from store.feeds import FeedError, digest_subscriber
 @with_appcontext
 def digest_command(dry_run: bool, username: str | None, force: bool) -> None:
     """Send the daily and weekly digests that are due (exit status 1 when one failed)."""
+    from ingest.digest import run_digests
+    from store import db
+    from store.feeds import FeedError, digest_subscriber
+
     settings = current_app.config["SETTINGS"]
     if username:
         try:

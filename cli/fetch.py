@@ -11,8 +11,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from store import db
-
 
 def _settings():
     return current_app.config["SETTINGS"]
@@ -43,6 +41,7 @@ def _categories(_ctx, _param, values: tuple[str, ...]) -> tuple[str, ...]:
 def fetch_command(categories: tuple[str, ...], since, max_papers: int | None) -> None:
     """Fetch new and revised papers from the arXiv API (resumes an interrupted run)."""
     from ingest.fetch import fetch_new
+    from store import db
 
     bar = tqdm(unit=" pages", desc="fetching", disable=not sys.stderr.isatty(), total=None)
 
@@ -86,6 +85,7 @@ def fetch_command(categories: tuple[str, ...], since, max_papers: int | None) ->
 def harvest_command(from_, until, set_spec: str, metadata_prefix: str, max_papers: int | None) -> None:
     """Bulk-harvest arXiv metadata over OAI-PMH (ListRecords with resumption tokens)."""
     from ingest.oai import harvest
+    from store import db
 
     bar = tqdm(unit=" pages", desc="harvesting", disable=not sys.stderr.isatty(), total=None)
 
@@ -113,6 +113,7 @@ def harvest_command(from_, until, set_spec: str, metadata_prefix: str, max_paper
 def scheduler_command(once: bool) -> None:
     """Run fetch -> full text -> index every PAPERSIFT_SCHEDULE_HOURS, in one leader process."""
     from ingest import scheduler
+    from store import db
 
     if once:
         scheduler.run_pipeline(db.engine(), _settings())
@@ -127,6 +128,7 @@ def scheduler_command(once: bool) -> None:
 def run_all_command(host: str, port: int) -> None:
     """Serve the site with the scheduler in a background thread (unless PAPERSIFT_SCHEDULER=0)."""
     from ingest import scheduler
+    from store import db
 
     settings = _settings()
     background = None

@@ -8,8 +8,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from store import db
-
 
 @click.command("fulltext")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
@@ -24,6 +22,7 @@ def fulltext_command(limit: int | None, retry_failed: bool) -> None:
     for `papersift worker` processes. Exit status 1 when the run had to stop early.
     """
     from ingest.fulltext_pipeline import run_fulltext
+    from store import db
 
     settings = current_app.config["SETTINGS"]
     summary = run_fulltext(db.engine(), settings, limit=limit, retry_failed=retry_failed,

@@ -7,12 +7,13 @@ was rejected, 2 when a file is missing or unreadable (nothing is written then).
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
-from ingest.pipeline import ImportSummary, InputFileError, import_files
-from store import db
+if TYPE_CHECKING:
+    from ingest.pipeline import ImportSummary
 
 SHOWN_REJECTIONS = 20
 
@@ -29,6 +30,9 @@ def import_command(ctx: click.Context, files: tuple[str, ...], batch_size: int) 
     Malformed records are skipped and listed with their line or entry number; the rest of
     each file still imports. Re-importing a file changes nothing.
     """
+    from ingest.pipeline import InputFileError, import_files
+    from store import db
+
     try:
         summary = import_files(db.engine(), files, progress=sys.stderr.isatty(),
                                batch_size=batch_size)

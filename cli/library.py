@@ -5,11 +5,6 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from store import db
-from store.library import LibraryError, add_to_library
-from store.users import find_user
-from web.library_io import parse_id_list
-
 
 @click.group("library")
 def library_group() -> None:
@@ -23,6 +18,11 @@ def library_group() -> None:
 @with_appcontext
 def add_command(username: str, tag: str | None, ids: tuple[str, ...]) -> None:
     """Add papers by arXiv id or URL (ids not in the store are reported and skipped)."""
+    from store import db
+    from store.library import LibraryError, add_to_library
+    from store.users import find_user
+    from web.library_io import parse_id_list
+
     wanted, bad = parse_id_list(" ".join(ids))
     try:
         with db.transaction() as conn:

@@ -12,15 +12,8 @@ from urllib.parse import urlsplit
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 import config
-from ingest import indexing
-from recommend import index as index_files
-from store import backup as store_backup
-from store import db, migrations
-from web.cache import ping_redis
 from web.logging_setup import FORMATS
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -49,6 +42,8 @@ def _settings() -> config.Settings:
 # -- checks: each takes the settings and returns one Check ---------------------------------
 
 def check_config(s: config.Settings) -> Check:
+    from sqlalchemy.engine import make_url
+
     problems = []
     if s.log_format.strip().lower() not in FORMATS:
         problems.append(f"PAPERSIFT_LOG_FORMAT={s.log_format!r} (use text or json)")
@@ -88,6 +83,11 @@ def check_data_dir(s: config.Settings) -> Check:
 
 
 def check_database(s: config.Settings) -> Check:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from store import db
+
     url = make_url(s.db_url)
     try:
         with db.engine().connect() as conn:
@@ -100,6 +100,8 @@ def check_database(s: config.Settings) -> Check:
 
 
 def check_schema(s: config.Settings) -> Check:
+    from store import db, migrations
+
     try:
         with db.engine().connect() as conn:
             version = migrations.current_version(conn)
@@ -117,6 +119,10 @@ def check_schema(s: config.Settings) -> Check:
 
 
 def check_index(s: config.Settings) -> Check:
+    from ingest import indexing
+    from recommend import index as index_files
+    from store import db
+
     info = index_files.index_info(s.index_dir)
     if info is None:
         return Check("index", FAIL, f"no index in {s.index_dir}", "papersift index")
@@ -131,6 +137,8 @@ def check_index(s: config.Settings) -> Check:
 
 
 def check_redis(s: config.Settings) -> Check:
+    from web.cache import ping_redis
+
     if not s.redis_url:
         return Check("redis", OK, "not configured (in-process cache, local locks)")
     failure = ping_redis(s.redis_url)
@@ -176,6 +184,8 @@ def doctor_command() -> None:
 @with_appcontext
 def migrate_command() -> None:
     """Apply pending schema migrations and print the versions."""
+    from store import db, migrations
+
     try:
         before, after = migrations.upgrade(db.engine())
     except migrations.SchemaTooNew as exc:
@@ -199,6 +209,8 @@ def migrate_command() -> None:
 def backup_command(dest: Path | None, with_index: bool) -> None:
     """Copy the SQLite store consistently (online backup API) plus the index pointer to DEST
     (default: <data dir>/backups/papersift-<UTC time>)."""
+    from store import backup as store_backup
+
     try:
         result = store_backup.backup(_settings(), dest, with_index=with_index)
     except store_backup.BackupError as exc:

@@ -8,11 +8,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from recommend.index import load_index
-from store import db
-from store.users import find_user
-from web.reco_service import LocalCache, RecoQuery, recommend
-
 
 @click.command("recommend")
 @click.option("--user", "username", required=True, help="Whose library to learn from.")
@@ -25,6 +20,11 @@ from web.reco_service import LocalCache, RecoQuery, recommend
 def recommend_command(username: str, tags: tuple[str, ...], all_tags: bool, negative_tag: str | None,
                       count: int, as_json: bool) -> None:
     """Rank papers for a user with the SVM trained on their library (or tags), with reasons."""
+    from recommend.index import load_index
+    from store import db
+    from store.users import find_user
+    from web.reco_service import LocalCache, RecoQuery, recommend
+
     settings = current_app.config["SETTINGS"]
     index = load_index(settings.index_dir)
     query = RecoQuery(tags=tags, mode="all" if all_tags else "any", negative_tag=negative_tag, k=count)

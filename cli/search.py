@@ -8,14 +8,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from recommend import index as index_files
-from recommend.search import Filters, search, search_index
-from recommend.search_query import QueryError, parse_query
-from recommend.snippets import snippet
-from store import db
-from store.papers import get_papers
-from web.search import papers_holding
-
 
 @click.command("search")
 @click.argument("query", nargs=-1, required=True)
@@ -30,6 +22,14 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
                    as_json: bool) -> None:
     """Search titles, authors, abstracts and full texts (same syntax as the site:
     "a phrase", author:NAME, cat:CS.XX, year:2020-2023, id:ID)."""
+    from recommend import index as index_files
+    from recommend.search import Filters, search, search_index
+    from recommend.search_query import QueryError, parse_query
+    from recommend.snippets import snippet
+    from store import db
+    from store.papers import get_papers
+    from web.services import papers_holding
+
     text = " ".join(query)
     try:
         parsed = parse_query(text)

@@ -8,9 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from store import db
-from store.feeds import FREQUENCIES, FeedError, update_digest
-from store.users import AccountError, create_user, delete_user, find_user, list_users
+# store.feeds.FREQUENCIES, written out so that listing commands loads no store code
+DIGEST_FREQUENCIES = ("off", "daily", "weekly")
 
 
 @click.group("users")
@@ -25,6 +24,9 @@ def users_group() -> None:
 @with_appcontext
 def create_command(name: str, password_stdin: bool, admin: bool) -> None:
     """Create an account NAME (the password is asked for, or read with --password-stdin)."""
+    from store import db
+    from store.users import AccountError, create_user
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -41,6 +43,9 @@ def create_command(name: str, password_stdin: bool, admin: bool) -> None:
 @with_appcontext
 def list_command() -> None:
     """Every account with its creation date and library size."""
+    from store import db
+    from store.users import list_users
+
     with db.engine().connect() as conn:
         rows = list_users(conn)
     if not rows:
@@ -53,11 +58,15 @@ def list_command() -> None:
 @users_group.command("set")
 @click.argument("name")
 @click.option("--email", metavar="ADDRESS", help='Email address for digests ("" removes it).')
-@click.option("--digest", "frequency", type=click.Choice(FREQUENCIES),
+@click.option("--digest", "frequency", type=click.Choice(DIGEST_FREQUENCIES),
               help="How often the email digest is sent; off ends the subscription.")
 @with_appcontext
 def set_command(name: str, email: str | None, frequency: str | None) -> None:
     """Change the account NAME's email address and digest subscription."""
+    from store import db
+    from store.feeds import FeedError, update_digest
+    from store.users import find_user
+
     if email is None and frequency is None:
         raise click.UsageError("Nothing to change: give --email and/or --digest.")
     try:
@@ -99,6 +108,9 @@ def _confirmation(digest) -> str:
 @with_appcontext
 def delete_command(name: str, yes: bool) -> None:
     """Delete the account NAME with its library, tags and marks."""
+    from store import db
+    from store.users import delete_user, find_user
+
     with db.transaction() as conn:
         user = find_user(conn, name)
         if user is None:

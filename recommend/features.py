@@ -10,6 +10,9 @@ pay for them. Document frequencies and idf come from all documents, not the samp
 The weighting matches scikit-learn's TfidfVectorizer(sublinear_tf=True, smooth_idf=True,
 norm="l2"): weight = (1 + ln tf) * (ln((1 + n) / (1 + df)) + 1), rows scaled to unit
 length, stored as float32 CSR.
+
+scikit-learn is imported where it is used: it takes most of a second to import, and
+loading or querying an index (the CLI, a request) does not need it.
 """
 
 from __future__ import annotations
@@ -26,8 +29,6 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
 
 from recommend.text import analyze
 
@@ -133,6 +134,8 @@ def tfidf(counts: sparse.csr_matrix, idf: np.ndarray, *, copy: bool = True) -> s
 
     float32 CSR; with copy=False a float32 `counts` is overwritten to save memory.
     """
+    from sklearn.preprocessing import normalize
+
     out = counts.astype(np.float32, copy=copy)
     data = out.data
     np.log(data, out=data)
@@ -175,13 +178,15 @@ def _count(texts: Sequence[str], vocabulary: Sequence[str], run: Mapper) -> spar
 
 
 # one counter per process, kept between chunks of the same vocabulary
-_counter: tuple[str, CountVectorizer] | None = None
+_counter: tuple[str, Any] | None = None         # (vocabulary key, CountVectorizer)
 
 
 def _count_chunk(task: tuple[str, tuple[str, ...], list[str]]) -> sparse.csr_matrix:
     global _counter
     key, vocabulary, texts = task
     if _counter is None or _counter[0] != key:
+        from sklearn.feature_extraction.text import CountVectorizer
+
         _counter = (key, CountVectorizer(analyzer=analyze, vocabulary=list(vocabulary),
                                          token_pattern=None, dtype=np.float32))
     return _counter[1].transform(texts).tocsr()

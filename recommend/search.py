@@ -29,7 +29,6 @@ from datetime import date
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
 from recommend.features import smooth_idf, tfidf
 from recommend.search_query import ParsedQuery, author_tokens
@@ -63,6 +62,8 @@ def _csc(matrix) -> sparse.csc_matrix:
 
 
 def _binary_counts(values: Sequence, analyzer) -> tuple[sparse.csc_matrix, list[str]]:
+    from sklearn.feature_extraction.text import CountVectorizer  # building only: slow to import
+
     if not any(values):
         return sparse.csc_matrix((len(values), 0), dtype=np.float32), []
     vec = CountVectorizer(analyzer=analyzer, binary=True, dtype=np.float32)
@@ -76,6 +77,8 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
     Needs only docs' text, title, authors and categories; `index` is unused but part of
     the builder signature.
     """
+    from sklearn.feature_extraction.text import CountVectorizer  # building only: slow to import
+
     n = len(docs)
     vec = CountVectorizer(analyzer=analyze, dtype=np.float32)
     counts = vec.fit_transform([d.text for d in docs]).tocsr() if n else None

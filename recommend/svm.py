@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.svm import LinearSVC
 
 DEFAULT_NEGATIVES = 8000
 
@@ -83,6 +81,10 @@ def train_svm(matrix: sparse.csr_matrix, positives: Sequence[int], hard_negative
     `positive_weight` multiplies the positives' weight (class weight); C is the usual
     regularisation. max_negatives=None trains on every paper (arxiv-sanity's way).
     """
+    # here, not at the top: scikit-learn takes most of a second to import
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
     rows, labels, weights = training_set(matrix.shape[0], positives, hard_negatives,
                                          max_negatives=max_negatives, seed=seed)
     if not (labels > 0).any():

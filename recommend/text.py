@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from recommend.stop_words import ENGLISH_STOP_WORDS
 
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     {"et", "al", "eg", "ie", "fig", "figure", "table", "arxiv", "http", "https", "www", "com"}

@@ -16,12 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from recommend.trend_defaults import MIN_SUPPORT, TOP
 from recommend.trend_heat import WINDOW, term_heat
 from recommend.trend_query import TermQuery, TrendQueryError, parse_terms
 from recommend.trends import TextFetcher, TrendTable
 
-TOP = 30
-MIN_SUPPORT = 10
 SPARK_MONTHS = 24
 
 

@@ -102,12 +102,16 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
     """The user when the password matches, else None (same work for unknown names)."""
     user = find_user(conn, username)
     if user is None or len(password or "") > MAX_PASSWORD:
-        check_password_hash(_DUMMY_HASH, "not the password")  # keep timing alike
+        check_password_hash(dummy_hash(), "not the password")  # keep timing alike
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
 
-_DUMMY_HASH = generate_password_hash("papersift timing equaliser")
+@functools.cache
+def dummy_hash() -> str:
+    """A hash to check unknown names against, made on first use (scrypt takes ~0.1 s, too
+    long for every process start; servers make it at start-up, see `web.preload`)."""
+    return generate_password_hash("papersift timing equaliser")
 
 
 def set_password(conn: Connection, user_id: int, password: str) -> None:

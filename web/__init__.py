@@ -34,3 +34,27 @@ def init_web(app: Flask) -> None:
                       recommend.bp, recommend.top_bp,
                       search.bp, thumbs.bp, trends.bp, admin.bp, feeds.bp, saved.bp):
         app.register_blueprint(blueprint)
+
+
+# Imported where they are used, so that a CLI command does not wait for them (scikit-learn
+# alone takes most of a second); `preload` imports them up front for a server.
+DEFERRED_IMPORTS = (
+    "sklearn.exceptions", "sklearn.svm", "sklearn.preprocessing",   # recommendations
+    "sklearn.feature_extraction.text",                              # index builds (scheduler)
+    "feedgen.feed", "bibtexparser", "redis",                        # feeds, BibTeX, shared cache
+)
+
+
+def preload() -> None:
+    """Import what requests would import on first use and make the dummy password hash.
+
+    A server calls this at start-up, so its first requests do not wait for the imports,
+    and gunicorn's workers, forked from a preloaded master, share the modules.
+    """
+    import importlib
+
+    from store.users import dummy_hash
+
+    for name in DEFERRED_IMPORTS:
+        importlib.import_module(name)
+    dummy_hash()

@@ -17,8 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from recommend.search_query import QueryError
@@ -28,6 +28,9 @@ from store import library as lib
 from store.papers import Paper, PaperFilter, list_papers, window_start
 from web import reco_service, services
 from web.reco_service import RecoQuery
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 bp = Blueprint("feeds", __name__)
 FEED_SIZE = 50
@@ -79,6 +82,8 @@ def _entry(fg: FeedGenerator, item: FeedItem) -> None:
 
 def render(feed: Feed, fmt: str) -> Response:
     """The feed as Atom or RSS 2.0 bytes in a response with the right content type."""
+    from feedgen.feed import FeedGenerator  # here: lxml is slow to import, feeds are rare
+
     fg = FeedGenerator()
     self_url = site_url(request.full_path.rstrip("?"))
     fg.id(self_url)

@@ -11,10 +11,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-import bibtexparser
-from bibtexparser.model import Entry as BibEntry
-from bibtexparser.model import Field
-
 from ingest.ids import ArxivIdError, parse_arxiv_id
 from store.library import Entry
 
@@ -107,6 +103,10 @@ def cite_key(entry: Entry, taken: set[str]) -> str:
 
 def to_bibtex(entries: Sequence[Entry]) -> str:
     """One @misc entry per paper with eprint, archivePrefix and primaryClass as arXiv suggests."""
+    import bibtexparser  # here, not at the top: an export is rare and the CLI imports this module
+    from bibtexparser.model import Entry as BibEntry
+    from bibtexparser.model import Field
+
     library = bibtexparser.Library()
     taken: set[str] = set()
     for entry in entries:

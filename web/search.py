@@ -17,11 +17,9 @@ from werkzeug.exceptions import BadRequest
 from recommend.search import Filters, SearchIndex, search, search_index
 from recommend.search_query import ParsedQuery, QueryError, parse_query
 from recommend.snippets import Segment, apply_suggestion, snippet, suggest
-from recommend.trend_query import text_holds
 from store.db import get_db
 from store.fulltext import get_text
 from store.papers import WINDOWS, Paper, category_counts, get_paper, get_papers, window_start
-from store.trends import document_texts
 from web import services
 from web.extensions import query_limit
 from web.page_cache import cached_for_visitors
@@ -117,7 +115,7 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     filters = Filters(categories=(req.category,) if req.category else (),
                       since=since.date() if since else None)
     result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page,
-                    verify=lambda ids: papers_holding(conn, ids, parsed.exact))
+                    verify=lambda ids: services.papers_holding(conn, ids, parsed.exact))
     page.total, page.missing = result.total, result.missing
     scores = dict(result.hits)
     page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
@@ -125,12 +123,6 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
         page.suggestions = _suggestions(si, parsed)
     return page
-
-
-def papers_holding(conn: Connection, ids: list[str], phrases) -> set[str]:
-    """Of the given papers, those whose text (as indexed) holds every phrase."""
-    return {pid for pid, text in document_texts(conn, ids).items()
-            if all(text_holds(text, seq) for seq in phrases)}
 
 
 def _snippet(conn: Connection, paper: Paper, words: tuple[str, ...]) -> tuple[list[Segment], str]:

@@ -15,7 +15,9 @@ from sqlalchemy.engine import Connection
 
 from recommend import index as index_files
 from recommend.similar import similar
+from recommend.trend_query import text_holds
 from store.papers import Paper, get_paper, get_papers, list_papers
+from store.trends import document_texts
 from web.params import BrowseQuery
 
 RECHECK_SECONDS = 2.0
@@ -111,3 +113,10 @@ def browse(conn: Connection, query: BrowseQuery) -> BrowsePage:
     total, papers = list_papers(conn, query.paper_filter(conn), limit=query.per_page,
                                 offset=query.offset)
     return BrowsePage(total, papers, query)
+
+
+def papers_holding(conn: Connection, ids: list[str], phrases) -> set[str]:
+    """Of the given papers, those whose text (as indexed) holds every phrase (the search
+    page's and `papersift search`'s check of phrases the index cannot decide)."""
+    return {pid for pid, text in document_texts(conn, ids).items()
+            if all(text_holds(text, seq) for seq in phrases)}

@@ -62,3 +62,10 @@ def test_users_set_refuses_what_the_account_page_refuses(app, runner):
     assert nobody.exit_code == 1 and "No account 'nobody'" in nobody.output
     nothing = runner.invoke(args=["users", "set", "ada"])
     assert nothing.exit_code == 2 and "Nothing to change" in nothing.output
+
+
+def test_users_set_offers_the_stores_digest_frequencies():
+    from cli.users import DIGEST_FREQUENCIES
+    from store.feeds import FREQUENCIES
+
+    assert set(DIGEST_FREQUENCIES) == set(FREQUENCIES)
