@@ -1,0 +1,166 @@
+"""A papersift with the sample corpus and three accounts, and ways to reach its MCP server.
+
+`papersift bootstrap` fills a data dir once per test run (as `make run` would); alice and
+bob get libraries of their own, carol an empty one (the write tests fill hers). The
+server is reached with the SDK's own client: in-process, over stdio (a `papersift mcp`
+subprocess), or over streamable HTTP (a `papersift mcp --transport http` subprocess).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from tests.e2e.conftest import papersift_command, server_env
+from tests.procs import free_port, stop
+
+PASSWORD = "correct horse battery"
+ALICE_PAPERS = ("2604.10791", "2505.21535", "2505.22195")     # attention and transformers
+BOB_PAPERS = ("2601.16220", "2504.04787")
+BOB_TAG = "bobs-private-tag"
+SERVER_START_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Sample:
+    data_dir: Path
+    root: Path
+
+    def env(self, **settings: str) -> dict[str, str]:
+        env = server_env(self.data_dir)
+        env.update(settings)
+        return env
+
+    def papersift(self, *args: str, **settings: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*papersift_command(), *args], env=self.env(**settings), cwd=self.root,
+                              capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def mcp_sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
+    root = tmp_path_factory.mktemp("mcp")
+    sample = Sample(root / "data", root)
+    boot = sample.papersift("bootstrap")
+    assert boot.returncode == 0, f"papersift bootstrap failed:\n{boot.stdout}\n{boot.stderr}"
+    for name in ("alice", "bob", "carol", "dave"):
+        made = subprocess.run([*papersift_command(), "users", "create", name, "--password-stdin"],
+                              input=PASSWORD + "\n", env=sample.env(), cwd=root,
+                              capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+    assert sample.papersift("library", "add", "--user", "alice", *ALICE_PAPERS).returncode == 0
+    assert sample.papersift("library", "add", "--user", "bob", "--tag", BOB_TAG,
+                            *BOB_PAPERS).returncode == 0
+    return sample
+
+
+@pytest.fixture(scope="session")
+def mcp_app(mcp_sample: Sample):
+    """The app over the same data dir, for in-process servers and for reading the store."""
+    from app import create_app
+
+    application = create_app({"data_dir": str(mcp_sample.data_dir), "scheduler_enabled": False,
+                              "TESTING": True, "RECOMMEND_SYNC": True})
+    yield application
+    application.extensions["papersift.engine"].dispose()
+
+
+def library_of(app, username: str) -> dict[str, list[str]]:
+    """{paper id: its tags} in the user's library, read straight from the store."""
+    from store import library as lib
+    from store.users import find_user
+
+    with app.app_context(), app.extensions["papersift.engine"].connect() as conn:
+        user = find_user(conn, username)
+        assert user is not None
+        ids = lib.library_ids(conn, user.id)
+        return {pid: lib.paper_tag_names(conn, user.id, [pid]).get(pid, []) for pid in ids}
+
+
+def run_client(client_factory: Callable[[], Any], script: Callable[[Any], Any]) -> Any:
+    """Open an SDK Client, run `await script(client)`, return what it returns."""
+    async def main():
+        async with client_factory() as client:
+            return await script(client)
+
+    return anyio.run(main)
+
+
+def stdio_client_factory(sample: Sample, *args: str, errlog: Path, **settings: str):
+    """A factory of SDK Clients that start `papersift mcp ARGS` and talk to it over stdio
+    (the server's stderr appended to `errlog`)."""
+    from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    params = StdioServerParameters(command=papersift_command()[0], args=["mcp", *args],
+                                   env=sample.env(**settings), cwd=str(sample.root))
+
+    @asynccontextmanager
+    async def factory():
+        with errlog.open("a") as err:
+            async with Client(stdio_client(params, errlog=err), read_timeout_seconds=120) as client:
+                yield client
+    return factory
+
+
+@dataclass
+class HttpServer:
+    url: str
+    sample: Sample
+
+    def token(self, username: str) -> str:
+        made = self.sample.papersift("mcp-token", username)
+        assert made.returncode == 0, made.stderr
+        return made.stdout.strip()
+
+    def client(self, token: str | None):
+        """A factory of SDK Clients over streamable HTTP, sending `token` as the bearer."""
+        import httpx2
+        from mcp import Client
+        from mcp.client.streamable_http import streamable_http_client
+
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+
+        @asynccontextmanager
+        async def factory():
+            async with httpx2.AsyncClient(headers=headers, timeout=120) as http, \
+                    Client(streamable_http_client(self.url, http_client=http),
+                           read_timeout_seconds=120) as client:
+                yield client
+        return factory
+
+
+@pytest.fixture(scope="module")
+def http_server(mcp_sample: Sample) -> Iterator[HttpServer]:
+    """`papersift mcp --transport http` on a free 127.0.0.1 port, with writes enabled."""
+    import httpx2
+
+    port = free_port()
+    log = mcp_sample.root / f"mcp-http-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([*papersift_command(), "mcp", "--transport", "http", "--port", str(port)],
+                                env=mcp_sample.env(PAPERSIFT_MCP_WRITES="1"), cwd=mcp_sample.root,
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"papersift mcp exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                httpx2.post(url, json={}, timeout=2)
+                break
+            except httpx2.TransportError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"papersift mcp did not listen within {SERVER_START_SECONDS} s")
+                time.sleep(0.2)
+        yield HttpServer(url, mcp_sample)
+    finally:
+        stop(proc)
