@@ -27,6 +27,7 @@ from pydantic import Field
 
 from mcp_server import adapter, tokens
 from mcp_server.catalog import PAPER_URI, TOOLS
+from recommend.trend_hot import MIN_SUPPORT, TOP
 from store.papers import WINDOWS
 from web.params import MAX_PAGE, MAX_PAGE_SIZE
 from web.recommend import MAX_TAGS
@@ -200,8 +201,9 @@ def build_server(app: Flask, identity: Identity, *, writes: bool) -> MCPServer:
     def hot_terms(
         month: Annotated[str, Field(max_length=7, description=(
             "Reference month YYYY-MM; empty for the newest in the index."))] = "",
-        limit: Annotated[int, Field(ge=1, le=100, description="Terms in each list.")] = 20,
-        min_support: Annotated[int, Field(ge=1, le=1_000_000)] = 5,
+        limit: Annotated[int, Field(ge=1, le=100, description="Terms in each list.")] = TOP,
+        min_support: Annotated[int, Field(ge=1, le=1_000_000, description=(
+            "Papers a term needs in the window it is judged on."))] = MIN_SUPPORT,
     ) -> dict[str, Any]:
         return call(adapter.hot_terms, month, limit, min_support)
 

@@ -1,7 +1,8 @@
-"""A papersift with the sample corpus and three accounts, and ways to reach its MCP server.
+"""A papersift with the sample corpus and four accounts, and ways to reach its MCP server.
 
-`papersift bootstrap` fills a data dir once per test run (as `make run` would); alice and
-bob get libraries of their own, carol an empty one (the write tests fill hers). The
+The sample is imported and indexed into a data dir once per test run (as `papersift
+bootstrap` does); alice and bob get libraries of their own, carol and dave empty ones
+(the write tests fill carol's, the token tests change dave's password). The
 server is reached with the SDK's own client: in-process, over stdio (a `papersift mcp`
 subprocess), or over streamable HTTP (a `papersift mcp --transport http` subprocess).
 """
@@ -19,6 +20,7 @@ from typing import Any
 import anyio
 import pytest
 
+from tests.conftest import SAMPLE_CORPUS
 from tests.e2e.conftest import papersift_command, server_env
 from tests.procs import free_port, stop
 
@@ -45,31 +47,34 @@ class Sample:
 
 
 @pytest.fixture(scope="session")
-def mcp_sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
-    root = tmp_path_factory.mktemp("mcp")
-    sample = Sample(root / "data", root)
-    boot = sample.papersift("bootstrap")
-    assert boot.returncode == 0, f"papersift bootstrap failed:\n{boot.stdout}\n{boot.stderr}"
-    for name in ("alice", "bob", "carol", "dave"):
-        made = subprocess.run([*papersift_command(), "users", "create", name, "--password-stdin"],
-                              input=PASSWORD + "\n", env=sample.env(), cwd=root,
-                              capture_output=True, text=True, timeout=120)
-        assert made.returncode == 0, made.stderr
-    assert sample.papersift("library", "add", "--user", "alice", *ALICE_PAPERS).returncode == 0
-    assert sample.papersift("library", "add", "--user", "bob", "--tag", BOB_TAG,
-                            *BOB_PAPERS).returncode == 0
-    return sample
+def mcp_app(tmp_path_factory: pytest.TempPathFactory):
+    """The sample imported and indexed (what `papersift bootstrap` does) into a data dir of
+    its own, with the four accounts; the app over it reads the store for the tests."""
+    from app import create_app
+    from ingest import indexing
+    from ingest.pipeline import import_files
+    from store import db
+    from store import library as lib
+    from store.users import create_user
+
+    data_dir = tmp_path_factory.mktemp("mcp") / "data"
+    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
+                              "TESTING": True, "RECOMMEND_SYNC": True})
+    engine = application.extensions["papersift.engine"]
+    import_files(engine, [SAMPLE_CORPUS], progress=False)
+    indexing.build(engine, application.config["SETTINGS"], force=True)
+    with db.transaction(engine) as conn:
+        users = {name: create_user(conn, name, PASSWORD) for name in ("alice", "bob", "carol", "dave")}
+        lib.add_to_library(conn, users["alice"].id, list(ALICE_PAPERS))
+        lib.add_to_library(conn, users["bob"].id, list(BOB_PAPERS), tag=BOB_TAG)
+    yield application
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def mcp_app(mcp_sample: Sample):
-    """The app over the same data dir, for in-process servers and for reading the store."""
-    from app import create_app
-
-    application = create_app({"data_dir": str(mcp_sample.data_dir), "scheduler_enabled": False,
-                              "TESTING": True, "RECOMMEND_SYNC": True})
-    yield application
-    application.extensions["papersift.engine"].dispose()
+def mcp_sample(mcp_app) -> Sample:
+    data_dir = mcp_app.config["SETTINGS"].data_path
+    return Sample(data_dir, data_dir.parent)
 
 
 def library_of(app, username: str) -> dict[str, list[str]]:
@@ -115,10 +120,17 @@ class HttpServer:
     url: str
     sample: Sample
 
+    app: Any
+
     def token(self, username: str) -> str:
-        made = self.sample.papersift("mcp-token", username)
-        assert made.returncode == 0, made.stderr
-        return made.stdout.strip()
+        """What `papersift mcp-token USERNAME` prints (the same function, without a process)."""
+        from mcp_server.tokens import issue_token
+        from store.users import find_user
+
+        with self.app.extensions["papersift.engine"].connect() as conn:
+            user = find_user(conn, username)
+        assert user is not None
+        return issue_token(self.app.config["SECRET_KEY"], user)
 
     def client(self, token: str | None):
         """A factory of SDK Clients over streamable HTTP, sending `token` as the bearer."""
@@ -138,7 +150,7 @@ class HttpServer:
 
 
 @pytest.fixture(scope="module")
-def http_server(mcp_sample: Sample) -> Iterator[HttpServer]:
+def http_server(mcp_sample: Sample, mcp_app) -> Iterator[HttpServer]:
     """`papersift mcp --transport http` on a free 127.0.0.1 port, with writes enabled."""
     import httpx2
 
@@ -161,6 +173,6 @@ def http_server(mcp_sample: Sample) -> Iterator[HttpServer]:
                 if time.monotonic() > deadline:
                     pytest.fail(f"papersift mcp did not listen within {SERVER_START_SECONDS} s")
                 time.sleep(0.2)
-        yield HttpServer(url, mcp_sample)
+        yield HttpServer(url, mcp_sample, mcp_app)
     finally:
         stop(proc)
