@@ -1,9 +1,9 @@
-"""A papersift with the sample corpus and four accounts, and ways to reach its MCP server.
+"""A papersift with the sample corpus and five accounts, and ways to reach its MCP server.
 
 The sample is imported and indexed into a data dir once per test run (as `papersift
-bootstrap` does); alice and bob get libraries of their own, carol and dave empty ones
-(the write tests fill carol's, the token tests change dave's password). The
-server is reached with the SDK's own client: in-process, over stdio (a `papersift mcp`
+bootstrap` does); alice and bob get libraries of their own, carol, dave and erin empty
+ones (the stdio write tests fill carol's, the HTTP ones erin's; dave's password changes).
+The server is reached with the SDK's own client: in-process, over stdio (a `papersift mcp`
 subprocess), or over streamable HTTP (a `papersift mcp --transport http` subprocess).
 """
 
@@ -64,7 +64,8 @@ def mcp_app(tmp_path_factory: pytest.TempPathFactory):
     import_files(engine, [SAMPLE_CORPUS], progress=False)
     indexing.build(engine, application.config["SETTINGS"], force=True)
     with db.transaction(engine) as conn:
-        users = {name: create_user(conn, name, PASSWORD) for name in ("alice", "bob", "carol", "dave")}
+        users = {name: create_user(conn, name, PASSWORD)
+                 for name in ("alice", "bob", "carol", "dave", "erin")}
         lib.add_to_library(conn, users["alice"].id, list(ALICE_PAPERS))
         lib.add_to_library(conn, users["bob"].id, list(BOB_PAPERS), tag=BOB_TAG)
     yield application
