@@ -36,7 +36,7 @@ def mcp_command(transport: str, username: str | None, host: str, port: int) -> N
     from flask import current_app
 
     from mcp_server.adapter import user_id_by_name
-    from mcp_server.server import Identity, build_server
+    from mcp_server.server import Identity, build_server, transport_security
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["SETTINGS"]
@@ -45,7 +45,8 @@ def mcp_command(transport: str, username: str | None, host: str, port: int) -> N
             raise click.UsageError("--user is for stdio; over http each request's token names its user")
         server = build_server(app, Identity(http=True), writes=settings.mcp_writes)
         click.echo(f"papersift MCP server on http://{host}:{port}/mcp", err=True)
-        server.run("streamable-http", host=host, port=port, stateless_http=True, json_response=True)
+        server.run("streamable-http", host=host, port=port, stateless_http=True, json_response=True,
+                   transport_security=transport_security(settings.base_url, host))
         return
     username = username if username is not None else settings.mcp_user
     user_id = None

@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from flask import Flask
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -22,6 +23,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
@@ -257,6 +259,22 @@ class UnknownArguments:
                 return CallToolResult(is_error=True, content=[TextContent(
                     type="text", text=f"{params['name']} has no argument {names}.")])
         return await call_next(ctx)
+
+
+def transport_security(base_url: str, host: str) -> TransportSecuritySettings:
+    """DNS-rebinding protection that also lets in the site's own host (PAPERSIFT_BASE_URL), as a
+    reverse proxy in front of papersift sends it; a server listening on all addresses is
+    reached by names nobody can list, so it relies on the bearer tokens alone."""
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    site = urlsplit(base_url)
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+    origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+    if site.hostname:
+        hosts += [site.netloc, f"{site.hostname}:*"]
+        origins += [f"{site.scheme}://{site.netloc}"]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
+                                     allowed_origins=origins)
 
 
 def _version() -> str:

@@ -22,8 +22,8 @@ def ok(result) -> dict:
     return json.loads(result.content[0].text)
 
 
-def post(url: str, token: str | None) -> httpx2.Response:
-    headers = {"Accept": "application/json, text/event-stream"}
+def post(url: str, token: str | None, **headers: str) -> httpx2.Response:
+    headers = {"Accept": "application/json, text/event-stream", **headers}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return httpx2.post(url, json=INITIALIZE, headers=headers, timeout=30)
@@ -39,6 +39,13 @@ def test_requests_without_a_valid_token_are_refused(http_server, mcp_app):
         assert response.status_code == 401, (token, response.text)
         assert response.headers["www-authenticate"].startswith("Bearer")
     assert post(http_server.url, http_server.token("alice")).status_code == 200
+
+
+def test_only_the_site_s_own_host_is_served(http_server):
+    """A reverse proxy passing the site's Host works; another name (DNS rebinding) does not."""
+    token = http_server.token("alice")
+    assert post(http_server.url, token, Host="papers.example.org").status_code == 200
+    assert post(http_server.url, token, Host="evil.example").status_code in {400, 403, 421}
 
 
 def test_each_token_sees_its_own_user_only(http_server, mcp_app):
