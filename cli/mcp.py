@@ -36,14 +36,15 @@ def mcp_command(transport: str, username: str | None, host: str, port: int) -> N
     from flask import current_app
 
     from mcp_server.adapter import user_id_by_name
-    from mcp_server.server import Identity, build_server, transport_security
+    from mcp_server.server import CallBudget, Identity, build_server, transport_security
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["SETTINGS"]
     if transport == "http":
         if username:
             raise click.UsageError("--user is for stdio; over http each request's token names its user")
-        server = build_server(app, Identity(http=True), writes=settings.mcp_writes)
+        identity = Identity(http=True, budget=CallBudget(settings))
+        server = build_server(app, identity, writes=settings.mcp_writes)
         click.echo(f"papersift MCP server on http://{host}:{port}/mcp", err=True)
         server.run("streamable-http", host=host, port=port, stateless_http=True, json_response=True,
                    transport_security=transport_security(settings.base_url, host))

@@ -16,7 +16,11 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from flask import Flask
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
@@ -27,6 +31,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
+from config import Settings
 from mcp_server import adapter, tokens
 from mcp_server.catalog import PAPER_URI, TOOLS
 from recommend.trend_hot import MIN_SUPPORT, TOP
@@ -60,9 +65,16 @@ class Identity:
     bearer token names, read per request from the SDK's auth context.
     """
 
-    def __init__(self, stdio_user_id: int | None = None, http: bool = False) -> None:
+    def __init__(self, stdio_user_id: int | None = None, http: bool = False,
+                 budget: CallBudget | None = None) -> None:
         self.stdio_user_id = stdio_user_id
         self.http = http
+        self.budget = budget
+
+    def spend(self) -> None:
+        """Count a call against the HTTP user's rate limit (stdio has one local user: none)."""
+        if self.http and self.budget is not None:
+            self.budget.spend(self.user_id())
 
     def user_id(self) -> int:
         if self.http:
@@ -76,6 +88,25 @@ class Identity:
         return self.stdio_user_id
 
 
+class CallBudget:
+    """Over HTTP each user's tool calls count against PAPERSIFT_QUERY_RATE_LIMIT, as the site's
+    search and trend queries do per address (in Redis when configured, shared by workers)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.rates = parse_many(settings.query_rate_limit)
+        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
+
+    def spend(self, user_id: int) -> None:
+        for rate in self.rates:
+            try:
+                allowed = self.limiter.hit(rate, "papersift-mcp", str(user_id))
+            except Exception:  # noqa: BLE001 - a limiter store that is down limits nothing, as on the site
+                log.warning("rate-limit store unavailable; MCP call not counted")
+                return
+            if not allowed:
+                raise ToolError(f"Too many requests: at most {rate} for one user. Try again later.")
+
+
 class SiteTokenVerifier:
     """The SDK's TokenVerifier over papersift's tokens (see mcp_server.tokens)."""
 
@@ -83,8 +114,6 @@ class SiteTokenVerifier:
         self.app = app
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        import anyio.to_thread
-
         user_id = await anyio.to_thread.run_sync(self._user_id, token)
         if user_id is None:
             return None
@@ -128,6 +157,7 @@ def build_server(app: Flask, identity: Identity, *, writes: bool) -> MCPServer:
         auth=auth, token_verifier=token_verifier, log_level="WARNING")
 
     def call(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        identity.spend()
         with app.app_context():
             try:
                 return capped(fn(*args))

@@ -29,6 +29,7 @@ ALICE_PAPERS = ("2604.10791", "2505.21535", "2505.22195")     # attention and tr
 BOB_PAPERS = ("2601.16220", "2504.04787")
 BOB_TAG = "bobs-private-tag"
 SERVER_START_SECONDS = 60
+RATE = 30                                # tool calls one user may make a minute over HTTP
 SITE = "https://papers.example.org"      # PAPERSIFT_BASE_URL of the HTTP server under test
 
 
@@ -153,14 +154,16 @@ class HttpServer:
 
 @pytest.fixture(scope="module")
 def http_server(mcp_sample: Sample, mcp_app) -> Iterator[HttpServer]:
-    """`papersift mcp --transport http` on a free 127.0.0.1 port, with writes enabled."""
+    """`papersift mcp --transport http` on a free 127.0.0.1 port, with writes enabled, serving
+    SITE behind a proxy and allowing each user RATE tool calls a minute."""
     import httpx2
 
     port = free_port()
     log = mcp_sample.root / f"mcp-http-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen([*papersift_command(), "mcp", "--transport", "http", "--port", str(port)],
-                                env=mcp_sample.env(PAPERSIFT_MCP_WRITES="1", PAPERSIFT_BASE_URL=SITE),
+                                env=mcp_sample.env(PAPERSIFT_MCP_WRITES="1", PAPERSIFT_BASE_URL=SITE,
+                                                   PAPERSIFT_QUERY_RATE_LIMIT=f"{RATE} per minute"),
                                 cwd=mcp_sample.root,
                                 stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/mcp"

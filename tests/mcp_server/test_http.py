@@ -10,7 +10,7 @@ import pytest
 
 from mcp_server.catalog import TOOLS
 from mcp_server.tokens import issue_token
-from tests.mcp_server.conftest import ALICE_PAPERS, BOB_PAPERS, BOB_TAG, library_of, run_client
+from tests.mcp_server.conftest import ALICE_PAPERS, BOB_PAPERS, BOB_TAG, RATE, library_of, run_client
 
 pytestmark = pytest.mark.slow
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -86,6 +86,19 @@ def test_writes_go_to_the_token_s_user_and_never_touch_another_library(http_serv
     assert spoof.is_error and "no argument 'user'" in spoof.content[0].text
     assert library_of(mcp_app, "erin")[BOB_PAPERS[1]] == ["http"]
     assert library_of(mcp_app, "bob") == bob_before
+
+
+def test_each_user_s_calls_are_rate_limited_on_their_own(http_server):
+    async def spend(client):
+        return [await client.call_tool("get_paper", {"paper_id": ALICE_PAPERS[0]}) for _ in range(RATE + 1)]
+
+    results = run_client(http_server.client(http_server.token("carol")), spend)
+    assert not any(r.is_error for r in results[:RATE])
+    assert results[RATE].is_error and "Too many requests" in results[RATE].content[0].text
+
+    async def one(client):
+        return await client.call_tool("get_paper", {"paper_id": ALICE_PAPERS[0]})
+    assert not run_client(http_server.client(http_server.token("alice")), one).is_error
 
 
 def test_changing_the_password_ends_the_token(http_server, mcp_app):
