@@ -36,7 +36,8 @@ def mcp_command(transport: str, username: str | None, host: str, port: int) -> N
     from flask import current_app
 
     from mcp_server.adapter import user_id_by_name
-    from mcp_server.server import CallBudget, Identity, build_server, transport_security
+    from mcp_server.server import build_server, transport_security
+    from mcp_server.tools import CallBudget, Identity
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["SETTINGS"]

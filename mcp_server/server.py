@@ -1,110 +1,31 @@
-"""The MCP server: papersift's tools and paper resources on the official SDK's MCPServer.
+"""The MCP server: papersift's tools (mcp_server.tools) and paper resources on the SDK's MCPServer.
 
-Each tool checks its arguments twice with the same bounds: the JSON schema the assistant
-sees (pydantic, from the annotations below), then the JSON API's own parsers in `adapter`.
-Each call runs in a fresh app context (its own store connection), answers at most
-MAX_RESULT_CHARS of JSON, and acts for one user only: over stdio the configured one, over
-HTTP the one named by the request's bearer token. No tool takes a user argument.
+Over stdio it acts for the user configured at start-up; over streamable HTTP for the user
+named by each request's bearer token (mcp_server.tokens), checked by the SDK's bearer-auth
+middleware through SiteTokenVerifier.
 """
 
 from __future__ import annotations
 
 import inspect
-import json
 import logging
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio.to_thread
 from flask import Flask
-from limits import parse_many
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
-from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import Field
 
-from config import Settings
-from mcp_server import adapter, tokens
-from mcp_server.catalog import PAPER_URI, TOOLS
-from recommend.trend_hot import MIN_SUPPORT, TOP
-from store.papers import WINDOWS
-from web.params import MAX_PAGE, MAX_PAGE_SIZE
-from web.recommend import MAX_TAGS
-from web.trends import MAX_QUERY_CHARS
+from mcp_server import tokens
+from mcp_server.catalog import PAPER_URI, TOOLS, WRITE_TOOLS
+from mcp_server.tools import Identity, Tools
 
 log = logging.getLogger("papersift.mcp")
-
-MAX_RESULT_CHARS = 40_000       # about 10k tokens: room for an assistant to think about the answer
-MAX_QUERY = 1000                # characters of a search query
-MAX_FULLTEXT_CHARS = 20_000
-MAX_SIMILAR = 50
-MAX_RECOMMEND = 100
-MAX_PAPERS_PER_ADD = 100
-LIST_KEYS = ("results", "papers", "similar", "hot", "cooling")   # trimmed from the end to fit
-
-Window = Literal[tuple(WINDOWS)]  # type: ignore[valid-type]
-Category = Annotated[str, Field(max_length=40, description="arXiv category, e.g. cs.CL; empty for all.")]
-PaperId = Annotated[str, Field(min_length=1, max_length=200,
-                               description="arXiv id (2106.09685, hep-th/9901001) or arxiv.org URL.")]
-TagName = Annotated[str, Field(min_length=1, max_length=100)]
-Month = Annotated[str, Field(max_length=7, description="YYYY-MM, or empty.")]
-
-
-class Identity:
-    """Whose library and recommendations a call may use.
-
-    stdio: the one user configured at start-up (or none). HTTP: the user the request's
-    bearer token names, read per request from the SDK's auth context.
-    """
-
-    def __init__(self, stdio_user_id: int | None = None, http: bool = False,
-                 budget: CallBudget | None = None) -> None:
-        self.stdio_user_id = stdio_user_id
-        self.http = http
-        self.budget = budget
-
-    def spend(self) -> None:
-        """Count a call against the HTTP user's rate limit (stdio has one local user: none)."""
-        if self.http and self.budget is not None:
-            self.budget.spend(self.user_id())
-
-    def user_id(self) -> int:
-        if self.http:
-            token = get_access_token()
-            if token is None or not (token.subject or "").isdigit():
-                raise ToolError("This needs a signed-in user: send an Authorization: Bearer token.")
-            return int(token.subject)
-        if self.stdio_user_id is None:
-            raise ToolError("No user is configured: start `papersift mcp --user NAME` "
-                            "or set PAPERSIFT_MCP_USER.")
-        return self.stdio_user_id
-
-
-class CallBudget:
-    """Over HTTP each user's tool calls count against PAPERSIFT_QUERY_RATE_LIMIT, as the site's
-    search and trend queries do per address (in Redis when configured, shared by workers)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.rates = parse_many(settings.query_rate_limit)
-        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
-
-    def spend(self, user_id: int) -> None:
-        for rate in self.rates:
-            try:
-                allowed = self.limiter.hit(rate, "papersift-mcp", str(user_id))
-            except Exception:  # noqa: BLE001 - a limiter store that is down limits nothing, as on the site
-                log.warning("rate-limit store unavailable; MCP call not counted")
-                return
-            if not allowed:
-                raise ToolError(f"Too many requests: at most {rate} for one user. Try again later.")
 
 
 class SiteTokenVerifier:
@@ -124,149 +45,27 @@ class SiteTokenVerifier:
             return tokens.token_user_id(self.app.config["SECRET_KEY"], self.app.config["SETTINGS"], token)
 
 
-def capped(payload: dict[str, Any]) -> dict[str, Any]:
-    """The payload within MAX_RESULT_CHARS: trailing list items dropped (and said so), or an
-    error asking for less when even that is not enough."""
-    def size() -> int:
-        return len(json.dumps(payload, ensure_ascii=False))
-
-    if size() <= MAX_RESULT_CHARS:
-        return payload
-    payload["truncated"] = True
-    for key in LIST_KEYS:
-        items = payload.get(key)
-        while isinstance(items, list) and items and size() > MAX_RESULT_CHARS:
-            items.pop()
-    if size() > MAX_RESULT_CHARS:
-        raise ToolError(f"The answer is longer than {MAX_RESULT_CHARS:,} characters: "
-                        "ask for fewer terms, papers or months.")
-    return payload
-
-
 def build_server(app: Flask, identity: Identity, *, writes: bool) -> MCPServer:
     """papersift's MCP server over `app` (create_app's), acting for `identity`."""
     auth = token_verifier = None
     if identity.http:
-        base = app.config["SETTINGS"].base_url
-        auth = AuthSettings(issuer_url=base, resource_server_url=None)
+        auth = AuthSettings(issuer_url=app.config["SETTINGS"].base_url, resource_server_url=None)
         token_verifier = SiteTokenVerifier(app)
     server = MCPServer(
         "papersift", title="papersift", version=_version(),
         instructions="Search, read, and get recommendations from this papersift's arXiv papers. "
                      "Cite papers with their papersift://paper/<id> resource or abs_url.",
         auth=auth, token_verifier=token_verifier, log_level="WARNING")
-
-    def call(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-        identity.spend()
-        with app.app_context():
-            try:
-                return capped(fn(*args))
-            except (adapter.ToolInputError, adapter.Unavailable) as exc:
-                raise ToolError(str(exc)) from None
-
+    tools = Tools(app, identity, writes=writes)
     parameters: dict[str, set[str]] = {}
-
-    def tool(name: str, *, write: bool = False):
-        register = server.tool(name=name, description=TOOLS[name], annotations=ToolAnnotations(
-            read_only_hint=not write, destructive_hint=False, idempotent_hint=True, open_world_hint=False))
-
-        def decorator(fn):
-            parameters[name] = set(inspect.signature(fn).parameters)
-            return register(fn)
-        return decorator
-
-    def write_allowed(name: str) -> None:
-        if not writes:
-            raise ToolError(f"{name} is off: this server does not let assistants change libraries "
-                            "(its operator can set PAPERSIFT_MCP_WRITES=1).")
-
-    @tool("search_papers")
-    def search_papers(
-        query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY, description=(
-            'Words, "a phrase", author:NAME, cat:CS.XX, year:2020-2023, id:ID; -word excludes.'))],
-        category: Category = "",
-        window: Annotated[Window, Field(description="Only papers published in this last span.")] = "all",
-        sort: Literal["relevance", "date"] = "relevance",
-        limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description="Results per page.")] = 10,
-        page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1,
-    ) -> dict[str, Any]:
-        return call(adapter.search_papers, query, category, window, sort, limit, page)
-
-    @tool("get_paper")
-    def get_paper(
-        paper_id: PaperId,
-        fulltext_chars: Annotated[int, Field(ge=0, le=MAX_FULLTEXT_CHARS, description=(
-            "Characters of the extracted full text to include from its start; 0 for none."))] = 0,
-    ) -> dict[str, Any]:
-        return call(adapter.get_paper_details, paper_id, fulltext_chars)
-
-    @tool("similar_papers")
-    def similar_papers(paper_id: PaperId,
-                       limit: Annotated[int, Field(ge=1, le=MAX_SIMILAR)] = 10) -> dict[str, Any]:
-        return call(adapter.similar_papers, paper_id, limit)
-
-    @tool("recommend_for_user")
-    def recommend_for_user(
-        tags: Annotated[list[TagName], Field(max_length=MAX_TAGS, description=(
-            "Train on papers with these library tags instead of the whole library."))] = [],  # noqa: B006
-        mode: Annotated[Literal["any", "all"], Field(description="Papers with any or all tags.")] = "any",
-        window: Annotated[Window, Field(description="Only papers published in this last span.")] = "all",
-        category: Category = "",
-        limit: Annotated[int, Field(ge=1, le=MAX_RECOMMEND)] = 10,
-        page: Annotated[int, Field(ge=1, le=1000)] = 1,
-    ) -> dict[str, Any]:
-        return call(adapter.recommend_for_user, identity.user_id(), tags, mode, window, category,
-                    limit, page)
-
-    @tool("keyword_trends")
-    def keyword_trends(
-        terms: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
-                                    description="Comma-separated keywords or phrases.")],
-        category: Category = "",
-        since: Month = "",
-        until: Month = "",
-        smooth: Annotated[int, Field(ge=1, le=24, description="Moving average over this many months.")] = 1,
-    ) -> dict[str, Any]:
-        return call(adapter.keyword_trends, terms, category, since, until, smooth)
-
-    @tool("hot_terms")
-    def hot_terms(
-        month: Annotated[str, Field(max_length=7, description=(
-            "Reference month YYYY-MM; empty for the newest in the index."))] = "",
-        limit: Annotated[int, Field(ge=1, le=100, description="Terms in each list.")] = TOP,
-        min_support: Annotated[int, Field(ge=1, le=1_000_000, description=(
-            "Papers a term needs in the window it is judged on."))] = MIN_SUPPORT,
-    ) -> dict[str, Any]:
-        return call(adapter.hot_terms, month, limit, min_support)
-
-    @tool("library_add", write=True)
-    def library_add(
-        paper_ids: Annotated[list[PaperId], Field(min_length=1, max_length=MAX_PAPERS_PER_ADD)],
-        tag: Annotated[str | None, Field(max_length=100, description="Also tag them with this.")] = None,
-    ) -> dict[str, Any]:
-        write_allowed("library_add")
-        return call(adapter.library_add, identity.user_id(), paper_ids, tag)
-
-    @tool("library_tags", write=True)
-    def library_tags(
-        paper_id: PaperId,
-        add: Annotated[list[TagName], Field(max_length=MAX_TAGS)] = [],  # noqa: B006
-        remove: Annotated[list[TagName], Field(max_length=MAX_TAGS)] = [],  # noqa: B006
-    ) -> dict[str, Any]:
-        write_allowed("library_tags")
-        if not add and not remove:
-            raise ToolError("Give tags to add or to remove.")
-        return call(adapter.library_tags, identity.user_id(), paper_id, add, remove)
-
-    @server.resource(PAPER_URI, name="paper", mime_type="application/json",
-                     description="A paper's metadata and abstract, to read or cite.")
-    def paper(paper_id: str) -> str:
-        with app.app_context():
-            try:
-                return json.dumps(adapter.paper_resource(paper_id), ensure_ascii=False)
-            except adapter.ToolInputError as exc:
-                raise ResourceNotFoundError(str(exc)) from None
-
+    for name, description in TOOLS.items():
+        fn = getattr(tools, name)
+        parameters[name] = set(inspect.signature(fn).parameters)
+        server.add_tool(fn, name=name, description=description, annotations=ToolAnnotations(
+            read_only_hint=name not in WRITE_TOOLS, destructive_hint=False, idempotent_hint=True,
+            open_world_hint=False))
+    server.resource(PAPER_URI, name="paper", mime_type="application/json",
+                    description="A paper's metadata and abstract, to read or cite.")(tools.paper_resource)
     server.middleware.append(UnknownArguments(parameters))
     return server
 

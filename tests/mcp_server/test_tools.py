@@ -9,7 +9,8 @@ import pytest
 from mcp import Client
 
 from mcp_server.adapter import user_id_by_name
-from mcp_server.server import MAX_RESULT_CHARS, Identity, build_server, capped
+from mcp_server.server import build_server
+from mcp_server.tools import MAX_RESULT_CHARS, Identity, capped
 from tests.mcp_server.conftest import ALICE_PAPERS, BOB_PAPERS, library_of, run_client
 
 HOSTILE = ["\x00", "a\x00b", "\u202e\u0000evil", "' OR 1=1 --", "<script>alert(1)</script>",
