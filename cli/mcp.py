@@ -70,15 +70,13 @@ def mcp_token_command(username: str) -> None:
     """
     from flask import current_app
 
+    from mcp_server.adapter import login_identity
     from mcp_server.tokens import issue_token
-    from store import db
-    from store.users import find_user
 
-    with db.engine().connect() as conn:
-        user = find_user(conn, username)
-    if user is None:
+    identity = login_identity(username)
+    if identity is None:
         raise click.ClickException(f"No account {username!r}.")
-    click.echo(issue_token(current_app.config["SECRET_KEY"], user))
+    click.echo(issue_token(current_app.config["SECRET_KEY"], identity))
 
 
 def register(group: click.Group) -> None:

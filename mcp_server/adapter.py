@@ -20,19 +20,27 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from ingest.ids import ArxivIdError, parse_arxiv_id
+from recommend.search_query import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
 from recommend.search_query import QueryError
-from recommend.trend_hot import hot_report
+from recommend.trend_hot import MIN_SUPPORT, TOP, hot_report
 from recommend.trend_query import TrendQueryError, parse_month
 from store import db
 from store import library as lib
 from store.fulltext import get_text
-from store.papers import Paper, get_paper
+from store.papers import WINDOWS, Paper, get_paper
 from store.users import find_user
 from web import reco_service, services
-from web.recommend import reco_query, reco_runtime
+from web.auth import SessionUser, load_user
+from web.params import MAX_PAGE, MAX_PAGE_SIZE
+from web.recommend import MAX_TAGS, reco_query, reco_runtime
 from web.search import run_search, search_request
+from web.trends import MAX_QUERY_CHARS as MAX_TREND_CHARS
 from web.trends import NoTrends, trend_args, trend_table
 
+# The JSON API's bounds, for the tools' schemas (the same numbers its parsers enforce).
+API_BOUNDS = {"search_chars": MAX_SEARCH_CHARS, "trend_chars": MAX_TREND_CHARS, "page": MAX_PAGE,
+              "page_size": MAX_PAGE_SIZE, "tags": MAX_TAGS, "hot_top": TOP, "hot_support": MIN_SUPPORT}
+TIME_WINDOWS = tuple(WINDOWS)
 MAX_AUTHORS = 10            # authors listed per paper in result lists ("et al." after)
 
 
@@ -175,6 +183,18 @@ def paper_resource(paper_id: str) -> dict[str, Any]:
 
 def user_id_by_name(username: str) -> int | None:
     user = find_user(db.get_db(), username)
+    return user.id if user else None
+
+
+def login_identity(username: str) -> str | None:
+    """What a login session of this account carries (`<id>:<password stamp>`); None for no account."""
+    user = find_user(db.get_db(), username)
+    return SessionUser(user).get_id() if user else None
+
+
+def user_id_by_login_identity(identity: str) -> int | None:
+    """The account a session identity names, checked as the site checks a session's."""
+    user = load_user(identity)
     return user.id if user else None
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from config import Settings
-from store.users import User
-from web.auth import SessionUser, load_user
+from mcp_server import adapter
 
 SALT = "papersift.mcp-token"
 DAY = 24 * 3600
@@ -23,8 +22,9 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=SALT)
 
 
-def issue_token(secret_key: str, user: User) -> str:
-    return _serializer(secret_key).dumps(SessionUser(user).get_id())
+def issue_token(secret_key: str, login_identity: str) -> str:
+    """A token for the login identity `adapter.login_identity` gives."""
+    return _serializer(secret_key).dumps(login_identity)
 
 
 def token_user_id(secret_key: str, settings: Settings, token: str) -> int | None:
@@ -39,5 +39,4 @@ def token_user_id(secret_key: str, settings: Settings, token: str) -> int | None
         return None
     if not isinstance(session_id, str):
         return None
-    user = load_user(session_id)
-    return user.id if user is not None else None
+    return adapter.user_id_by_login_identity(session_id)

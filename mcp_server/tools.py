@@ -23,12 +23,6 @@ from pydantic import Field
 
 from config import Settings
 from mcp_server import adapter
-from recommend.search_query import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
-from recommend.trend_hot import MIN_SUPPORT, TOP
-from store.papers import WINDOWS
-from web.params import MAX_PAGE, MAX_PAGE_SIZE
-from web.recommend import MAX_TAGS
-from web.trends import MAX_QUERY_CHARS
 
 log = logging.getLogger("papersift.mcp")
 
@@ -39,7 +33,8 @@ MAX_RECOMMEND = 100
 MAX_PAPERS_PER_ADD = 100
 LIST_KEYS = ("results", "papers", "similar", "hot", "cooling")   # trimmed from the end to fit
 
-Window = Literal[tuple(WINDOWS)]  # type: ignore[valid-type]
+BOUNDS = adapter.API_BOUNDS
+Window = Literal[adapter.TIME_WINDOWS]  # type: ignore[valid-type]
 Category = Annotated[str, Field(max_length=40, description="arXiv category, e.g. cs.CL; empty for all.")]
 PaperId = Annotated[str, Field(min_length=1, max_length=200,
                                description="arXiv id (2106.09685, hep-th/9901001) or arxiv.org URL.")]
@@ -139,13 +134,13 @@ class Tools:
 
     def search_papers(
         self,
-        query: Annotated[str, Field(min_length=1, max_length=MAX_SEARCH_CHARS, description=(
+        query: Annotated[str, Field(min_length=1, max_length=BOUNDS["search_chars"], description=(
             'Words, "a phrase", author:NAME, cat:CS.XX, year:2020-2023, id:ID; -word excludes.'))],
         category: Category = "",
         window: Annotated[Window, Field(description="Only papers published in this last span.")] = "all",
         sort: Literal["relevance", "date"] = "relevance",
-        limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description="Results per page.")] = 10,
-        page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1,
+        limit: Annotated[int, Field(ge=1, le=BOUNDS["page_size"], description="Results per page.")] = 10,
+        page: Annotated[int, Field(ge=1, le=BOUNDS["page"])] = 1,
     ) -> dict[str, Any]:
         return self._call(adapter.search_papers, query, category, window, sort, limit, page)
 
@@ -163,7 +158,7 @@ class Tools:
 
     def recommend_for_user(
         self,
-        tags: Annotated[list[TagName], Field(max_length=MAX_TAGS, description=(
+        tags: Annotated[list[TagName], Field(max_length=BOUNDS["tags"], description=(
             "Train on papers with these library tags instead of the whole library."))] = [],  # noqa: B006
         mode: Annotated[Literal["any", "all"], Field(description="Papers with any or all tags.")] = "any",
         window: Annotated[Window, Field(description="Only papers published in this last span.")] = "all",
@@ -176,7 +171,7 @@ class Tools:
 
     def keyword_trends(
         self,
-        terms: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
+        terms: Annotated[str, Field(min_length=1, max_length=BOUNDS["trend_chars"],
                                     description="Comma-separated keywords or phrases.")],
         category: Category = "",
         since: Month = "",
@@ -189,9 +184,9 @@ class Tools:
         self,
         month: Annotated[str, Field(max_length=7, description=(
             "Reference month YYYY-MM; empty for the newest in the index."))] = "",
-        limit: Annotated[int, Field(ge=1, le=100, description="Terms in each list.")] = TOP,
+        limit: Annotated[int, Field(ge=1, le=100, description="Terms in each list.")] = BOUNDS["hot_top"],
         min_support: Annotated[int, Field(ge=1, le=1_000_000, description=(
-            "Papers a term needs in the window it is judged on."))] = MIN_SUPPORT,
+            "Papers a term needs in the window it is judged on."))] = BOUNDS["hot_support"],
     ) -> dict[str, Any]:
         return self._call(adapter.hot_terms, month, limit, min_support)
 
@@ -206,8 +201,8 @@ class Tools:
     def library_tags(
         self,
         paper_id: PaperId,
-        add: Annotated[list[TagName], Field(max_length=MAX_TAGS)] = [],  # noqa: B006
-        remove: Annotated[list[TagName], Field(max_length=MAX_TAGS)] = [],  # noqa: B006
+        add: Annotated[list[TagName], Field(max_length=BOUNDS["tags"])] = [],  # noqa: B006
+        remove: Annotated[list[TagName], Field(max_length=BOUNDS["tags"])] = [],  # noqa: B006
     ) -> dict[str, Any]:
         self._write_allowed("library_tags")
         if not add and not remove:

@@ -126,14 +126,14 @@ class HttpServer:
     app: Any
 
     def token(self, username: str) -> str:
-        """What `papersift mcp-token USERNAME` prints (the same function, without a process)."""
+        """What `papersift mcp-token USERNAME` prints (the same functions, without a process)."""
+        from mcp_server.adapter import login_identity
         from mcp_server.tokens import issue_token
-        from store.users import find_user
 
-        with self.app.extensions["papersift.engine"].connect() as conn:
-            user = find_user(conn, username)
-        assert user is not None
-        return issue_token(self.app.config["SECRET_KEY"], user)
+        with self.app.app_context():
+            identity = login_identity(username)
+        assert identity is not None
+        return issue_token(self.app.config["SECRET_KEY"], identity)
 
     def client(self, token: str | None):
         """A factory of SDK Clients over streamable HTTP, sending `token` as the bearer."""

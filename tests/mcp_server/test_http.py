@@ -11,6 +11,7 @@ import pytest
 from mcp_server.catalog import TOOLS
 from mcp_server.tokens import issue_token
 from tests.mcp_server.conftest import ALICE_PAPERS, BOB_PAPERS, BOB_TAG, RATE, library_of, run_client
+from web.auth import password_stamp
 
 pytestmark = pytest.mark.slow
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -31,9 +32,10 @@ def post(url: str, token: str | None, **headers: str) -> httpx2.Response:
 
 def test_requests_without_a_valid_token_are_refused(http_server, mcp_app):
     alice = _user(mcp_app, "alice")
-    other_key = issue_token("not-the-site-key", alice)
+    other_key = issue_token("not-the-site-key", f"{alice.id}:{password_stamp(alice)}")
     # the site's key, but not alice's current password: what a stolen old token looks like
-    old_password = issue_token(mcp_app.config["SECRET_KEY"], replace(alice, password_hash="old"))
+    old_password = issue_token(mcp_app.config["SECRET_KEY"],
+                               f"{alice.id}:{password_stamp(replace(alice, password_hash='old'))}")
     for token in (None, "garbage", other_key, old_password, http_server.token("alice") + "x"):
         response = post(http_server.url, token)
         assert response.status_code == 401, (token, response.text)
