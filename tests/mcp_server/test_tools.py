@@ -173,3 +173,11 @@ def test_paper_resource_reads_and_unknown_ids_are_errors(mcp_app):
 
     found = run_client(lambda: Client(server), script)
     assert json.loads(found.contents[0].text)["id"] == ALICE_PAPERS[0]
+
+
+def test_before_the_first_index_the_tools_say_what_to_run(app):
+    """A fresh papersift (no papers, no index): errors that name the command, not crashes."""
+    assert "papersift index" in refused(call(app, "search_papers", {"query": "diffusion"}, user=None))
+    assert "papersift index" in refused(call(app, "keyword_trends", {"terms": "diffusion"}, user=None))
+    assert "papersift index" in refused(call(app, "hot_terms", {}, user=None))
+    assert "No paper" in refused(call(app, "similar_papers", {"paper_id": ALICE_PAPERS[0]}, user=None))
