@@ -22,8 +22,8 @@ from werkzeug.exceptions import BadRequest
 from ingest.ids import ArxivIdError, parse_arxiv_id
 from recommend.search_query import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
 from recommend.search_query import QueryError
-from recommend.trend_hot import MIN_SUPPORT, TOP, hot_report
-from recommend.trend_query import TrendQueryError, parse_month
+from recommend.trend_hot import MIN_SUPPORT, TOP
+from recommend.trend_query import TrendQueryError
 from store import db
 from store import library as lib
 from store.fulltext import get_text
@@ -35,7 +35,7 @@ from web.params import MAX_PAGE, MAX_PAGE_SIZE
 from web.recommend import MAX_TAGS, reco_query, reco_runtime
 from web.search import run_search, search_request
 from web.trends import MAX_QUERY_CHARS as MAX_TREND_CHARS
-from web.trends import NoTrends, trend_args, trend_table
+from web.trends import NoTrends, _cached_hot, trend_args, trend_table
 
 # The JSON API's bounds, for the tools' schemas (the same numbers its parsers enforce).
 API_BOUNDS = {"search_chars": MAX_SEARCH_CHARS, "trend_chars": MAX_TREND_CHARS, "page": MAX_PAGE,
@@ -167,10 +167,10 @@ def keyword_trends(terms: str, category: str, since: str, until: str, smooth: in
 
 
 def hot_terms(month: str, n: int, min_support: int) -> dict[str, Any]:
-    """/api/hot's checks, then the report `papersift hot` prints."""
+    """/api/hot: trend_args' checks, then the same report from the same per-version cache."""
     args = _checked(trend_args, _args(month=month, n=n, min_support=min_support))
-    return _checked(hot_report, _trend_table(), month=parse_month(args.month), n=args.n,
-                    min_support=args.min_support)
+    # private to web.trends today; it becomes a service when the use-cases move to services/
+    return _checked(_cached_hot, _trend_table(), args.month, args.n, args.min_support)
 
 
 def paper_resource(paper_id: str) -> dict[str, Any]:
