@@ -174,3 +174,12 @@ def test_help_lists_every_tool(mcp_app):
     for name in TOOLS:
         assert f"  {name} " in done.output
     assert "papersift://paper/" in done.output
+
+
+def test_the_user_can_come_from_the_setting(mcp_sample, errlog):
+    async def script(client):
+        return await client.call_tool("recommend_for_user", {"limit": 5})
+
+    reco = body(run_client(stdio_client_factory(mcp_sample, errlog=errlog, PAPERSIFT_MCP_USER="bob"), script))
+    assert reco["library_papers_used"] == len(BOB_PAPERS)
+    assert not {p["id"] for p in reco["papers"]} & set(BOB_PAPERS)
