@@ -164,6 +164,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Regularisation C of the per-user linear SVM (default chosen by bench/recommend_quality.py)."),
     Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 5.0, float,
             "Class weight of library papers in the SVM."),
+    # -- assistants (MCP server)
+    Setting("mcp_user", "PAPERSIFT_MCP_USER", "", str,
+            "Account whose library and recommendations `papersift mcp` serves over stdio "
+            "(--user overrides it); empty means no user: the library and recommendation tools refuse."),
+    Setting("mcp_writes", "PAPERSIFT_MCP_WRITES", False, _bool,
+            "Let assistants change the library over MCP (library_add, library_tags); off by default."),
+    Setting("mcp_token_days", "PAPERSIFT_MCP_TOKEN_DAYS", 90, _count,
+            "Days an MCP access token (`papersift mcp-token`) stays valid; 0 means until the "
+            "account's password changes, which ends every token in any case."),
     # -- email
     Setting("smtp_host", "PAPERSIFT_SMTP_HOST", "", str,
             "SMTP server for digests; empty disables email."),
