@@ -171,8 +171,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mcp_writes", "PAPERSIFT_MCP_WRITES", False, _bool,
             "Let assistants change the library over MCP (library_add, library_tags); off by default."),
     Setting("mcp_token_days", "PAPERSIFT_MCP_TOKEN_DAYS", 90, _count,
-            "Days an MCP access token (`papersift mcp-token`) stays valid; 0 means until the "
-            "account's password changes, which ends every token in any case."),
+            "Days an MCP access token (`papersift mcp-token`) stays valid (0: ten years); a "
+            "password change or \"log out everywhere\" ends every token in any case."),
     # -- email
     Setting("smtp_host", "PAPERSIFT_SMTP_HOST", "", str,
             "SMTP server for digests; empty disables email."),

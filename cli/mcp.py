@@ -65,15 +65,15 @@ def mcp_command(transport: str, username: str | None, host: str, port: int) -> N
 def mcp_token_command(username: str) -> None:
     """Print an access token for the MCP server over HTTP, acting as USERNAME.
 
-    It works until PAPERSIFT_MCP_TOKEN_DAYS pass or the account's password changes;
-    keep it as secret as the password.
+    It is a login of that account: it works until PAPERSIFT_MCP_TOKEN_DAYS pass, the
+    password changes or the user logs out everywhere; keep it as secret as the password.
     """
     from flask import current_app
 
     from mcp_server.adapter import login_identity
     from mcp_server.tokens import issue_token
 
-    identity = login_identity(username)
+    identity = login_identity(username, current_app.config["SETTINGS"].mcp_token_days)
     if identity is None:
         raise click.ClickException(f"No account {username!r}.")
     click.echo(issue_token(current_app.config["SECRET_KEY"], identity))

@@ -13,6 +13,7 @@ them into a Flask-free services package means changing the imports here only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -28,9 +29,10 @@ from store import db
 from store import library as lib
 from store.fulltext import get_text
 from store.papers import WINDOWS, Paper, get_paper
+from store.sessions import start_session
 from store.users import find_user
 from web import reco_service, services
-from web.auth import SessionUser, load_user
+from web.auth import load_user
 from web.params import MAX_PAGE, MAX_PAGE_SIZE
 from web.recommend import MAX_TAGS, reco_query, reco_runtime
 from web.search import run_search, search_request
@@ -186,10 +188,15 @@ def user_id_by_name(username: str) -> int | None:
     return user.id if user else None
 
 
-def login_identity(username: str) -> str | None:
-    """What a login session of this account carries (`<id>:<password stamp>`); None for no account."""
-    user = find_user(db.get_db(), username)
-    return SessionUser(user).get_id() if user else None
+def login_identity(username: str, days: int) -> str | None:
+    """A new login of this account kept on the server for `days` (0: ten years), as the site's
+    logins are: its token is what an MCP bearer token carries, so "log out everywhere", a
+    password change or deleting the account end it. None for no account."""
+    with db.transaction() as conn:
+        user = find_user(conn, username)
+        if user is None:
+            return None
+        return start_session(conn, user.id, timedelta(days=days or 3650))
 
 
 def user_id_by_login_identity(identity: str) -> int | None:

@@ -1,10 +1,10 @@
 """Access tokens for the MCP server over HTTP: the site's login identity, as a bearer token.
 
-A token is the same `<user id>:<password stamp>` a login session carries, signed with the
-site's SECRET_KEY (itsdangerous, as Flask signs its session cookie) and checked by the same
-`web.auth.load_user` a session is. So a token works exactly as long as a session would:
-changing the password or deleting the account ends it, and so does rotating SECRET_KEY.
-PAPERSIFT_MCP_TOKEN_DAYS bounds its age on top of that.
+A token carries a login kept on the server (store.sessions, as the site's own logins),
+signed with the site's SECRET_KEY (itsdangerous, as Flask signs its session cookie) and
+checked by the same `web.auth.load_user` a session is. So a token works exactly as long as
+that login: "log out everywhere", changing the password or deleting the account ends it,
+and so does rotating SECRET_KEY. PAPERSIFT_MCP_TOKEN_DAYS bounds its age.
 """
 
 from __future__ import annotations

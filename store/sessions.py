@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from store import utcnow
 from store.schema import user_sessions, users
-from store.users import User, user_from_row
+from store.users import User, set_password, user_from_row
 
 
 def _digest(token: str) -> str:
@@ -56,6 +56,13 @@ def end_session(conn: Connection, token: str) -> None:
 def end_user_sessions(conn: Connection, user_id: int) -> int:
     """Log the user out everywhere; returns how many logins ended."""
     return conn.execute(delete(user_sessions).where(user_sessions.c.user_id == user_id)).rowcount
+
+
+def change_password(conn: Connection, user_id: int, password: str) -> None:
+    """Set a new password and end every login of the user (a thief's copy of a cookie, or an
+    MCP token, too); AccountError for a password the rules refuse."""
+    set_password(conn, user_id, password)
+    end_user_sessions(conn, user_id)
 
 
 def count_sessions(conn: Connection, user_id: int) -> int:

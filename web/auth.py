@@ -27,10 +27,10 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from store import db
+from store import db, sessions
 from store.library import library_size
 from store.sessions import end_session, end_user_sessions, session_user, start_session
-from store.users import AccountError, User, authenticate, create_user, delete_user, get_user, set_password
+from store.users import AccountError, User, authenticate, create_user, delete_user, get_user
 from web import login_throttle
 from web.extensions import limiter, login_manager, setting_limit
 from web.forms import DeleteAccountForm, LoginForm, PasswordForm, RegisterForm
@@ -186,8 +186,7 @@ def change_password():
         form.current.errors = ["That is not your current password."]
         return _account_page(password_form=form, status=401)
     with db.transaction() as conn:
-        set_password(conn, current_user.id, form.password.data)
-        end_user_sessions(conn, current_user.id)        # a thief's copy of a cookie too
+        sessions.change_password(conn, current_user.id, form.password.data)
         user = get_user(conn, current_user.id)
     assert user is not None
     _start_session(user)

@@ -131,7 +131,7 @@ class HttpServer:
         from mcp_server.tokens import issue_token
 
         with self.app.app_context():
-            identity = login_identity(username)
+            identity = login_identity(username, self.app.config["SETTINGS"].mcp_token_days)
         assert identity is not None
         return issue_token(self.app.config["SECRET_KEY"], identity)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from datetime import timedelta
 
 import httpx2
 import pytest
@@ -11,7 +11,6 @@ import pytest
 from mcp_server.catalog import TOOLS
 from mcp_server.tokens import issue_token
 from tests.mcp_server.conftest import ALICE_PAPERS, BOB_PAPERS, BOB_TAG, RATE, library_of, run_client
-from web.auth import password_stamp
 
 pytestmark = pytest.mark.slow
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -31,12 +30,18 @@ def post(url: str, token: str | None, **headers: str) -> httpx2.Response:
 
 
 def test_requests_without_a_valid_token_are_refused(http_server, mcp_app):
+    from store import db
+    from store.sessions import end_session, start_session
+
     alice = _user(mcp_app, "alice")
-    other_key = issue_token("not-the-site-key", f"{alice.id}:{password_stamp(alice)}")
-    # the site's key, but not alice's current password: what a stolen old token looks like
-    old_password = issue_token(mcp_app.config["SECRET_KEY"],
-                               f"{alice.id}:{password_stamp(replace(alice, password_hash='old'))}")
-    for token in (None, "garbage", other_key, old_password, http_server.token("alice") + "x"):
+    with db.transaction(mcp_app.extensions["papersift.engine"]) as conn:
+        login = start_session(conn, alice.id, timedelta(days=1))
+        other_key = issue_token("not-the-site-key", login)
+        ended = start_session(conn, alice.id, timedelta(days=1))
+        end_session(conn, ended)
+    # the site's key, but a login that ended: what a stolen old token looks like
+    old_login = issue_token(mcp_app.config["SECRET_KEY"], ended)
+    for token in (None, "garbage", other_key, old_login, http_server.token("alice") + "x"):
         response = post(http_server.url, token)
         assert response.status_code == 401, (token, response.text)
         assert response.headers["www-authenticate"].startswith("Bearer")
@@ -105,12 +110,12 @@ def test_each_user_s_calls_are_rate_limited_on_their_own(http_server):
 
 def test_changing_the_password_ends_the_token(http_server, mcp_app):
     from store import db
-    from store.users import set_password
+    from store.sessions import change_password
 
     token = http_server.token("dave")
     assert post(http_server.url, token).status_code == 200
     with db.transaction(mcp_app.extensions["papersift.engine"]) as conn:
-        set_password(conn, _user(mcp_app, "dave").id, "a brand new password")
+        change_password(conn, _user(mcp_app, "dave").id, "a brand new password")
     assert post(http_server.url, token).status_code == 401
     assert post(http_server.url, http_server.token("dave")).status_code == 200
 

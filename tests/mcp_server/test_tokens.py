@@ -1,4 +1,4 @@
-"""MCP access tokens: the site's login identity, signed; they age out and die with the password."""
+"""MCP access tokens: a login kept on the server, signed; they age out and end with the login."""
 
 from __future__ import annotations
 
@@ -25,26 +25,49 @@ def check(app, token: str, **settings) -> int | None:
         return token_user_id(app.config["SECRET_KEY"], chosen, token)
 
 
+def bob_id(app) -> int:
+    from store import db
+    from store.users import find_user
+
+    with app.app_context():
+        return find_user(db.get_db(), "bob").id
+
+
 def test_a_token_names_its_user_until_it_is_too_old(mcp_app):
     key = mcp_app.config["SECRET_KEY"]
     with mcp_app.app_context():
-        identity = login_identity("bob")
+        identity = login_identity("bob", 0)                          # 0: the login lasts ten years
     assert identity is not None
-    bob_id = int(identity.split(":")[0])
-    assert check(mcp_app, issue_token(key, identity)) == bob_id
+    assert check(mcp_app, issue_token(key, identity)) == bob_id(mcp_app)
     old = token_from_days_ago(key, identity, 100)
     assert check(mcp_app, old, mcp_token_days=90) is None
-    assert check(mcp_app, old, mcp_token_days=101) == bob_id
-    assert check(mcp_app, old, mcp_token_days=0) == bob_id          # 0: no age limit
+    assert check(mcp_app, old, mcp_token_days=101) == bob_id(mcp_app)
+    assert check(mcp_app, old, mcp_token_days=0) == bob_id(mcp_app)   # 0: no age limit
+
+
+def test_the_login_behind_a_token_ends_as_the_sites_do(mcp_app):
+    from store import db
+    from store.sessions import end_user_sessions, session_user
+    from store.users import find_user
+
+    key = mcp_app.config["SECRET_KEY"]
+    with mcp_app.app_context():
+        identity = login_identity("bob", 30)
+        assert session_user(db.get_db(), identity).username == "bob"     # a login like the site's
+    token = issue_token(key, identity)
+    assert check(mcp_app, token) == bob_id(mcp_app)
+    with db.transaction(mcp_app.extensions["papersift.engine"]) as conn:
+        end_user_sessions(conn, find_user(conn, "bob").id)                # "log out everywhere"
+    assert check(mcp_app, token) is None
 
 
 def test_tokens_that_do_not_name_a_current_login_are_refused(mcp_app):
     key = mcp_app.config["SECRET_KEY"]
     with mcp_app.app_context():
-        identity = login_identity("bob")
-        assert login_identity("nobody") is None
-    user_id = identity.split(":")[0]
-    for payload in (12, ["x"], f"{user_id}:0000000000000000", "abc:def", "99999:x", ""):
+        identity = login_identity("bob", 30)
+        assert login_identity("nobody", 30) is None
+    user_id = bob_id(mcp_app)
+    for payload in (12, ["x"], f"{user_id}:0000000000000000", identity + "x", "99999:x", ""):
         assert check(mcp_app, issue_token(key, payload)) is None, payload   # type: ignore[arg-type]
     assert check(mcp_app, issue_token(key + "x", identity)) is None
     assert check(mcp_app, "not a token at all") is None
