@@ -5,24 +5,31 @@ not, or rare words and most phrases find nothing. `build_search_parts` therefore
 every unigram and bigram of every document (same tokeniser) into its own matrices, saved
 in the index version as parts:
 
-- search_text: papers x terms, sublinear tf-idf, L2-normalised rows, float32 CSC
+- search_text: papers x terms, each paper's BM25 weight of the term (idf included),
+  float32 CSC; search_text_max: each column's largest weight
 - search_title: papers x terms, 1 where the title has the term (CSC)
 - search_authors / search_cats: papers x author-name tokens / categories (CSC)
 - search_title_key: a 64-bit hash of each normalised title (exact-title boost)
-- search_words / search_words_df: unigrams in two or more papers (did-you-mean)
+- search_words / search_words_df: words as written (not stems) in two or more papers
+  (did-you-mean)
 - the term, author-token and category tables as sorted UTF-8 blobs with offsets
   (`TermTable`), memory-mapped and binary-searched, so a multi-million-term vocabulary
   costs no start-up time and no per-worker copy
 
-`search` scores by walking only the query terms' columns (an inverted-index walk), never
-the whole matrix: cosine over the query's terms, plus boosts for title terms, author
-names and an exact title.
+Terms are stems (`recommend.text.analyze`), so every form of a word is one term.
+
+`search` ranks by walking only the query terms' columns (an inverted-index walk), never
+the whole matrix: BM25 over the query's terms, plus boosts for title terms, author
+names and an exact title. Words are not a filter: every paper holding enough of the
+query's words (MIN_SHOULD_MATCH) is ranked, those holding all of them first. Quoted
+phrases, author:, cat:, id: and year: stay exact filters.
 """
 
 from __future__ import annotations
 
 import hashlib
 import weakref
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,15 +38,18 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from recommend.features import smooth_idf, tfidf
 from recommend.search_query import ParsedQuery, author_tokens
 from recommend.search_terms import PREFIX, TermTable
-from recommend.text import analyze, words
+from recommend.text import ANALYZER, analyze, analyze_words, words
 
-TITLE_BOOST = 0.35      # times the share of the query's idf found in the title
-AUTHOR_BOOST = 0.5      # times the share of query words that are the paper's author names
-EXACT_TITLE_BOOST = 1.0
+# the text scores at most 1 (BM25 as a share of the best per term); boosts add to that
+TITLE_BOOST = 1.0       # times the share of the query's idf found in the title
+AUTHOR_BOOST = 1.5      # times the share of query words that are the paper's author names
+EXACT_TITLE_BOOST = 3.0
+BM25_K1 = 1.2
+BM25_B = 0.75
 SORTS = ("relevance", "date")
+MIN_SHOULD_MATCH_PERCENT = 50   # of a query's words, a paper must hold to be ranked
 VERIFY_MAX = 5_000      # candidates whose text is read to check phrases the index cannot decide
 # above 1/DENSE_FRACTION of all papers, per-paper arrays beat binary searches
 DENSE_FRACTION = 8
@@ -62,6 +72,33 @@ def _csc(matrix) -> sparse.csc_matrix:
     return out
 
 
+def bm25_idf(df: np.ndarray, n: int) -> np.ndarray:
+    """BM25's idf (the Lucene form, never negative): ln(1 + (n - df + 0.5) / (df + 0.5))."""
+    df = np.asarray(df, dtype=np.float64)
+    return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def bm25_weights(counts: sparse.csr_matrix, df: np.ndarray) -> sparse.csr_matrix:
+    """Each (paper, term) count as its BM25 weight: idf * tf (k1 + 1) / (tf + k1 (1 - b +
+    b dl / avgdl)), dl counting a paper's terms (unigrams and bigrams)."""
+    counts = counts.tocsr().astype(np.float32)
+    lengths = np.asarray(counts.sum(axis=1)).ravel()
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
+    tf = counts.data
+    row_norm = np.repeat(norm, np.diff(counts.indptr)).astype(np.float32)
+    counts.data = tf * np.float32(BM25_K1 + 1) / (tf + row_norm) * bm25_idf(df, counts.shape[0])[
+        counts.indices]
+    return counts
+
+
+def _column_max(matrix: sparse.csc_matrix) -> np.ndarray:
+    out = np.zeros(matrix.shape[1], dtype=np.float32)
+    filled = np.flatnonzero(np.diff(matrix.indptr))
+    if len(filled):
+        out[filled] = np.maximum.reduceat(matrix.data, matrix.indptr[filled])
+    return out
+
+
 def _binary_counts(values: Sequence, analyzer) -> tuple[sparse.csc_matrix, list[str]]:
     if not any(values):
         return sparse.csc_matrix((len(values), 0), dtype=np.float32), []
@@ -77,13 +114,20 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
     the builder signature.
     """
     n = len(docs)
-    vec = CountVectorizer(analyzer=analyze, dtype=np.float32)
+    surface_df: Counter[str] = Counter()
+
+    def analyzer(text: str) -> list[str]:
+        seq = words(text)
+        surface_df.update({w for w in seq if w})   # the words as written, for did-you-mean
+        return analyze_words(seq)
+
+    vec = CountVectorizer(analyzer=analyzer, dtype=np.float32)
     counts = vec.fit_transform([d.text for d in docs]).tocsr() if n else None
     if counts is None or counts.shape[1] == 0:
         return {}
     vocab = list(vec.get_feature_names_out())
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    text = _csc(tfidf(counts, smooth_idf(df, n), copy=False))
+    text = _csc(bm25_weights(counts, df))
     titles = CountVectorizer(analyzer=analyze, vocabulary=vec.vocabulary_, binary=True,
                              dtype=np.float32).transform([d.title for d in docs])
     titles = _csc(titles)
@@ -94,15 +138,16 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
                                      lambda cs: [c.lower() for c in cs])
     del vec, counts
     parts: dict[str, np.ndarray | sparse.spmatrix] = {
-        f"{PREFIX}text": text, f"{PREFIX}title": titles, f"{PREFIX}authors": authors,
-        f"{PREFIX}cats": cats,
+        f"{PREFIX}analyzer": np.array([ANALYZER]),
+        f"{PREFIX}text": text, f"{PREFIX}text_max": _column_max(text),
+        f"{PREFIX}title": titles, f"{PREFIX}authors": authors, f"{PREFIX}cats": cats,
         f"{PREFIX}title_key": np.array([title_key(getattr(d, "title", "")) for d in docs],
                                        dtype=np.int64),
     }
     parts.update(TermTable.pack(vocab).parts("terms"))
-    common = [j for j, term in enumerate(vocab) if df[j] >= 2 and " " not in term]
-    parts.update(TermTable.pack([vocab[j] for j in common]).parts("words"))
-    parts[f"{PREFIX}words_df"] = df[common].astype(np.int32)
+    common = sorted(w for w, k in surface_df.items() if k >= 2)
+    parts.update(TermTable.pack(common).parts("words"))
+    parts[f"{PREFIX}words_df"] = np.array([surface_df[w] for w in common], dtype=np.int32)
     parts.update(TermTable.pack(author_vocab).parts("author_terms"))
     parts.update(TermTable.pack(cat_vocab).parts("cat_terms"))
     return parts
@@ -127,7 +172,9 @@ class SearchIndex:
     cat_terms: TermTable
     words: TermTable
     words_df: np.ndarray
+    text_max: np.ndarray | None = None
     row_of: Callable[[str], int | None] | None = None
+    index: object | None = None     # the recommend.index.Index (features for query by example)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -153,8 +200,8 @@ def search_index(index) -> SearchIndex | None:
     if cached is not None:
         return cached
     p = index.parts
-    if f"{PREFIX}text" not in p:
-        return None
+    if f"{PREFIX}text" not in p or str(p.get(f"{PREFIX}analyzer", [""])[0]) != ANALYZER:
+        return None  # no search parts, or built with another analyser: needs a rebuild
 
     def table(name: str) -> TermTable:
         return TermTable(p[f"{PREFIX}{name}_blob"], p[f"{PREFIX}{name}_offsets"],
@@ -165,7 +212,8 @@ def search_index(index) -> SearchIndex | None:
                      cats=p[f"{PREFIX}cats"], title_keys=p[f"{PREFIX}title_key"],
                      terms=table("terms"), author_terms=table("author_terms"),
                      cat_terms=table("cat_terms"), words=table("words"),
-                     words_df=p[f"{PREFIX}words_df"], row_of=getattr(index, "row", None))
+                     words_df=p[f"{PREFIX}words_df"], text_max=p.get(f"{PREFIX}text_max"),
+                     row_of=getattr(index, "row", None), index=index)
     _loaded[index] = si
     return si
 
@@ -189,6 +237,7 @@ class SearchResult:
     total: int
     hits: list[tuple[str, float]]
     missing: tuple[str, ...] = ()   # query words found nowhere in the index
+    all_words: int = 0              # of total, papers holding every word of the query
 
 
 def _column(matrix: sparse.csc_matrix, j: int) -> tuple[np.ndarray, np.ndarray]:
@@ -231,31 +280,64 @@ def _intersect(sets: list[np.ndarray], n: int) -> np.ndarray:
     return rows
 
 
-def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()
-               ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Sorted rows of the papers that match every word, phrase and filter; and the query
-    words found nowhere in the index."""
-    sets: list[np.ndarray] = []
-    missing = []
-    for word in q.words:
-        rows = _rows_with(si.text, si.terms, word)
-        name = author_tokens(word)
-        by_author = _rows_with(si.authors, si.author_terms, name[0]) if name else rows[:0]
-        if len(by_author):
-            extra = by_author[~_positions(by_author, rows)[1]]
-            # two sorted runs: a stable (tim)sort merges them in linear time
-            rows = np.sort(np.concatenate([rows, extra]), kind="stable")
-        if not len(rows):
-            missing.append(word)
-        sets.append(rows)
-    sets += [_rows_with(si.text, si.terms, term) for phrase in q.phrases for term in phrase]
+def min_should_match(n_words: int) -> int:
+    """Words of an n-word query a paper must hold to be ranked (Lucene's
+    minimum-should-match): half of them, rounded up."""
+    return max(1, -(-n_words * MIN_SHOULD_MATCH_PERCENT // 100))
+
+
+def word_rows(si: SearchIndex, word: str, form: str = "") -> np.ndarray:
+    """Sorted rows of the papers holding a word (a term) in their text, or (as typed,
+    `form`) among their authors' names."""
+    rows = _rows_with(si.text, si.terms, word)
+    name = author_tokens(form or word)
+    by_author = _rows_with(si.authors, si.author_terms, name[0]) if name else rows[:0]
+    if len(by_author):
+        extra = by_author[~_positions(by_author, rows)[1]]
+        # two sorted runs: a stable (tim)sort merges them in linear time
+        rows = np.sort(np.concatenate([rows, extra]), kind="stable")
+    return rows
+
+
+def filter_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()) -> np.ndarray | None:
+    """Sorted rows that pass the exact parts of the query (phrases' terms, author:, cat:,
+    id:, year:) and the page's filters; None when nothing filters."""
+    sets = [_rows_with(si.text, si.terms, term) for phrase in q.phrases for term in phrase]
     sets += [_rows_with(si.authors, si.author_terms, t) for tokens in q.authors for t in tokens]
     sets += [_rows_with(si.cats, si.cat_terms, c)
              for c in (*q.categories, *(c.lower() for c in filters.categories))]
     if q.ids:
         sets.append(_id_rows(si, q.ids))
-    rows = _intersect(sets, len(si))
-    return _date_filter(si, rows, q, filters), tuple(missing)
+    if not sets and not (q.years or filters.since or filters.until):
+        return None
+    return _date_filter(si, _intersect(sets, len(si)), q, filters)
+
+
+def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()
+               ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The papers to rank: sorted rows that pass every filter and hold at least
+    `min_should_match` of the query's words (fewer when no paper holds that many, so a
+    query with any known word finds something); whether each holds every word; and the
+    query words (as typed) found nowhere in the index."""
+    allowed = filter_rows(si, q, filters)
+    if not q.words:
+        rows = np.arange(len(si)) if allowed is None else allowed
+        return rows, np.ones(len(rows), dtype=bool), ()
+    counts = np.zeros(len(si), dtype=np.int16)
+    missing = []
+    for word, form in zip(q.words, q.forms or q.words, strict=True):
+        rows = word_rows(si, word, form)
+        if not len(rows):
+            missing.append(form)
+        counts[rows] += 1
+    if allowed is not None:
+        counts = counts[allowed]
+    best = int(counts.max()) if len(counts) else 0
+    if best == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), tuple(missing)
+    keep = np.flatnonzero(counts >= min(best, min_should_match(len(q.words))))
+    rows = keep if allowed is None else allowed[keep]
+    return rows, counts[keep] == len(q.words), tuple(missing)
 
 
 def _id_rows(si: SearchIndex, ids: Sequence[str]) -> np.ndarray:
@@ -286,8 +368,8 @@ def _date_filter(si: SearchIndex, rows: np.ndarray, q: ParsedQuery, filters: Fil
 
 
 def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
-    """Relevance of the given (sorted) rows: query-term cosine plus title, author and
-    exact-title boosts.
+    """Relevance of the given (sorted) rows: BM25 over the query's terms (as a share of
+    the best any paper reaches per term), plus title, author and exact-title boosts.
 
     Reads only the columns of the query's terms, and within them only looks up the rows
     asked about (binary search): cost grows with the query, not with the number of papers.
@@ -305,9 +387,10 @@ def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
         text, title = _term_sums_sparse(si, columns, weights, rows)
     scores = np.zeros(len(rows), dtype=np.float32)
     if weights:
-        total = np.float32(sum(weights))
-        norm = np.float32(np.sqrt(sum(w * w for w in weights)))
-        scores += text / norm + TITLE_BOOST * title / total
+        best = (si.text_max[columns] if si.text_max is not None
+                else np.array([si.text[:, j].max() for j in columns]))
+        scores += text / np.float32(max(float(np.sum(best)), 1e-6))
+        scores += TITLE_BOOST * title / np.float32(sum(weights))
     scores += AUTHOR_BOOST * _author_share(si, q, rows)
     if q.text:
         exact = si.title_keys[rows] == title_key(q.text)
@@ -317,13 +400,13 @@ def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
 
 def _term_sums_sparse(si: SearchIndex, columns: list[int], weights: list[float], rows: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted text and title sums for a few rows: binary-search them in each column."""
+    """BM25 sums and idf-weighted title sums for a few rows: binary-search each column."""
     text = np.zeros(len(rows), dtype=np.float32)
     title = np.zeros(len(rows), dtype=np.float32)
     for j, w in zip(columns, weights, strict=True):
         column, values = _column(si.text, j)
         pos, hit = _positions(rows, column)
-        text[hit] += values[pos[hit]] * np.float32(w)
+        text[hit] += values[pos[hit]]
         title[_positions(rows, _column(si.title, j)[0])[1]] += np.float32(w)
     return text, title
 
@@ -335,14 +418,14 @@ def _term_sums_dense(si: SearchIndex, columns: list[int], weights: list[float], 
     title = np.zeros(len(si), dtype=np.float32)
     for j, w in zip(columns, weights, strict=True):
         column, values = _column(si.text, j)
-        text[column] += values * np.float32(w)   # a column holds each row once
+        text[column] += values   # a column holds each row once
         title[_column(si.title, j)[0]] += np.float32(w)
     return text[rows], title[rows]
 
 
 def _author_share(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
     """Share of the query's words (and author: filters) that are names of a paper's authors."""
-    tokens = [t for w in q.words for t in author_tokens(w)[:1]]
+    tokens = [t for w in (q.forms or q.words) for t in author_tokens(w)[:1]]
     tokens = list(dict.fromkeys(tokens + [t for names in q.authors for t in names]))
     hits = np.zeros(len(rows), dtype=np.float32)
     for token in tokens:
@@ -353,46 +436,75 @@ def _author_share(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarr
 def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
            sort: str = "relevance", offset: int = 0, limit: int = 25,
            verify: Callable[[list[str]], set[str]] | None = None) -> SearchResult:
-    """One page of papers matching `q` and `filters`, best first (or newest first).
+    """One page of papers for `q` and `filters`: those holding every query word first,
+    then those holding enough of them, each best first (or newest first).
 
+    A long plain-words query (`q.like`) ranks papers like its text instead.
     verify: given candidate paper ids, the ones whose text holds every phrase in `q.exact`
-    (the index holds terms, not text, so the caller reads the texts). Without it those
+    (the index holds stems, not text, so the caller reads the texts). Without it those
     phrases are matched by their terms only.
     """
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}, got {sort!r}")
+    if q.like:
+        return like_search(si, q, filters, sort=sort, offset=offset, limit=limit)
     if q.is_empty:
         return SearchResult(0, [])
-    rows, missing = match_rows(si, q, filters)
+    rows, complete, missing = match_rows(si, q, filters)
     if len(rows) and q.exact and verify is not None:
-        rows = _verified(si, q, rows, verify)
+        keep = _verified(si, q, rows, verify)
+        rows, complete = rows[keep], complete[keep]
     if not len(rows):
         return SearchResult(0, [], missing)
     scores = score_rows(si, q, rows)
-    order = _order(si, rows, scores, sort, offset + limit)[offset:offset + limit]
+    tiers = complete.astype(np.int8) + _adjacent(si, q, rows, complete)
+    order = _order(si, rows, scores, sort, offset + limit, tiers)[offset:offset + limit]
     hits = [(str(si.ids[rows[i]]), round(float(scores[i]), 4)) for i in order]
-    return SearchResult(len(rows), hits, missing)
+    return SearchResult(len(rows), hits, missing, all_words=int(complete.sum()))
+
+
+def _adjacent(si: SearchIndex, q: ParsedQuery, rows: np.ndarray, complete: np.ndarray
+              ) -> np.ndarray:
+    """Which of the rows holding every word also hold every pair of words the query has
+    side by side (its bigram terms): those rank above papers with the words apart."""
+    bigrams = [t for t in q.terms if " " in t]
+    out = complete.copy()
+    if not bigrams:
+        return out & False
+    for term in bigrams:
+        if not out.any():
+            break
+        out[out] = _positions(rows[out], _rows_with(si.text, si.terms, term))[1]
+    return out
 
 
 def _verified(si: SearchIndex, q: ParsedQuery, rows: np.ndarray,
               verify: Callable[[list[str]], set[str]]) -> np.ndarray:
-    """Candidate rows whose text holds the exact phrases; at most VERIFY_MAX best-scored
-    candidates are read, so a very common phrase costs a bounded number of texts."""
+    """Which candidate rows' text holds the exact phrases (a mask); at most VERIFY_MAX
+    best-scored candidates are read, so a very common phrase costs a bounded number of
+    texts."""
+    checked = np.arange(len(rows))
     if len(rows) > VERIFY_MAX:
-        best = np.argpartition(-score_rows(si, q, rows), VERIFY_MAX - 1)[:VERIFY_MAX]
-        rows = np.sort(rows[best])
-    ids = [str(si.ids[r]) for r in rows]
+        checked = np.sort(np.argpartition(-score_rows(si, q, rows), VERIFY_MAX - 1)[:VERIFY_MAX])
+    ids = [str(si.ids[r]) for r in rows[checked]]
     keep = verify(ids)
-    return rows[np.fromiter((pid in keep for pid in ids), dtype=bool, count=len(ids))]
+    mask = np.zeros(len(rows), dtype=bool)
+    mask[checked] = np.fromiter((pid in keep for pid in ids), dtype=bool, count=len(ids))
+    return mask
 
 
-def _order(si: SearchIndex, rows: np.ndarray, scores: np.ndarray, sort: str, top: int) -> np.ndarray:
-    """Positions into rows of the first `top` results, in order."""
+def _order(si: SearchIndex, rows: np.ndarray, scores: np.ndarray, sort: str, top: int,
+           tiers: np.ndarray | None = None) -> np.ndarray:
+    """Positions into rows of the first `top` results, in order; rows of a higher tier
+    (holding every word; and side by side) come before the others."""
     days = si.published[rows].astype(np.int64)
     if sort == "date":
-        primary, secondary = -days, -scores
+        primary, secondary = -days.astype(np.float64), -scores
     else:
-        primary, secondary = -scores, -days
+        primary, secondary = -scores.astype(np.float64), -days
+    if tiers is not None and len(primary):
+        span = float(primary.max() - primary.min()) + 1.0
+        primary = primary - span * tiers   # a whole span ahead per tier
     if len(rows) > 4 * top:  # only the best few need sorting
         keep = np.argpartition(primary, top)[:top + 1]
         cut = primary[keep].max()
@@ -401,6 +513,50 @@ def _order(si: SearchIndex, rows: np.ndarray, scores: np.ndarray, sort: str, top
         keep = np.arange(len(rows))
     ordered = keep[np.lexsort((rows[keep], secondary[keep], primary[keep]))]
     return ordered[:top]
+
+
+# -- query by example -----------------------------------------------------------------
+
+
+def like_search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
+                sort: str = "relevance", offset: int = 0, limit: int = 25) -> SearchResult:
+    """Papers like the text `q.like`: cosine of its TF-IDF vector in the recommendation
+    features (the index's matrix) with every paper's; papers with no term in common are
+    left out."""
+    scores = like_scores(si.index, q.like)
+    if scores is None:
+        return SearchResult(0, [])
+    allowed = filter_rows(si, q, filters)
+    rows = np.flatnonzero(scores > 0)
+    if allowed is not None:
+        rows = rows[_positions(rows, allowed)[1]]
+    if not len(rows):
+        return SearchResult(0, [])
+    top = scores[rows]
+    order = _order(si, rows, top, sort, offset + limit)[offset:offset + limit]
+    hits = [(str(si.ids[rows[i]]), round(float(top[i]), 4)) for i in order]
+    return SearchResult(len(rows), hits, all_words=len(rows))
+
+
+def like_scores(index, text: str) -> np.ndarray | None:
+    """Cosine of `text` with every paper in the index's feature space, or None when the
+    index has no features (or the text no feature term)."""
+    matrix = getattr(index, "matrix", None)
+    if matrix is None:
+        return None
+    counts: dict[int, int] = {}
+    for term in analyze(text):
+        j = index.column_of.get(term)
+        if j is not None:
+            counts[j] = counts.get(j, 0) + 1
+    if not counts:
+        return None
+    columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+    tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+    weights = (1 + np.log(tf)) * np.asarray(index.idf)[columns]
+    vector = np.zeros(matrix.shape[1], dtype=np.float32)
+    vector[columns] = weights / np.linalg.norm(weights)
+    return np.asarray(matrix @ vector).ravel()
 
 
 def full_scores(si: SearchIndex, q: ParsedQuery) -> np.ndarray:

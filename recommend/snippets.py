@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from recommend.search import SearchIndex
+from recommend.text import stem
 
 SNIPPET_CHARS = 300
 _WORD = re.compile(r"[^\W_]+")
@@ -26,12 +27,15 @@ class Segment(NamedTuple):
 def snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> list[Segment]:
     """About `width` characters of `text` around the densest run of query words.
 
-    terms: lowercase words (as the tokeniser yields them); a word of the text is a hit when
-    its lowercase form is one of them. Without hits, the start of the text.
+    terms: lowercase words or their stems (as the analyser yields them); a word of the text
+    is a hit when it or its stem is one of them, so every form of a query word is marked.
+    Without hits, the start of the text.
     """
     text = " ".join(text.split())
     wanted = {t.lower() for t in terms}
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if m.group(0).lower() in wanted]
+    wanted |= {stem(t) for t in wanted}
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)
+             if (w := m.group(0).lower()) in wanted or stem(w) in wanted]
     start = _window_start(text, spans, width)
     end = min(len(text), start + width)
     if end < len(text):  # end on a word boundary
@@ -89,16 +93,17 @@ def _segments(text: str, spans: Sequence[tuple[int, int]], start: int, end: int)
 
 def suggest(si: SearchIndex, words: Sequence[str], *, max_suggestions: int = 3
             ) -> list[dict[str, str]]:
-    """Did-you-mean: replacements {misspelt word: close, frequent word} for the query words.
+    """Did-you-mean: replacements {misspelt word: close, frequent word} for the query words
+    as typed (`ParsedQuery.forms`).
 
-    A word is checked when it is rare in the index (in fewer than 2 papers); candidates are
+    A word is checked when its term is rare in the index (in fewer than 2 papers); candidates are
     unigrams of the index with the same first letter and a similar length, compared with
     difflib. Returns up to `max_suggestions` alternatives, best first; empty when nothing
     looks misspelt or nothing close exists.
     """
     options: dict[str, list[str]] = {}
     for word in dict.fromkeys(words):
-        j = si.terms.find(word)
+        j = si.terms.find(stem(word))
         if j is not None and si.df(j) >= 2:
             continue
         close = close_words(si, word)

@@ -67,6 +67,7 @@ class SearchPage:
     request: SearchRequest
     parsed: ParsedQuery | None = None
     total: int = 0
+    all_words: int = 0
     hits: list[Hit] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     missing: tuple[str, ...] = ()
@@ -118,7 +119,7 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
                       since=since.date() if since else None)
     result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page,
                     verify=lambda ids: papers_holding(conn, ids, parsed.exact))
-    page.total, page.missing = result.total, result.missing
+    page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
     scores = dict(result.hits)
     page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
                  for p in get_papers(conn, [pid for pid, _ in result.hits])]
@@ -147,7 +148,7 @@ def _snippet(conn: Connection, paper: Paper, words: tuple[str, ...]) -> tuple[li
 
 def _suggestions(si: SearchIndex, parsed: ParsedQuery) -> list[str]:
     """Did-you-mean queries: the query as typed with misspelt words replaced."""
-    return [apply_suggestion(parsed.raw, r) for r in suggest(si, parsed.words)]
+    return [apply_suggestion(parsed.raw, r) for r in suggest(si, parsed.forms)]
 
 
 def jump_target(conn: Connection, parsed: ParsedQuery | None) -> str | None:
@@ -188,6 +189,9 @@ def api():
         abort(400, description=str(exc))
     if not page.indexed:
         abort(503, description=page.error_hint)
-    return jsonify(query=req.q, total=page.total, page=req.page, per_page=req.per_page,
-                   sort=req.sort, results=[h.to_json() for h in page.hits],
-                   suggestions=page.suggestions, missing=list(page.missing))
+    parsed = page.parsed
+    return jsonify(query=req.q, total=page.total, all_words=page.all_words, page=req.page,
+                   per_page=req.per_page, sort=req.sort, results=[h.to_json() for h in page.hits],
+                   suggestions=page.suggestions, missing=list(page.missing),
+                   ignored_words=list(parsed.stopped if parsed else ()),
+                   mode="like" if parsed and parsed.like else "words")

@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ingest import indexing
+from recommend.text import stem
 from tests.factories import add_papers, record
 
 HOSTILE = [
@@ -79,9 +80,10 @@ def test_results_page_shows_cards_with_marked_snippets(sample_client):
     assert len(hits) == 25
     assert all(h.select_one("article.paper-card h2.card-title a") for h in hits)
     marks = [m.get_text().lower() for m in page.select(".search-snippet mark")]
-    assert marks and set(marks) <= {"knowledge", "distillation"}
+    assert marks and {"knowledge", "distillation"} <= set(marks)
+    assert {stem(m) for m in marks} <= {"knowledg", "distil"}   # every form is marked
     count = page.select_one(".search-count").get_text(" ", strip=True)
-    assert "match" in count and "knowledge distillation" in count
+    assert "match" in count and "knowledge distillation" in count and "every word" in count
     assert page.select_one('nav.pagination a[rel="next"]')["href"].endswith("page=2")
     header = page.select_one("form.header-search input[name=q]")
     assert header["value"] == "knowledge distillation"
