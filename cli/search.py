@@ -49,6 +49,7 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
     scores = dict(result.hits)
     if as_json:
         click.echo(json.dumps({"query": text, "total": result.total, "all_words": result.all_words,
+                               "also_searched": list(result.also_searched),
                                "mode": "like" if parsed.like else "words", "results": [
             {"id": p.id, "score": scores[p.id], "title": p.title, "authors": list(p.authors),
              "published": p.published.date().isoformat(), "categories": list(p.categories),
@@ -67,6 +68,8 @@ def _headline(text: str, parsed, result) -> str:
     line = f"{result.total:,} {noun} {text!r}"
     if len(parsed.words) > 1:
         line += f" ({result.all_words:,} with every word, first)"
+    if result.also_searched:
+        line += "; also searched: " + ", ".join(result.also_searched)
     return line
 
 

@@ -9,6 +9,7 @@ in the index version as parts:
   float32 CSC; search_text_max: each column's largest weight
 - search_title: papers x terms, 1 where the title has the term (CSC)
 - search_authors / search_cats: papers x author-name tokens / categories (CSC)
+- search_acronyms: acronyms learned from the texts (`recommend.acronyms`), one line each
 - search_title_key: a 64-bit hash of each normalised title (exact-title boost)
 - search_words / search_words_df: words as written (not stems) in two or more papers
   (did-you-mean)
@@ -27,17 +28,20 @@ phrases, author:, cat:, id: and year: stay exact filters.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
+from recommend import acronyms as acronym_rules
 from recommend.search_query import ParsedQuery, author_tokens
 from recommend.search_terms import PREFIX, TermTable
 from recommend.text import ANALYZER, analyze, analyze_words, words
@@ -144,6 +148,8 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
         f"{PREFIX}title_key": np.array([title_key(getattr(d, "title", "")) for d in docs],
                                        dtype=np.int64),
     }
+    learned = acronym_rules.pack(acronym_rules.learn(d.text for d in docs))
+    parts[f"{PREFIX}acronyms"] = np.array(learned, dtype=str) if learned else np.array([], "<U1")
     parts.update(TermTable.pack(vocab).parts("terms"))
     common = sorted(w for w, k in surface_df.items() if k >= 2)
     parts.update(TermTable.pack(common).parts("words"))
@@ -173,6 +179,7 @@ class SearchIndex:
     words: TermTable
     words_df: np.ndarray
     text_max: np.ndarray | None = None
+    acronyms: tuple[acronym_rules.Acronym, ...] = ()
     row_of: Callable[[str], int | None] | None = None
     index: object | None = None     # the recommend.index.Index (features for query by example)
 
@@ -186,6 +193,19 @@ class SearchIndex:
 
     def df(self, column: int) -> int:
         return int(self.text.indptr[column + 1] - self.text.indptr[column])
+
+    @cached_property
+    def acronym_of(self) -> dict[str, acronym_rules.Acronym]:
+        """Acronym term -> its learned definition."""
+        return {a.term: a for a in self.acronyms}
+
+    @cached_property
+    def long_forms(self) -> dict[str, list[acronym_rules.Acronym]]:
+        """First term of a long form's terms (its first bigram, or word) -> definitions."""
+        out: dict[str, list[acronym_rules.Acronym]] = {}
+        for a in self.acronyms:
+            out.setdefault(_joined_terms(a.long_terms)[0], []).append(a)
+        return out
 
 
 _loaded: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -213,6 +233,7 @@ def search_index(index) -> SearchIndex | None:
                      terms=table("terms"), author_terms=table("author_terms"),
                      cat_terms=table("cat_terms"), words=table("words"),
                      words_df=p[f"{PREFIX}words_df"], text_max=p.get(f"{PREFIX}text_max"),
+                     acronyms=tuple(acronym_rules.unpack(p.get(f"{PREFIX}acronyms", ()))),
                      row_of=getattr(index, "row", None), index=index)
     _loaded[index] = si
     return si
@@ -238,6 +259,7 @@ class SearchResult:
     hits: list[tuple[str, float]]
     missing: tuple[str, ...] = ()   # query words found nowhere in the index
     all_words: int = 0              # of total, papers holding every word of the query
+    also_searched: tuple[str, ...] = ()   # acronyms or long forms searched beside the words
 
 
 def _column(matrix: sparse.csc_matrix, j: int) -> tuple[np.ndarray, np.ndarray]:
@@ -280,6 +302,48 @@ def _intersect(sets: list[np.ndarray], n: int) -> np.ndarray:
     return rows
 
 
+@dataclass(frozen=True)
+class Expansion:
+    """What learned acronyms add to a query: for a query word, groups of terms a paper
+    may hold instead (all terms of a group); terms to score; and labels to show."""
+
+    alternatives: dict[str, list[tuple[str, ...]]]
+    terms: tuple[str, ...] = ()
+    shown: tuple[str, ...] = ()
+
+
+def _joined_terms(long_terms: tuple[str, ...]) -> tuple[str, ...]:
+    """A long form as index terms: its bigrams (its word, when it has one)."""
+    pairs = tuple(f"{a} {b}" for a, b in zip(long_terms, long_terms[1:], strict=False))
+    return pairs or long_terms
+
+
+def expand(si: SearchIndex, q: ParsedQuery) -> Expansion:
+    """Acronym expansion: a query word that is a learned acronym also finds papers with its
+    long form, and a long form typed in the query also finds papers with the acronym.
+    Words inside quoted phrases stay exact."""
+    exact = {t for phrase in q.phrases for term in phrase for t in term.split(" ")}
+    alternatives: dict[str, list[tuple[str, ...]]] = {}
+    terms: list[str] = []
+    shown: list[str] = []
+    for word in q.words:
+        a = si.acronym_of.get(word)
+        if a is not None and word not in exact:
+            alternatives.setdefault(word, []).append(_joined_terms(a.long_terms))
+            terms.extend(_joined_terms(a.long_terms))
+            shown.append(a.long_written)
+    have = set(q.terms)
+    for term in q.terms:
+        for a in si.long_forms.get(term, ()):
+            long_terms = _joined_terms(a.long_terms)
+            if set(long_terms) <= have and not set(a.long_terms) & exact and a.term not in have:
+                for word in a.long_terms:
+                    alternatives.setdefault(word, []).append((a.term,))
+                terms.append(a.term)
+                shown.append(a.written)
+    return Expansion(alternatives, tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(shown)))
+
+
 def min_should_match(n_words: int) -> int:
     """Words of an n-word query a paper must hold to be ranked (Lucene's
     minimum-should-match): half of them, rounded up."""
@@ -313,13 +377,16 @@ def filter_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()) -
     return _date_filter(si, _intersect(sets, len(si)), q, filters)
 
 
-def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()
+def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(),
+               expansion: Expansion | None = None
                ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """The papers to rank: sorted rows that pass every filter and hold at least
     `min_should_match` of the query's words (fewer when no paper holds that many, so a
     query with any known word finds something); whether each holds every word; and the
-    query words (as typed) found nowhere in the index."""
+    query words (as typed) found nowhere in the index. `expansion` gives words other
+    forms (acronyms) that count as the word."""
     allowed = filter_rows(si, q, filters)
+    alternatives = expansion.alternatives if expansion else {}
     if not q.words:
         rows = np.arange(len(si)) if allowed is None else allowed
         return rows, np.ones(len(rows), dtype=bool), ()
@@ -327,6 +394,9 @@ def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()
     missing = []
     for word, form in zip(q.words, q.forms or q.words, strict=True):
         rows = word_rows(si, word, form)
+        for group in alternatives.get(word, ()):
+            held = _intersect([_rows_with(si.text, si.terms, t) for t in group], len(si))
+            rows = np.union1d(rows, held)
         if not len(rows):
             missing.append(form)
         counts[rows] += 1
@@ -450,17 +520,20 @@ def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
         return like_search(si, q, filters, sort=sort, offset=offset, limit=limit)
     if q.is_empty:
         return SearchResult(0, [])
-    rows, complete, missing = match_rows(si, q, filters)
+    expansion = expand(si, q)
+    rows, complete, missing = match_rows(si, q, filters, expansion)
+    scored = dataclasses.replace(q, terms=q.terms + expansion.terms) if expansion.terms else q
     if len(rows) and q.exact and verify is not None:
-        keep = _verified(si, q, rows, verify)
+        keep = _verified(si, scored, rows, verify)
         rows, complete = rows[keep], complete[keep]
     if not len(rows):
-        return SearchResult(0, [], missing)
-    scores = score_rows(si, q, rows)
+        return SearchResult(0, [], missing, also_searched=expansion.shown)
+    scores = score_rows(si, scored, rows)
     tiers = complete.astype(np.int8) + _adjacent(si, q, rows, complete)
     order = _order(si, rows, scores, sort, offset + limit, tiers)[offset:offset + limit]
     hits = [(str(si.ids[rows[i]]), round(float(scores[i]), 4)) for i in order]
-    return SearchResult(len(rows), hits, missing, all_words=int(complete.sum()))
+    return SearchResult(len(rows), hits, missing, all_words=int(complete.sum()),
+                        also_searched=expansion.shown)
 
 
 def _adjacent(si: SearchIndex, q: ParsedQuery, rows: np.ndarray, complete: np.ndarray

@@ -68,6 +68,7 @@ class SearchPage:
     parsed: ParsedQuery | None = None
     total: int = 0
     all_words: int = 0
+    also_searched: tuple[str, ...] = ()
     hits: list[Hit] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     missing: tuple[str, ...] = ()
@@ -120,6 +121,7 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page,
                     verify=lambda ids: papers_holding(conn, ids, parsed.exact))
     page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
+    page.also_searched = result.also_searched
     scores = dict(result.hits)
     page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
                  for p in get_papers(conn, [pid for pid, _ in result.hits])]
@@ -193,5 +195,6 @@ def api():
     return jsonify(query=req.q, total=page.total, all_words=page.all_words, page=req.page,
                    per_page=req.per_page, sort=req.sort, results=[h.to_json() for h in page.hits],
                    suggestions=page.suggestions, missing=list(page.missing),
+                   also_searched=list(page.also_searched),
                    ignored_words=list(parsed.stopped if parsed else ()),
                    mode="like" if parsed and parsed.like else "words")
