@@ -129,3 +129,25 @@ def test_an_acronym_finds_papers_that_write_it_in_full(sample_client, sample_rec
 def test_plain_words_never_find_nothing_when_one_word_is_known(sample_client):
     body = api(sample_client, q="zzyzxq quantum")
     assert body["total"] > 0 and body["missing"] == ["zzyzxq"]
+
+
+@pytest.mark.parametrize("n", [5, 321, 2048])
+def test_a_pasted_abstract_finds_papers_like_it(sample_client, sample_records, n):
+    record = sample_records[n]
+    abstract = " ".join(record["summary"].split())[:3000]
+    assert len(abstract.split()) > 30
+    body = api(sample_client, q=abstract, per_page=10)
+    assert body["mode"] == "like" and body["total"] > 10
+    assert result_ids(body)[0] == record["id"]
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[-1] < scores[0] <= 1.0001
+    page = sample_client.get("/search", query_string={"q": abstract}).get_data(as_text=True)
+    assert "like the text you pasted" in page
+
+
+def test_the_cli_takes_a_pasted_abstract_too(sample_app, sample_records):
+    record = sample_records[77]
+    result = sample_app.test_cli_runner().invoke(args=["search", record["summary"], "-n", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "like the text given" in lines[0] and lines[1].split()[1] == record["id"]
