@@ -588,6 +588,55 @@ def _order(si: SearchIndex, rows: np.ndarray, scores: np.ndarray, sort: str, top
     return ordered[:top]
 
 
+# -- when nothing matches -------------------------------------------------------------
+
+
+def _phrase_text(seq: Sequence[str | None]) -> str:
+    return " ".join(w or "\u2026" for w in seq)
+
+
+def relaxed(q: ParsedQuery) -> ParsedQuery:
+    """The query's words alone: quoted phrases become plain words, filters are dropped."""
+    return dataclasses.replace(q, phrases=(), exact=(), authors=(), categories=(), ids=(),
+                               years=None, jump=None)
+
+
+def empty_reasons(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(),
+                  missing: Sequence[str] = ()) -> list[str]:
+    """Why a query found nothing, in words: the parts that match no paper on their own,
+    or, when each part does, that no paper matches them all together."""
+    reasons = []
+    if missing:
+        reasons.append("not in any paper: " + ", ".join(missing))
+    empty = ParsedQuery()
+    parts = [(f"no paper has the phrase \u201c{_phrase_text(seq)}\u201d",
+              dataclasses.replace(empty, phrases=(terms,)))
+             for terms, seq in zip(q.phrases, q.exact or q.phrases, strict=False)]
+    parts += [(f"no paper by author:{' '.join(t)}", dataclasses.replace(empty, authors=(t,)))
+              for t in q.authors]
+    parts += [(f"no paper in cat:{c}", dataclasses.replace(empty, categories=(c,)))
+              for c in q.categories]
+    if q.years:
+        parts.append((f"no paper from {q.years[0]}-{q.years[1]}",
+                      dataclasses.replace(empty, years=q.years)))
+    if q.ids:
+        parts.append(("none of the id: papers is here", dataclasses.replace(empty, ids=q.ids)))
+    for reason, part in parts:
+        rows = filter_rows(si, part)
+        if rows is not None and not len(rows):
+            reasons.append(reason)
+    page = filter_rows(si, empty, filters)
+    if page is not None and not len(page):
+        reasons.append("no paper in the chosen category and time")
+    if not reasons:
+        if q.exact:
+            reasons.append("the quoted phrases' words occur, but not side by side as written "
+                           "in any paper that matches the rest")
+        else:
+            reasons.append("each part matches papers, but no paper matches them all together")
+    return reasons
+
+
 # -- query by example -----------------------------------------------------------------
 
 

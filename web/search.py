@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from recommend.search import Filters, SearchIndex, search, search_index
+from recommend.search import Filters, SearchIndex, empty_reasons, relaxed, search, search_index
 from recommend.search_query import ParsedQuery, QueryError, parse_query
 from recommend.snippets import Segment, apply_suggestion, snippet, suggest
 from recommend.trend_query import text_holds
@@ -75,6 +75,8 @@ class SearchPage:
     error: str = ""
     indexed: bool = True
     error_hint: str = ""
+    reasons: list[str] = field(default_factory=list)     # why nothing matched
+    partial: list[Hit] = field(default_factory=list)     # best matches of the words alone
 
     @property
     def pages(self) -> int:
@@ -127,7 +129,22 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
                  for p in get_papers(conn, [pid for pid, _ in result.hits])]
     if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
         page.suggestions = _suggestions(si, parsed)
+    if not result.total and not parsed.jump:
+        _explain_empty(conn, si, page, filters)
     return page
+
+
+def _explain_empty(conn: Connection, si: SearchIndex, page: SearchPage, filters: Filters) -> None:
+    """Say why nothing matched, and offer the best matches of the query's words alone."""
+    parsed = page.parsed
+    assert parsed is not None
+    page.reasons = empty_reasons(si, parsed, filters, page.missing)
+    if not parsed.words or parsed.like:
+        return
+    loose = search(si, relaxed(parsed), limit=page.request.per_page)
+    scores = dict(loose.hits)
+    page.partial = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
+                    for p in get_papers(conn, [pid for pid, _ in loose.hits])]
 
 
 def papers_holding(conn: Connection, ids: list[str], phrases) -> set[str]:
@@ -195,6 +212,7 @@ def api():
     return jsonify(query=req.q, total=page.total, all_words=page.all_words, page=req.page,
                    per_page=req.per_page, sort=req.sort, results=[h.to_json() for h in page.hits],
                    suggestions=page.suggestions, missing=list(page.missing),
-                   also_searched=list(page.also_searched),
+                   also_searched=list(page.also_searched), reasons=page.reasons,
+                   partial_results=[h.to_json() for h in page.partial],
                    ignored_words=list(parsed.stopped if parsed else ()),
                    mode="like" if parsed and parsed.like else "words")

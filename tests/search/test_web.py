@@ -218,3 +218,19 @@ def test_an_index_built_without_search_parts_says_to_rebuild(app, client, monkey
     assert "--force" in soup(client.get("/search?q=graph")).select_one(".empty").get_text()
     result = app.test_cli_runner().invoke(args=["search", "graph"])
     assert result.exit_code == 1 and "--force" in result.output
+
+
+@pytest.mark.parametrize(("q", "reason"), [
+    ('"quantum banana computing"', "no paper has the phrase"),
+    ("quantum computing author:zzyzxq", "no paper by author:zzyzxq"),
+])
+def test_no_results_say_why_and_offer_the_words_alone(sample_client, q, reason):
+    body = sample_client.get("/api/search", query_string={"q": q}).get_json()
+    assert body["total"] == 0 and body["results"] == []
+    assert any(reason in r for r in body["reasons"])
+    assert len(body["partial_results"]) > 0
+    titles = " ".join(r["paper"]["title"] + r["paper"]["abstract"] for r in body["partial_results"])
+    assert "quantum" in titles.lower()
+    page = soup(sample_client.get("/search", query_string={"q": q}))
+    assert reason in page.select_one(".no-results-why").get_text().lower()
+    assert page.select(".partial-matches .search-hit")
