@@ -505,9 +505,13 @@ def _author_share(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarr
 
 def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
            sort: str = "relevance", offset: int = 0, limit: int = 25,
-           verify: Callable[[list[str]], set[str]] | None = None) -> SearchResult:
+           verify: Callable[[list[str]], set[str]] | None = None,
+           all_words: bool = False) -> SearchResult:
     """One page of papers for `q` and `filters`: those holding every query word first,
     then those holding enough of them, each best first (or newest first).
+
+    all_words: only papers holding every word (feeds and digests of a saved search, where
+    a paper matching part of it would be noise).
 
     A long plain-words query (`q.like`) ranks papers like its text instead.
     verify: given candidate paper ids, the ones whose text holds every phrase in `q.exact`
@@ -522,6 +526,8 @@ def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
         return SearchResult(0, [])
     expansion = expand(si, q)
     rows, complete, missing = match_rows(si, q, filters, expansion)
+    if all_words:
+        rows, complete = rows[complete], complete[complete]
     scored = dataclasses.replace(q, terms=q.terms + expansion.terms) if expansion.terms else q
     if len(rows) and q.exact and verify is not None:
         keep = _verified(si, scored, rows, verify)

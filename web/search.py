@@ -43,6 +43,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZE
+    all_words: bool = False   # only papers with every word (feeds of a saved search)
 
     @property
     def offset(self) -> int:
@@ -121,7 +122,8 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     filters = Filters(categories=(req.category,) if req.category else (),
                       since=since.date() if since else None)
     result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page,
-                    verify=lambda ids: papers_holding(conn, ids, parsed.exact))
+                    verify=lambda ids: papers_holding(conn, ids, parsed.exact),
+                    all_words=req.all_words)
     page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
     page.also_searched = result.also_searched
     scores = dict(result.hits)

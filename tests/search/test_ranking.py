@@ -176,3 +176,10 @@ def test_sparse_and_dense_paths_agree(rl_index):
     assert engine._intersect(sets, 5).tolist() == [1, 3]          # counting (dense)
     assert engine._intersect(sets, 10_000).tolist() == [1, 3]     # binary search (sparse)
     assert engine._intersect([], 3).tolist() == [0, 1, 2]
+
+
+def test_all_words_only_leaves_out_partial_matches(rl_index):
+    ranked = search(rl_index, parse_query("reinforcement images"))
+    strict = search(rl_index, parse_query("reinforcement images"), all_words=True)
+    assert ranked.total == 5 and strict.total == 0
+    assert ids(search(rl_index, parse_query("convolutional images"), all_words=True)) == ["t4"]
