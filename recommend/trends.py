@@ -402,6 +402,16 @@ class TrendTable:
                       known, suggestions, scanned)
 
 
+def written_forms(index: Index, terms: Sequence[str]) -> list[str]:
+    """Index terms (stems) as people write them, from the trend table's labels; a term the
+    table does not hold stays as it is."""
+    table = TrendTable.from_index(index)
+    if table is None:
+        return list(terms)
+    rows = [table.row(t) for t in terms]
+    return [table.label(r) if r is not None else t for t, r in zip(terms, rows, strict=True)]
+
+
 def smoothed_fractions(counts: np.ndarray, papers: np.ndarray, window: int = 1) -> np.ndarray:
     """count / papers per month, or over a trailing window of months (sum / sum);
     NaN where the window holds no papers."""

@@ -216,3 +216,13 @@ def test_the_hashed_first_pass_keeps_exactly_the_same_terms_and_postings(buckets
     two_terms, two = _postings(docs, 3, two_pass=True, buckets=buckets)
     assert len(one_terms) > 1000 and two_terms == one_terms
     assert (one != two).nnz == 0 and one.shape == two.shape
+
+
+def test_index_terms_are_shown_as_people_write_them(tmp_path):
+    from recommend.trends import written_forms
+
+    build_index(tmp_path, small_docs(), fingerprint="t", extra=[trend_builder], min_df=1,
+                max_df=1.0, n_jobs=1)
+    index = load_index(tmp_path)
+    assert written_forms(index, ["batch normal", "transform", "zzz"]) == [
+        "batch normalization", "transformer", "zzz"]
