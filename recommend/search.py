@@ -47,13 +47,14 @@ from recommend.search_terms import PREFIX, TermTable
 from recommend.text import ANALYZER, analyze, analyze_words, words
 
 # the text scores at most 1 (BM25 as a share of the best per term); boosts add to that
-TITLE_BOOST = 1.0       # times the share of the query's idf found in the title
+TITLE_BOOST = 0.2       # times the share of the query's idf found in the title
 AUTHOR_BOOST = 1.5      # times the share of query words that are the paper's author names
 EXACT_TITLE_BOOST = 3.0
 BM25_K1 = 1.2
 BM25_B = 0.75
 SORTS = ("relevance", "date")
-MIN_SHOULD_MATCH_PERCENT = 50   # of a query's words, a paper must hold to be ranked
+MIN_SHOULD_MATCH_PERCENT = 25   # of a query's words, a paper must hold to be ranked
+COORDINATION = True            # scale scores by the share of the query's words a paper holds
 VERIFY_MAX = 5_000      # candidates whose text is read to check phrases the index cannot decide
 # above 1/DENSE_FRACTION of all papers, per-paper arrays beat binary searches
 DENSE_FRACTION = 8
@@ -346,7 +347,9 @@ def expand(si: SearchIndex, q: ParsedQuery) -> Expansion:
 
 def min_should_match(n_words: int) -> int:
     """Words of an n-word query a paper must hold to be ranked (Lucene's
-    minimum-should-match): half of them, rounded up."""
+    minimum-should-match): a quarter of them, rounded up. Measured on
+    bench/search_quality.py, a higher share cut recall on questions more than it helped
+    the top ten, which the coordination factor (scores times the share held) keeps clean."""
     return max(1, -(-n_words * MIN_SHOULD_MATCH_PERCENT // 100))
 
 
@@ -382,14 +385,14 @@ def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(),
                ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """The papers to rank: sorted rows that pass every filter and hold at least
     `min_should_match` of the query's words (fewer when no paper holds that many, so a
-    query with any known word finds something); whether each holds every word; and the
-    query words (as typed) found nowhere in the index. `expansion` gives words other
+    query with any known word finds something); the share of the words each holds; and
+    the query words (as typed) found nowhere in the index. `expansion` gives words other
     forms (acronyms) that count as the word."""
     allowed = filter_rows(si, q, filters)
     alternatives = expansion.alternatives if expansion else {}
     if not q.words:
         rows = np.arange(len(si)) if allowed is None else allowed
-        return rows, np.ones(len(rows), dtype=bool), ()
+        return rows, np.ones(len(rows), dtype=np.float32), ()
     counts = np.zeros(len(si), dtype=np.int16)
     missing = []
     for word, form in zip(q.words, q.forms or q.words, strict=True):
@@ -404,10 +407,10 @@ def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(),
         counts = counts[allowed]
     best = int(counts.max()) if len(counts) else 0
     if best == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), tuple(missing)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), tuple(missing)
     keep = np.flatnonzero(counts >= min(best, min_should_match(len(q.words))))
     rows = keep if allowed is None else allowed[keep]
-    return rows, counts[keep] == len(q.words), tuple(missing)
+    return rows, (counts[keep] / np.float32(len(q.words))).astype(np.float32), tuple(missing)
 
 
 def _id_rows(si: SearchIndex, ids: Sequence[str]) -> np.ndarray:
@@ -525,16 +528,19 @@ def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
     if q.is_empty:
         return SearchResult(0, [])
     expansion = expand(si, q)
-    rows, complete, missing = match_rows(si, q, filters, expansion)
+    rows, share, missing = match_rows(si, q, filters, expansion)
+    complete = share >= 1
     if all_words:
-        rows, complete = rows[complete], complete[complete]
+        rows, share, complete = rows[complete], share[complete], complete[complete]
     scored = dataclasses.replace(q, terms=q.terms + expansion.terms) if expansion.terms else q
     if len(rows) and q.exact and verify is not None:
         keep = _verified(si, scored, rows, verify)
-        rows, complete = rows[keep], complete[keep]
+        rows, share, complete = rows[keep], share[keep], complete[keep]
     if not len(rows):
         return SearchResult(0, [], missing, also_searched=expansion.shown)
     scores = score_rows(si, scored, rows)
+    if COORDINATION:
+        scores *= share   # a paper with fewer of the words ranks lower (Lucene's coord)
     tiers = complete.astype(np.int8) + _adjacent(si, q, rows, complete)
     order = _order(si, rows, scores, sort, offset + limit, tiers)[offset:offset + limit]
     hits = [(str(si.ids[rows[i]]), round(float(scores[i]), 4)) for i in order]
