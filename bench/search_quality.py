@@ -219,9 +219,14 @@ def main() -> None:
         print(f"{len(docs):,} papers; {len(question_set)} questions, {len(title_set)} title "
               "queries", file=sys.stderr)
         for name, qs in (("questions", question_set), ("titles", title_set)):
-            for who, rank in (("search", ours), ("baseline", base)):
-                for metric, value in evaluate(rank, qs).items():
+            figures = {who: evaluate(rank, qs) for who, rank in (("search", ours),
+                                                                 ("baseline", base))}
+            for who, values in figures.items():
+                for metric, value in values.items():
                     print(f"quality_{name}_{who}_{metric}: {value:.3f} fraction")
+            for metric, short in (("ndcg_at_10", "ndcg"), ("recall_at_100", "recall")):
+                ratio = figures["search"][metric] / max(figures["baseline"][metric], 1e-9)
+                print(f"quality_{name}_{short}_vs_baseline: {ratio:.3f} x")
         print(f"quality_word_forms_top50_overlap: {word_form_overlap(ours):.3f} fraction")
         print(f"quality_word_forms_top50_overlap_baseline: {word_form_overlap(base):.3f} fraction")
     print(f"quality_total_seconds: {time.perf_counter() - started:.0f} s")
