@@ -11,8 +11,9 @@
 
 Words go through THE analyser (`recommend.text`), so the query's unigrams and bigrams
 are the index's terms (stems). Stop words, and the words of a question that name no
-topic ("how does ... use ..."), are dropped. A plain-words query of more than
-LIKE_MIN_WORDS words (a pasted abstract) asks for papers like that text instead. An
+topic ("how does ... use ..."), are dropped. A query of more than LIKE_MIN_WORDS
+words (a pasted abstract) asks for papers like that text instead; its quotes are not
+phrases, but fields beside it still filter. An
 unbalanced quote runs to the end of the query. Things that
 cannot mean anything sensible (a malformed year, category or id, an over-long query)
 raise `QueryError` with a message fit to show the user.
@@ -28,7 +29,7 @@ from recommend.text import STOP_WORDS, analyze, normalize, stem, stems, words
 
 MAX_QUERY_CHARS = 10_000    # room for a pasted abstract (query by example)
 MAX_WORDS = 32              # distinct words of a keyword query
-LIKE_MIN_WORDS = 30         # more words than this, and no field or phrase: query by example
+LIKE_MIN_WORDS = 30         # more words than this (a pasted text): query by example
 # words of a question that say nothing about its topic ("papers using ...", "how does ...");
 # the stop word list already drops most question words
 QUERY_STOP_WORDS = frozenset({"does", "did", "doing", "use", "uses", "used", "using", "way", "ways",
@@ -155,9 +156,12 @@ def _parse_parts(raw: str, q: str) -> ParsedQuery:
             free.append(m["word"])
     text = " ".join(free)
     seq = [w for w in words(text) if w]
-    if (len(re.findall(r"[^\W_]+", text)) > LIKE_MIN_WORDS
-            and not (phrases or any(filters.values()))):
-        return ParsedQuery(raw=raw, text=text, like=text)
+    if len(re.findall(r"[^\W_]+", text)) > LIKE_MIN_WORDS:
+        # a pasted text: its quotes are not phrases, but fields typed beside it still filter
+        return ParsedQuery(raw=raw, text=text, like=text, authors=tuple(filters["author"]),
+                           categories=tuple(dict.fromkeys(filters["cat"])),
+                           ids=tuple(dict.fromkeys(filters["id"])), years=_years(filters["year"]),
+                           ignored=tuple(ignored))
     stopped = tuple(dict.fromkeys(w for w in seq if w in QUERY_STOP_WORDS))
     forms = {}
     for w in [w for w in seq if w not in QUERY_STOP_WORDS] + phrase_words:

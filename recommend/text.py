@@ -50,6 +50,8 @@ def stem(word: str) -> str:
             term = word[:-1]
         else:
             term = _STEMMER.stemWord(word)
+        if len(term) < 2 or term.isdigit():   # a term is never shorter than 2 or a number
+            term = word
         if len(_stem_cache) >= STEM_CACHE_SIZE:
             _stem_cache.clear()
         _stem_cache[word] = term

@@ -82,12 +82,12 @@ def test_bare_ids_and_urls_jump(text):
     assert arxiv_id("HEP-TH/9901001") == "hep-th/9901001"
 
 
-def test_too_long_and_too_many_words():
+def test_too_long_and_long_texts():
     with pytest.raises(QueryError, match="too long"):
         parse_query("a" * (MAX_QUERY_CHARS + 1))
     many = " ".join(f"word{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(40))
-    with pytest.raises(QueryError, match="too many words"):
-        parse_query(f"{many} cat:cs.LG")   # a keyword query (it has a field)
+    q = parse_query(f"{many} cat:cs.LG")     # over 30 words: papers like the text, in cs.LG
+    assert q.like and q.categories == ("cs.lg",) and not q.words
 
 
 def test_a_long_plain_query_asks_for_papers_like_it():
@@ -97,7 +97,9 @@ def test_a_long_plain_query_asks_for_papers_like_it():
             "baselines with fewer labels.")
     q = parse_query(text)
     assert q.like == text and not q.is_empty
-    assert not parse_query(f'{text} "graph neural"').like      # a phrase keeps it a keyword query
+    quoted = parse_query(f'{text} "graph neural"')      # a quote in pasted text is no phrase
+    assert quoted.like and not quoted.phrases
+    assert not parse_query('"graph neural networks" for molecules').like   # short: keywords
 
 
 @pytest.mark.parametrize("text", ["", "   ", "the of and", "!!! ??? ...", "\x00"])
