@@ -228,16 +228,28 @@ def search_index(index) -> SearchIndex | None:
         return TermTable(p[f"{PREFIX}{name}_blob"], p[f"{PREFIX}{name}_offsets"],
                          p.get(f"{PREFIX}{name}_hash"), p.get(f"{PREFIX}{name}_hash_pos"))
 
-    si = SearchIndex(ids=index.ids, published=index.published, text=p[f"{PREFIX}text"],
-                     title=p[f"{PREFIX}title"], authors=p[f"{PREFIX}authors"],
-                     cats=p[f"{PREFIX}cats"], title_keys=p[f"{PREFIX}title_key"],
+    si = SearchIndex(ids=index.ids, published=_plain(index.published),
+                     text=_plain(p[f"{PREFIX}text"]), title=_plain(p[f"{PREFIX}title"]),
+                     authors=_plain(p[f"{PREFIX}authors"]), cats=_plain(p[f"{PREFIX}cats"]),
+                     title_keys=_plain(p[f"{PREFIX}title_key"]),
                      terms=table("terms"), author_terms=table("author_terms"),
                      cat_terms=table("cat_terms"), words=table("words"),
-                     words_df=p[f"{PREFIX}words_df"], text_max=p.get(f"{PREFIX}text_max"),
+                     words_df=p[f"{PREFIX}words_df"],
+                     text_max=_plain(p[f"{PREFIX}text_max"]) if f"{PREFIX}text_max" in p else None,
                      acronyms=tuple(acronym_rules.unpack(p.get(f"{PREFIX}acronyms", ()))),
                      row_of=getattr(index, "row", None), index=index)
     _loaded[index] = si
     return si
+
+
+def _plain(part):
+    """A memory-mapped part as plain ndarray views of the same pages: slicing a memmap
+    subclass costs microseconds per call, and a query slices hundreds of times."""
+    if sparse.issparse(part):
+        cls = sparse.csc_matrix if part.format == "csc" else sparse.csr_matrix
+        return cls((_plain(part.data), _plain(part.indices), _plain(part.indptr)),
+                   shape=part.shape, copy=False)
+    return np.asarray(part).view(np.ndarray)
 
 
 # -- querying ---------------------------------------------------------------------------
@@ -353,19 +365,6 @@ def min_should_match(n_words: int) -> int:
     return max(1, -(-n_words * MIN_SHOULD_MATCH_PERCENT // 100))
 
 
-def word_rows(si: SearchIndex, word: str, form: str = "") -> np.ndarray:
-    """Sorted rows of the papers holding a word (a term) in their text, or (as typed,
-    `form`) among their authors' names."""
-    rows = _rows_with(si.text, si.terms, word)
-    name = author_tokens(form or word)
-    by_author = _rows_with(si.authors, si.author_terms, name[0]) if name else rows[:0]
-    if len(by_author):
-        extra = by_author[~_positions(by_author, rows)[1]]
-        # two sorted runs: a stable (tim)sort merges them in linear time
-        rows = np.sort(np.concatenate([rows, extra]), kind="stable")
-    return rows
-
-
 def filter_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters()) -> np.ndarray | None:
     """Sorted rows that pass the exact parts of the query (phrases' terms, author:, cat:,
     id:, year:) and the page's filters; None when nothing filters."""
@@ -396,13 +395,17 @@ def match_rows(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(),
     counts = np.zeros(len(si), dtype=np.int16)
     missing = []
     for word, form in zip(q.words, q.forms or q.words, strict=True):
-        rows = word_rows(si, word, form)
+        # a flag per paper: cheaper than merging sorted row lists of tens of thousands
+        held = np.zeros(len(si), dtype=bool)
+        held[_rows_with(si.text, si.terms, word)] = True
+        name = author_tokens(form or word)
+        if name:
+            held[_rows_with(si.authors, si.author_terms, name[0])] = True
         for group in alternatives.get(word, ()):
-            held = _intersect([_rows_with(si.text, si.terms, t) for t in group], len(si))
-            rows = np.union1d(rows, held)
-        if not len(rows):
+            held[_intersect([_rows_with(si.text, si.terms, t) for t in group], len(si))] = True
+        if not held.any():
             missing.append(form)
-        counts[rows] += 1
+        counts += held
     if allowed is not None:
         counts = counts[allowed]
     best = int(counts.max()) if len(counts) else 0
