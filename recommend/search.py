@@ -541,14 +541,17 @@ def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
         rows, share, complete = rows[keep], share[keep], complete[keep]
     if not len(rows):
         return SearchResult(0, [], missing, also_searched=expansion.shown)
+    total, n_complete = len(rows), int(complete.sum())
+    if n_complete >= offset + limit and n_complete < total:
+        # the page lies inside the papers with every word: the others need no score
+        rows, share, complete = rows[complete], share[complete], complete[complete]
     scores = score_rows(si, scored, rows)
     if COORDINATION:
         scores *= share   # a paper with fewer of the words ranks lower (Lucene's coord)
     tiers = complete.astype(np.int8) + _adjacent(si, q, rows, complete)
     order = _order(si, rows, scores, sort, offset + limit, tiers)[offset:offset + limit]
     hits = [(str(si.ids[rows[i]]), round(float(scores[i]), 4)) for i in order]
-    return SearchResult(len(rows), hits, missing, all_words=int(complete.sum()),
-                        also_searched=expansion.shown)
+    return SearchResult(total, hits, missing, all_words=n_complete, also_searched=expansion.shown)
 
 
 def _adjacent(si: SearchIndex, q: ParsedQuery, rows: np.ndarray, complete: np.ndarray

@@ -183,3 +183,13 @@ def test_all_words_only_leaves_out_partial_matches(rl_index):
     strict = search(rl_index, parse_query("reinforcement images"), all_words=True)
     assert ranked.total == 5 and strict.total == 0
     assert ids(search(rl_index, parse_query("convolutional images"), all_words=True)) == ["t4"]
+
+
+def test_pages_inside_and_across_the_every_word_papers_agree_with_the_whole_ranking(rl_index):
+    q = parse_query("reinforcement learning signals")
+    whole = search(rl_index, q, limit=10)
+    assert 0 < whole.all_words < whole.total
+    for offset, limit in ((0, 1), (0, whole.all_words), (whole.all_words - 1, 2), (1, 3)):
+        page = search(rl_index, q, offset=offset, limit=limit)
+        assert ids(page) == ids(whole)[offset:offset + limit]
+        assert (page.total, page.all_words) == (whole.total, whole.all_words)
