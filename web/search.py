@@ -140,8 +140,11 @@ def _explain_empty(conn: Connection, si: SearchIndex, page: SearchPage, filters:
     """Say why nothing matched, and offer the best matches of the query's words alone."""
     parsed = page.parsed
     assert parsed is not None
+    if parsed.like:
+        page.reasons = ["no paper here shares a term with that text (within the filters)"]
+        return
     page.reasons = empty_reasons(si, parsed, filters, page.missing)
-    if not parsed.words or parsed.like:
+    if not parsed.words:
         return
     loose = search(si, relaxed(parsed), limit=page.request.per_page)
     scores = dict(loose.hits)
