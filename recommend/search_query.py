@@ -13,10 +13,9 @@ Words go through THE analyser (`recommend.text`), so the query's unigrams and bi
 are the index's terms (stems). Stop words, and the words of a question that name no
 topic ("how does ... use ..."), are dropped. A query of more than LIKE_MIN_WORDS
 words (a pasted abstract) asks for papers like that text instead; its quotes are not
-phrases, but fields beside it still filter. An
-unbalanced quote runs to the end of the query. Things that
-cannot mean anything sensible (a malformed year, category or id, an over-long query)
-raise `QueryError` with a message fit to show the user.
+phrases, but fields beside it still filter. An unbalanced quote runs to the end of the
+query. Things that cannot mean anything sensible (a malformed year, category or id, an
+over-long query) raise `QueryError` with a message fit to show the user.
 """
 
 from __future__ import annotations
