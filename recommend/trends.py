@@ -9,6 +9,9 @@ from memory-mapped arrays:
   string array would pad every term to the longest); ``trend_df`` their paper counts.
 - ``trend_label_bytes`` / ``trend_label_offsets``: each term as people write it, the most
   common form of each of its words ("transformer" for the stem "transform"), for lists.
+  Forms are counted in at most FORM_SAMPLE_DOCS papers spread over the corpus (counting
+  every word of every paper cost more than the rest of the table); a stem not met there
+  is shown as it is.
 - ``trend_counts``: CSR (term x month), papers of that month whose text contains the
   term (binary per paper). Months are consecutive from the first paper's month to the
   last one's, by first-version date; ``trend_months`` holds them, ``trend_totals`` the
@@ -44,6 +47,7 @@ from recommend.trend_heat import HEAT, newest_heat
 from recommend.trend_query import TermQuery, TrendQueryError, holds_phrase, phrase_parts
 
 MIN_DF = 3
+FORM_SAMPLE_DOCS = 10_000
 MAX_TERM_CHARS = 64
 # With this much text (full texts: ~10k papers) the vocabulary of every distinct unigram
 # and bigram outgrows memory, almost all of it terms below min_df. A first pass then
@@ -105,10 +109,10 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
 
 
 def _doc_terms(doc: Doc, forms: Counter[tuple[str, str]] | None = None) -> set[str]:
-    """The doc's terms; `forms` counts each (stem, word as written) pair of its words."""
+    """The doc's terms; `forms` counts the papers with each (stem, word as written) pair."""
     seq = words(doc.text)
     if forms is not None:
-        plain = [w for w in seq if w]
+        plain = set(filter(None, seq))
         forms.update(zip(map(stem, plain), plain, strict=True))
     return {t for t in analyze_words(seq) if len(t) <= MAX_TERM_CHARS}
 
@@ -145,8 +149,9 @@ def _postings(docs: Sequence[Doc], min_df: int, *, two_pass: bool | None = None,
     vocab: dict[str, int] = {}
     indices = array("i")            # 4 bytes a posting; a list of ints costs about 36
     indptr = [0]
-    for doc in docs:
-        seen = _doc_terms(doc, forms)
+    every = max(1, -(-len(docs) // FORM_SAMPLE_DOCS))
+    for i, doc in enumerate(docs):
+        seen = _doc_terms(doc, forms if i % every == 0 else None)
         if admit is not None:
             seen = {t for t in seen if admit[hash(t) % buckets]}
         indices.extend(vocab.setdefault(t, len(vocab)) for t in seen)
