@@ -228,7 +228,7 @@ def search_index(index) -> SearchIndex | None:
         return TermTable(p[f"{PREFIX}{name}_blob"], p[f"{PREFIX}{name}_offsets"],
                          p.get(f"{PREFIX}{name}_hash"), p.get(f"{PREFIX}{name}_hash_pos"))
 
-    si = SearchIndex(ids=index.ids, published=_plain(index.published),
+    si = SearchIndex(ids=_plain(index.ids), published=_plain(index.published),
                      text=_plain(p[f"{PREFIX}text"]), title=_plain(p[f"{PREFIX}title"]),
                      authors=_plain(p[f"{PREFIX}authors"]), cats=_plain(p[f"{PREFIX}cats"]),
                      title_keys=_plain(p[f"{PREFIX}title_key"]),
