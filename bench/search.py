@@ -6,9 +6,12 @@ metadata (the bundled sample, or BENCH_CORPUS: see bench/benchdata.py), so term 
 look like arXiv's. The store and the index are built
 once into --data-dir and reused by later runs.
 
-Queries: 1,000 runs of 1-4 consecutive content words from real titles (seeded).
+Queries: 1,000 runs of 1-4 consecutive content words from real titles (seeded); and
+questions: "how do" plus six content words drawn from one real abstract, and pasted
+abstracts (query by example), 200 each.
 Measured, per query:
-- ranking step: recommend.search.search (match, score, top 25) on the loaded index
+- ranking step: recommend.search.search (match, score, top 25) on the loaded index; for
+  1-2 word queries, questions and pasted abstracts separately as well
 - baseline: one sparse matrix-vector product scoring every paper, then the top 25
 - request: GET /api/search through the Flask test client (parse, rank, fetch 25 papers
   from SQLite, cut snippets, JSON)
@@ -109,6 +112,28 @@ def queries(k: int, seed: int = 1) -> list[str]:
     return out
 
 
+def questions(k: int, seed: int = 2) -> list[str]:
+    """k questions: "how do" and six content words of a real abstract, in order."""
+    from recommend.text import words
+
+    rng = random.Random(seed)
+    rows = real_rows()
+    out: list[str] = []
+    while len(out) < k:
+        seq = list(dict.fromkeys(w for w in words(rng.choice(rows)["summary"]) if w))
+        if len(seq) >= 6:
+            picked = sorted(rng.sample(range(len(seq)), 6))
+            out.append("how do " + " ".join(seq[i] for i in picked))
+    return out
+
+
+def abstracts(k: int, seed: int = 3) -> list[str]:
+    """k real abstracts (at most 1,500 characters) to paste."""
+    rng = random.Random(seed)
+    rows = real_rows()
+    return [" ".join(rng.choice(rows)["summary"].split())[:1500] for _ in range(k)]
+
+
 def percentiles(ms: list[float]) -> tuple[float, float]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
 
@@ -155,6 +180,12 @@ def main() -> None:
     walk_cpu: list[float] = []
     request_cpu: list[float] = []
     walk = timed(lambda q: search(si, q, limit=25), parsed, walk_cpu)
+    short = [ms for ms, q in zip(walk, parsed, strict=True) if len(q.words) <= 2]
+    asked = [parse_query(q) for q in questions(200)]
+    pasted = [parse_query(q) for q in abstracts(200)]
+    search(si, pasted[0])  # builds the feature term lookup once
+    question = timed(lambda q: search(si, q, limit=25), asked)
+    like = timed(lambda q: search(si, q, limit=25), pasted)
     full = timed(baseline, parsed)
     # every query comes from one address here: lift the per-address query limit
     app = create_app({"data_dir": str(args.data_dir), "scheduler_enabled": False, "TESTING": True,
@@ -172,6 +203,11 @@ def main() -> None:
     print(f"search_terms: {len(si.terms)} terms")
     print(f"search_rank_p50: {w50:.2f} ms")
     print(f"search_rank_p95: {w95:.2f} ms")
+    print(f"search_rank_1_2_words_p95: {percentiles(short)[1]:.2f} ms")
+    print(f"search_question_rank_p50: {percentiles(question)[0]:.2f} ms")
+    print(f"search_question_rank_p95: {percentiles(question)[1]:.2f} ms")
+    print(f"search_like_rank_p50: {percentiles(like)[0]:.2f} ms")
+    print(f"search_like_rank_p95: {percentiles(like)[1]:.2f} ms")
     print(f"search_baseline_p50: {f50:.2f} ms")
     print(f"search_baseline_p95: {f95:.2f} ms")
     print(f"search_speedup_p95: {f95 / w95:.1f} x")

@@ -21,7 +21,8 @@ from flask.cli import with_appcontext
 def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
                    as_json: bool) -> None:
     """Search titles, authors, abstracts and full texts (same syntax as the site:
-    "a phrase", author:NAME, cat:CS.XX, year:2020-2023, id:ID)."""
+    "a phrase", author:NAME, cat:CS.XX, year:2020-2023, id:ID). More than 30 words
+    (a pasted abstract) finds papers like that text."""
     from recommend import index as index_files
     from recommend.search import Filters, search, search_index
     from recommend.search_query import QueryError, parse_query
@@ -47,16 +48,29 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
         papers = get_papers(conn, [pid for pid, _ in result.hits])
     scores = dict(result.hits)
     if as_json:
-        click.echo(json.dumps({"query": text, "total": result.total, "results": [
+        click.echo(json.dumps({"query": text, "total": result.total, "all_words": result.all_words,
+                               "also_searched": list(result.also_searched),
+                               "mode": "like" if parsed.like else "words", "results": [
             {"id": p.id, "score": scores[p.id], "title": p.title, "authors": list(p.authors),
              "published": p.published.date().isoformat(), "categories": list(p.categories),
              "snippet": "".join(s.text for s in snippet(p.abstract, parsed.highlight))}
             for p in papers]}, indent=2, ensure_ascii=False))
         return
-    noun = "paper matches" if result.total == 1 else "papers match"
-    click.echo(f"{result.total:,} {noun} {text!r}")
+    click.echo(_headline(text, parsed, result))
     for rank, p in enumerate(papers, 1):
         click.echo(f"{rank:3d}. {p.id:<12} {scores[p.id]:6.3f}  {p.published:%Y-%m-%d}  {p.title}")
+
+
+def _headline(text: str, parsed, result) -> str:
+    if parsed.like:
+        return f"{result.total:,} papers like the text given ({len(text.split())} words)"
+    noun = "paper matches" if result.total == 1 else "papers match"
+    line = f"{result.total:,} {noun} {text!r}"
+    if len(parsed.words) > 1:
+        line += f" ({result.all_words:,} with every word, first)"
+    if result.also_searched:
+        line += "; also searched: " + ", ".join(result.also_searched)
+    return line
 
 
 def register(group: click.Group) -> None:

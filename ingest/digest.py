@@ -195,7 +195,8 @@ def _search_section(conn: Connection, index: Index, settings: Settings, saved: f
         return None
     filters = Filters(categories=(saved.category,) if saved.category else (),
                       since=since.date() if since else None)
-    result = search(si, parsed, filters, sort="date", limit=PER_SECTION + len(taken))
+    result = search(si, parsed, filters, sort="date", limit=PER_SECTION + len(taken),
+                    all_words=True)
     ids = [pid for pid, _ in result.hits if pid not in taken][:PER_SECTION]
     link = site_url(settings, "/search?" + urlencode({**saved.args(), "sort": "date"}))
     return Section(f"New for your search “{saved.name}”", link, get_papers(conn, ids))

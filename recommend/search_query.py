@@ -1,17 +1,21 @@
 """The search query language, parsed into a `ParsedQuery` (pure).
 
-    reinforcement learning            words: every word must match (text or authors)
-    "graph neural network"            a quoted phrase must appear in the text
+    reinforcement learning            words, any form ("learns" finds "learning"); papers
+                                      with every word rank first, then those with enough
+    "graph neural network"            a quoted phrase must appear in the text as written
     author:hinton  author:"g hinton"  author name tokens (au: works too)
     cat:cs.CV                         an arXiv category (any position)
     id:2101.01234                     one paper (several id: terms mean any of them)
     year:2020  year:2020-2023         first-version year, or an inclusive range
     2101.01234 / arxiv.org/abs/...    a bare id or URL jumps straight to the paper
 
-Words go through THE tokeniser (`recommend.text`), so the query's unigrams and bigrams
-are the index's terms. An unbalanced quote runs to the end of the query. Things that
-cannot mean anything sensible (a malformed year, category or id, an over-long query)
-raise `QueryError` with a message fit to show the user.
+Words go through THE analyser (`recommend.text`), so the query's unigrams and bigrams
+are the index's terms (stems). Stop words, and the words of a question that name no
+topic ("how does ... use ..."), are dropped. A query of more than LIKE_MIN_WORDS
+words (a pasted abstract) asks for papers like that text instead; its quotes are not
+phrases, but fields beside it still filter. An unbalanced quote runs to the end of the
+query. Things that cannot mean anything sensible (a malformed year, category or id, an
+over-long query) raise `QueryError` with a message fit to show the user.
 """
 
 from __future__ import annotations
@@ -20,10 +24,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from recommend.text import analyze, normalize, words
+from recommend.text import STOP_WORDS, analyze, normalize, stem, stems, words
 
-MAX_QUERY_CHARS = 1000
-MAX_WORDS = 32
+MAX_QUERY_CHARS = 10_000    # room for a pasted abstract (query by example)
+MAX_WORDS = 32              # distinct words of a keyword query
+LIKE_MIN_WORDS = 30         # more words than this (a pasted text): query by example
+# words of a question that say nothing about its topic ("papers using ...", "how does ...");
+# the stop word list already drops most question words
+QUERY_STOP_WORDS = frozenset({"does", "did", "doing", "use", "uses", "used", "using", "way", "ways",
+                              "paper", "papers", "article", "articles"})
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
 FIELDS = {"author": "author", "au": "author", "cat": "cat", "category": "cat", "id": "id",
@@ -49,12 +58,16 @@ class ParsedQuery:
     """What a query asks for.
 
     text: the free text (words and phrases) as typed, used for the exact-title boost.
-    words: unigram terms that must all match, in order, without repeats.
+    words: unigram terms (stems) the ranking counts, in order, without repeats; papers
+    holding all of them rank first.
+    forms: the word as typed (lowercase) for each of `words`, for author names and labels.
     terms: unigram and bigram terms that score (the free text through `analyze`).
     phrases: for each quoted phrase, the terms the text must contain (its bigrams, or its
     words when stop words leave no bigram).
-    exact: the word sequences (None for a stop word or other gap) of quoted phrases that
-    those terms cannot decide (three or more words, or a gap inside), to check in the text.
+    exact: the word sequences as written (None for a stop word or other gap) of every
+    quoted phrase, to check in the text: the terms are stems and cannot tell the forms apart.
+    stopped: the question words dropped because they name no topic ("how", "does").
+    like: a long plain-words query: find papers like this text.
     authors: for each author: filter, the name tokens a paper's authors must contain.
     jump: a paper id when the whole query is an arXiv id or URL.
     """
@@ -62,6 +75,7 @@ class ParsedQuery:
     raw: str = ""
     text: str = ""
     words: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()
     exact: tuple[tuple[str | None, ...], ...] = ()
@@ -71,16 +85,18 @@ class ParsedQuery:
     years: tuple[int, int] | None = None
     jump: str | None = None
     ignored: tuple[str, ...] = field(default=(), compare=False)
+    stopped: tuple[str, ...] = field(default=(), compare=False)
+    like: str = ""
 
     @property
     def is_empty(self) -> bool:
         """Nothing to search for: no words, phrases or filters."""
         return not (self.words or self.phrases or self.authors or self.categories or self.ids
-                    or self.years or self.jump)
+                    or self.years or self.jump or self.like)
 
     @property
     def highlight(self) -> tuple[str, ...]:
-        """Words to mark in snippets."""
+        """Terms to mark in snippets (every form of a word is marked)."""
         return self.words
 
 
@@ -134,23 +150,41 @@ def _parse_parts(raw: str, q: str) -> ParsedQuery:
                 phrases.append(required)
                 phrase_words.extend(pw)
                 free.append(m["phrase"])
-                seq = _trimmed(words(m["phrase"]))
-                if len(seq) > 2 or None in seq:
-                    exact.append(seq)
+                exact.append(_trimmed(words(m["phrase"])))
         else:
             free.append(m["word"])
     text = " ".join(free)
     seq = [w for w in words(text) if w]
-    unique_words = tuple(dict.fromkeys(seq + phrase_words))
-    if len(unique_words) > MAX_WORDS:
-        raise QueryError(f"the query has too many words ({len(unique_words)}; at most {MAX_WORDS})")
+    if len(re.findall(r"[^\W_]+", text)) > LIKE_MIN_WORDS:
+        # a pasted text: its quotes are not phrases, but fields typed beside it still filter
+        return ParsedQuery(raw=raw, text=text, like=text, authors=tuple(filters["author"]),
+                           categories=tuple(dict.fromkeys(filters["cat"])),
+                           ids=tuple(dict.fromkeys(filters["id"])), years=_years(filters["year"]),
+                           ignored=tuple(ignored))
+    stopped = tuple(dict.fromkeys(w for w in seq if w in QUERY_STOP_WORDS))
+    forms = {}
+    for w in [w for w in seq if w not in QUERY_STOP_WORDS] + phrase_words:
+        forms.setdefault(stem(w), w)
+    if len(forms) > MAX_WORDS:
+        raise QueryError(f"the query has too many words ({len(forms)}; at most {MAX_WORDS})")
     return ParsedQuery(
-        raw=raw, text=text, words=unique_words, terms=tuple(dict.fromkeys(analyze(text))),
+        raw=raw, text=text, words=tuple(forms), forms=tuple(forms.values()),
+        terms=tuple(dict.fromkeys(analyze(_without_question_words(text)))),
         phrases=tuple(dict.fromkeys(phrases)), exact=tuple(dict.fromkeys(exact)),
         authors=tuple(filters["author"]), categories=tuple(dict.fromkeys(filters["cat"])),
         ids=tuple(dict.fromkeys(filters["id"])), years=_years(filters["year"]),
-        ignored=tuple(ignored),
+        ignored=tuple(ignored), stopped=stopped + _stop_words(text),
     )
+
+
+def _without_question_words(text: str) -> str:
+    """The text with QUERY_STOP_WORDS replaced by a gap token (so no bigram spans them)."""
+    return " ".join("." if w.lower() in QUERY_STOP_WORDS else w for w in text.split())
+
+
+def _stop_words(text: str) -> tuple[str, ...]:
+    """Stop words of the text (as typed), shown as "ignored" beside a question."""
+    return tuple(dict.fromkeys(t for t in re.findall(r"[^\W_]+", text.lower()) if t in STOP_WORDS))
 
 
 def _trimmed(seq: list[str | None]) -> tuple[str | None, ...]:
@@ -160,11 +194,11 @@ def _trimmed(seq: list[str | None]) -> tuple[str | None, ...]:
 
 
 def _phrase(text: str) -> tuple[tuple[str, ...], list[str]]:
-    """Terms a phrase requires (bigrams, else words) and its words."""
-    seq = words(text)
-    pw = [w for w in seq if w]
+    """Terms a phrase requires (bigrams, else words) and its words as written."""
+    surface = words(text)
+    seq = stems(surface)
     bigrams = tuple(f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a and b)
-    return (bigrams or tuple(dict.fromkeys(pw))), pw
+    return (bigrams or tuple(dict.fromkeys(w for w in seq if w))), [w for w in surface if w]
 
 
 def _add_filter(filters: dict[str, list], name: str, value: str, ignored: list[str]) -> None:

@@ -7,12 +7,14 @@ every piece and mark the hits themselves; nothing here builds markup.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from recommend.search import SearchIndex
+from recommend.text import stem
 
 SNIPPET_CHARS = 300
 _WORD = re.compile(r"[^\W_]+")
@@ -26,12 +28,15 @@ class Segment(NamedTuple):
 def snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> list[Segment]:
     """About `width` characters of `text` around the densest run of query words.
 
-    terms: lowercase words (as the tokeniser yields them); a word of the text is a hit when
-    its lowercase form is one of them. Without hits, the start of the text.
+    terms: lowercase words or their stems (as the analyser yields them); a word of the text
+    is a hit when it or its stem is one of them, so every form of a query word is marked.
+    Without hits, the start of the text.
     """
     text = " ".join(text.split())
     wanted = {t.lower() for t in terms}
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if m.group(0).lower() in wanted]
+    wanted |= {stem(t) for t in wanted}
+    spans = [(m.start(), m.end()) for m in _candidates(frozenset(wanted)).finditer(text)
+             if (w := m.group(0).lower()) in wanted or stem(w) in wanted]
     start = _window_start(text, spans, width)
     end = min(len(text), start + width)
     if end < len(text):  # end on a word boundary
@@ -43,6 +48,17 @@ def snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> list
     if end < len(text):
         segments.append(Segment(" …", False))
     return segments
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates(wanted: frozenset[str]) -> re.Pattern[str]:
+    """Whole words that begin like a wanted term, found at C speed; only these are stemmed.
+    A word's stem is a prefix of it but for its last letter ("policy" -> "polici")."""
+    if not wanted:
+        return re.compile(r"(?!)")
+    prefixes = sorted({w[:-1] if len(w) > 2 else w for w in wanted}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p) for p in prefixes)
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
 
 
 def _window_start(text: str, spans: Sequence[tuple[int, int]], width: int) -> int:
@@ -89,16 +105,17 @@ def _segments(text: str, spans: Sequence[tuple[int, int]], start: int, end: int)
 
 def suggest(si: SearchIndex, words: Sequence[str], *, max_suggestions: int = 3
             ) -> list[dict[str, str]]:
-    """Did-you-mean: replacements {misspelt word: close, frequent word} for the query words.
+    """Did-you-mean: replacements {misspelt word: close, frequent word} for the query words
+    as typed (`ParsedQuery.forms`).
 
-    A word is checked when it is rare in the index (in fewer than 2 papers); candidates are
+    A word is checked when its term is rare in the index (in fewer than 2 papers); candidates are
     unigrams of the index with the same first letter and a similar length, compared with
     difflib. Returns up to `max_suggestions` alternatives, best first; empty when nothing
     looks misspelt or nothing close exists.
     """
     options: dict[str, list[str]] = {}
     for word in dict.fromkeys(words):
-        j = si.terms.find(word)
+        j = si.terms.find(stem(word))
         if j is not None and si.df(j) >= 2:
             continue
         close = close_words(si, word)

@@ -1,4 +1,9 @@
-"""THE tokeniser and document builder, shared by the index, search and trends.
+"""THE analyser and document builder, shared by the index, search, features and trends.
+
+Terms are word stems (Snowball's English stemmer, PyStemmer), so "networks", "network"
+and "networking" are one term, as in Lucene's English analyser. `words` keeps the
+surface forms (what was typed), for exact phrases and for labels shown to people;
+`stems` maps them to terms.
 
 A bigram is two words adjacent in the text. Stop words, numbers, one-letter words and
 punctuation are dropped as terms but still separate words, so removing them never
@@ -10,9 +15,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+
+import Stemmer
 
 from recommend.stop_words import ENGLISH_STOP_WORDS
 
+# names the analysis; part of the index fingerprint, so a change rebuilds the index
+ANALYZER = "snowball-english-1"
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     {"et", "al", "eg", "ie", "fig", "figure", "table", "arxiv", "http", "https", "www", "com"}
 )
@@ -26,9 +36,42 @@ def words(text: str) -> list[str | None]:
     return [None if len(t) < 2 or t in STOP_WORDS or t.isdigit() else t for t in tokens]
 
 
+_STEMMER = Stemmer.Stemmer("english")
+_VOWELS = frozenset("aeiouy")
+_stem_cache: dict[str, str] = {}
+STEM_CACHE_SIZE = 500_000
+
+
+def stem(word: str) -> str:
+    """The term of a lowercase word: its Snowball stem. An acronym's plural loses its s
+    ("llms" -> "llm"), which Snowball leaves alone when the rest has no vowel."""
+    term = _stem_cache.get(word)
+    if term is None:
+        if len(word) > 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
+            term = word[:-1]
+        else:
+            term = _STEMMER.stemWord(word)
+        if len(term) < 2 or term.isdigit():   # a term is never shorter than 2 or a number
+            term = word
+        if len(_stem_cache) >= STEM_CACHE_SIZE:
+            _stem_cache.clear()
+        _stem_cache[word] = term
+    return term
+
+
+def stems(seq: Sequence[str | None]) -> list[str | None]:
+    """`words` output with each word replaced by its term (gaps stay None)."""
+    return [stem(w) if w else None for w in seq]
+
+
 def analyze(text: str) -> list[str]:
-    """Unigram and bigram terms of a text, in order, unigrams first."""
-    seq = words(text)
+    """Unigram and bigram terms (stems) of a text, in order, unigrams first."""
+    return analyze_words(words(text))
+
+
+def analyze_words(surface: Sequence[str | None]) -> list[str]:
+    """`analyze` of a text already split by `words`."""
+    seq = stems(surface)
     unigrams = [t for t in seq if t]
     bigrams = [f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a and b]
     return unigrams + bigrams

@@ -75,7 +75,7 @@ def _item(table: TrendTable, heat: dict[str, np.ndarray], i: int, totals: np.nda
     series = np.divide(counts[spark], totals[spark], out=np.zeros(len(totals[spark])),
                        where=totals[spark] > 0)
     return {
-        "term": table.term(i), "ratio": round(float(heat["ratio"][i]), 4),
+        "term": table.label(i), "ratio": round(float(heat["ratio"][i]), 4),
         "recent_max": round(float(heat["recent_max"][i]), 6),
         "before_max": round(float(heat["before_max"][i]), 6),
         "recent_papers": int(heat["recent_papers"][i]),

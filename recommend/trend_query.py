@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recommend.text import words
+from recommend.text import stems, words
 
 MAX_TERMS_PER_QUERY = 10
 MAX_PHRASE_WORDS = 12
@@ -34,8 +34,13 @@ class TermQuery:
         return len(self.words) > 2 or None in self.words
 
     @property
+    def stems(self) -> tuple[str | None, ...]:
+        """The words as the table's terms: stems, so a series counts every form."""
+        return tuple(stems(self.words))
+
+    @property
     def term(self) -> str:
-        return " ".join(w or "" for w in self.words)
+        return " ".join(w or "" for w in self.stems)
 
 
 def parse_terms(raw: str | Iterable[str]) -> list[TermQuery]:

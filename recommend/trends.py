@@ -4,9 +4,14 @@ Built with the index (an extra builder, so it lives in the same version) and ans
 from memory-mapped arrays:
 
 - ``trend_term_bytes`` / ``trend_term_offsets``: every term of `recommend.text.analyze`
-  (so a bigram is two words adjacent in the text) in at least `min_df` papers, sorted,
-  as concatenated UTF-8 (a fixed-width string array would pad every term to the longest);
-  ``trend_df`` their paper counts.
+  (stems, so a term counts every form of its words; a bigram is two words adjacent in
+  the text) in at least `min_df` papers, sorted, as concatenated UTF-8 (a fixed-width
+  string array would pad every term to the longest); ``trend_df`` their paper counts.
+- ``trend_label_bytes`` / ``trend_label_offsets``: each term as people write it, the most
+  common form of each of its words ("transformer" for the stem "transform"), for lists.
+  Forms are counted in at most FORM_SAMPLE_DOCS papers spread over the corpus (counting
+  every word of every paper cost more than the rest of the table); a stem not met there
+  is shown as it is.
 - ``trend_counts``: CSR (term x month), papers of that month whose text contains the
   term (binary per paper). Months are consecutive from the first paper's month to the
   last one's, by first-version date; ``trend_months`` holds them, ``trend_totals`` the
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,11 +42,12 @@ import numpy as np
 from scipy import sparse
 
 from recommend.index import Doc, Index
-from recommend.text import analyze
+from recommend.text import analyze_words, stem, words
 from recommend.trend_heat import HEAT, newest_heat
 from recommend.trend_query import TermQuery, TrendQueryError, holds_phrase, phrase_parts
 
 MIN_DF = 3
+FORM_SAMPLE_DOCS = 10_000
 MAX_TERM_CHARS = 64
 # With this much text (full texts: ~10k papers) the vocabulary of every distinct unigram
 # and bigram outgrows memory, almost all of it terms below min_df. A first pass then
@@ -49,7 +56,8 @@ MAX_TERM_CHARS = 64
 TWO_PASS_CHARS = 300_000_000
 HASH_BUCKETS = 1 << 25                  # 128 MB of counts
 SCAN_BATCH = 1000
-PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_df", "trend_counts", "trend_months",
+PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_label_bytes", "trend_label_offsets",
+         "trend_df", "trend_counts", "trend_months",
          "trend_totals", "trend_cats", "trend_cat_any", "trend_cat_primary", "trend_postings",
          "trend_postings_ptr", "trend_doc_month", "trend_doc_cats")
 
@@ -80,13 +88,15 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
     months = np.arange(first, first + n_months).astype("datetime64[M]")
     by_month = sparse.csr_matrix((np.ones(len(docs), np.int32), (np.arange(len(docs)), doc_month)),
                                  shape=(len(docs), n_months))
-    terms, postings = _postings(docs, min_df)
+    forms: Counter[tuple[str, str]] = Counter()
+    terms, postings = _postings(docs, min_df, forms=forms)
     counts = (postings.astype(np.int32) @ by_month).tocsr()
     counts.sort_indices()
     if counts.nnz and counts.data.max() <= np.iinfo(np.uint16).max:
         counts.data = counts.data.astype(np.uint16)  # a third less disk and memory
     parts: dict[str, Any] = {
-        **_packed(terms), "trend_df": np.diff(postings.indptr).astype(np.int32),
+        **_packed(terms), **_packed(_labels(terms, forms), "label"),
+        "trend_df": np.diff(postings.indptr).astype(np.int32),
         "trend_counts": counts, "trend_months": months,
         "trend_totals": np.bincount(doc_month, minlength=n_months).astype(np.int32),
         "trend_postings": postings.indices.astype(np.int32),
@@ -98,8 +108,22 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
     return parts
 
 
-def _doc_terms(doc: Doc) -> set[str]:
-    return {t for t in analyze(doc.text) if len(t) <= MAX_TERM_CHARS}
+def _doc_terms(doc: Doc, forms: Counter[tuple[str, str]] | None = None) -> set[str]:
+    """The doc's terms; `forms` counts the papers with each (stem, word as written) pair."""
+    seq = words(doc.text)
+    if forms is not None:
+        plain = set(filter(None, seq))
+        forms.update(zip(map(stem, plain), plain, strict=True))
+    return {t for t in analyze_words(seq) if len(t) <= MAX_TERM_CHARS}
+
+
+def _labels(terms: Sequence[str], forms: Counter[tuple[str, str]]) -> list[str]:
+    """Each term with each stem replaced by its most common written form."""
+    best: dict[str, tuple[int, str]] = {}
+    for (st, word), n in forms.items():
+        if (n, word) > best.get(st, (0, "")):
+            best[st] = (n, word)
+    return [" ".join(best[p][1] if p in best else p for p in term.split(" ")) for term in terms]
 
 
 def _bucket_df(docs: Sequence[Doc], buckets: int) -> np.ndarray:
@@ -113,7 +137,8 @@ def _bucket_df(docs: Sequence[Doc], buckets: int) -> np.ndarray:
 
 
 def _postings(docs: Sequence[Doc], min_df: int, *, two_pass: bool | None = None,
-              buckets: int = HASH_BUCKETS) -> tuple[list[str], sparse.csr_matrix]:
+              buckets: int = HASH_BUCKETS, forms: Counter[tuple[str, str]] | None = None
+              ) -> tuple[list[str], sparse.csr_matrix]:
     """Sorted terms in >= min_df docs and a (term x doc) presence matrix, doc rows sorted.
 
     `two_pass` (default: with TWO_PASS_CHARS of text or more) bounds the vocabulary by a
@@ -124,8 +149,9 @@ def _postings(docs: Sequence[Doc], min_df: int, *, two_pass: bool | None = None,
     vocab: dict[str, int] = {}
     indices = array("i")            # 4 bytes a posting; a list of ints costs about 36
     indptr = [0]
-    for doc in docs:
-        seen = _doc_terms(doc)
+    every = max(1, -(-len(docs) // FORM_SAMPLE_DOCS))
+    for i, doc in enumerate(docs):
+        seen = _doc_terms(doc, forms if i % every == 0 else None)
         if admit is not None:
             seen = {t for t in seen if admit[hash(t) % buckets]}
         indices.extend(vocab.setdefault(t, len(vocab)) for t in seen)
@@ -168,12 +194,12 @@ def _category_parts(docs: Sequence[Doc], doc_month: np.ndarray, by_month: sparse
             "trend_doc_cats": doc_cats}
 
 
-def _packed(terms: Sequence[str]) -> dict[str, np.ndarray]:
+def _packed(terms: Sequence[str], name: str = "term") -> dict[str, np.ndarray]:
     encoded = [t.encode("utf-8") for t in terms]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(b) for b in encoded])
-    return {"trend_term_bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
-            "trend_term_offsets": offsets}
+    return {f"trend_{name}_bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
+            f"trend_{name}_offsets": offsets}
 
 
 def _strings(values: Sequence[str]) -> np.ndarray:
@@ -210,6 +236,8 @@ class TrendTable:
 
     term_bytes: np.ndarray
     term_offsets: np.ndarray
+    label_bytes: np.ndarray
+    label_offsets: np.ndarray
     df: np.ndarray
     counts: sparse.csr_matrix
     months: np.ndarray
@@ -257,8 +285,12 @@ class TrendTable:
         return self.term_bytes[self.term_offsets[i]:self.term_offsets[i + 1]].tobytes()
 
     def term(self, i: int) -> str:
-        """The term of row i."""
+        """The term of row i (stems)."""
         return self._key(i).decode("utf-8")
+
+    def label(self, i: int) -> str:
+        """Row i's term as people write it (the most common form of each word)."""
+        return self.label_bytes[self.label_offsets[i]:self.label_offsets[i + 1]].tobytes().decode()
 
     def row(self, term: str) -> int | None:
         """Row of a term (binary search in the sorted terms), None when not in the table."""
@@ -309,7 +341,7 @@ class TrendTable:
         that the table knows; their texts are fetched and tokenised to check adjacency.
         """
         candidates = np.arange(self.n_papers) if mask is None else np.flatnonzero(mask)
-        for part in phrase_parts(query.words):
+        for part in phrase_parts(query.stems):
             row = self.row(part)
             if row is not None:
                 candidates = np.intersect1d(candidates, self.docs_with(row), assume_unique=True)
@@ -347,7 +379,8 @@ class TrendTable:
         near = np.flatnonzero((np.abs(lengths - len(key)) <= max(2, len(key) // 4))
                               & (spaces == term.count(" ")) & (first == key[0]))
         near = near[np.argsort(-np.asarray(self.df)[near], kind="stable")[:pool_size]]
-        return difflib.get_close_matches(term, [self.term(int(i)) for i in near], n=n, cutoff=0.75)
+        close = difflib.get_close_matches(term, [self.term(int(i)) for i in near], n=n, cutoff=0.75)
+        return [self.label(self.row(t)) for t in close]
 
     def series(self, query: TermQuery, *, category: str | None = None,
                since: np.datetime64 | None = None, until: np.datetime64 | None = None,
@@ -372,6 +405,16 @@ class TrendTable:
         keep = _month_range(self.months, since, until)
         return Series(query, self.months[keep], counts[keep], papers[keep], fractions[keep],
                       known, suggestions, scanned)
+
+
+def written_forms(index: Index, terms: Sequence[str]) -> list[str]:
+    """Index terms (stems) as people write them, from the trend table's labels; a term the
+    table does not hold stays as it is."""
+    table = TrendTable.from_index(index)
+    if table is None:
+        return list(terms)
+    rows = [table.row(t) for t in terms]
+    return [table.label(r) if r is not None else t for t, r in zip(terms, rows, strict=True)]
 
 
 def smoothed_fractions(counts: np.ndarray, papers: np.ndarray, window: int = 1) -> np.ndarray:

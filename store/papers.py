@@ -339,6 +339,11 @@ def date_range(conn: Connection) -> tuple[datetime | None, datetime | None]:
     return lo, hi
 
 
+# the analyser the index is built with (recommend.text.ANALYZER, which the store below it
+# cannot import; a test keeps the two equal): a new one makes every existing index stale
+INDEX_ANALYZER = "snowball-english-1"
+
+
 def fingerprint(conn: Connection) -> str:
     """Changes whenever papers or full texts change: an index of the same fingerprint is current."""
     n, last = conn.execute(select(func.count(), func.max(papers.c.modified))).one()
@@ -349,9 +354,10 @@ def fingerprint(conn: Connection) -> str:
 
 
 def index_fingerprint(conn: Connection, settings) -> str:
-    """The store's state plus the index settings: a change in either calls for a rebuild."""
+    """The store's state, the index settings and the analyser: a change in any calls for a
+    rebuild."""
     return (f"{fingerprint(conn)}|max_features={settings.index_max_features}"
-            f"|sample_docs={settings.index_sample_docs}")
+            f"|sample_docs={settings.index_sample_docs}|analyzer={INDEX_ANALYZER}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,7 +198,7 @@ def search_items(saved: feed_store.SavedSearch) -> list[FeedItem]:
     from web.search import SearchRequest, run_search
 
     req = SearchRequest(q=saved.query, category=saved.category, window=saved.window, sort="date",
-                        per_page=FEED_SIZE)
+                        per_page=FEED_SIZE, all_words=True)
     try:
         page = run_search(db.get_db(), req)
     except QueryError:

@@ -32,6 +32,7 @@ from recommend.explain import explain
 from recommend.index import Index
 from recommend.similar import top_k
 from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
+from recommend.trends import written_forms
 from store import library as lib
 from store.papers import Paper, get_papers
 
@@ -285,7 +286,8 @@ def recommend(conn: Connection, index: Index | None, user_id: int, query: RecoQu
     ranking, hits, reasons, total = rank_page(index, sets, query, settings, cache, trainer, n_reasons)
     ids = [str(index.ids[r]) for r, _ in hits]
     by_id = {p.id: p for p in get_papers(conn, ids)}
-    items = [Recommended(by_id[pid], s, [t for t, _ in why])
+    # the features' terms are stems: show each reason as people write it
+    items = [Recommended(by_id[pid], s, written_forms(index, [t for t, _ in why]))
              for pid, (_, s), why in zip(ids, hits, reasons, strict=True) if pid in by_id]
     return RecoResult(items, ranking.kind, total, n_pos)
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from recommend.search import Filters, SearchIndex, search, search_index
+from recommend.search import Filters, SearchIndex, empty_reasons, relaxed, search, search_index
 from recommend.search_query import ParsedQuery, QueryError, parse_query
 from recommend.snippets import Segment, apply_suggestion, snippet, suggest
 from store.db import get_db
@@ -41,6 +41,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZE
+    all_words: bool = False   # only papers with every word (feeds of a saved search)
 
     @property
     def offset(self) -> int:
@@ -65,12 +66,16 @@ class SearchPage:
     request: SearchRequest
     parsed: ParsedQuery | None = None
     total: int = 0
+    all_words: int = 0
+    also_searched: tuple[str, ...] = ()
     hits: list[Hit] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     missing: tuple[str, ...] = ()
     error: str = ""
     indexed: bool = True
     error_hint: str = ""
+    reasons: list[str] = field(default_factory=list)     # why nothing matched
+    partial: list[Hit] = field(default_factory=list)     # best matches of the words alone
 
     @property
     def pages(self) -> int:
@@ -115,14 +120,34 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     filters = Filters(categories=(req.category,) if req.category else (),
                       since=since.date() if since else None)
     result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page,
-                    verify=lambda ids: services.papers_holding(conn, ids, parsed.exact))
-    page.total, page.missing = result.total, result.missing
+                    verify=lambda ids: services.papers_holding(conn, ids, parsed.exact),
+                    all_words=req.all_words)
+    page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
+    page.also_searched = result.also_searched
     scores = dict(result.hits)
     page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
                  for p in get_papers(conn, [pid for pid, _ in result.hits])]
     if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
         page.suggestions = _suggestions(si, parsed)
+    if not result.total and not parsed.jump:
+        _explain_empty(conn, si, page, filters)
     return page
+
+
+def _explain_empty(conn: Connection, si: SearchIndex, page: SearchPage, filters: Filters) -> None:
+    """Say why nothing matched, and offer the best matches of the query's words alone."""
+    parsed = page.parsed
+    assert parsed is not None
+    if parsed.like:
+        page.reasons = ["no paper here shares a term with that text (within the filters)"]
+        return
+    page.reasons = empty_reasons(si, parsed, filters, page.missing)
+    if not parsed.words:
+        return
+    loose = search(si, relaxed(parsed), limit=page.request.per_page)
+    scores = dict(loose.hits)
+    page.partial = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
+                    for p in get_papers(conn, [pid for pid, _ in loose.hits])]
 
 
 def _snippet(conn: Connection, paper: Paper, words: tuple[str, ...]) -> tuple[list[Segment], str]:
@@ -139,7 +164,7 @@ def _snippet(conn: Connection, paper: Paper, words: tuple[str, ...]) -> tuple[li
 
 def _suggestions(si: SearchIndex, parsed: ParsedQuery) -> list[str]:
     """Did-you-mean queries: the query as typed with misspelt words replaced."""
-    return [apply_suggestion(parsed.raw, r) for r in suggest(si, parsed.words)]
+    return [apply_suggestion(parsed.raw, r) for r in suggest(si, parsed.forms)]
 
 
 def jump_target(conn: Connection, parsed: ParsedQuery | None) -> str | None:
@@ -180,6 +205,11 @@ def api():
         abort(400, description=str(exc))
     if not page.indexed:
         abort(503, description=page.error_hint)
-    return jsonify(query=req.q, total=page.total, page=req.page, per_page=req.per_page,
-                   sort=req.sort, results=[h.to_json() for h in page.hits],
-                   suggestions=page.suggestions, missing=list(page.missing))
+    parsed = page.parsed
+    return jsonify(query=req.q, total=page.total, all_words=page.all_words, page=req.page,
+                   per_page=req.per_page, sort=req.sort, results=[h.to_json() for h in page.hits],
+                   suggestions=page.suggestions, missing=list(page.missing),
+                   also_searched=list(page.also_searched), reasons=page.reasons,
+                   partial_results=[h.to_json() for h in page.partial],
+                   ignored_words=list(parsed.stopped if parsed else ()),
+                   mode="like" if parsed and parsed.like else "words")

@@ -10,11 +10,12 @@ from recommend.search_query import parse_query
 from tests.factories import add_papers, record
 
 
-def test_phrases_needing_the_text_are_marked_exact():
+def test_every_phrase_is_checked_as_written():
     assert parse_query('"state of the art"').exact == (("state", None, None, "art"),)
     assert parse_query('"large language models"').exact == (("large", "language", "models"),)
-    assert parse_query('"of the art"').exact == ()          # one word once gaps are trimmed
-    assert parse_query('"neural network"').exact == ()       # its bigram decides
+    assert parse_query('"of the art"').exact == (("art",),)  # gaps at the ends are trimmed
+    # the index's terms are stems, so even a two-word phrase is checked in the text
+    assert parse_query('"neural network"').exact == (("neural", "network"),)
 
 
 @pytest.fixture
@@ -45,6 +46,12 @@ def test_a_phrase_with_stop_words_must_appear_as_written(phrase_client):
 
 def test_a_long_phrase_must_appear_in_order(phrase_client):
     assert _ids(phrase_client, '"large language models"') == ["2405.00003"]
+
+
+def test_a_quoted_word_keeps_its_form_while_a_bare_word_takes_any(phrase_client):
+    assert _ids(phrase_client, '"parsers"') == ["2405.00002"]
+    assert sorted(_ids(phrase_client, "parsers")) == ["2405.00002"]   # stem "parser"
+    assert sorted(_ids(phrase_client, "parse")) == ["2405.00001", "2405.00003"]
 
 
 def test_the_cli_checks_phrases_too(phrase_client, app):

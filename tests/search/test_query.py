@@ -7,26 +7,41 @@ import pytest
 from recommend.search_query import MAX_QUERY_CHARS, QueryError, arxiv_id, author_tokens, parse_query
 
 
-def test_words_and_bigrams_come_from_the_shared_tokeniser():
+def test_words_and_bigrams_come_from_the_shared_analyser():
     q = parse_query("Reinforcement Learning for robots")
-    assert q.words == ("reinforcement", "learning", "robots")
-    assert "reinforcement learning" in q.terms
-    assert "learning robots" not in q.terms  # "for" is a stop word: a gap, not a join
+    assert q.words == ("reinforc", "learn", "robot")       # stems: every form is one term
+    assert q.forms == ("reinforcement", "learning", "robots")
+    assert "reinforc learn" in q.terms
+    assert "learn robot" not in q.terms  # "for" is a stop word: a gap, not a join
 
 
-def test_quoted_phrase_requires_its_bigrams():
+def test_word_forms_give_the_same_terms():
+    assert parse_query("graph neural networks").terms == parse_query("graph neural network").terms
+    assert parse_query("robots learning").words == parse_query("robot learns").words
+
+
+def test_question_words_are_ignored():
+    q = parse_query("how do robots learn to grasp objects")
+    assert q.words == ("robot", "learn", "grasp", "object")
+    assert {"how", "do", "to"} <= set(q.stopped)
+    assert parse_query("papers using transformers").words == ("transform",)
+
+
+def test_quoted_phrase_requires_its_bigrams_and_stays_exact():
     q = parse_query('"graph neural network" training')
     assert q.phrases == (("graph neural", "neural network"),)
-    assert q.words == ("graph", "neural", "network", "training")
+    assert q.words == ("graph", "neural", "network", "train")
+    assert q.exact == (("graph", "neural", "network"),)   # checked as written in the text
 
 
 def test_phrase_of_words_split_by_a_stop_word_requires_the_words():
-    assert parse_query('"bag of words"').phrases == (("bag", "words"),)
+    assert parse_query('"bag of words"').phrases == (("bag", "word"),)
 
 
 def test_unbalanced_quote_runs_to_the_end():
     q = parse_query('vision "batch normalization')
-    assert q.phrases == (("batch normalization",),)
+    assert q.phrases == (("batch normal",),)
+    assert q.exact == (("batch", "normalization"),)
 
 
 def test_fields():
@@ -67,11 +82,24 @@ def test_bare_ids_and_urls_jump(text):
     assert arxiv_id("HEP-TH/9901001") == "hep-th/9901001"
 
 
-def test_too_long_and_too_many_words():
+def test_too_long_and_long_texts():
     with pytest.raises(QueryError, match="too long"):
         parse_query("a" * (MAX_QUERY_CHARS + 1))
-    with pytest.raises(QueryError, match="too many words"):
-        parse_query(" ".join(f"word{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(40)))
+    many = " ".join(f"word{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(40))
+    q = parse_query(f"{many} cat:cs.LG")     # over 30 words: papers like the text, in cs.LG
+    assert q.like and q.categories == ("cs.lg",) and not q.words
+
+
+def test_a_long_plain_query_asks_for_papers_like_it():
+    text = ("We propose a graph neural network that learns molecular representations from "
+            "atoms and bonds, trained with a contrastive objective on large unlabelled sets "
+            "of molecules, and show gains on property prediction benchmarks over strong "
+            "baselines with fewer labels.")
+    q = parse_query(text)
+    assert q.like == text and not q.is_empty
+    quoted = parse_query(f'{text} "graph neural"')      # a quote in pasted text is no phrase
+    assert quoted.like and not quoted.phrases
+    assert not parse_query('"graph neural networks" for molecules').like   # short: keywords
 
 
 @pytest.mark.parametrize("text", ["", "   ", "the of and", "!!! ??? ...", "\x00"])

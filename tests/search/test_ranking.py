@@ -48,15 +48,32 @@ def test_quoted_phrase_excludes_words_apart(rl_index):
     assert sorted(ids(result)) == ["t1", "t3"]
 
 
-def test_every_word_must_match(rl_index):
-    assert ids(search(rl_index, parse_query("reinforcement images"))) == []
+def test_papers_with_every_word_rank_first_then_partial_matches(rl_index):
     result = search(rl_index, parse_query("convolutional images"))
-    assert ids(result) == ["t4"]
+    assert ids(result) == ["t4"] and result.all_words == 1
+    result = search(rl_index, parse_query("reinforcement images"))   # no paper has both
+    assert result.all_words == 0
+    assert set(ids(result)) == {"t0", "t1", "t2", "t3", "t4"}
+
+
+def test_a_question_finds_papers_holding_enough_of_its_words(rl_index):
+    result = search(rl_index, parse_query("how do robots plan with images of board games"))
+    # robots, plan, images, board, games: no paper holds all five; t0 and t1 hold two each
+    assert result.all_words == 0 and result.total > 0
+    assert set(ids(result)[:2]) == {"t0", "t1"}
+
+
+def test_word_forms_find_the_same_papers(rl_index):
+    a = search(rl_index, parse_query("robot planning"))
+    b = search(rl_index, parse_query("robots that plan"))
+    assert ids(a) == ids(b) and ids(a)[0] == "t0"
 
 
 def test_words_found_nowhere_are_reported(rl_index):
     result = search(rl_index, parse_query("reinforcement zzyzx"))
-    assert result.total == 0 and result.missing == ("zzyzx",)
+    assert result.missing == ("zzyzx",)
+    assert sorted(ids(result)) == ["t0", "t1", "t2", "t3"]   # the known word still finds papers
+    assert result.all_words == 0
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +176,20 @@ def test_sparse_and_dense_paths_agree(rl_index):
     assert engine._intersect(sets, 5).tolist() == [1, 3]          # counting (dense)
     assert engine._intersect(sets, 10_000).tolist() == [1, 3]     # binary search (sparse)
     assert engine._intersect([], 3).tolist() == [0, 1, 2]
+
+
+def test_all_words_only_leaves_out_partial_matches(rl_index):
+    ranked = search(rl_index, parse_query("reinforcement images"))
+    strict = search(rl_index, parse_query("reinforcement images"), all_words=True)
+    assert ranked.total == 5 and strict.total == 0
+    assert ids(search(rl_index, parse_query("convolutional images"), all_words=True)) == ["t4"]
+
+
+def test_pages_inside_and_across_the_every_word_papers_agree_with_the_whole_ranking(rl_index):
+    q = parse_query("reinforcement learning signals")
+    whole = search(rl_index, q, limit=10)
+    assert 0 < whole.all_words < whole.total
+    for offset, limit in ((0, 1), (0, whole.all_words), (whole.all_words - 1, 2), (1, 3)):
+        page = search(rl_index, q, offset=offset, limit=limit)
+        assert ids(page) == ids(whole)[offset:offset + limit]
+        assert (page.total, page.all_words) == (whole.total, whole.all_words)

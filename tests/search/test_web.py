@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ingest import indexing
+from recommend.text import stem
 from tests.factories import add_papers, record
 
 HOSTILE = [
@@ -79,9 +80,10 @@ def test_results_page_shows_cards_with_marked_snippets(sample_client):
     assert len(hits) == 25
     assert all(h.select_one("article.paper-card h2.card-title a") for h in hits)
     marks = [m.get_text().lower() for m in page.select(".search-snippet mark")]
-    assert marks and set(marks) <= {"knowledge", "distillation"}
+    assert marks and {"knowledge", "distillation"} <= set(marks)
+    assert {stem(m) for m in marks} <= {"knowledg", "distil"}   # every form is marked
     count = page.select_one(".search-count").get_text(" ", strip=True)
-    assert "match" in count and "knowledge distillation" in count
+    assert "match" in count and "knowledge distillation" in count and "every word" in count
     assert page.select_one('nav.pagination a[rel="next"]')["href"].endswith("page=2")
     header = page.select_one("form.header-search input[name=q]")
     assert header["value"] == "knowledge distillation"
@@ -216,3 +218,19 @@ def test_an_index_built_without_search_parts_says_to_rebuild(app, client, monkey
     assert "--force" in soup(client.get("/search?q=graph")).select_one(".empty").get_text()
     result = app.test_cli_runner().invoke(args=["search", "graph"])
     assert result.exit_code == 1 and "--force" in result.output
+
+
+@pytest.mark.parametrize(("q", "reason"), [
+    ('"quantum banana computing"', "no paper has the phrase"),
+    ("quantum computing author:zzyzxq", "no paper by author:zzyzxq"),
+])
+def test_no_results_say_why_and_offer_the_words_alone(sample_client, q, reason):
+    body = sample_client.get("/api/search", query_string={"q": q}).get_json()
+    assert body["total"] == 0 and body["results"] == []
+    assert any(reason in r for r in body["reasons"])
+    assert len(body["partial_results"]) > 0
+    titles = " ".join(r["paper"]["title"] + r["paper"]["abstract"] for r in body["partial_results"])
+    assert "quantum" in titles.lower()
+    page = soup(sample_client.get("/search", query_string={"q": q}))
+    assert reason in page.select_one(".no-results-why").get_text().lower()
+    assert page.select(".partial-matches .search-hit")

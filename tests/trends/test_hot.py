@@ -101,7 +101,7 @@ def test_category_totals_add_up_to_the_monthly_totals():
 
 
 def test_every_hot_paper_count_matches_the_corpus(table):
-    row = table.row("diffusion")
+    row = table.row("diffus")   # the table's terms are stems
     assert int(table.df[row]) == 12 * 5
     assert list(table.totals) == [HOT_PAPERS] * 24
 

@@ -117,8 +117,15 @@ def test_phrase_without_texts_is_an_error(table):
 def test_parse_terms_splits_commas_and_trims_stop_words():
     queries = parse_terms(["ResNet, the transformer", "batch  normalization", "resnet"])
     assert [(q.label, q.term, q.is_phrase) for q in queries] == [
-        ("resnet", "resnet", False), ("the transformer", "transformer", False),
-        ("batch normalization", "batch normalization", False)]
+        ("resnet", "resnet", False), ("the transformer", "transform", False),
+        ("batch normalization", "batch normal", False)]
+
+
+def test_a_series_counts_every_form_under_the_label_typed():
+    table = table_of(small_docs())
+    one, many = parse_terms("transformer, transformers")
+    assert one.label == "transformer" and many.label == "transformers"
+    assert list(table.series(one).counts) == list(table.series(many).counts)
 
 
 @pytest.mark.parametrize("raw, message", [
@@ -138,9 +145,10 @@ def test_parse_month_rejects_other_forms(raw):
 
 def test_min_df_keeps_the_table_small():
     table = table_of(small_docs(), min_df=3)
-    assert table.row("transformer") is not None and table.row("batch normalization") is not None
-    assert table.row("vision transformer") is None  # one paper only
-    assert int(table.df[table.row("transformer")]) == 6
+    assert table.row("transform") is not None and table.row("batch normal") is not None
+    assert table.row("vision transform") is None  # one paper only
+    assert int(table.df[table.row("transform")]) == 6
+    assert table.label(table.row("batch normal")) == "batch normalization"   # as written
 
 
 def test_builder_parts_survive_an_index_round_trip(tmp_path):
@@ -161,7 +169,8 @@ def test_index_without_trend_parts_has_no_table(tmp_path):
 
 def test_suggestions_prefer_common_terms_spelled_alike():
     table = table_of(small_docs())
-    assert table.suggest("batch normalisation") == ["batch normalization"]
+    # a query's stems are compared; the suggestion is the term as people write it
+    assert table.suggest(parse_terms("batch normalisation")[0].term) == ["batch normalization"]
     assert table.suggest("zzz") == [] and table.suggest("") == []
 
 
@@ -207,3 +216,13 @@ def test_the_hashed_first_pass_keeps_exactly_the_same_terms_and_postings(buckets
     two_terms, two = _postings(docs, 3, two_pass=True, buckets=buckets)
     assert len(one_terms) > 1000 and two_terms == one_terms
     assert (one != two).nnz == 0 and one.shape == two.shape
+
+
+def test_index_terms_are_shown_as_people_write_them(tmp_path):
+    from recommend.trends import written_forms
+
+    build_index(tmp_path, small_docs(), fingerprint="t", extra=[trend_builder], min_df=1,
+                max_df=1.0, n_jobs=1)
+    index = load_index(tmp_path)
+    assert written_forms(index, ["batch normal", "transform", "zzz"]) == [
+        "batch normalization", "transformer", "zzz"]
