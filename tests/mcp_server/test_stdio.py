@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mcp_server.catalog import PAPER_URI, TOOLS
+from recommend.search_query import MAX_QUERY_CHARS
 from tests.mcp_server.conftest import (
     ALICE_PAPERS,
     BOB_PAPERS,
@@ -93,7 +94,7 @@ def test_bad_input_gets_error_results_and_the_server_keeps_answering(mcp_sample,
     bad_calls = [
         ("search_papers", {"query": "x", "limit": 10**9}),
         ("search_papers", {"query": "x", "category": "'; DROP TABLE papers; --"}),
-        ("search_papers", {"query": "a" * 5000}),
+        ("search_papers", {"query": "a" * (MAX_QUERY_CHARS + 1)}),
         ("search_papers", {"query": "x", "window": "forever"}),
         ("get_paper", {"paper_id": "../../etc/passwd"}),
         ("get_paper", {"paper_id": "2604.99999"}),
