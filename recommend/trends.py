@@ -37,7 +37,7 @@ from scipy import sparse
 
 from recommend.index import Doc, Index
 from recommend.text import analyze
-from recommend.trend_heat import HEAT, newest_heat
+from recommend.trend_generic import generic_terms
 from recommend.trend_query import TermQuery, TrendQueryError, holds_phrase, phrase_parts
 
 MIN_DF = 3
@@ -94,7 +94,6 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
         "trend_doc_month": doc_month,
     }
     parts.update(_category_parts(docs, doc_month, by_month, n_months))
-    parts.update(newest_heat(counts, parts["trend_totals"]))
     return parts
 
 
@@ -222,7 +221,6 @@ class TrendTable:
     doc_month: np.ndarray
     doc_cats: sparse.csc_matrix
     ids: np.ndarray
-    heat: dict[str, np.ndarray] | None = None  # hot/cooling figures for the newest month
 
     @classmethod
     def from_index(cls, index: Index) -> TrendTable | None:
@@ -234,11 +232,7 @@ class TrendTable:
     @classmethod
     def from_parts(cls, parts: Mapping[str, Any], ids: np.ndarray) -> TrendTable:
         """A table over the parts `build_trends` made (loaded or still in memory)."""
-        names = [f"trend_heat_{k}" for k in HEAT]
-        heat = (dict(zip(HEAT, (parts[n] for n in names), strict=True))
-                if all(n in parts for n in names) else None)
-        return cls(**{name.removeprefix("trend_"): parts[name] for name in PARTS}, ids=ids,
-                   heat=heat)
+        return cls(**{name.removeprefix("trend_"): parts[name] for name in PARTS}, ids=ids)
 
     @property
     def n_papers(self) -> int:
@@ -321,6 +315,12 @@ class TrendTable:
         counts = np.bincount(self.doc_month[np.asarray(hits, dtype=np.int64)],
                              minlength=len(self.months))
         return counts, len(candidates)
+
+    @cached_property
+    def generic(self) -> np.ndarray:
+        """Boolean per term: a filler word spread over the categories as the papers are
+        (recommend.trend_generic); computed once per table, about a second at 100k papers."""
+        return generic_terms(self.df, self.postings, self.postings_ptr, self.doc_cats)
 
     @cached_property
     def _shapes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
