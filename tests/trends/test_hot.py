@@ -3,8 +3,6 @@ emerging terms with their first month, the category filter and the generic-term 
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
