@@ -2,9 +2,9 @@
 
 Candidates are the papers holding the term in the recent window of the reference month
 (the window hot and cooling lists use), within a category if one is asked; when these
-are fewer than asked for, earlier papers fill up, newest first. Candidates are ranked by
-the term's weight in each paper's index features (tf-idf: the term matters in that
-paper, it is not a passing mention), then by recency.
+are fewer than asked for, earlier papers fill up, newest first. Recent candidates are
+ranked by the term's weight in each paper's index features (tf-idf: the term matters in
+that paper, it is not a passing mention), then by recency.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def term_papers(table: TrendTable, term: str, *, matrix: sparse.csr_matrix | Non
     start = windows.recent_start if windows else 0
     recent = months >= start
     weights = _weights(matrix, column_of, term, docs)
-    # recent first, then by weight, then newest; the row number breaks ties for a stable order
-    order = np.lexsort((-docs, -months, -weights, ~recent))
+    # recent papers by weight, then earlier ones newest first; the row breaks ties
+    order = np.lexsort((-docs, -months, -np.where(recent, weights, 0.0), ~recent))
     return [int(d) for d in docs[order[:n]]]
 
 
