@@ -110,3 +110,19 @@ def test_positive_weight_and_c_change_the_model(index):
     a = train_svm(index.matrix, library, C=0.1).coef
     b = train_svm(index.matrix, library, C=1.0, positive_weight=5.0).coef
     assert not np.allclose(a, b)
+
+
+def test_folded_explanations_name_each_topic_once(index):
+    from recommend.explain import explain_folded
+
+    library = [index.row("p3"), index.row("p4")]
+    model = train_svm(index.matrix, library)
+    allowed = library_terms(index.matrix, library)
+    row = index.row("p12")
+    [raw] = explain(index.matrix, [row], model.coef, allowed, index.vocabulary, n=5)
+    assert [t for t, _ in raw][:2] == ["reinforcement", "reinforcement learning"]  # one topic twice
+    [folded] = explain_folded(index.matrix, [row], model.coef, allowed, index.vocabulary, n=5)
+    assert [t for t, _ in folded] == ["policy gradient methods", "reinforcement learning",
+                                      "continuous actions", "rewards"]
+    assert [c for _, c in folded] == sorted((c for _, c in folded), reverse=True)
+    assert all(t in NEAR_DUPLICATE.lower() for t, _ in folded)
