@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-GENERIC_MIN_SHARE = 0.01
+GENERIC_MIN_SHARE = 0.005
 GENERIC_DIVERGENCE = 0.1
 TOP_CATEGORIES = 20
 MIN_CATEGORIES = 5          # each with at least 2% of the papers
