@@ -29,6 +29,7 @@ from recommend.trend_windows import (
     SIGNIFICANT_LLR,
     Windows,
     choose_windows,
+    doc_term_sums,
     movement,
     posting_sums,
     window_sums,
@@ -100,6 +101,8 @@ def _window_counts(table: TrendTable, windows: Windows, category: str | None
     month = np.asarray(table.doc_month)
     in_recent = mask & (month >= windows.recent_start) & (month <= windows.ref)
     in_base = mask & (month >= windows.baseline_start) & (month < windows.recent_start)
+    if table.doc_terms is not None and table.doc_terms_ptr is not None:
+        return doc_term_sums(table.doc_terms, table.doc_terms_ptr, table.n_terms, in_recent, in_base)
     return posting_sums(table.postings, table.postings_ptr, in_recent, in_base)
 
 

@@ -73,31 +73,55 @@ def choose_windows(ref: int, *, recent: int | None = None, baseline: int | None 
 def window_sums(counts: sparse.csr_matrix, windows: Windows) -> tuple[np.ndarray, np.ndarray]:
     """Per term (row): papers in the recent window and in the baseline window.
 
-    One pass over the table's cells with a segment sum per row (np.add.reduceat), not
-    sparse column slicing, which copies the matrix."""
-    cols, indptr = np.asarray(counts.indices), np.asarray(counts.indptr)
-    data = np.asarray(counts.data, dtype=np.float64)
-    recent = (cols >= windows.recent_start) & (cols <= windows.ref)
-    base = (cols >= windows.baseline_start) & (cols < windows.recent_start)
-    return _row_sums(np.where(recent, data, 0.0), indptr), _row_sums(np.where(base, data, 0.0), indptr)
+    Only the table's cells inside the two windows are touched after one comparison pass:
+    their rows come from a binary search in indptr, and a weighted bincount sums them
+    (sparse column slicing would copy the matrix; a per-row reduce touches every cell)."""
+    cols = np.asarray(counts.indices)
+    inside = np.flatnonzero((cols >= windows.baseline_start) & (cols <= windows.ref))
+    recent = cols[inside] >= windows.recent_start
+    return _sums_by_row(inside, recent, np.asarray(counts.indptr), np.asarray(counts.data))
 
 
 def posting_sums(postings: np.ndarray, postings_ptr: np.ndarray, in_recent: np.ndarray,
                  in_baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per term: its papers flagged in `in_recent` and in `in_baseline` (booleans per paper),
-    for counts restricted to a subset of papers such as one category."""
-    ptr = np.asarray(postings_ptr)
+    for counts restricted to a subset of papers such as one category. Papers are flagged
+    1 or 2 in one byte each, so the pass over every posting moves bytes."""
     flags = in_recent.astype(np.int8) + 2 * in_baseline.astype(np.int8)
     hit = flags[np.asarray(postings)]
-    return _row_sums((hit == 1).astype(np.float64), ptr), _row_sums((hit == 2).astype(np.float64), ptr)
+    inside = np.flatnonzero(hit)
+    return _sums_by_row(inside, hit[inside] == 1, np.asarray(postings_ptr), None)
 
 
-def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(indptr) - 1)
-    nonempty = indptr[:-1] < indptr[1:]
-    if values.size:
-        out[nonempty] = np.add.reduceat(values, indptr[:-1][nonempty])
-    return out
+def doc_term_sums(doc_terms: np.ndarray, doc_terms_ptr: np.ndarray, n_terms: int,
+                  in_recent: np.ndarray, in_baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`posting_sums` from the postings paper by paper: only the flagged papers' terms are
+    read, a small part of all postings for a category."""
+    return (_terms_of(doc_terms, doc_terms_ptr, np.flatnonzero(in_recent), n_terms),
+            _terms_of(doc_terms, doc_terms_ptr, np.flatnonzero(in_baseline), n_terms))
+
+
+def _terms_of(doc_terms: np.ndarray, ptr: np.ndarray, docs: np.ndarray, n_terms: int) -> np.ndarray:
+    """Papers per term among `docs`."""
+    starts, ends = np.asarray(ptr[docs]), np.asarray(ptr[docs + 1])
+    lengths = ends - starts
+    if not lengths.sum():
+        return np.zeros(n_terms)
+    # positions of every posting of the docs: each doc's start, then +1 per posting
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    positions = offsets + np.arange(int(lengths.sum()))
+    return np.bincount(np.asarray(doc_terms)[positions], minlength=n_terms).astype(np.float64)
+
+
+def _sums_by_row(positions: np.ndarray, recent: np.ndarray, indptr: np.ndarray,
+                 data: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Sums per CSR row of the cells at `positions` (values `data`, or 1 each), split into
+    the recent ones and the others."""
+    n_rows = len(indptr) - 1
+    rows = np.searchsorted(indptr, positions, side="right") - 1
+    values = np.ones(len(positions)) if data is None else data[positions].astype(np.float64)
+    return (np.bincount(rows[recent], values[recent], minlength=n_rows),
+            np.bincount(rows[~recent], values[~recent], minlength=n_rows))
 
 
 def movement(a: np.ndarray, b: np.ndarray, n_recent: float, n_baseline: float

@@ -18,6 +18,10 @@ from memory-mapped arrays:
   categories. These answer a series restricted to a category, and narrow the papers
   whose text a longer phrase scan must read: the index keeps no raw text, so phrases
   of three or more words are verified against texts the caller fetches (from the store).
+- ``trend_doc_terms`` with ``trend_doc_terms_ptr``: the same postings paper by paper (the
+  term rows of each paper), so hot lists within a category count the terms of that
+  category's papers in the two windows instead of scanning every posting. Optional: a
+  table from an index built before it existed scans.
 
 Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 `recommend.trend_query`.
@@ -52,6 +56,7 @@ SCAN_BATCH = 1000
 PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_df", "trend_counts", "trend_months",
          "trend_totals", "trend_cats", "trend_cat_any", "trend_cat_primary", "trend_postings",
          "trend_postings_ptr", "trend_doc_month", "trend_doc_cats")
+OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr")
 
 # paper id -> text (title + abstract + full text) for the papers asked for
 TextFetcher = Callable[[Sequence[str]], Mapping[str, str]]
@@ -93,6 +98,9 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
         "trend_postings_ptr": postings.indptr.astype(np.int64),
         "trend_doc_month": doc_month,
     }
+    by_doc = postings.tocsc()
+    parts.update(trend_doc_terms=by_doc.indices.astype(np.int32),
+                 trend_doc_terms_ptr=by_doc.indptr.astype(np.int64))
     parts.update(_category_parts(docs, doc_month, by_month, n_months))
     return parts
 
@@ -221,6 +229,8 @@ class TrendTable:
     doc_month: np.ndarray
     doc_cats: sparse.csc_matrix
     ids: np.ndarray
+    doc_terms: np.ndarray | None = None
+    doc_terms_ptr: np.ndarray | None = None
 
     @classmethod
     def from_index(cls, index: Index) -> TrendTable | None:
@@ -232,7 +242,8 @@ class TrendTable:
     @classmethod
     def from_parts(cls, parts: Mapping[str, Any], ids: np.ndarray) -> TrendTable:
         """A table over the parts `build_trends` made (loaded or still in memory)."""
-        return cls(**{name.removeprefix("trend_"): parts[name] for name in PARTS}, ids=ids)
+        return cls(**{name.removeprefix("trend_"): parts[name] for name in PARTS}, ids=ids,
+                   **{name.removeprefix("trend_"): parts.get(name) for name in OPTIONAL_PARTS})
 
     @property
     def n_papers(self) -> int:

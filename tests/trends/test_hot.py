@@ -255,3 +255,14 @@ def test_every_hot_paper_count_matches_the_corpus(table):
     row = table.row("mamba")
     assert int(table.df[row]) == 5 * 6
     assert list(table.totals) == [HOT_PAPERS] * 24
+
+
+def test_category_counts_from_papers_terms_match_the_posting_scan():
+    from dataclasses import replace
+
+    table = _by_category()
+    assert table.doc_terms is not None  # built with the table
+    scanned = replace(table, doc_terms=None, doc_terms_ptr=None)
+    for cat in ("cs.CV", "cs.CL"):
+        assert hot_report(table, min_support=1, category=cat) == \
+            hot_report(scanned, min_support=1, category=cat)
