@@ -11,6 +11,10 @@ based", "propose fractalnet"). For a ranked bigram B and a ranked unigram part U
   is a variant of U ("fractalnet based" folds into "fractalnet").
 - When both move on their own both stay ("vision transformer" rising faster than
   "transformer", which rises too).
+- Two ranked bigrams that chain ("large language", "language models") and whose share
+  ratios are within `CHAIN_RATIO` of each other are one topic, the trigram the table
+  does not hold: the weaker folds into the stronger. With different ratios ("deep
+  learning" and "learning rate") they stay apart.
 
 Word forms ("network" / "networks") are the shared analyser's business: folding works on
 whatever terms it yields. Recommendation reasons, which have no counts over time, fold
@@ -25,6 +29,7 @@ import numpy as np
 
 from recommend.trend_windows import SIGNIFICANT_LLR, movement
 
+CHAIN_RATIO = 1.25
 # term -> (papers in the recent window, papers in the baseline window), None if unknown
 CountLookup = Callable[[str], "tuple[float, float] | None"]
 
@@ -44,6 +49,8 @@ def fold_ranked(ranked: Sequence[str], counts: CountLookup, n_recent: float,
                 head = part if child == bigram else bigram
                 if child not in parent or rank[head] < rank[parent[child]]:
                     parent[child] = head
+    for weaker, stronger in _chains(ranked, counts, n_recent, n_baseline):
+        parent.setdefault(weaker, stronger)
     groups: dict[str, list[str]] = {}
     for term in ranked:
         groups.setdefault(_root(term, parent), []).append(term)
@@ -63,6 +70,33 @@ def _variant(bigram: str, part: str, counts: CountLookup, n_recent: float, n_bas
     if not _moves(ab, bb, max(au, 1.0), max(bu, 1.0), sign):
         return bigram
     return None
+
+
+def _chains(ranked: Sequence[str], counts: CountLookup, n_recent: float, n_baseline: float
+            ) -> list[tuple[str, str]]:
+    """(weaker, stronger) for ranked bigrams "x y", "y z" (or "y z", "x y") that move alike."""
+    bigrams = [t for t in ranked if t.count(" ") == 1]
+    starting: dict[str, list[str]] = {}
+    for b in bigrams:
+        starting.setdefault(b.split(" ")[0], []).append(b)
+    pairs = []
+    for first in bigrams:
+        for second in starting.get(first.split(" ")[1], ()):
+            if second != first and _alike(first, second, counts, n_recent, n_baseline):
+                pairs.append((first, second))
+    order = {t: i for i, t in enumerate(ranked)}
+    return [(max(p, key=order.__getitem__), min(p, key=order.__getitem__)) for p in pairs]
+
+
+def _alike(first: str, second: str, counts: CountLookup, n_recent: float, n_baseline: float
+           ) -> bool:
+    ratios = []
+    for term in (first, second):
+        found = counts(term)
+        if found is None:
+            return False
+        ratios.append(((found[0] + 0.5) / n_recent) / ((found[1] + 0.5) / n_baseline))
+    return max(ratios) / min(ratios) <= CHAIN_RATIO
 
 
 def _moves(a: float, b: float, n_recent: float, n_baseline: float, sign: int) -> bool:

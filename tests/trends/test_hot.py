@@ -266,3 +266,13 @@ def test_category_counts_from_papers_terms_match_the_posting_scan():
     for cat in ("cs.CV", "cs.CL"):
         assert hot_report(table, min_support=1, category=cat) == \
             hot_report(scanned, min_support=1, category=cat)
+
+
+def test_chained_bigrams_that_move_alike_are_one_topic():
+    from recommend.trend_fold import fold_ranked
+
+    counts = {"large language": (240, 1200), "language models": (250, 1300),
+              "deep learning": (300, 300), "learning rate": (100, 200), "policy": (50, 50)}
+    folded = fold_ranked(list(counts), counts.get, 1000, 2000, -1)
+    assert folded == [("large language", ["language models"]), ("deep learning", []),
+                      ("learning rate", []), ("policy", [])]
