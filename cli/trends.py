@@ -1,25 +1,30 @@
-"""Keyword-trend reports: `papersift trends TERM...` and `papersift hot`."""
+"""Keyword-trend reports: `papersift trends TERM...` and `papersift hot`.
+
+The report code (numpy, the index) is imported inside the commands, so `papersift
+--help` and every other command start without it.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from recommend import index as index_files
-from recommend.trend_hot import MIN_SUPPORT, TOP, hot_report, report_csv, trends_report
-from recommend.trend_query import TrendQueryError, parse_month
-from recommend.trends import TrendTable
-from store import db
-from store.trends import document_texts
+if TYPE_CHECKING:
+    from recommend.trends import TrendTable
 
 SPARKS = "▁▂▃▄▅▆▇█"
+TOP = 30             # recommend.trend_hot.TOP and MIN_SUPPORT, not imported for start-up
+MIN_SUPPORT = 10
 
 
 def _table() -> TrendTable:
+    from recommend import index as index_files
+    from recommend.trends import TrendTable
+
     index = index_files.load_index(current_app.config["SETTINGS"].index_dir)
     if index is None:
         raise click.ClickException("no index yet: run `papersift index` first")
@@ -42,6 +47,11 @@ def _table() -> TrendTable:
 def trends_command(terms: tuple[str, ...], category: str, since: str, until: str, smooth: int,
                    as_csv: bool, as_json: bool) -> None:
     """Monthly share of papers mentioning each TERM (comma-separated or several arguments)."""
+    from recommend.trend_hot import report_csv, trends_report
+    from recommend.trend_query import TrendQueryError, parse_month
+    from store import db
+    from store.trends import document_texts
+
     table = _table()
     try:
         with db.engine().connect() as conn:
@@ -97,6 +107,9 @@ def _cell(row: dict[str, Any]) -> str:
 def hot_command(month: str, category: str, n: int, min_support: int, recent: int | None,
                 baseline: int | None, as_json: bool) -> None:
     """Hot, cooling and emerging terms: the recent months against a baseline before them."""
+    from recommend.trend_hot import hot_report
+    from recommend.trend_query import TrendQueryError, parse_month
+
     table = _table()
     try:
         report = hot_report(table, month=parse_month(month), n=n, min_support=min_support,

@@ -78,3 +78,10 @@ def test_without_an_index_the_commands_say_what_to_run(runner):
     for args in (["trends", "transformer"], ["hot"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 1 and "papersift index" in result.output
+
+
+def test_hot_command_defaults_are_the_reports():
+    import cli.trends
+    from recommend import trend_hot
+
+    assert (cli.trends.TOP, cli.trends.MIN_SUPPORT) == (trend_hot.TOP, trend_hot.MIN_SUPPORT)
