@@ -10,7 +10,7 @@ from tests.trends.kaggle import EMERGING, write_kaggle
 
 
 @pytest.fixture(scope="module")
-def body(tmp_path_factory):
+def client(tmp_path_factory):
     from app import create_app
     from ingest import indexing
     from ingest.pipeline import import_files
@@ -21,8 +21,13 @@ def body(tmp_path_factory):
     summary = import_files(engine, [write_kaggle(data_dir / "snapshot.jsonl")], progress=False)
     assert summary.new == 24 * 60 and summary.rejected == 0, summary.rejected_examples
     indexing.build(engine, app.config["SETTINGS"], force=True)
-    yield app.test_client().get("/api/hot?n=5").get_json()
+    yield app.test_client()
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def body(client):
+    return client.get("/api/hot?n=5").get_json()
 
 
 def test_windows_are_the_last_six_months_against_the_year_before(body):
@@ -50,3 +55,15 @@ def test_the_folded_variants_are_shown_with_their_topic(body):
     assert {"fractalnet based", "propose fractalnet", "fractalnet paper"} <= set(fractalnet["variants"])
     splatting = next(i for i in body["hot"] if i["term"] == "gaussian splatting")
     assert "splatting" in splatting["variants"]
+
+
+def test_the_page_shows_variants_in_small_print_and_first_months(client):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(client.get("/trends?n=5").data, "html.parser")
+    cooling = soup.select(".hot-cooling li")
+    first = next(li for li in cooling if li.select_one(".hot-term").get_text() == "fractalnet")
+    assert "fractalnet based" in first.select_one("small.hot-variants").get_text()
+    emerging = {li.select_one(".hot-term").get_text(): li.select_one(".hot-ratio").get_text(strip=True)
+                for li in soup.select(".hot-emerging li")}
+    assert emerging[EMERGING] == "2024-09"

@@ -276,3 +276,7 @@ def test_chained_bigrams_that_move_alike_are_one_topic():
     folded = fold_ranked(list(counts), counts.get, 1000, 2000, -1)
     assert folded == [("large language", ["language models"]), ("deep learning", []),
                       ("learning rate", []), ("policy", [])]
+
+
+def test_an_index_of_one_category_has_no_generic_terms(table):
+    assert not table.generic.any()  # every hot_docs paper is cs.LG: spread says nothing
