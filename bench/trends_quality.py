@@ -47,8 +47,10 @@ def load_table(path: Path) -> TrendTable:
 
 
 def filler(terms: list[str]) -> list[str]:
-    from wordfreq import zipf_frequency
-
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        sys.exit("bench/trends_quality.py needs wordfreq: .venv/bin/pip install -e '.[dev]'")
     return [t for t in terms if " " not in t and zipf_frequency(t, "en") >= COMMON_ZIPF]
 
 
