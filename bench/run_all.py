@@ -92,7 +92,7 @@ TARGETS = (
     Target(r"reco\w*warm\w*p95\w*", "<", 30, "ms"),
     Target(r"\w*svm\w*(over|vs|beats)\w*centroid\w*", ">", 1, "x"),
     Target(r"trends_series_p95", "<", 2, "ms"),
-    Target(r"trends_hot_p95", "<", 200, "ms"),
+    Target(r"trends_hot(_any_month|_category)?_p95", "<", 200, "ms"),
     Target(r"load_\w+_errors", "=", 0, "count"),
     Target(r"cli_(help|config)_median", "<", 0.3, "s"),
     Target(r"cli_(status|search)_median", "<", 1, "s"),

@@ -1,4 +1,8 @@
-"""Keyword-trend reports: `papersift trends TERM...` and `papersift hot`."""
+"""Keyword-trend reports: `papersift trends TERM...` and `papersift hot`.
+
+The report code (numpy, the index) is imported inside the commands, so `papersift
+--help` and every other command start without it.
+"""
 
 from __future__ import annotations
 
@@ -89,40 +93,60 @@ def _cell(row: dict[str, Any]) -> str:
 @click.command("hot")
 @click.option("--month", default="", metavar="YYYY-MM",
               help="Reference month (default: the newest month in the index).")
+@click.option("--category", "-c", default="", help="Only papers listing this category (e.g. cs.CV).")
 @click.option("-n", "n", default=TOP, type=click.IntRange(1, 500), show_default=True,
               help="Terms in each list.")
 @click.option("--min-support", default=MIN_SUPPORT, type=click.IntRange(1), show_default=True,
               help="Papers a term needs in the window it is judged on.")
+@click.option("--recent", type=click.IntRange(1, 120), default=None,
+              help="Months in the recent window (default: 6, 3 or 1, by the months held).")
+@click.option("--baseline", type=click.IntRange(1, 120), default=None,
+              help="Months in the baseline window before it (default: up to 12).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
-def hot_command(month: str, n: int, min_support: int, as_json: bool) -> None:
-    """Hot and cooling terms: highest monthly share in the last 12 months vs before."""
+def hot_command(month: str, category: str, n: int, min_support: int, recent: int | None,
+                baseline: int | None, as_json: bool) -> None:
+    """Hot, cooling and emerging terms: the recent months against a baseline before them."""
     from recommend.trend_hot import hot_report
     from recommend.trend_query import TrendQueryError, parse_month
 
     table = _table()
     try:
-        report = hot_report(table, month=parse_month(month), n=n, min_support=min_support)
+        report = hot_report(table, month=parse_month(month), n=n, min_support=min_support,
+                            category=category.strip() or None, recent=recent, baseline=baseline)
     except TrendQueryError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(json.dumps(report, indent=2) if as_json else format_hot(report))
 
 
 def format_hot(report: dict[str, Any]) -> str:
-    head = (f"{report['window_start']} .. {report['month']} against the months before "
-            f"(terms in at least {report['min_support']} papers)")
-    lines = [head]
+    """The windows compared, then the three lists with share, ratio and folded variants."""
+    lines = [_windows_line(report)]
     if report["notice"]:
         lines.append(report["notice"])
-    for key, title in (("hot", "Hot"), ("cooling", "Cooling")):
+    for key, title in (("hot", "Hot"), ("cooling", "Cooling"), ("emerging", "Emerging")):
         lines.append(f"\n{title}:")
         for rank, item in enumerate(report[key], 1):
-            lines.append(f"{rank:>3}. {item['term']:<32} {item['ratio']:>7.2f}x  "
-                         f"{100 * item['before_max']:5.1f}% -> {100 * item['recent_max']:5.1f}%  "
+            figure = (f"since {item['first_month']}" if key == "emerging"
+                      else f"{item['ratio']:>7.2f}x")
+            lines.append(f"{rank:>3}. {item['term']:<32} {figure:>13}  "
+                         f"{100 * item['baseline_share']:5.1f}% -> {100 * item['recent_share']:5.1f}%  "
                          f"{sparkline(item['series'])}")
+            if item["variants"]:
+                lines.append(f"     also: {', '.join(item['variants'])}")
         if not report[key]:
             lines.append("  (none)")
     return "\n".join(lines)
+
+
+def _windows_line(report: dict[str, Any]) -> str:
+    scope = f" in {report['category']}" if report["category"] else ""
+    if not report["windows"]:
+        return f"up to {report['month']}{scope}: no windows to compare"
+    recent, base = report["windows"]["recent"], report["windows"]["baseline"]
+    return (f"{recent['start']} .. {recent['end']} ({recent['months']} months, {recent['papers']} papers) "
+            f"against {base['start']} .. {base['end']} ({base['months']} months, {base['papers']} papers)"
+            f"{scope}; terms in at least {report['min_support']} papers")
 
 
 def sparkline(values: list[float]) -> str:

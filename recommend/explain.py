@@ -3,6 +3,8 @@
 A linear model's score is a sum over the paper's terms of weight × feature value, so the
 largest positive products are an exact account of what lifted the paper. Only terms the
 paper shares with the library are shown, so every reason is something the user saved.
+`explain_folded` names each topic once: "graph, graph neural, neural networks, networks,
+neural" is one reason, "graph neural networks", as in the trend lists.
 """
 
 from __future__ import annotations
@@ -11,6 +13,11 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
+
+from recommend.trend_fold import fold_words
+
+# raw terms read per reason shown: a topic's variants take several of the top terms
+FOLD_POOL = 4
 
 
 def top_terms(matrix: sparse.csr_matrix, row: int, coef: np.ndarray, allowed: np.ndarray,
@@ -34,6 +41,23 @@ def explain(matrix: sparse.csr_matrix, rows: Sequence[int], coef: np.ndarray, al
     """`top_terms` for each of `rows`."""
     mask = term_mask(allowed, len(coef))
     return [top_terms(matrix, int(r), coef, mask, vocabulary, n) for r in rows]
+
+
+def explain_folded(matrix: sparse.csr_matrix, rows: Sequence[int], coef: np.ndarray,
+                   allowed: np.ndarray, vocabulary: np.ndarray, n: int = 5
+                   ) -> list[list[tuple[str, float]]]:
+    """`explain` with n-gram variants folded: up to n (label, summed contribution) per row,
+    largest first."""
+    raw = explain(matrix, rows, coef, allowed, vocabulary, n=FOLD_POOL * n)
+    return [_fold(why)[:n] for why in raw]
+
+
+def _fold(why: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    contribution = dict(why)
+    entries = [(label, sum(contribution[t] for t in dict.fromkeys([*variants, label])
+                           if t in contribution))
+               for label, variants in fold_words([t for t, _ in why])]
+    return sorted(entries, key=lambda e: -e[1])
 
 
 def term_mask(allowed: np.ndarray, n_terms: int) -> np.ndarray:

@@ -1,12 +1,19 @@
-"""Hot and cooling terms, and the reports (JSON-ready dicts) shared by the page, API and CLI.
+"""Hot, cooling and emerging terms, and the reports (JSON-ready dicts) shared by the page,
+API and CLI.
 
-A term's heat is the ratio of its highest monthly fraction in the recent window (the
-`window` months up to and including the reference month) to its highest monthly fraction
-in all the months before that window. A term absent before the window counts as if it
-had been in one paper of an average earlier month, so brand-new terms rank high without
-dividing by zero. Support: a hot term must be in at least `min_support` papers in the
-recent window, a cooling term in at least `min_support` papers before it, so a term seen
-in two papers cannot top either list.
+The reference month's recent window is compared with a baseline window before it, both
+sized from the months the index holds (`recommend.trend_windows`). Over the two windows:
+
+- **hot**: the share rose, with evidence (signed G² >= 10.83) and in at least
+  `min_support` recent papers; ranked by the conservative log ratio;
+- **cooling**: the share fell, with evidence, from at least `min_support` baseline papers;
+- **emerging**: in at least `min_support` recent papers and with a share at least
+  `EMERGING_RATIO` times its baseline share: terms that barely existed before, with the
+  first month they appear in. Emerging terms are not repeated under hot.
+
+Generic terms (`recommend.trend_generic`) are left out of all three, and n-gram variants
+of one topic are one entry (`recommend.trend_fold`) with the variants listed. With a
+category, every count is over the papers listing it.
 """
 
 from __future__ import annotations
@@ -17,71 +24,151 @@ from typing import Any
 import numpy as np
 
 from recommend.trend_defaults import MIN_SUPPORT, TOP
-from recommend.trend_heat import WINDOW, term_heat
+from recommend.trend_fold import fold_ranked
 from recommend.trend_query import TermQuery, TrendQueryError, parse_terms
+from recommend.trend_windows import (
+    SIGNIFICANT_LLR,
+    Windows,
+    choose_windows,
+    doc_term_sums,
+    movement,
+    posting_sums,
+    window_sums,
+)
 from recommend.trends import TextFetcher, TrendTable
 
 SPARK_MONTHS = 24
+EMERGING_RATIO = 10.0
+LISTS = ("hot", "cooling", "emerging")
 
 
 def hot_report(table: TrendTable, *, month: np.datetime64 | None = None, n: int = TOP,
-               min_support: int = MIN_SUPPORT, window: int = WINDOW,
+               min_support: int = MIN_SUPPORT, category: str | None = None,
+               recent: int | None = None, baseline: int | None = None,
                spark_months: int = SPARK_MONTHS) -> dict[str, Any]:
-    """{"month", "hot": [...], "cooling": [...], "months", ...}; each item has the term, its
-    ratio, the two maxima, its support and a sparkline series (fractions over `months`)."""
+    """{"month", "category", "windows", "min_support", "months", "hot", "cooling",
+    "emerging", "notice"}; each item has the term, its folded variants, score, llr,
+    ratio, papers and shares in both windows, and a sparkline (shares over `months`)."""
     if not len(table.months):
         raise TrendQueryError("the index has no papers")
     ref = table.column(month) if month is not None else len(table.months) - 1
     if ref is None:
         raise TrendQueryError(f"no papers in {month}; the index covers "
                               f"{table.months[0]} to {table.months[-1]}")
-    start = max(0, ref - window + 1)
+    windows = choose_windows(ref, recent=recent, baseline=baseline)
     spark = slice(max(0, ref - spark_months + 1), ref + 1)
     report: dict[str, Any] = {
-        "month": str(table.months[ref]), "window_start": str(table.months[start]),
-        "window": window, "min_support": min_support,
-        "months": [str(m) for m in table.months[spark]], "hot": [], "cooling": [], "notice": None,
+        "month": str(table.months[ref]), "category": category or None, "windows": None,
+        "min_support": min_support, "months": [str(m) for m in table.months[spark]],
+        **{key: [] for key in LISTS}, "notice": None,
     }
-    totals = np.asarray(table.totals, dtype=np.float64)
-    if start == 0 or totals[:start].sum() == 0:
-        report["notice"] = (f"No papers before {table.months[start]}: hot and cooling terms need "
-                            "months before the recent window to compare with.")
+    papers = np.asarray(table.papers_per_month(category), dtype=np.float64)
+    if category and table.category_row(category) is None:
+        report["notice"] = f"No papers in category {category} in this index."
         return report
-    if ref == len(table.months) - 1 and window == WINDOW and table.heat is not None:
-        heat = table.heat  # computed with the index for the newest month
-    else:
-        heat = term_heat(table.counts, totals, start, ref)
-    for key, order in (("hot", _hot_order(heat, min_support)),
-                       ("cooling", _cooling_order(heat, min_support))):
-        report[key] = [_item(table, heat, int(i), totals, spark) for i in order[:n]]
+    if windows is None:
+        report["notice"] = (f"Too few months up to {table.months[ref]} to compare a recent "
+                            "window with the months before it.")
+        return report
+    report["windows"] = _describe(table, windows, papers)
+    n_recent, n_base = report["windows"]["recent"]["papers"], report["windows"]["baseline"]["papers"]
+    if n_recent == 0 or n_base == 0:
+        report["notice"] = "No papers in one of the two windows: nothing to compare."
+        return report
+    a, b = _window_counts(table, windows, category)
+    fig = {"recent_papers": a, "baseline_papers": b, **movement(a, b, n_recent, n_base)}
+    ctx = _Context(table, windows, category, papers, spark, fig, n_recent, n_base)
+    for key, order in _orders(fig, table.generic, min_support).items():
+        report[key] = [ctx.item(head, variants, key)
+                       for head, variants in ctx.fold(order, n, -1 if key == "cooling" else 1)]
     return report
 
 
-def _hot_order(heat: dict[str, np.ndarray], min_support: int) -> np.ndarray:
-    ok = np.flatnonzero((heat["recent_papers"] >= min_support) & (heat["ratio"] > 1.0))
-    return ok[np.lexsort((-heat["recent_papers"][ok], -heat["ratio"][ok]))]
+def _describe(table: TrendTable, windows: Windows, papers: np.ndarray) -> dict[str, Any]:
+    def span(lo: int, hi: int) -> dict[str, Any]:
+        return {"start": str(table.months[lo]), "end": str(table.months[hi]),
+                "months": hi - lo + 1, "papers": int(papers[lo:hi + 1].sum())}
+    return {"recent": span(windows.recent_start, windows.ref),
+            "baseline": span(windows.baseline_start, windows.recent_start - 1)}
 
 
-def _cooling_order(heat: dict[str, np.ndarray], min_support: int) -> np.ndarray:
-    ok = np.flatnonzero((heat["before_papers"] >= min_support) & (heat["ratio"] < 1.0))
-    return ok[np.lexsort((-heat["before_papers"][ok], heat["ratio"][ok]))]
+def _window_counts(table: TrendTable, windows: Windows, category: str | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    if not category:
+        return window_sums(table.counts, windows)
+    mask = table.category_mask(category)
+    month = np.asarray(table.doc_month)
+    in_recent = mask & (month >= windows.recent_start) & (month <= windows.ref)
+    in_base = mask & (month >= windows.baseline_start) & (month < windows.recent_start)
+    if table.doc_terms is not None and table.doc_terms_ptr is not None:
+        return doc_term_sums(table.doc_terms, table.doc_terms_ptr, table.n_terms, in_recent, in_base)
+    return posting_sums(table.postings, table.postings_ptr, in_recent, in_base)
 
 
-def _item(table: TrendTable, heat: dict[str, np.ndarray], i: int, totals: np.ndarray,
-          spark: slice) -> dict[str, Any]:
-    lo, hi = table.counts.indptr[i], table.counts.indptr[i + 1]
-    counts = np.zeros(len(totals))
-    counts[table.counts.indices[lo:hi]] = table.counts.data[lo:hi]
-    series = np.divide(counts[spark], totals[spark], out=np.zeros(len(totals[spark])),
-                       where=totals[spark] > 0)
-    return {
-        "term": table.label(i), "ratio": round(float(heat["ratio"][i]), 4),
-        "recent_max": round(float(heat["recent_max"][i]), 6),
-        "before_max": round(float(heat["before_max"][i]), 6),
-        "recent_papers": int(heat["recent_papers"][i]),
-        "before_papers": int(heat["before_papers"][i]),
-        "series": [round(float(x), 6) for x in series],
-    }
+def _orders(fig: dict[str, np.ndarray], generic: np.ndarray, min_support: int
+            ) -> dict[str, np.ndarray]:
+    """Candidate rows of each list, best first."""
+    llr, score = fig["llr"], fig["score"]
+    rising = (fig["recent_papers"] >= min_support) & (llr >= SIGNIFICANT_LLR) & (score > 0) & ~generic
+    emerging = rising & (fig["ratio"] >= EMERGING_RATIO)
+    falling = (fig["baseline_papers"] >= min_support) & (llr <= -SIGNIFICANT_LLR) & (score < 0) & ~generic
+    return {"hot": _ranked(rising & ~emerging, -score, -llr),
+            "cooling": _ranked(falling, score, llr),
+            "emerging": _ranked(emerging, -score, -llr)}
+
+
+def _ranked(mask: np.ndarray, key: np.ndarray, tie: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(mask)
+    return rows[np.lexsort((rows, tie[rows], key[rows]))]
+
+
+class _Context:
+    """What the items of one report are made from."""
+
+    def __init__(self, table: TrendTable, windows: Windows, category: str | None,
+                 papers: np.ndarray, spark: slice, fig: dict[str, np.ndarray],
+                 n_recent: float, n_base: float) -> None:
+        self.table, self.windows, self.papers, self.spark = table, windows, papers, spark
+        self.fig, self.n_recent, self.n_base = fig, n_recent, n_base
+        self.mask = table.category_mask(category) if category else None
+
+    def counts(self, term: str) -> tuple[float, float] | None:
+        row = self.table.row(term)
+        if row is None:
+            return None
+        return float(self.fig["recent_papers"][row]), float(self.fig["baseline_papers"][row])
+
+    def fold(self, order: np.ndarray, n: int, sign: int) -> list[tuple[str, list[str]]]:
+        """The first n entries after folding; a pool of candidates wide enough that the
+        parts of the top entries are in it."""
+        pool = [self.table.term(int(i)) for i in order[:max(4 * n, 100)]]
+        return fold_ranked(pool, self.counts, self.n_recent, self.n_base, sign)[:n]
+
+    def label(self, term: str) -> str:
+        row = self.table.row(term)
+        return self.table.label(row) if row is not None else term
+
+    def item(self, term: str, variants: list[str], key: str) -> dict[str, Any]:
+        row = self.table.row(term)
+        assert row is not None  # every ranked term is a table term
+        monthly = self.table.term_counts(term, self.mask)
+        series = np.divide(monthly[self.spark], self.papers[self.spark],
+                           out=np.zeros(len(self.papers[self.spark])),
+                           where=self.papers[self.spark] > 0)
+        a, b = int(self.fig["recent_papers"][row]), int(self.fig["baseline_papers"][row])
+        item = {   # terms are stems: shown as people write them
+            "term": self.label(term), "variants": [self.label(v) for v in variants],
+            "score": round(float(self.fig["score"][row]), 4),
+            "llr": round(float(self.fig["llr"][row]), 2),
+            "ratio": round(float(self.fig["ratio"][row]), 4),
+            "recent_papers": a, "baseline_papers": b,
+            "recent_share": round(a / self.n_recent, 6), "baseline_share": round(b / self.n_base, 6),
+            "series": [round(float(x), 6) for x in series],
+        }
+        if key == "emerging":
+            seen = np.flatnonzero(monthly[:self.windows.ref + 1])
+            item["first_month"] = str(self.table.months[int(seen[0])]) if len(seen) else None
+        return item
 
 
 def trends_report(table: TrendTable, raw: str | Iterable[str], *, category: str | None = None,

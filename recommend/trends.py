@@ -23,6 +23,10 @@ from memory-mapped arrays:
   categories. These answer a series restricted to a category, and narrow the papers
   whose text a longer phrase scan must read: the index keeps no raw text, so phrases
   of three or more words are verified against texts the caller fetches (from the store).
+- ``trend_doc_terms`` with ``trend_doc_terms_ptr``: the same postings paper by paper (the
+  term rows of each paper), so hot lists within a category count the terms of that
+  category's papers in the two windows instead of scanning every posting. Optional: a
+  table from an index built before it existed scans.
 
 Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 `recommend.trend_query`.
@@ -43,7 +47,7 @@ from scipy import sparse
 
 from recommend.index import Doc, Index
 from recommend.text import analyze_words, stem, words
-from recommend.trend_heat import HEAT, newest_heat
+from recommend.trend_generic import generic_terms
 from recommend.trend_query import TermQuery, TrendQueryError, holds_phrase, phrase_parts
 
 MIN_DF = 3
@@ -60,6 +64,7 @@ PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_label_bytes", "trend_l
          "trend_df", "trend_counts", "trend_months",
          "trend_totals", "trend_cats", "trend_cat_any", "trend_cat_primary", "trend_postings",
          "trend_postings_ptr", "trend_doc_month", "trend_doc_cats")
+OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr")
 
 # paper id -> text (title + abstract + full text) for the papers asked for
 TextFetcher = Callable[[Sequence[str]], Mapping[str, str]]
@@ -103,8 +108,10 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
         "trend_postings_ptr": postings.indptr.astype(np.int64),
         "trend_doc_month": doc_month,
     }
+    by_doc = postings.tocsc()
+    parts.update(trend_doc_terms=by_doc.indices.astype(np.int32),
+                 trend_doc_terms_ptr=by_doc.indptr.astype(np.int64))
     parts.update(_category_parts(docs, doc_month, by_month, n_months))
-    parts.update(newest_heat(counts, parts["trend_totals"]))
     return parts
 
 
@@ -250,7 +257,8 @@ class TrendTable:
     doc_month: np.ndarray
     doc_cats: sparse.csc_matrix
     ids: np.ndarray
-    heat: dict[str, np.ndarray] | None = None  # hot/cooling figures for the newest month
+    doc_terms: np.ndarray | None = None
+    doc_terms_ptr: np.ndarray | None = None
 
     @classmethod
     def from_index(cls, index: Index) -> TrendTable | None:
@@ -262,11 +270,8 @@ class TrendTable:
     @classmethod
     def from_parts(cls, parts: Mapping[str, Any], ids: np.ndarray) -> TrendTable:
         """A table over the parts `build_trends` made (loaded or still in memory)."""
-        names = [f"trend_heat_{k}" for k in HEAT]
-        heat = (dict(zip(HEAT, (parts[n] for n in names), strict=True))
-                if all(n in parts for n in names) else None)
         return cls(**{name.removeprefix("trend_"): parts[name] for name in PARTS}, ids=ids,
-                   heat=heat)
+                   **{name.removeprefix("trend_"): parts.get(name) for name in OPTIONAL_PARTS})
 
     @property
     def n_papers(self) -> int:
@@ -355,6 +360,12 @@ class TrendTable:
         return counts, len(candidates)
 
     @cached_property
+    def generic(self) -> np.ndarray:
+        """Boolean per term: a filler word spread over the categories as the papers are
+        (recommend.trend_generic); computed once per table, about a second at 100k papers."""
+        return generic_terms(self.df, self.postings, self.postings_ptr, self.doc_cats)
+
+    @cached_property
     def _shapes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per term, from the packed bytes without decoding: length, spaces, first byte."""
         starts, data = np.asarray(self.term_offsets[:-1]), np.asarray(self.term_bytes)
@@ -408,13 +419,21 @@ class TrendTable:
 
 
 def written_forms(index: Index, terms: Sequence[str]) -> list[str]:
-    """Index terms (stems) as people write them, from the trend table's labels; a term the
-    table does not hold stays as it is."""
+    """Index terms (stems) as people write them, from the trend table's labels. A longer
+    run of words (folded explanations: "reinforc learn agent") is labelled word by word;
+    a word the table does not hold stays as it is."""
     table = TrendTable.from_index(index)
     if table is None:
         return list(terms)
-    rows = [table.row(t) for t in terms]
-    return [table.label(r) if r is not None else t for t, r in zip(terms, rows, strict=True)]
+
+    def label(term: str) -> str:
+        row = table.row(term)
+        if row is not None:
+            return table.label(row)
+        parts = term.split()
+        return " ".join(label(w) for w in parts) if len(parts) > 1 else term
+
+    return [label(t) for t in terms]
 
 
 def smoothed_fractions(counts: np.ndarray, papers: np.ndarray, window: int = 1) -> np.ndarray:

@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy.engine import Connection
 
 from config import Settings
-from recommend.explain import explain
+from recommend.explain import explain_folded
 from recommend.index import Index
 from recommend.similar import top_k
 from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
@@ -269,7 +269,7 @@ def rank_page(index: Index, sets: TrainingSets, query: RecoQuery, settings: Sett
     mask = candidate_mask(index, sets.excluded, query.since, query.category)
     scores = np.where(mask, ranking.scores, -np.inf).astype(np.float32)
     hits = top_k(scores, query.offset + query.k)[query.offset:]
-    reasons = explain(index.matrix, [r for r, _ in hits], ranking.coef,
+    reasons = explain_folded(index.matrix, [r for r, _ in hits], ranking.coef,
                       library_terms(index.matrix, pos_rows), index.vocabulary, n=n_reasons)
     return ranking, hits, reasons, int(mask.sum())
 

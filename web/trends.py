@@ -20,9 +20,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from recommend.trend_hot import MIN_SUPPORT, TOP, category_totals, hot_report, report_csv, trends_report
-from recommend.trend_query import TrendQueryError, parse_month
+from recommend.trend_papers import term_papers
+from recommend.trend_query import TrendQueryError, parse_month, parse_terms
 from recommend.trends import TrendTable
 from store.db import get_db
+from store.papers import Paper, get_papers
 from store.trends import document_texts
 from web import services
 from web.cache import get_cache
@@ -61,17 +63,44 @@ def trend_table() -> TrendTable:
     return table
 
 
-def _cached_hot(table: TrendTable, month: str, n: int, min_support: int) -> dict[str, Any]:
-    """hot_report, remembered per (index version, month, n, support) in the app's cache:
-    Redis when configured, so every worker shares one computation; in-process otherwise."""
+def _cached_hot(table: TrendTable, month: str, n: int, min_support: int, category: str = ""
+                ) -> dict[str, Any]:
+    """hot_report, remembered per (index version, month, n, support, category) in the app's
+    cache: Redis when configured, so every worker shares one computation; in-process
+    otherwise."""
     version = current_app.extensions["papersift.trends"]["version"]
-    key = f"trends:hot:{version}:{month}:{n}:{min_support}"
+    key = f"trends:hot:{version}:{month}:{n}:{min_support}:{category}"
     cache = get_cache()
     report = cache.get(key)
     if report is None:
-        report = hot_report(table, month=parse_month(month), n=n, min_support=min_support)
+        report = hot_report(table, month=parse_month(month), n=n, min_support=min_support,
+                            category=category or None)
         cache.set(key, report, ttl=HOT_CACHE_SECONDS)
     return report
+
+
+def papers_for_terms(table: TrendTable, args: TrendArgs) -> dict[str, list[Paper]]:
+    """The papers that explain each keyword of one or two words (longer phrases have none):
+    the most representative recent papers mentioning it, up to the reference month."""
+    index = services.current_index()
+    matrix = index.matrix if index is not None else None
+    column_of = index.column_of if index is not None else None
+    found: dict[str, list[Paper]] = {}
+    for query in parse_terms(args.q):
+        if query.is_phrase:
+            continue
+        rows = term_papers(table, query.term, matrix=matrix, column_of=column_of,
+                           month=parse_month(args.month), category=args.category or None)
+        ids = [str(table.ids[r]) for r in rows]
+        by_id = {p.id: p for p in get_papers(get_db(), ids)}
+        found[query.label] = [by_id[i] for i in ids if i in by_id]
+    return found
+
+
+def paper_json(paper: Paper) -> dict[str, Any]:
+    return {"id": paper.id, "title": paper.title, "authors": list(paper.authors),
+            "categories": list(paper.categories), "published": paper.published.date().isoformat(),
+            "url": paper.abs_url}
 
 
 def _category_totals(table: TrendTable) -> dict[str, Any]:
@@ -173,16 +202,18 @@ def index():
         table = trend_table()
     except NoTrends as exc:
         return render_template("trends/index.html", args=args, missing=str(exc), table=None)
-    report, errors = None, []
+    report, papers, errors = None, {}, []
     try:
         report = args.report(table) if args.q else None
+        papers = papers_for_terms(table, args) if args.q else {}
     except TrendQueryError as exc:
         errors.append(str(exc))
     try:
-        hot = _cached_hot(table, args.month, args.n, args.min_support)
+        hot = _cached_hot(table, args.month, args.n, args.min_support, args.category)
     except TrendQueryError as exc:
         hot, errors = None, [*errors, str(exc)]
     page = render_template("trends/index.html", args=args, table=table, report=report, hot=hot,
+                           papers=papers,
                            errors=errors, totals=_category_totals(table), missing=None,
                            sparkline=sparkline_points, script_json=script_json,
                            categories=[str(c) for c in table.cats])
@@ -206,14 +237,19 @@ def api_trends():
     args = trend_args(request.args)
     if not args.q:
         raise BadRequest("q (comma-separated keywords) is required")
-    return _json(_answer(args.report, _table_or_503()))
+    table = _table_or_503()
+    report = dict(_answer(args.report, table))
+    papers = _answer(papers_for_terms, table, args)
+    report["papers"] = {term: [paper_json(p) for p in found] for term, found in papers.items()}
+    return _json(report)
 
 
 @bp.get("/api/hot")
 @query_limit
 def api_hot():
     args = trend_args(request.args)
-    return _json(_answer(_cached_hot, _table_or_503(), args.month, args.n, args.min_support))
+    return _json(_answer(_cached_hot, _table_or_503(), args.month, args.n, args.min_support,
+                         args.category))
 
 
 def _json(report: dict[str, Any]) -> Response:

@@ -158,6 +158,34 @@ def test_trends_page_draws_a_series_with_points(visit) -> None:
     visit.shot("trends-series")
 
 
+def test_trends_page_lists_hot_cooling_and_emerging_terms_and_explains_one(visit) -> None:
+    page = visit.page
+    page.goto("/trends")
+    lists = page.locator(".hot-list")
+    assert [h.strip() for h in page.locator(".hot-list h3").all_inner_texts()] == [
+        "Hot", "Cooling", "Emerging"]
+    for i in range(3):
+        assert lists.nth(i).locator("li .hot-term").count() > 0, f"list {i} is empty"
+        assert lists.nth(i).is_visible()
+    windows = page.locator(".hot-windows").inner_text()
+    assert re.search(r"The last \d+ months? \(\d{4}-\d\d to \d{4}-\d\d", windows), windows
+    visit.shot("trends-lists")
+    first = page.locator(".hot-hot li .hot-term").first
+    term = first.inner_text().strip()
+    with page.expect_navigation():
+        first.click()
+    assert "q=" in page.url
+    panel = page.locator(".term-papers")
+    assert term in panel.locator("> h2").inner_text()
+    cards = panel.locator("article.paper-card")
+    assert cards.count() >= 1
+    for text in cards.evaluate_all("els => els.map(e => e.textContent.toLowerCase())"):
+        assert all(w in text for w in term.split(" ")), f"a card without {term!r}"  # the abstract too
+    page.wait_for_function("() => window.papersift && window.papersift.trendCharts"
+                           " && window.papersift.trendCharts.series")
+    visit.shot("trends-term-papers")
+
+
 def test_a_first_visit_loads_the_site_icon_without_errors(visit) -> None:
     page = visit.page
     icons: list[tuple[str, int]] = []

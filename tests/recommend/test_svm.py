@@ -8,7 +8,7 @@ from sklearn.preprocessing import normalize
 from recommend.explain import explain, top_terms
 from recommend.index import build_index
 from recommend.svm import centroid_model, library_terms, train_svm, training_set
-from recommend.text import analyze
+from recommend.text import analyze, stem, words
 from tests.recommend.corpus import TEXTS, docs
 
 NEAR_DUPLICATE = ("Policy gradient methods for reinforcement learning with continuous actions "
@@ -111,3 +111,21 @@ def test_positive_weight_and_c_change_the_model(index):
     a = train_svm(index.matrix, library, C=0.1).coef
     b = train_svm(index.matrix, library, C=1.0, positive_weight=5.0).coef
     assert not np.allclose(a, b)
+
+
+def test_folded_explanations_name_each_topic_once(index):
+    from recommend.explain import explain_folded
+
+    library = [index.row("p3"), index.row("p4")]
+    model = train_svm(index.matrix, library)
+    allowed = library_terms(index.matrix, library)
+    row = index.row("p12")
+    [raw] = explain(index.matrix, [row], model.coef, allowed, index.vocabulary, n=5)
+    terms = [t for t, _ in raw]
+    assert {"reinforc", "reinforc learn"} <= set(terms)              # one topic twice (stems)
+    [folded] = explain_folded(index.matrix, [row], model.coef, allowed, index.vocabulary, n=5)
+    assert [t for t, _ in folded] == ["polici gradient method", "reinforc learn", "continu action",
+                                      "reward"]
+    assert [c for _, c in folded] == sorted((c for _, c in folded), reverse=True)
+    near = {stem(w) for w in words(NEAR_DUPLICATE) if w}
+    assert all(set(t.split()) <= near for t, _ in folded)

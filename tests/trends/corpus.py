@@ -45,26 +45,43 @@ def small_docs() -> list[Doc]:
     return [Doc(pid, when, cats, text) for pid, when, cats, text in rows]
 
 
-# hot/not corpus: 24 months (2022-01 .. 2023-12), 10 papers a month; per term, how many
-# papers of month i (0-based) contain it
+# hot/not corpus: 24 months (2022-01 .. 2023-12), 40 papers a month. The newest month's
+# windows are 2023-07 .. 2023-12 (recent, 240 papers) against 2022-07 .. 2023-06 (baseline,
+# 480 papers). Per sentence, how many papers of month i (0-based) hold it: papers 0..f(i)-1.
 HOT_MONTHS = 24
-HOT_PAPERS = 10
+HOT_PAPERS = 40
+RECENT = range(18, 24)
+
+
+def _recent(before: int, after: int):
+    return lambda i: after if i in RECENT else before
+
+
 HOT_TERMS = {
-    "diffusion": lambda i: 5 if i >= 12 else 0,          # new in 2023: ratio 0.5 / (1/10) = 5
-    "lstm": lambda i: 4 if i < 12 else 1,                 # cooling: 0.1 / 0.4 = 0.25
-    "steady": lambda i: 3,                                # ratio 1: in neither list
-    "spike": lambda i: {5: 6, 20: 8}.get(i, 0),           # hot: 0.8 / 0.6, 8 papers recently
-    "rare": lambda i: 2 if i == 23 else (1 if i == 3 else 0),  # 2 recent papers: ratio 2
-    "fading": lambda i: 1 if i < 12 else 0,               # cooling: 0 / 0.1, 12 papers before
+    "transformer": _recent(10, 30),          # rises, and so does...
+    "vision transformer": _recent(2, 12),    # ...its share among transformer papers: both stay
+    "gaussian splatting": _recent(2, 10),    # rises; "splatting" only here: folds into it
+    "gaussian process": lambda i: 5,         # flat
+    "fractalnet": _recent(20, 4),            # cools, with two variants whose share of it is flat
+    "fractalnet based": _recent(10, 2),
+    "we propose fractalnet": _recent(5, 1),
+    "mamba": lambda i: 6 if i >= 19 else 0,  # emerging from 2023-08
+    "filler words": lambda i: HOT_PAPERS,    # in every paper: in no list
 }
 
 
-def hot_docs() -> list[Doc]:
+def planted_docs(terms: dict, *, months: int = HOT_MONTHS, papers: int = HOT_PAPERS,
+                 categories=lambda j: ("cs.LG",)) -> list[Doc]:
+    """Papers of 2022-01 onwards; paper j of month i holds each sentence with j < f(i)."""
     docs = []
-    for i in range(HOT_MONTHS):
+    for i in range(months):
         year, month = 2022 + i // 12, 1 + i % 12
-        for j in range(HOT_PAPERS):
-            sentences = ["Filler words"] + [t for t, f in HOT_TERMS.items() if j < f(i)]
-            docs.append(Doc(f"h{i:02d}{j}", date(year, month, 1 + j), ("cs.LG",),
+        for j in range(papers):
+            sentences = ["Opening"] + [t for t, f in terms.items() if j < f(i)]
+            docs.append(Doc(f"h{i:02d}{j:02d}", date(year, month, 1 + j % 28), categories(j),
                             ". ".join(sentences) + "."))
     return docs
+
+
+def hot_docs() -> list[Doc]:
+    return planted_docs(HOT_TERMS)

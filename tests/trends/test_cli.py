@@ -54,17 +54,34 @@ def test_trends_bad_input_exits_2(small_app):
 
 
 def test_hot_without_enough_history_says_so(small_app):
-    # five months of papers: nothing before a 12-month window to compare with
-    result = run(small_app, "hot", "--json", "--month", "2024-03")
+    # two months of papers up to 2023-12: too few to compare a recent window with
+    result = run(small_app, "hot", "--json", "--month", "2023-12")
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
-    assert body["month"] == "2024-03" and body["hot"] == [] and body["cooling"] == []
-    assert "before" in body["notice"]
-    text = run(small_app, "hot")
-    assert text.exit_code == 0 and "(none)" in text.output and "No papers before" in text.output
+    assert body["month"] == "2023-12" and body["hot"] == [] and body["emerging"] == []
+    assert body["windows"] is None and "Too few months" in body["notice"]
+    text = run(small_app, "hot", "--month", "2023-12")
+    assert text.exit_code == 0 and "(none)" in text.output and "no windows" in text.output
+
+
+def test_hot_says_which_windows_it_compared(small_app):
+    body = json.loads(run(small_app, "hot", "--json", "--min-support", "1").output)
+    assert body["windows"]["recent"] == {"start": "2024-03", "end": "2024-03", "months": 1, "papers": 1}
+    assert body["windows"]["baseline"]["start"] == "2023-11"
+    text = run(small_app, "hot", "--recent", "2", "--category", "cs.CV")
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith("2024-02 .. 2024-03 (2 months, 0 papers) against 2023-11 .. 2024-01")
+    assert "in cs.CV" in text.output and "Emerging:" in text.output
 
 
 def test_without_an_index_the_commands_say_what_to_run(runner):
     for args in (["trends", "transformer"], ["hot"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 1 and "papersift index" in result.output
+
+
+def test_hot_command_defaults_are_the_reports():
+    import cli.trends
+    from recommend import trend_hot
+
+    assert (cli.trends.TOP, cli.trends.MIN_SUPPORT) == (trend_hot.TOP, trend_hot.MIN_SUPPORT)

@@ -42,11 +42,21 @@ def test_phrase_scan_on_real_data(sample_client):
 
 def test_hot_and_cooling_on_real_data(sample_client):
     body = sample_client.get("/api/hot").get_json()
-    assert body["month"] == "2026-04" and len(body["hot"]) == 30 and len(body["cooling"]) == 30
-    ratios = [i["ratio"] for i in body["hot"]]
-    assert ratios == sorted(ratios, reverse=True) and ratios[-1] > 1
+    assert body["month"] == "2026-04" and len(body["hot"]) == 30 and 0 < len(body["cooling"]) <= 30
+    assert body["windows"]["recent"] == {"start": "2026-02", "end": "2026-04", "months": 3,
+                                         "papers": body["windows"]["recent"]["papers"]}
+    assert body["windows"]["baseline"]["start"] == "2025-03"  # the 11 months before
+    scores = [i["score"] for i in body["hot"]]
+    # an entry stands where its strongest member would, so the heads' scores only mostly fall
+    assert scores[0] == max(scores) and min(scores) > 0
+    assert sum(a >= b for a, b in zip(scores, scores[1:], strict=False)) >= 0.8 * (len(scores) - 1)
+    assert all(i["ratio"] > 1 and i["llr"] >= 10.83 for i in body["hot"])
     assert all(i["recent_papers"] >= 10 and len(i["series"]) == len(body["months"]) for i in body["hot"])
-    assert all(i["ratio"] < 1 and i["before_papers"] >= 10 for i in body["cooling"])
+    assert all(i["ratio"] < 1 and i["baseline_papers"] >= 10 for i in body["cooling"])
+    assert all(i["first_month"] for i in body["emerging"])
+    for key in ("hot", "cooling", "emerging"):
+        shown = [t for i in body[key] for t in [i["term"], *i["variants"]]]
+        assert len(shown) == len(set(shown)), key
 
 
 def test_page_on_real_data(sample_client):
@@ -63,6 +73,7 @@ def test_hot_command_on_real_data(sample_app):
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert len(body["hot"]) == 3 and len(body["cooling"]) == 3
-    assert {"term", "ratio", "recent_max", "before_max", "series"} <= set(body["hot"][0])
+    assert {"term", "variants", "score", "llr", "ratio", "recent_share", "baseline_share",
+            "series"} <= set(body["hot"][0])
     text = sample_app.test_cli_runner().invoke(args=["hot", "-n", "3"])
     assert body["hot"][0]["term"] in text.output

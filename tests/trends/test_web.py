@@ -132,8 +132,9 @@ def test_api_trends_errors_are_json_400(small_client, query, message):
 def test_api_hot_shape_and_month(small_client):
     body = small_client.get("/api/hot?month=2024-01&min_support=1&n=5").get_json()
     assert body["month"] == "2024-01" and isinstance(body["hot"], list)
-    for item in body["hot"] + body["cooling"]:
-        assert {"term", "ratio", "series"} <= set(item)
+    assert body["windows"]["recent"] == {"start": "2024-01", "end": "2024-01", "months": 1, "papers": 3}
+    for item in body["hot"] + body["cooling"] + body["emerging"]:
+        assert {"term", "variants", "score", "llr", "ratio", "series"} <= set(item)
     response = small_client.get("/api/hot?month=2031-01")
     assert response.status_code == 400 and "no papers in 2031-01" in response.get_json()["message"]
 
@@ -192,3 +193,41 @@ def test_a_phrase_report_is_scanned_once_then_served_from_the_cache(small_app, m
     assert len(scans) == done
     client.get("/api/trends?q=graph+neural+network&smooth=3")        # another question: scanned
     assert len(scans) > done
+
+
+def test_page_shows_the_three_lists_and_the_windows_compared(small_client):
+    soup = soup_of(small_client.get("/trends?min_support=1"))
+    assert [h.get_text() for h in soup.select(".hot-list h3")] == ["Hot", "Cooling", "Emerging"]
+    windows = soup.select_one(".hot-windows").get_text(" ", strip=True)
+    assert "2024-03 to 2024-03" in windows and "2023-11 to 2024-02" in windows
+
+
+def test_hot_lists_follow_the_category(small_client):
+    body = small_client.get("/api/hot?cat=cs.CL&min_support=1").get_json()
+    assert body["category"] == "cs.CL"
+    assert body["windows"]["baseline"]["papers"] == 3  # b3, c2 and c3 list cs.CL
+    assert body["windows"]["recent"]["papers"] == 0 and "No papers in one" in body["notice"]
+    january = small_client.get("/api/hot?cat=cs.CL&month=2024-01&min_support=1").get_json()
+    assert january["windows"]["recent"]["papers"] == 2 and january["windows"]["baseline"]["papers"] == 1
+    soup = soup_of(small_client.get("/trends?cat=cs.CL&min_support=1"))
+    assert "in cs.CL" in soup.select_one("#hot-title").get_text()
+
+
+def test_papers_panel_shows_the_papers_mentioning_the_term(small_client):
+    soup = soup_of(small_client.get("/trends?q=transformer"))
+    panel = soup.select_one(".term-papers")
+    assert "transformer" in panel.select_one("h2").get_text()
+    ids = [card["data-paper-id"] for card in panel.select(".paper-card")]
+    with_term = {"2311.00001", "2312.00001", "2312.00003", "2401.00001", "2401.00002", "2401.00003"}
+    assert len(ids) == 5 and set(ids) <= with_term
+    assert set(ids[:3]) == {"2401.00001", "2401.00002", "2401.00003"}  # the newest first
+    cl = soup_of(small_client.get("/trends?q=transformer&cat=cs.CL")).select(".term-papers .paper-card")
+    assert {c["data-paper-id"] for c in cl} == {"2312.00003", "2401.00002", "2401.00003"}
+
+
+def test_api_trends_carries_the_papers(small_client):
+    body = small_client.get("/api/trends?q=batch+normalization,graph+neural+network").get_json()
+    papers = body["papers"]["batch normalization"]
+    assert [p["id"] for p in papers] == ["2403.00001", "2312.00001", "2311.00001"]
+    assert papers[0]["title"] == "Batch normalization theory." and papers[0]["url"].startswith("https://arxiv.org/abs/")
+    assert "graph neural network" not in body["papers"]  # a phrase: its series only
