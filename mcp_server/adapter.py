@@ -37,7 +37,7 @@ from web.params import MAX_PAGE, MAX_PAGE_SIZE
 from web.recommend import MAX_TAGS, reco_query, reco_runtime
 from web.search import run_search, search_request
 from web.trends import MAX_QUERY_CHARS as MAX_TREND_CHARS
-from web.trends import NoTrends, _cached_hot, trend_args, trend_table
+from web.trends import NoTrends, hot_answer, keyword_report, trend_args, trend_table
 
 # The JSON API's bounds, for the tools' schemas (the same numbers its parsers enforce).
 API_BOUNDS = {"search_chars": MAX_SEARCH_CHARS, "trend_chars": MAX_TREND_CHARS, "page": MAX_PAGE,
@@ -165,14 +165,13 @@ def keyword_trends(terms: str, category: str, since: str, until: str, smooth: in
     args = _checked(trend_args, _args(q=terms, cat=category, since=since, until=until, smooth=smooth))
     if not args.q:
         raise ToolInputError("terms (comma-separated keywords) is required")
-    return _checked(args.report, _trend_table())
+    return _checked(keyword_report, _trend_table(), args)
 
 
 def hot_terms(month: str, n: int, min_support: int) -> dict[str, Any]:
     """/api/hot: trend_args' checks, then the same report from the same per-version cache."""
     args = _checked(trend_args, _args(month=month, n=n, min_support=min_support))
-    # private to web.trends today; it becomes a service when the use-cases move to services/
-    return _checked(_cached_hot, _trend_table(), args.month, args.n, args.min_support)
+    return _checked(hot_answer, _trend_table(), args)
 
 
 def paper_resource(paper_id: str) -> dict[str, Any]:

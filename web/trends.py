@@ -237,19 +237,26 @@ def api_trends():
     args = trend_args(request.args)
     if not args.q:
         raise BadRequest("q (comma-separated keywords) is required")
-    table = _table_or_503()
-    report = dict(_answer(args.report, table))
-    papers = _answer(papers_for_terms, table, args)
+    return _json(_answer(keyword_report, _table_or_503(), args))
+
+
+def keyword_report(table: TrendTable, args: TrendArgs) -> dict[str, Any]:
+    """What /api/trends (and the MCP tool) answers: the series and each keyword's papers."""
+    report = dict(args.report(table))
+    papers = papers_for_terms(table, args)
     report["papers"] = {term: [paper_json(p) for p in found] for term, found in papers.items()}
-    return _json(report)
+    return report
+
+
+def hot_answer(table: TrendTable, args: TrendArgs) -> dict[str, Any]:
+    """What /api/hot (and the MCP tool) answers, from the per-index-version cache."""
+    return _cached_hot(table, args.month, args.n, args.min_support, args.category)
 
 
 @bp.get("/api/hot")
 @query_limit
 def api_hot():
-    args = trend_args(request.args)
-    return _json(_answer(_cached_hot, _table_or_503(), args.month, args.n, args.min_support,
-                         args.category))
+    return _json(_answer(hot_answer, _table_or_503(), trend_args(request.args)))
 
 
 def _json(report: dict[str, Any]) -> Response:
