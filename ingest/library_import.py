@@ -124,6 +124,8 @@ def _match_ids(conn, pending: Sequence[_Pending]) -> None:
             p.paper_id, p.how = w.arxiv_id, "arXiv DOI" if _id_only_in_doi(w) else "arXiv id"
         elif w.doi and w.doi.lower() in by_doi:
             p.paper_id, p.how = by_doi[w.doi.lower()], "DOI"
+        elif w.arxiv_id:
+            p.reason = f"arXiv id {w.arxiv_id} is not in this papersift (not fetched from arXiv)"
 
 
 def _id_only_in_doi(work: CitedWork) -> bool:
@@ -199,7 +201,7 @@ def _exact_from_store(conn, todo: Sequence[_Pending]) -> None:
             break
     for group in wanted.values():
         for p in group:
-            p.reason = "no paper with this title (no search index yet, so no fuzzy match)"
+            p.reason = p.reason or "no paper with this title (no search index yet, so no fuzzy match)"
 
 
 def _titles_over_index(conn, si, todo: Sequence[_Pending], threshold: float) -> None:
@@ -216,6 +218,8 @@ def _titles_over_index(conn, si, todo: Sequence[_Pending], threshold: float) -> 
                         reverse=True)
         if scored and scored[0][0] >= threshold:
             p.paper_id, p.how = scored[0][1], f"title ~{scored[0][0]:.0f}"
+        elif p.reason:
+            continue            # the arXiv id's reason says more than a failed title match
         elif scored:
             p.reason = (f"closest title is {scored[0][1]} at {scored[0][0]:.0f}, below the "
                         f"threshold {threshold:g}: “{titles[scored[0][1]][:120]}”")
