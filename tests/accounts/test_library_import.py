@@ -11,13 +11,14 @@ from datetime import datetime
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
+from werkzeug.test import EnvironBuilder
 
 from ingest import indexing
 from ingest.library_import import LibraryFileError, import_library
 from recommend.index import load_index
 from store import library as lib
-from store.schema import library, papers, paper_tags
-from tests.accounts.conftest import login, make_user, post
+from store.schema import library, paper_tags, papers
+from tests.accounts.conftest import login, make_user
 from tests.conftest import TEST_DATA
 from tests.factories import add_papers, record
 from tests.ingest.fakearxiv import FakeArxiv, Fault, real_entries
@@ -214,3 +215,104 @@ def test_huge_files_are_refused_before_parsing(app):
     with pytest.raises(LibraryFileError, match="100,000 entries; at most 20,000"):
         _import(app, ada.id, "many.bib", data=many)
     assert _counts(app) == before
+
+
+# -- entry points: the upload on the import page, the JSON answer, the CLI
+
+
+def _upload(client, name, data=None, accept=None, **fields):
+    from tests.accounts.conftest import csrf_token
+
+    data = (FILES / name).read_bytes() if data is None else data
+    headers = {"Accept": accept} if accept else {}
+    # the builder spools a big body to a temporary file: close it even when the app refuses it
+    builder = EnvironBuilder(path="/library/import/file", method="POST", headers=headers,
+                             content_type="multipart/form-data",
+                             data={"csrf_token": csrf_token(client), "file": (io.BytesIO(data), name),
+                                   **fields})
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+
+
+def _soup(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def test_upload_shows_the_report_and_fills_only_this_library(app, client, fake):
+    ada, bob = make_user(app, "ada"), make_user(app, "bob")
+    login(client, "ada")
+    page = _soup(client.get("/library/import"))
+    assert page.select_one("form[enctype='multipart/form-data'] input[type=file][name=file]")
+    response = _upload(client, "zotero_export.bib", tag="from zotero")
+    assert response.status_code == 200
+    report = _soup(response).select_one(".import-report")
+    counts = {c["data-count"]: int(c.get_text()) for c in report.select(".count")}
+    assert counts == {"matched": 10, "fetched": 1, "already": 0, "unmatched": 3, "duplicates": 2}
+    assert report.select_one(".threshold").get_text() == "90"
+    rows = {r.select("td")[0].get_text(): r.select("td")[2].get_text()
+            for r in report.select(".import-unmatched tbody tr")}
+    assert rows["ghostpaper"] == "arXiv id 2501.99999: arXiv has no such paper"
+    assert len(_library(app, ada.id)) == 8 and _library(app, bob.id) == set()
+    assert _tags(app, ada.id)["from zotero"] == _library(app, ada.id)
+    again = _soup(_upload(client, "zotero_export.bib"))
+    counts = {c["data-count"]: int(c.get_text()) for c in again.select(".import-report .count")}
+    assert counts["already"] == 8 and "0 papers added" in again.select_one(".import-report").get_text()
+
+
+def test_upload_answers_json_and_refuses_bad_files(app, client):
+    ada = make_user(app, "ada")
+    login(client, "ada")
+    body = _upload(client, "mendeley_export.ris", accept="application/json").get_json()
+    assert body["format"] == "ris" and len(body["matched"]) == 4
+    assert body["unmatched"][0]["label"] == "entry 5"
+    before = _counts(app)
+    bad = _upload(client, "latin1_encoding.bib")
+    assert bad.status_code == 400
+    assert "not UTF-8 text" in _soup(bad).select_one(".field-error").get_text()
+    assert "Nothing was imported" in _soup(bad).select_one(".field-error").get_text()
+    bad_json = _upload(client, "not_bibtex.bib", accept="application/json")
+    assert bad_json.status_code == 400 and "No BibTeX entries found" in bad_json.get_json()["error"]
+    huge = _upload(client, "huge.bib", data=b"%" * (17 * 1024 * 1024))
+    assert huge.status_code == 413
+    assert "larger than this site accepts (16 MB)" in _soup(huge).select_one(".field-error").get_text()
+    assert _counts(app) == before and len(_library(app, ada.id)) == 4
+
+
+def test_upload_needs_login_and_csrf(app, client):
+    make_user(app, "ada")
+    anonymous = _upload(client, "zotero_export.bib")
+    assert anonymous.status_code == 302 and "/login" in anonymous.location
+    login(client, "ada")
+    forged = client.post("/library/import/file", content_type="multipart/form-data",
+                         data={"csrf_token": "forged", "file": (io.BytesIO(
+                             (FILES / "zotero_export.bib").read_bytes()), "z.bib")})
+    assert forged.status_code == 400 and _counts(app)[1] == 0
+
+
+def test_cli_import_and_list(app, fake, tmp_path):
+    runner = app.test_cli_runner()
+    make_user(app, "ada")
+    result = runner.invoke(args=["library", "import", "--user", "ada", str(FILES / "zotero_export.bib")])
+    assert result.exit_code == 0, result.output
+    assert "13 entries (bibtex): 10 matched, 8 added, 0 already in the library, 1 fetched" in result.output
+    assert "UNMATCHED ghostpaper: arXiv id 2501.99999: arXiv has no such paper" in result.output
+    assert "at least 90" in result.output
+    listed = runner.invoke(args=["library", "list", "--user", "ada", "--json"])
+    data = json.loads(listed.output)
+    assert data["count"] == 8 and {p["id"] for p in data["papers"]} >= {"2401.10001", "2503.11780"}
+    plain = runner.invoke(args=["library", "list", "--user", "ada", "--tag", "transformers"])
+    assert plain.exit_code == 0 and plain.output.startswith("2401.10001\t")
+    again = runner.invoke(args=["library", "import", "--user", "ada", "--json",
+                                str(FILES / "zotero_export.bib")])
+    assert len(json.loads(again.output)["already"]) == 8
+    bad = tmp_path / "notes.bib"
+    bad.write_text("just words")
+    refused = runner.invoke(args=["library", "import", "--user", "ada", str(bad)])
+    assert refused.exit_code == 1 and "notes.bib: No BibTeX entries found" in refused.output
+    assert "Nothing was imported" in refused.output
+    nobody = runner.invoke(args=["library", "list", "--user", "nobody"])
+    assert nobody.exit_code == 1 and "No account 'nobody'" in nobody.output
