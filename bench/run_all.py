@@ -88,6 +88,7 @@ TARGETS = (
     Target(r"trends_series_p95", "<", 2, "ms"),
     Target(r"trends_hot_p95", "<", 200, "ms"),
     Target(r"load_\w+_errors", "=", 0, "count"),
+    Target(r"library_import_2000_seconds", "<", 10, "s"),
 )
 
 

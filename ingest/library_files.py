@@ -9,11 +9,13 @@ wrong, so the caller can refuse the whole file before changing anything.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.ids import ArxivIdError, parse_arxiv_id
 
@@ -184,19 +186,34 @@ def _bibtex_works(text: str, max_entries: int) -> list[CitedWork]:
     _check_count(len(re.findall(r"^\s*@(?!comment|preamble|string)\w+\s*[{(]", text,
                                 re.IGNORECASE | re.MULTILINE)), max_entries)
     import bibtexparser
-    from bibtexparser.middlewares import LatexDecodingMiddleware, RemoveEnclosingMiddleware
+    from bibtexparser.middlewares import RemoveEnclosingMiddleware
     from bibtexparser.model import DuplicateBlockKeyBlock
 
-    parsed = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
-    # a repeated cite key is still an entry of the library: keep it (matching deduplicates),
-    # decoded as the parser decodes the others
-    repeated = bibtexparser.Library([b.ignore_error_block for b in parsed.failed_blocks
-                                     if isinstance(b, DuplicateBlockKeyBlock)
-                                     and b.ignore_error_block is not None])
-    for middleware in (RemoveEnclosingMiddleware(), LatexDecodingMiddleware()):
-        repeated = middleware.transform(repeated)
+    # no LatexDecodingMiddleware: it decodes every field with a fresh pylatexenc context and
+    # takes ~10 ms an entry; `latex_text` decodes only the fields used, and only when needed
+    parsed = bibtexparser.parse_string(text)
+    # a repeated cite key is still an entry of the library: keep it (matching deduplicates)
+    repeated = RemoveEnclosingMiddleware().transform(bibtexparser.Library(
+        [b.ignore_error_block for b in parsed.failed_blocks
+         if isinstance(b, DuplicateBlockKeyBlock) and b.ignore_error_block is not None]))
     blocks = sorted([*parsed.entries, *repeated.entries], key=lambda e: e.start_line or 0)
     return [_bibtex_work(entry) for entry in blocks]
+
+
+@lru_cache(maxsize=1)
+def _latex_decoder():
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="verbatim")
+
+
+def latex_text(value: str) -> str:
+    """A BibTeX value as plain text: LaTeX accents and commands decoded, braces dropped."""
+    if "\\" in value or "$" in value:
+        # pylatexenc's parse errors share no base class; plain_text still drops braces and commands
+        with contextlib.suppress(Exception):
+            value = _latex_decoder().latex_to_text(value)
+    return plain_text(value)
 
 
 def _bibtex_work(entry) -> CitedWork:
@@ -207,8 +224,8 @@ def _bibtex_work(entry) -> CitedWork:
     arxiv = find_arxiv_id([eprint, f.get("arxiv"), f.get("arxivid")],
                           [f.get("url"), f.get("note"), f.get("journal"), f.get("howpublished"),
                            f.get("annote")], doi)
-    return CitedWork(entry.key, plain_text(f.get("title", "")), arxiv, doi,
-                     split_tags([f.get("keywords"), f.get("groups"), f.get("mendeley-tags")]))
+    tags = [latex_text(f[k]) for k in ("keywords", "groups", "mendeley-tags") if f.get(k)]
+    return CitedWork(entry.key, latex_text(f.get("title", "")), arxiv, doi, split_tags(tags))
 
 
 # -- RIS ---------------------------------------------------------------------------
