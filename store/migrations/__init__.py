@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex
 
 from store import schema
+from store.migrations.follows_seen import add_follows_and_seen
 
 Step = Callable[[Connection], None]
 
@@ -37,7 +38,8 @@ def _recent_index(conn: Connection) -> None:
     conn.execute(CreateIndex(schema.ix_papers_recent, if_not_exists=True))
 
 
-STEPS: list[Step] = [_initial, _recent_index]
+# add_follows_and_seen is step 4 once the security branch's step 3 is merged before it
+STEPS: list[Step] = [_initial, _recent_index, add_follows_and_seen]
 LATEST = len(STEPS)
 
 
