@@ -218,3 +218,45 @@ def test_not_interested_is_an_svm_negative_and_can_be_reviewed_and_undone(reco_a
     post(ada, undo["action"], {"undo": "1"})
     assert not _soup(ada.get("/library/not-interested")).select(".paper-card")
     rebuild(reco_app)
+
+
+def test_following_hides_seen_papers_and_marks_a_page_seen(reco_app, ada):
+    _add_authors(reco_app)
+    post(ada, "/author/follow", {"name": "Geoffrey Hinton"})
+    ada.get("/paper/2406.00003")                                    # opened: seen
+    soup = _soup(ada.get("/following"))
+    assert [c["data-paper-id"] for c in soup.select(".paper-card")] == ["2406.00002", "2406.00001"]
+    assert "1 seen and hidden" in soup.select_one(".library-count").get_text()
+    form = soup.select_one("form.mark-page-seen")
+    post(ada, form["action"], {"paper_id": [i["value"] for i in form.select("input[name=paper_id]")],
+                               "how": "page", "next": "/following"})
+    assert not _soup(ada.get("/following")).select(".paper-card")
+    shown = ada.get("/api/following?seen=show").get_json()
+    assert [p["id"] for p in shown["papers"]] == ["2406.00003", "2406.00002", "2406.00001"]
+    assert shown["papers"][0]["followed_authors"] == ["Geoffrey Hinton"]
+
+
+def test_author_pages_escape_hostile_names_and_follow_answers_json(reco_app, ada):
+    _add_authors(reco_app)
+    hostile = '<script>alert("x")</script> Hinton'
+    response = ada.get("/author", query_string={"name": hostile})
+    assert response.status_code == 200 and b"<script>alert" not in response.data
+    answer = post_json(ada, "/author/follow", {"name": "G. Müller"})
+    assert answer.status_code == 400 and "No papers by" in answer.get_json()["error"]
+    answer = post_json(ada, "/author/follow", {"name": "J. Müller"})
+    assert answer.get_json() == {"following": True, "name": "Jörg Müller"}
+
+
+def test_code_badges_filter_and_json(reco_app, ada):
+    add_papers(_engine(reco_app), record(id="2408.00001", abstract="Code: https://github.com/acme/tool.",
+                                         published=datetime(2024, 6, 1)))
+    soup = _soup(ada.get("/?code=1"))
+    cards = soup.select(".paper-card")
+    assert [c["data-paper-id"] for c in cards] == ["2408.00001"]
+    assert cards[0].select_one(".badge-code")["href"] == "https://github.com/acme/tool"
+    assert soup.select_one("input[name=code]").has_attr("checked")
+    page = _soup(ada.get("/paper/2408.00001"))
+    assert [a["href"] for a in page.select(".code-links a")] == ["https://github.com/acme/tool"]
+    data = ada.get("/api/papers?code=1").get_json()
+    assert data["total"] == 1 and data["papers"][0]["code_links"] == ["https://github.com/acme/tool"]
+    assert ada.get("/api/papers").get_json()["total"] > 1
