@@ -58,7 +58,7 @@ def _user_id(username: str) -> int:
 
 @library_group.command("import")
 @click.option("--user", "username", required=True, help="Whose library.")
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csl-json"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csl-json", "zotero-rdf"]), default=None,
               help="File format (default: from the extension, else from the content).")
 @click.option("--tag", default=None, help="Tag every imported paper too.")
 @click.option("--no-fetch", is_flag=True, help="Do not ask the arXiv API for papers the store lacks.")
@@ -67,7 +67,7 @@ def _user_id(username: str) -> int:
 @with_appcontext
 def import_command(username: str, fmt: str | None, tag: str | None, no_fetch: bool, as_json: bool,
                    file: Path) -> None:
-    """Import a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley, JabRef) into a library."""
+    """Import a BibTeX, RIS, CSL-JSON or Zotero RDF export (Zotero, Mendeley, JabRef) into a library."""
     from tqdm import tqdm
 
     from ingest.library_import import LibraryFileError, import_library

@@ -1,4 +1,5 @@
-"""Read the library files people export from reference managers: BibTeX, RIS, CSL-JSON.
+"""Read the library files people export from reference managers: BibTeX, RIS, CSL-JSON,
+Zotero RDF (in ingest/zotero_rdf.py).
 
 Pure parsing: bytes in, `CitedWork`s out, nothing stored. Each work keeps what matching
 needs (an arXiv id found in its id-carrying fields, its DOI, its title) and the tags the
@@ -19,7 +20,7 @@ from functools import lru_cache
 
 from ingest.ids import ArxivIdError, parse_arxiv_id
 
-FORMATS = ("bibtex", "ris", "csl-json")
+FORMATS = ("bibtex", "ris", "csl-json", "zotero-rdf")
 MAX_TAGS_PER_WORK = 20
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<id>.+)$", re.IGNORECASE)
 _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
@@ -46,6 +47,7 @@ class CitedWork:
     arxiv_id: str | None = None      # without version
     doi: str | None = None
     tags: tuple[str, ...] = ()
+    arxiv_from: str = ""             # "arXiv id" (an id, URL or note field) or "arXiv DOI"
 
 
 def detect_format(filename: str, text: str) -> str:
@@ -59,6 +61,8 @@ def detect_format(filename: str, text: str) -> str:
         return "ris"
     if name.endswith(".json"):
         return "csl-json"
+    if name.endswith((".rdf", ".xml")) or text.lstrip().startswith("<"):
+        return "zotero-rdf"
     head = text.lstrip()[:1]
     if head in "[{" and head:
         return "csl-json"
@@ -91,15 +95,22 @@ def parse_library(data: bytes, filename: str, *, max_entries: int, fmt: str | No
     fmt = fmt or detect_format(filename, text)
     if fmt not in FORMATS:
         raise LibraryFileError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
-    reader = {"bibtex": _bibtex_works, "ris": _ris_works, "csl-json": _csl_works}[fmt]
-    works = reader(text, max_entries)
+    works = _reader(fmt)(text, max_entries)
     if not works:
-        name = {"bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}[fmt]
+        name = {"bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON", "zotero-rdf": "Zotero RDF"}[fmt]
         raise LibraryFileError(f"No {name} entries found: is this a {name} export?")
     return fmt, works
 
 
-def _check_count(n: int, max_entries: int) -> None:
+def _reader(fmt: str):
+    if fmt == "zotero-rdf":
+        from ingest.zotero_rdf import zotero_rdf_works
+
+        return zotero_rdf_works
+    return {"bibtex": _bibtex_works, "ris": _ris_works, "csl-json": _csl_works}[fmt]
+
+
+def check_count(n: int, max_entries: int) -> None:
     if n > max_entries:
         raise LibraryFileError(f"The file has {n:,} entries; at most {max_entries:,} can be "
                                "imported at once. Split it and import the parts.")
@@ -154,17 +165,19 @@ def clean_doi(value: str) -> str:
 
 
 def find_arxiv_id(whole: Iterable[str | None], text: Iterable[str | None], doi: str | None
-                  ) -> str | None:
-    """The issue's matching order: id fields, then URL/note text, then an arXiv DOI."""
+                  ) -> tuple[str | None, str]:
+    """(arXiv id, where found: "arXiv id" or "arXiv DOI"), in the issue's matching order:
+    id fields, then URL/note text, then an arXiv DOI; (None, "") when there is none."""
     for value in whole:
         found = _arxiv_id(value, whole=True)
         if found:
-            return found
+            return found, "arXiv id"
     for value in text:
         found = _arxiv_id(value, whole=False)
         if found:
-            return found
-    return arxiv_id_from_doi(doi)
+            return found, "arXiv id"
+    found = arxiv_id_from_doi(doi)
+    return (found, "arXiv DOI") if found else (None, "")
 
 
 def split_tags(values: Iterable[str | None]) -> tuple[str, ...]:
@@ -183,7 +196,7 @@ def split_tags(values: Iterable[str | None]) -> tuple[str, ...]:
 
 def _bibtex_works(text: str, max_entries: int) -> list[CitedWork]:
     # counted before parsing so a 100k-entry file is refused before bibtexparser spends minutes
-    _check_count(len(re.findall(r"^\s*@(?!comment|preamble|string)\w+\s*[{(]", text,
+    check_count(len(re.findall(r"^\s*@(?!comment|preamble|string)\w+\s*[{(]", text,
                                 re.IGNORECASE | re.MULTILINE)), max_entries)
     import bibtexparser
     from bibtexparser.middlewares import RemoveEnclosingMiddleware
@@ -221,18 +234,18 @@ def _bibtex_work(entry) -> CitedWork:
     prefix = (f.get("archiveprefix") or f.get("eprinttype") or "").lower()
     eprint = f.get("eprint") if prefix in ("", "arxiv") else None
     doi = clean_doi(f["doi"]) if f.get("doi") else None
-    arxiv = find_arxiv_id([eprint, f.get("arxiv"), f.get("arxivid")],
+    arxiv, source = find_arxiv_id([eprint, f.get("arxiv"), f.get("arxivid")],
                           [f.get("url"), f.get("note"), f.get("journal"), f.get("howpublished"),
                            f.get("annote")], doi)
     tags = [latex_text(f[k]) for k in ("keywords", "groups", "mendeley-tags") if f.get(k)]
-    return CitedWork(entry.key, latex_text(f.get("title", "")), arxiv, doi, split_tags(tags))
+    return CitedWork(entry.key, latex_text(f.get("title", "")), arxiv, doi, split_tags(tags), source)
 
 
 # -- RIS ---------------------------------------------------------------------------
 
 
 def _ris_works(text: str, max_entries: int) -> list[CitedWork]:
-    _check_count(len(re.findall(r"^TY  - ", text, re.MULTILINE)), max_entries)
+    check_count(len(re.findall(r"^TY  - ", text, re.MULTILINE)), max_entries)
     import rispy
 
     try:
@@ -253,11 +266,10 @@ def _ris_work(rec: Mapping, n: int) -> CitedWork:
     doi = clean_doi(_first(rec.get("doi")) or "") or None
     urls = [str(u) for u in rec.get("urls") or []]
     notes = [str(n) for n in rec.get("notes") or []]
-    arxiv = find_arxiv_id([], [*urls, *notes, _first(rec.get("secondary_title")),
+    arxiv, source = find_arxiv_id([], [*urls, *notes, _first(rec.get("secondary_title")),
                                _first(rec.get("accession_number"))], doi)
     label = _first(rec.get("id")) or f"entry {n}"
-    return CitedWork(label, plain_text(title), arxiv, doi,
-                     split_tags(rec.get("keywords") or []))
+    return CitedWork(label, plain_text(title), arxiv, doi, split_tags(rec.get("keywords") or []), source)
 
 
 # -- CSL-JSON ----------------------------------------------------------------------
@@ -273,7 +285,7 @@ def _csl_works(text: str, max_entries: int) -> list[CitedWork]:
         items = items["items"]
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise LibraryFileError("This JSON is not CSL-JSON: expected a list of items.")
-    _check_count(len(items), max_entries)
+    check_count(len(items), max_entries)
     return [_csl_work(item, i) for i, item in enumerate(items, 1)]
 
 
@@ -285,10 +297,10 @@ def _csl_work(item: Mapping, n: int) -> CitedWork:
     doi = clean_doi(_str(item.get("DOI")) or "") or None
     number = _str(item.get("number"))
     whole = [number] if (_str(item.get("publisher")) or "").lower() == "arxiv" else []
-    arxiv = find_arxiv_id(whole, [_str(item.get("URL")), _str(item.get("note")), number,
+    arxiv, source = find_arxiv_id(whole, [_str(item.get("URL")), _str(item.get("note")), number,
                                   _str(item.get("container-title")), _str(item.get("archive_location"))],
                           doi)
     keywords = item.get("keyword")
     tags = split_tags(keywords if isinstance(keywords, list) else [_str(keywords)])
     label = _str(item.get("id")) or (str(item["id"]) if isinstance(item.get("id"), int) else f"entry {n}")
-    return CitedWork(label, plain_text(_str(item.get("title")) or ""), arxiv, doi, tags)
+    return CitedWork(label, plain_text(_str(item.get("title")) or ""), arxiv, doi, tags, source)

@@ -121,17 +121,11 @@ def _match_ids(conn, pending: Sequence[_Pending]) -> None:
     for p in pending:
         w = p.work
         if w.arxiv_id and w.arxiv_id in known:
-            p.paper_id, p.how = w.arxiv_id, "arXiv DOI" if _id_only_in_doi(w) else "arXiv id"
+            p.paper_id, p.how = w.arxiv_id, w.arxiv_from
         elif w.doi and w.doi.lower() in by_doi:
             p.paper_id, p.how = by_doi[w.doi.lower()], "DOI"
         elif w.arxiv_id:
             p.reason = f"arXiv id {w.arxiv_id} is not in this papersift (not fetched from arXiv)"
-
-
-def _id_only_in_doi(work: CitedWork) -> bool:
-    from ingest.library_files import arxiv_id_from_doi
-
-    return bool(work.doi) and arxiv_id_from_doi(work.doi) == work.arxiv_id
 
 
 def _fetch_missing(engine: Engine, settings: Settings, pending: Sequence[_Pending], report: ImportReport,

@@ -45,11 +45,12 @@ class ImportForm(FlaskForm):
     tag = StringField("Tag them (optional)", validators=[Optional(), Length(max=100)])
 
 
-LIBRARY_FORMATS = {"": "Recognise it", "bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
+LIBRARY_FORMATS = {"": "Recognise it", "bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON",
+                   "zotero-rdf": "Zotero RDF"}
 
 
 class LibraryFileForm(FlaskForm):
-    file = FileField("BibTeX (.bib), RIS (.ris) or CSL-JSON (.json) export",
+    file = FileField("BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or Zotero RDF (.rdf) export",
                      validators=[FileRequired("Choose a file to import.")])
     # a <select> in the template: SelectField's tuple choices are deprecated in wtforms 3.3
     format = StringField("Format", validators=[Optional(), AnyOf(LIBRARY_FORMATS)], default="")

@@ -149,6 +149,16 @@ def test_ris_and_csl_json_exports(app, fake):
     assert "2503.11780" not in _library(app, ada.id)
 
 
+def test_zotero_rdf_collections_become_tags(app):
+    ada = make_user(app, "ada")
+    report = _import(app, ada.id, "zotero_export.rdf")
+    assert report.format == "zotero-rdf"
+    assert {m.label: (m.paper_id, m.how) for m in report.matched} == {
+        "http://arxiv.org/abs/2401.10001": ("2401.10001", "arXiv id"), "#item_20": ("2401.10002", "title")}
+    assert [u.label for u in report.unmatched] == ["#item_21"]       # the attachment and note are no items
+    assert _tags(app, ada.id)["Reading group"] == {"2401.10001", "2401.10002"}
+
+
 def test_fuzzy_threshold_decides_and_the_reason_shows_the_score(app):
     ada = make_user(app, "ada")
     bib = b"@article{near, title = {Deep Residual Learning for Image Recognition Tasks}}"
@@ -196,6 +206,11 @@ def test_web_upload_fetches_at_most_the_configured_number(app, fake):
     ("object.json", b"{\"title\": \"x\"}", "not CSL-JSON"),
     ("binary.bib", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
     ("empty.ris", b"", "No RIS entries found"),
+    ("laughs.rdf", b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
+                   b'"&lol;&lol;&lol;">]><rdf:RDF>&lol2;</rdf:RDF>', "declares entities"),
+    ("broken.rdf", b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'><oops>",
+     "not well-formed XML"),
+    ("feed.xml", b"<feed xmlns='http://www.w3.org/2005/Atom'></feed>", "not Zotero RDF"),
 ])
 def test_bad_files_are_refused_with_a_clear_error_and_change_nothing(app, name, data, message):
     ada = make_user(app, "ada")
