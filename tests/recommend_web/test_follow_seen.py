@@ -260,3 +260,17 @@ def test_code_badges_filter_and_json(reco_app, ada):
     data = ada.get("/api/papers?code=1").get_json()
     assert data["total"] == 1 and data["papers"][0]["code_links"] == ["https://github.com/acme/tool"]
     assert ada.get("/api/papers").get_json()["total"] > 1
+
+
+def test_paper_page_and_paper_api_also_read_the_full_text_for_code(reco_app, ada):
+    from store.fulltext import record_result
+
+    add_papers(_engine(reco_app), record(id="2408.00002", abstract="No link in the abstract."))
+    with _engine(reco_app).begin() as conn:
+        record_result(conn, "2408.00002", 1, status="ok",
+                      text="Section 5. Our implementation is at https://codeberg.org/lab/solver.")
+    page = _soup(ada.get("/paper/2408.00002"))
+    assert [a["href"] for a in page.select(".code-links a")] == ["https://codeberg.org/lab/solver"]
+    assert ada.get("/api/papers/2408.00002").get_json()["paper"]["code_links"] == [
+        "https://codeberg.org/lab/solver"]
+    assert not _soup(ada.get("/")).select('.paper-card[data-paper-id="2408.00002"] .badge-code')
