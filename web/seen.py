@@ -3,7 +3,8 @@
 - `POST /seen/mark` with one or more `paper_id` fields (or JSON `{"ids": [...]}`): mark seen
   by hand; "mark all on this page as seen" posts every card's id with `how=page`.
 - `POST /seen/unmark`: the same, undone.
-- `GET /library/not-interested`: the papers marked not interested, each with an undo.
+- `GET /library/not-interested`: the papers marked not interested, each with an undo (JSON
+  at `/api/not-interested`).
 - `record_open`: the paper page calls it, marking the paper seen when PAPERSIFT_MARK_SEEN_AUTO
   is on and someone is logged in.
 """
@@ -80,6 +81,14 @@ def not_interested():
     shown = papers[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     return render_template("library/not_interested.html", papers=shown, total=len(papers), page=page,
                            pages=max(1, -(-len(papers) // PAGE_SIZE)))
+
+
+@bp.get("/api/not-interested")
+@login_required
+def api_not_interested():
+    conn = db.get_db()
+    papers = get_papers(conn, sorted(lib.not_interested_ids(conn, current_user.id)))
+    return jsonify(count=len(papers), papers=[p.to_json() for p in papers])
 
 
 def record_open(paper_id: str) -> None:

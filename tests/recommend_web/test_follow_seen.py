@@ -213,10 +213,12 @@ def test_not_interested_is_an_svm_negative_and_can_be_reviewed_and_undone(reco_a
     assert np.all(learned.scores[near] < without.scores[near])
     soup = _soup(ada.get("/library/not-interested"))
     assert [c["data-paper-id"] for c in soup.select(".not-interested-list .paper-card")] == [SEG[5]]
+    assert [p["id"] for p in ada.get("/api/not-interested").get_json()["papers"]] == [SEG[5]]
     undo = soup.select_one(".not-interested-list .lib-dismiss")
     assert undo.select_one("input[name=undo]")["value"] == "1"
     post(ada, undo["action"], {"undo": "1"})
     assert not _soup(ada.get("/library/not-interested")).select(".paper-card")
+    assert ada.get("/api/not-interested").get_json()["count"] == 0
     rebuild(reco_app)
 
 
