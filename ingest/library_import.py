@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -188,11 +189,12 @@ def _exact_from_store(conn, todo: Sequence[_Pending]) -> None:
     for p in todo:
         wanted.setdefault(title_match.normal_title(p.work.title), []).append(p)
     wanted.pop("", None)
-    for paper_id, title in library_match.all_titles(conn):
-        for p in wanted.pop(title_match.normal_title(title), []):
-            p.paper_id, p.how = paper_id, "title"
-        if not wanted:
-            break
+    with closing(library_match.all_titles(conn)) as titles:   # closes the cursor on an early stop
+        for paper_id, title in titles:
+            for p in wanted.pop(title_match.normal_title(title), []):
+                p.paper_id, p.how = paper_id, "title"
+            if not wanted:
+                break
     for group in wanted.values():
         for p in group:
             p.reason = p.reason or "no paper with this title (no search index yet, so no fuzzy match)"

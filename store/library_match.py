@@ -37,5 +37,6 @@ def titles_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
 
 def all_titles(conn: Connection) -> Iterator[tuple[str, str]]:
     """(id, title) of every paper, streamed: title matching before the first index build."""
-    yield from conn.execute(select(papers.c.id, papers.c.title)
-                            .execution_options(yield_per=5000)).tuples()
+    with conn.execute(select(papers.c.id, papers.c.title).execution_options(yield_per=5000)) as result:
+        for row in result:
+            yield row.id, row.title

@@ -331,3 +331,13 @@ def test_cli_import_and_list(app, fake, tmp_path):
     assert "Nothing was imported" in refused.output
     nobody = runner.invoke(args=["library", "list", "--user", "nobody"])
     assert nobody.exit_code == 1 and "No account 'nobody'" in nobody.output
+
+
+def test_before_the_first_index_titles_match_exactly_against_the_store(app):
+    ada = make_user(app, "ada")
+    bib = (b"@article{exact, title = {Schr{\\\"o}dinger {B}ridges for Generative Modelling}}\n"
+           b"@article{near, title = {Deep Residual Learning for Image Recognition Tasks}}\n")
+    report = import_library(_engine(app), app.config["SETTINGS"], ada.id, bib, "noindex.bib", index=None)
+    assert [(m.label, m.paper_id, m.how) for m in report.matched] == [("exact", "2401.10002", "title")]
+    [near] = report.unmatched
+    assert near.reason == "no paper with this title (no search index yet, so no fuzzy match)"
