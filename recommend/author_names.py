@@ -114,9 +114,10 @@ def display_name(resolution: Resolution, wanted: str) -> str:
 
 
 def needles(name: Name, wanted: str) -> list[str]:
-    """Strings to look for in author lists: the last name as typed and accent-folded."""
+    """Strings to look for in author lists: the last name as typed (in lower, title and upper
+    case, since SQLite's LIKE folds the case of ASCII letters only) and accent-folded."""
     typed = parse_name_surface_last(wanted)
-    return list(dict.fromkeys(x for x in (typed, name.last) if x))
+    return list(dict.fromkeys(x for x in (typed, typed.title(), typed.upper(), name.last) if x))
 
 
 def parse_name_surface_last(text: str) -> str:
