@@ -173,6 +173,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mcp_token_days", "PAPERSIFT_MCP_TOKEN_DAYS", 90, _count,
             "Days an MCP access token (`papersift mcp-token`) stays valid (0: ten years); a "
             "password change or \"log out everywhere\" ends every token in any case."),
+    # -- libraries: import, seen marks
+    Setting("library_import_max_mb", "PAPERSIFT_LIBRARY_IMPORT_MAX_MB", 10, _count,
+            "Largest library file (BibTeX, RIS, CSL-JSON) one import reads, in MB."),
+    Setting("library_import_max_entries", "PAPERSIFT_LIBRARY_IMPORT_MAX_ENTRIES", 20_000, _count,
+            "Most entries one library file may hold."),
+    Setting("library_import_title_threshold", "PAPERSIFT_LIBRARY_IMPORT_TITLE_THRESHOLD", 90.0, float,
+            "Lowest fuzzy title score (0-100, rapidfuzz token-sort ratio) an imported entry "
+            "without an arXiv id needs to match a paper."),
+    Setting("library_import_fetch_max", "PAPERSIFT_LIBRARY_IMPORT_FETCH_MAX", 300, _count,
+            "Papers an upload on the import page fetches from the arXiv API when the store lacks "
+            "them (the CLI fetches all)."),
+    Setting("mark_seen_auto", "PAPERSIFT_MARK_SEEN_AUTO", True, _bool,
+            "Mark papers as seen when a logged-in user opens them or a digest sends them."),
     # -- email
     Setting("smtp_host", "PAPERSIFT_SMTP_HOST", "", str,
             "SMTP server for digests; empty disables email."),

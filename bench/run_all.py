@@ -96,6 +96,7 @@ TARGETS = (
     Target(r"load_\w+_errors", "=", 0, "count"),
     Target(r"cli_(help|config)_median", "<", 0.3, "s"),
     Target(r"cli_(status|search)_median", "<", 1, "s"),
+    Target(r"library_import_2000_seconds", "<", 10, "s"),
 )
 
 

@@ -251,3 +251,34 @@ def search_page(client: PoliteClient, url: str, query: str, *, start: int, size:
         return page
 
     return client.call(url, params, handle)
+
+
+# -- lookups by id
+
+ID_LIST_BATCH = 100        # ids per id_list request: arXiv's examples use up to a few hundred
+
+
+def fetch_by_ids(client: PoliteClient, url: str, ids: list[str]):
+    """Papers with these ids (one batch, at most ID_LIST_BATCH), parsed into an AtomPage.
+
+    Unknown ids are simply absent from the page; a malformed id makes the API answer
+    HTTP 400, a FetchError (callers pass only ids that parse_arxiv_id accepted).
+    """
+    from ingest.atom import AtomError, parse_atom
+
+    if len(ids) > ID_LIST_BATCH:
+        raise ValueError(f"at most {ID_LIST_BATCH} ids per request")
+    source = f"arXiv API id_list of {len(ids)}"
+
+    def handle(resp: requests.Response):
+        try:
+            page = parse_atom(resp.content, source)
+        except AtomError as exc:
+            if resp.status_code != 200:
+                raise FetchError(f"HTTP {resp.status_code}: {exc.message}") from None
+            raise TransientError(exc.message) from None
+        if resp.status_code != 200:
+            raise FetchError(f"{source}: unexpected HTTP {resp.status_code}")
+        return page
+
+    return client.call(url, {"id_list": ",".join(ids), "max_results": len(ids)}, handle)

@@ -46,6 +46,7 @@ from recommend.search import Filters, search, search_index
 from recommend.search_query import QueryError, parse_query
 from store import feeds as feed_store
 from store import library as lib
+from store import seen as seen_store
 from store import utcnow
 from store.papers import Paper, get_papers, window_start
 from web import reco_service
@@ -202,6 +203,18 @@ def _search_section(conn: Connection, index: Index, settings: Settings, saved: f
     return Section(f"New for your search “{saved.name}”", link, get_papers(conn, ids))
 
 
+def _following_section(conn: Connection, settings: Settings, user_id: int, since: datetime | None,
+                       taken: set[str]) -> Section | None:
+    from web.author_service import following
+
+    result = following(conn, user_id, hide_seen=False, since=since, limit=PER_SECTION + len(taken))
+    kept = [(p, names) for p, names in result.papers if p.id not in taken][:PER_SECTION]
+    if not kept:
+        return None
+    return Section("New from authors you follow", site_url(settings, "/following"),
+                   [p for p, _ in kept], {p.id: "by " + ", ".join(names) for p, names in kept})
+
+
 def compose(conn: Connection, index: Index | None, settings: Settings, user: feed_store.DigestSettings,
             cache=None) -> Digest:
     """The user's digest: sections of papers not mailed before, each paper once."""
@@ -210,7 +223,8 @@ def compose(conn: Connection, index: Index | None, settings: Settings, user: fee
     if index is None:
         return digest
     cache = cache if cache is not None else LocalCache()
-    taken = feed_store.sent_ids(conn, user.user_id)
+    # papers mailed before or seen on the site are not news
+    taken = feed_store.sent_ids(conn, user.user_id) | seen_store.seen_ids(conn, user.user_id)
     candidates: list[Callable[[], Section | None]] = []
     if user.library:
         candidates.append(lambda: _reco_section(conn, index, settings, user.user_id, None, since, taken,
@@ -222,6 +236,7 @@ def compose(conn: Connection, index: Index | None, settings: Settings, user: fee
     for saved in feed_store.list_saved_searches(conn, user.user_id):
         if saved.in_digest:
             candidates.append(lambda s=saved: _search_section(conn, index, settings, s, since, taken))
+    candidates.append(lambda: _following_section(conn, settings, user.user_id, since, taken))
     for make in candidates:
         section = make()
         if section is not None and section.papers:
@@ -369,6 +384,8 @@ def _one(engine: Engine, settings: Settings, index: Index | None, cache, user: f
         return smtp
     with engine.begin() as conn:
         feed_store.record_sent(conn, user.user_id, digest.paper_ids, now)
+        if settings.mark_seen_auto:
+            seen_store.mark_seen(conn, user.user_id, digest.paper_ids, "digest", now)
     run.sent[user.username] = len(digest.paper_ids)
     return smtp
 

@@ -47,13 +47,15 @@ def centroid_model(matrix: sparse.csr_matrix, positives: Sequence[int]) -> Linea
 
 
 def training_set(n_rows: int, positives: Sequence[int], hard_negatives: Sequence[int] = (), *,
-                 max_negatives: int | None = DEFAULT_NEGATIVES, seed: int = 0
+                 max_negatives: int | None = DEFAULT_NEGATIVES, seed: int = 0, hard_weight: float = 1.0
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, labels +1/-1, sample weights) for training.
 
     Negatives are all rows that are not positives; with `max_negatives` a seeded uniform
-    sample of them, weighted up so they stand for all. Hard negatives are always in,
-    with the same weight as a sampled negative.
+    sample of them, weighted up so they stand for all. Hard negatives (papers the user
+    marked "not interested") are always in, weighted `hard_weight` or as a sampled
+    negative, whichever is more: otherwise, in a store small enough to train on every
+    paper, marking one would teach the model nothing it did not already see.
     """
     pos = _rows(positives)
     hard = np.setdiff1d(_rows(hard_negatives), pos)
@@ -68,7 +70,8 @@ def training_set(n_rows: int, positives: Sequence[int], hard_negatives: Sequence
         pool = np.sort(rng.choice(pool, size=max_negatives, replace=False))
     rows = np.concatenate([pos, hard, pool])
     labels = np.concatenate([np.ones(pos.size), -np.ones(hard.size + pool.size)]).astype(np.int8)
-    weights = np.concatenate([np.ones(pos.size), np.full(hard.size + pool.size, weight)])
+    weights = np.concatenate([np.ones(pos.size), np.full(hard.size, max(weight, hard_weight)),
+                              np.full(pool.size, weight)])
     return rows, labels, weights
 
 
@@ -85,8 +88,10 @@ def train_svm(matrix: sparse.csr_matrix, positives: Sequence[int], hard_negative
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.svm import LinearSVC
 
+    # a dismissed paper is as deliberate a choice as a saved one: it weighs as a positive does
     rows, labels, weights = training_set(matrix.shape[0], positives, hard_negatives,
-                                         max_negatives=max_negatives, seed=seed)
+                                         max_negatives=max_negatives, seed=seed,
+                                         hard_weight=positive_weight)
     if not (labels > 0).any():
         raise ValueError("a model needs at least one positive paper")
     if not (labels < 0).any():

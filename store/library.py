@@ -282,3 +282,15 @@ def top_papers(conn: Connection, since: datetime | None, *, limit: int = 25, off
         select(papers, grouped.c.n).select_from(grouped.join(papers, papers.c.id == grouped.c.paper_id))
         .order_by(grouped.c.n.desc(), papers.c.published.desc(), papers.c.id).limit(limit).offset(offset))
     return total, [(_paper(r), r.n) for r in rows]
+
+
+def tag_papers(conn: Connection, user_id: int, name: str, paper_ids: Sequence[str]) -> int:
+    """Put one tag on many papers already in the library (a batched `tag_paper` for imports);
+    returns how many papers newly carry it."""
+    tag_id = _tag_for(conn, user_id, name)
+    have = set(conn.execute(select(paper_tags.c.paper_id).where(paper_tags.c.tag_id == tag_id)).scalars())
+    new = [p for p in dict.fromkeys(paper_ids) if p not in have]
+    if new:
+        now = utcnow()
+        conn.execute(paper_tags.insert(), [{"tag_id": tag_id, "paper_id": p, "added": now} for p in new])
+    return len(new)

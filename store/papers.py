@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from ingest.ids import abs_url, pdf_url
 from ingest.records import PaperRecord
 from store import utcnow
+from store.code_links import CODE_HOSTS, code_links
 from store.fulltext import decompress
 from store.schema import fulltext, paper_categories, papers
 
@@ -51,6 +52,11 @@ class Paper:
     def is_revised(self) -> bool:
         return self.version > 1
 
+    @property
+    def code_links(self) -> list[str]:
+        """Repository URLs (GitHub, GitLab, Hugging Face, Codeberg) in the abstract or comments."""
+        return code_links((self.abstract, self.comment))
+
     def to_json(self) -> dict:
         return {
             "id": self.id,
@@ -66,6 +72,7 @@ class Paper:
             "doi": self.doi,
             "abs_url": self.abs_url,
             "pdf_url": self.pdf_url,
+            "code_links": self.code_links,
         }
 
 
@@ -242,6 +249,7 @@ class PaperFilter:
     since: datetime | None = None
     until: datetime | None = None
     revisions: bool = True        # include papers revised in the window, not only new ones
+    has_code: bool = False        # only papers naming a code repository (store/code_links.py)
 
     def where(self, *, row_by_row: bool = False):
         """The filter as a WHERE clause (None for no filter).
@@ -265,6 +273,9 @@ class PaperFilter:
             clauses.append(papers.c.published < self.until)
         if not self.revisions:
             clauses.append(papers.c.version == 1)
+        if self.has_code:
+            clauses.append(or_(*[col.ilike(f"%{host}%") for host in CODE_HOSTS
+                                 for col in (papers.c.abstract, papers.c.comment)]))
         return and_(*clauses) if clauses else None
 
 

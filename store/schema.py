@@ -202,3 +202,25 @@ digest_sent = Table(
     Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("sent", DateTime, nullable=False),
 )
+
+# -- followed authors and seen marks (store/follows.py, store/seen.py)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),           # the name as the user chose it
+    Column("name_key", String(200), nullable=False),       # accent-folded, lowercase: one follow per person
+    Column("created", DateTime, nullable=False),
+    UniqueConstraint("user_id", "name_key", name="uq_follows_user_name"),
+)
+
+seen = Table(
+    "seen",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("seen", DateTime, nullable=False),
+    Column("how", String(16), nullable=False),              # opened | digest | marked | page
+)

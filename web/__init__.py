@@ -24,13 +24,14 @@ def init_web(app: Flask) -> None:
     security_headers.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
-    from web import auth, library, recommend
+    from web import auth, authors, code_links, library, library_upload, recommend, seen
 
     auth.init_app(app)
     page_cache.init_app(app)
     from web import admin, feeds, saved, thumbs, trends
 
     for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp,
+                      library_upload.bp, authors.bp, seen.bp, code_links.bp,
                       recommend.bp, recommend.top_bp,
                       search.bp, thumbs.bp, trends.bp, admin.bp, feeds.bp, saved.bp):
         app.register_blueprint(blueprint)

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from store.db import get_db
 from web import services
+from web.code_links import paper_code_links
 from web.params import browse_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -23,5 +24,5 @@ def paper(paper_id: str):
     conn = get_db()
     p = services.get_paper_or_404(conn, paper_id)
     similar = services.similar_papers(conn, p.id)
-    return jsonify(paper=p.to_json(),
+    return jsonify(paper={**p.to_json(), "code_links": paper_code_links(conn, p)},
                    similar=[{"id": s.paper.id, "score": round(s.score, 4)} for s in similar])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from store.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, USERNAME_RULE, AccountError, check_password
 
@@ -51,3 +52,15 @@ class ImportForm(FlaskForm):
     ids = TextAreaField("arXiv ids or URLs, one per line (or separated by spaces or commas)",
                         validators=[DataRequired(), Length(max=200_000)])
     tag = StringField("Tag them (optional)", validators=[Optional(), Length(max=100)])
+
+
+LIBRARY_FORMATS = {"": "Recognise it", "bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON",
+                   "zotero-rdf": "Zotero RDF"}
+
+
+class LibraryFileForm(FlaskForm):
+    file = FileField("BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or Zotero RDF (.rdf) export",
+                     validators=[FileRequired("Choose a file to import.")])
+    # a <select> in the template: SelectField's tuple choices are deprecated in wtforms 3.3
+    format = StringField("Format", validators=[Optional(), AnyOf(LIBRARY_FORMATS)], default="")
+    tag = StringField("Also tag every imported paper (optional)", validators=[Optional(), Length(max=100)])

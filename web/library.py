@@ -25,7 +25,7 @@ from store import db
 from store import library as lib
 from web import services
 from web.auth import safe_next
-from web.forms import ImportForm
+from web.forms import ImportForm, LibraryFileForm
 from web.library_io import MAX_IMPORT, parse_id_list, to_bibtex, to_json
 from web.params import int_arg
 
@@ -200,19 +200,23 @@ def export_json():
 def import_ids():
     form = ImportForm()
     if not form.validate_on_submit():
-        return render_template("library/import.html", form=form), 400 if form.is_submitted() else 200
+        return render_template("library/import.html", form=form, file_form=LibraryFileForm(formdata=None)
+                               ), 400 if form.is_submitted() else 200
     ids, bad = parse_id_list(form.ids.data)
     if len(ids) > MAX_IMPORT:
         form.ids.errors = [f"At most {MAX_IMPORT} ids at a time."]
-        return render_template("library/import.html", form=form), 400
+        return render_template("library/import.html", form=form,
+                               file_form=LibraryFileForm(formdata=None)), 400
     try:
         with db.transaction() as conn:
             added, unknown = lib.add_to_library(conn, current_user.id, ids, tag=form.tag.data or None)
     except lib.LibraryError as exc:
         form.tag.errors = [str(exc)]
-        return render_template("library/import.html", form=form), 400
+        return render_template("library/import.html", form=form,
+                               file_form=LibraryFileForm(formdata=None)), 400
     return render_template("library/import.html", form=ImportForm(formdata=None), added=added,
-                           unknown=unknown, bad=bad, total=len(ids))
+                           unknown=unknown, bad=bad, total=len(ids),
+                           file_form=LibraryFileForm(formdata=None))
 
 
 @api_bp.get("/library")

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 from store.db import get_db
 from web import services
 from web.page_cache import cached_for_visitors
+from web.seen import record_open
 
 bp = Blueprint("paper", __name__)
 
@@ -16,5 +17,6 @@ bp = Blueprint("paper", __name__)
 def show(paper_id: str):
     conn = get_db()
     paper = services.get_paper_or_404(conn, paper_id)
+    record_open(paper.id)
     return render_template("paper/show.html", paper=paper,
                            similar=services.similar_papers(conn, paper.id))

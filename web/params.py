@@ -24,10 +24,11 @@ class BrowseQuery:
     revisions: bool
     page: int
     per_page: int
+    has_code: bool = False
 
     def paper_filter(self, conn: Connection) -> PaperFilter:
         return PaperFilter(category=self.category or None, since=window_start(conn, self.window),
-                           revisions=self.revisions)
+                           revisions=self.revisions, has_code=self.has_code)
 
     @property
     def offset(self) -> int:
@@ -36,9 +37,10 @@ class BrowseQuery:
     def args(self, **changes) -> dict[str, str | int]:
         """Query-string arguments reproducing this view (with changes), defaults left out."""
         values = {"cat": self.category, "window": self.window,
-                  "show": "all" if self.revisions else "new", "page": self.page}
+                  "show": "all" if self.revisions else "new", "page": self.page,
+                  "code": "1" if self.has_code else ""}
         values.update(changes)
-        defaults = {"cat": "", "window": "all", "show": "all", "page": 1}
+        defaults = {"cat": "", "window": "all", "show": "all", "page": 1, "code": ""}
         return {k: v for k, v in values.items() if defaults.get(k) != v}
 
 
@@ -75,4 +77,5 @@ def browse_query(args: MultiDict, default_window: str = "all") -> BrowseQuery:
         revisions=show == "all",
         page=int_arg(args, "page", 1, 1, MAX_PAGE),
         per_page=int_arg(args, "per_page", PAGE_SIZE, 1, MAX_PAGE_SIZE),
+        has_code=args.get("code", "").strip() in {"1", "true", "yes"},
     )

@@ -35,6 +35,7 @@ from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
 from recommend.trends import written_forms
 from store import library as lib
 from store.papers import Paper, get_papers
+from store.seen import seen_ids
 
 log = logging.getLogger("papersift.recommend")
 LRU_SIZE = 32
@@ -52,6 +53,7 @@ class RecoQuery:
     category: str = ""
     k: int = 50
     offset: int = 0
+    hide_seen: bool = False         # leave out papers the user has seen (store/seen.py)
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def make_cache(settings: Settings) -> LocalCache | RedisCache:
 class TrainingSets:
     positives: tuple[str, ...]
     hard_negatives: tuple[str, ...]
-    excluded: frozenset[str]         # never recommended: the library and not-interested papers
+    excluded: frozenset[str]         # never recommended: library, not-interested (and seen) papers
 
 
 def training_sets(conn: Connection, user_id: int, query: RecoQuery) -> TrainingSets:
@@ -159,7 +161,10 @@ def training_sets(conn: Connection, user_id: int, query: RecoQuery) -> TrainingS
         tagged_negative = lib.tagged_ids(conn, user_id, [query.negative_tag])
         positives -= tagged_negative
         negatives |= tagged_negative
-    return TrainingSets(tuple(sorted(positives)), tuple(sorted(negatives)), frozenset(saved | dismissed))
+    excluded = saved | dismissed
+    if query.hide_seen:
+        excluded |= seen_ids(conn, user_id)
+    return TrainingSets(tuple(sorted(positives)), tuple(sorted(negatives)), frozenset(excluded))
 
 
 def cache_key(index: Index, sets: TrainingSets, settings: Settings) -> str:

@@ -47,7 +47,8 @@ def reco_query(args: MultiDict, per_page: int = PAGE_SIZE) -> tuple[RecoQuery, s
     per_page = int_arg(args, "n", per_page, 1, 500)
     query = RecoQuery(tags=tags, mode=mode, negative_tag=args.get("neg", "").strip() or None,
                       since=window_start(db.get_db(), window), category=category_arg(args),
-                      k=per_page, offset=(page - 1) * per_page)
+                      k=per_page, offset=(page - 1) * per_page,
+                      hide_seen=args.get("seen", "hide").strip() != "show")
     return query, window, page
 
 

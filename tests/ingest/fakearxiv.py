@@ -188,6 +188,12 @@ class FakeArxiv:
     def page(self, params: dict[str, str]) -> bytes:
         query = params.get("search_query", "")
         entries = self.entries
+        if params.get("id_list"):
+            wanted = params["id_list"].split(",")
+            by_id = {e.id: e for e in entries}
+            found = [by_id[i] for i in wanted if i in by_id]
+            return feed_xml(found, total=len(found), start=0, per_page=len(found),
+                            query=f"id_list={params['id_list']}")
         m = _SUBMITTED.search(query)
         if m:
             lo, hi = (datetime.strptime(x, "%Y%m%d%H%M") for x in m.groups())

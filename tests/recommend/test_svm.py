@@ -129,3 +129,14 @@ def test_folded_explanations_name_each_topic_once(index):
     assert [c for _, c in folded] == sorted((c for _, c in folded), reverse=True)
     near = {stem(w) for w in words(NEAR_DUPLICATE) if w}
     assert all(set(t.split()) <= near for t, _ in folded)
+
+
+def test_a_dismissed_paper_weighs_as_much_as_a_saved_one(index):
+    rows, labels, weights = training_set(20, [0, 1], [5], hard_weight=5.0)
+    assert labels[list(rows).index(5)] == -1 and weights[list(rows).index(5)] == 5.0
+    assert weights[list(rows).index(6)] == 1.0          # other negatives keep their weight
+    library = [index.row("p3"), index.row("p4")]
+    robot = index.row("p10")
+    plain = train_svm(index.matrix, library).scores(index.matrix)
+    hard = train_svm(index.matrix, library, [robot]).scores(index.matrix)
+    assert hard[robot] < plain[robot] - 0.01             # a clear push down, not float noise

@@ -1,0 +1,143 @@
+"""Author names matched as people write them: accents, case, initials, "Last, First".
+
+"G. Hinton", "Geoffrey Hinton", "Geoffrey E. Hinton" and "Hinton, Geoffrey" are compatible:
+same last name, and first names that agree where both are given (an initial agrees with
+any name it starts). Whether a compatible name is the same person is decided against the
+names actually in the store: when the given first names fit two different people ("G.
+Hinton" with both a Geoffrey and a Graham Hinton) the match is ambiguous and the people are
+listed instead of guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_PARTICLES = {"van", "von", "der", "de", "den", "da", "di", "del", "la", "le", "du", "dos", "das", "ter"}
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    firsts: tuple[str, ...]     # folded first and middle names or initials ("g", "geoffrey")
+    last: str                   # folded last name, particles included ("van der waals")
+
+    @property
+    def key(self) -> str:
+        return " ".join((*self.firsts, self.last))
+
+    @property
+    def first(self) -> str:
+        """The full first name, or "" when only initials are known."""
+        return self.firsts[0] if self.firsts and len(self.firsts[0]) > 1 else ""
+
+
+def fold(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
+
+
+def parse_name(text: str) -> Name:
+    """A name's folded parts; "Last, First" is turned round; hyphenated names stay one part."""
+    text = " ".join(text.split())
+    if "," in text:
+        last, _, first = text.partition(",")
+        text = f"{first} {last}"
+    tokens = re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", fold(text))
+    if not tokens:
+        return Name((), "")
+    # particles before the last name belong to it ("van der Waals")
+    i = len(tokens) - 1
+    while i > 0 and tokens[i - 1] in _PARTICLES:
+        i -= 1
+    if i == 0:
+        i = len(tokens) - 1
+    return Name(tuple(tokens[:i]), " ".join(tokens[i:]))
+
+
+def _agree(a: str, b: str) -> bool:
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return a == b
+
+
+def compatible(a: Name, b: Name) -> bool:
+    """Same last name, and first names agreeing as far as both go."""
+    if not a.last or a.last != b.last:
+        return False
+    return all(_agree(x, y) for x, y in zip(a.firsts, b.firsts, strict=False))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How a wanted name resolves against the names in the store."""
+
+    wanted: Name
+    names: tuple[str, ...]          # surface names (as printed) that are this person
+    people: tuple[str, ...]         # when ambiguous: one surface name per different person
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.people) > 1
+
+
+def resolve(wanted: str, surface_names: Iterable[str]) -> Resolution:
+    """The surface names that are the wanted person, or the people it could be."""
+    target = parse_name(wanted)
+    surface_names = list(surface_names)
+    counts = Counter(n for n in surface_names if compatible(target, parse_name(n)))
+    # an initial-only spelling ("G. Hinton") is this person only if no other first name in the
+    # store shares the initial (a Graham Hinton beside a Geoffrey Hinton)
+    firsts = {p.first for p in map(parse_name, surface_names) if p.last == target.last and p.first}
+    for surface in list(counts):
+        name = parse_name(surface)
+        if not name.first and name.firsts and target.first and \
+                len({f for f in firsts if f[0] == name.firsts[0][0]}) > 1:
+            del counts[surface]
+    by_first: dict[str, Counter] = {}
+    for surface, n in counts.items():
+        first = parse_name(surface).first
+        if first:
+            by_first.setdefault(first, Counter())[surface] += n
+    if len(by_first) > 1:
+        people = tuple(c.most_common(1)[0][0] for _, c in sorted(by_first.items()))
+        return Resolution(target, (), people)
+    return Resolution(target, tuple(sorted(counts, key=lambda s: (-counts[s], s))), ())
+
+
+def display_name(resolution: Resolution, wanted: str) -> str:
+    """The most frequent full spelling of the person, else what was asked for."""
+    full = [n for n in resolution.names if parse_name(n).first]
+    return full[0] if full else " ".join(wanted.split())
+
+
+def needles(name: Name, wanted: str) -> list[str]:
+    """Strings to look for in author lists: the last name as typed (in lower, title and upper
+    case, since SQLite's LIKE folds the case of ASCII letters only) and accent-folded."""
+    typed = parse_name_surface_last(wanted)
+    return list(dict.fromkeys(x for x in (typed, typed.title(), typed.upper(), name.last) if x))
+
+
+def parse_name_surface_last(text: str) -> str:
+    """The last name as written (accents kept), for a database LIKE."""
+    text = " ".join(text.split())
+    if "," in text:
+        return text.partition(",")[0].strip().lower()
+    parts = text.split(" ")
+    return parts[-1].lower() if parts else ""
+
+
+def coauthors(author_lists: Iterable[Iterable[str]], own: set[str], k: int = 10) -> list[tuple[str, int]]:
+    """The k most frequent co-authors (by folded name, shown in their commonest spelling)."""
+    counts: Counter = Counter()
+    spelling: dict[str, Counter] = {}
+    for names in author_lists:
+        for n in dict.fromkeys(names):
+            if n in own:
+                continue
+            key = parse_name(n).key
+            counts[key] += 1
+            spelling.setdefault(key, Counter())[n] += 1
+    return [(spelling[key].most_common(1)[0][0], n) for key, n in counts.most_common(k)]

@@ -1,0 +1,105 @@
+"""Author pages, follows and the Following list: store look-ups plus name resolution.
+
+Papers are found by last name in the store (so papers fetched since the last index build
+count too), then kept only when an author on them resolves to the wanted person
+(`recommend.author_names.resolve`). An ambiguous name yields the people it could be and
+no papers: the page lists them rather than guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from recommend.author_names import Resolution, coauthors, display_name, needles, parse_name, resolve
+from store import follows as follow_store
+from store.papers import Paper
+from store.seen import seen_among
+
+MAX_CANDIDATES = 2000
+
+
+class AuthorNameError(ValueError):
+    """Not a usable author name; the message is for people."""
+
+
+@dataclass
+class AuthorPage:
+    wanted: str
+    name: str                                   # the person's commonest full spelling
+    key: str                                    # folded name: what a follow stores
+    resolution: Resolution
+    papers: list[Paper] = field(default_factory=list)
+    coauthors: list[tuple[str, int]] = field(default_factory=list)
+
+
+def check_name(wanted: str) -> str:
+    wanted = " ".join((wanted or "").split())
+    if not wanted or len(wanted) > 200 or not parse_name(wanted).last:
+        raise AuthorNameError("Give an author's name, e.g. “Geoffrey Hinton” or “G. Hinton”.")
+    return wanted
+
+
+def _resolved(conn: Connection, wanted: str, since: datetime | None = None
+              ) -> tuple[Resolution, list[Paper]]:
+    name = parse_name(wanted)
+    candidates = follow_store.papers_naming(conn, needles(name, wanted), since=since,
+                                            limit=MAX_CANDIDATES)
+    resolution = resolve(wanted, [a for p in candidates for a in p.authors])
+    if resolution.ambiguous:
+        return resolution, []
+    names = set(resolution.names)
+    return resolution, [p for p in candidates if names.intersection(p.authors)]
+
+
+def author_page(conn: Connection, wanted: str) -> AuthorPage:
+    """The author's papers in the store, newest first, and frequent co-authors."""
+    wanted = check_name(wanted)
+    resolution, papers = _resolved(conn, wanted)
+    name = display_name(resolution, wanted)
+    return AuthorPage(wanted, name, parse_name(name).key, resolution, papers,
+                      coauthors([p.authors for p in papers], set(resolution.names)))
+
+
+@dataclass
+class FollowingPage:
+    follows: list[follow_store.Follow]
+    papers: list[tuple[Paper, list[str]]]       # (paper, the followed names on it)
+    total: int
+    hidden_seen: int
+    ambiguous: list[str]                         # follows that now fit several people
+
+
+def following(conn: Connection, user_id: int, *, hide_seen: bool, since: datetime | None = None,
+              limit: int = 25, offset: int = 0) -> FollowingPage:
+    """New papers by the user's followed authors, newest first (seen papers left out on request)."""
+    mine = follow_store.list_follows(conn, user_id)
+    by_id: dict[str, tuple[Paper, list[str]]] = {}
+    ambiguous: list[str] = []
+    for f in mine:
+        resolution, papers = _resolved(conn, f.name, since)
+        if resolution.ambiguous:
+            ambiguous.append(f.name)
+        for p in papers:
+            by_id.setdefault(p.id, (p, []))[1].append(f.name)
+    rows = sorted(by_id.values(), key=lambda r: (r[0].published, r[0].id), reverse=True)
+    hidden = 0
+    if hide_seen and rows:
+        seen = seen_among(conn, user_id, [p.id for p, _ in rows])
+        hidden = len(seen)
+        rows = [r for r in rows if r[0].id not in seen]
+    return FollowingPage(mine, rows[offset:offset + limit], len(rows), hidden, ambiguous)
+
+
+def follow_author(conn: Connection, user_id: int, wanted: str) -> AuthorPage:
+    """Follow an author; AuthorNameError when the name is ambiguous or has no papers here."""
+    page = author_page(conn, wanted)
+    if page.resolution.ambiguous:
+        raise AuthorNameError(f"“{page.wanted}” could be {', '.join(page.resolution.people)}: "
+                              "follow one of them by full name.")
+    if not page.papers:
+        raise AuthorNameError(f"No papers by “{page.wanted}” in this papersift.")
+    follow_store.follow(conn, user_id, page.name, page.key)
+    return page
