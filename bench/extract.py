@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdata import PDFS  # noqa: E402
+from _data import PDFS  # noqa: E402
 
 from ingest.extract import ExtractJob, extract_in_process  # noqa: E402
 from ingest.extract_pool import ExtractionPool, default_workers  # noqa: E402

@@ -11,7 +11,7 @@ as the peaks need not coincide. getrusage(RUSAGE_CHILDREN) is not used for worke
 because on Linux it counts the parent's pages a child held between fork and exec.
 
 The synthetic corpus resamples real text: each abstract is a run of random sentences
-from real abstracts (the bundled sample, or BENCH_CORPUS: see bench/benchdata.py; as many
+from real abstracts (the bundled sample, or BENCH_CORPUS: see bench/_data.py; as many
 sentences as a random real abstract has), under a random real title, so word and bigram
 frequencies look like arXiv's. The last lines print one figure each as `name: value unit`.
 """
@@ -39,7 +39,7 @@ from recommend.index import Doc, build_index  # noqa: E402
 from recommend.text import document  # noqa: E402
 
 SAMPLE_DIR = ROOT / "data" / "sample"
-from benchdata import corpus  # noqa: E402
+from _data import corpus  # noqa: E402
 
 FALLBACK_SAMPLE_DOCS = 5000
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

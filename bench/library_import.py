@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdata import corpus  # noqa: E402
+from _data import corpus  # noqa: E402
 
 
 def bib_entry(i: int, row: dict, rng: random.Random) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdata import PDFS  # noqa: E402
+from _data import PDFS  # noqa: E402
 
 from ingest.extract import ExtractResult, extract_in_process, normalise, pdfminer_engine  # noqa: E402
 from recommend.text import analyze  # noqa: E402

@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdata import TOPICS, corpus, open_text  # noqa: E402
+from _data import TOPICS, corpus, open_text  # noqa: E402
 
 import config  # noqa: E402
 from recommend.features import fit_features  # noqa: E402

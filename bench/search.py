@@ -2,7 +2,7 @@
 
 The corpus is synthetic but made of real text: each paper takes a real title and author
 list and 4-8 real abstract sentences, drawn at random (seeded) from real arXiv
-metadata (the bundled sample, or BENCH_CORPUS: see bench/benchdata.py), so term frequencies
+metadata (the bundled sample, or BENCH_CORPUS: see bench/_data.py), so term frequencies
 look like arXiv's. The store and the index are built
 once into --data-dir and reused by later runs.
 
@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdata import corpus  # noqa: E402
+from _data import corpus  # noqa: E402
 
 
 def real_rows() -> list[dict]:

@@ -5,7 +5,7 @@
 
 The synthetic corpus resamples real text: each paper is a random real title and a run of
 random sentences from real abstracts (the bundled sample, or BENCH_CORPUS: see
-bench/benchdata.py; as many as a random real abstract has), with a random real category list,
+bench/_data.py; as many as a random real abstract has), with a random real category list,
 published on a uniformly
 random day of 2016-01-01 .. 2025-12-31. So word and bigram frequencies look like arXiv's.
 
@@ -42,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdata import corpus  # noqa: E402
+from _data import corpus  # noqa: E402
 
 from recommend.index import Doc, read_part, write_part  # noqa: E402
 from recommend.text import document  # noqa: E402

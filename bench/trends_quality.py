@@ -3,7 +3,7 @@
     .venv/bin/python bench/trends_quality.py                       # the bundled sample
     BENCH_CORPUS=/path/to/arxiv_daily_cs_2025-03_2026-04.jsonl.gz .venv/bin/python bench/trends_quality.py
 
-Reads a metadata corpus (bench/benchdata.py: the bundled 4,001-paper sample unless
+Reads a metadata corpus (bench/_data.py: the bundled 4,001-paper sample unless
 BENCH_CORPUS names another) as the importer does, builds the trend table as the index
 does, and prints the top 10 of each list for the newest month with the windows compared
 (on stderr), then per list how many of its top 30 are *filler*: single words that are
@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdata import corpus  # noqa: E402
+from _data import corpus  # noqa: E402
 
 from ingest.jsonl import read_jsonl  # noqa: E402
 from ingest.records import PaperRecord  # noqa: E402
