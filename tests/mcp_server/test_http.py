@@ -135,3 +135,29 @@ def _user(app, username: str):
         user = find_user(conn, username)
     assert user is not None
     return user
+
+
+def test_every_read_tool_and_the_paper_resource_answer_over_http(http_server):
+    async def script(client):
+        return {
+            "search": await client.call_tool("search_papers", {"query": "transformer attention", "limit": 5}),
+            "paper": await client.call_tool("get_paper", {"paper_id": ALICE_PAPERS[0],
+                                                          "fulltext_chars": 500}),
+            "similar": await client.call_tool("similar_papers", {"paper_id": ALICE_PAPERS[0], "limit": 5}),
+            "recommend": await client.call_tool("recommend_for_user", {"limit": 10}),
+            "trends": await client.call_tool("keyword_trends", {"terms": "diffusion, transformer"}),
+            "hot": await client.call_tool("hot_terms", {"limit": 5}),
+            "resource": await client.read_resource(f"papersift://paper/{ALICE_PAPERS[0]}"),
+        }
+
+    calls = run_client(http_server.client(http_server.token("alice")), script)
+    assert len(ok(calls["search"])["results"]) == 5
+    assert ok(calls["paper"])["id"] == ALICE_PAPERS[0]
+    assert len(ok(calls["similar"])["similar"]) == 5
+    recommend = ok(calls["recommend"])
+    assert len(recommend["papers"]) == 10 and not {p["id"] for p in recommend["papers"]} & set(ALICE_PAPERS)
+    assert set(ok(calls["trends"])["terms"]) == {"diffusion", "transformer"}
+    hot = ok(calls["hot"])
+    assert {"hot", "cooling", "emerging"} <= set(hot) and len(hot["hot"]) <= 5
+    resource = json.loads(calls["resource"].contents[0].text)
+    assert resource["id"] == ALICE_PAPERS[0] and resource["title"]
