@@ -28,6 +28,7 @@ COPY ingest/ ingest/
 COPY recommend/ recommend/
 COPY store/ store/
 COPY web/ web/
+COPY mcp_server/ mcp_server/
 COPY templates/ templates/
 COPY static/ static/
 COPY data/sample/ data/sample/
