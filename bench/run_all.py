@@ -44,6 +44,7 @@ SIZES: dict[str, tuple[list[str], dict[str, str], int]] = {
     "search": (["--papers", "100000", "--queries", "500"], {}, 600),
     "load": ([], {"LOAD_SECONDS": "30"}, 420),
     "browse": ([], {}, 420),                              # builds search's 100k store if absent
+    "cli_startup": ([], {}, 600),                         # 10 runs of 4 commands, before and after
 }
 DEFAULT_LIMIT = 300
 FIGURE = re.compile(r"^([A-Za-z][\w.-]*):\s+(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?:\s+(\S+))?$")
@@ -88,6 +89,8 @@ TARGETS = (
     Target(r"trends_series_p95", "<", 2, "ms"),
     Target(r"trends_hot_p95", "<", 200, "ms"),
     Target(r"load_\w+_errors", "=", 0, "count"),
+    Target(r"cli_(help|config)_median", "<", 0.3, "s"),
+    Target(r"cli_(status|search)_median", "<", 1, "s"),
 )
 
 
