@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -142,6 +144,10 @@ class PapersiftGroup(FlaskGroup):
 @click.group(cls=PapersiftGroup, create_app=_create_cli_app, add_version_option=False)
 def cli() -> None:
     """papersift: arXiv paper search, recommendations and trends."""
+    # The process ends with the command: freezing the heap at exit spares the interpreter's
+    # final garbage collection over every module loaded (0.1-0.2 s with numpy, scipy and
+    # SQLAlchemy); the operating system frees the memory.
+    atexit.register(gc.freeze)
 
 
 register_commands(cli)
