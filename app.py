@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 from collections.abc import Mapping
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import click
@@ -121,27 +124,55 @@ def _top_command(ctx: click.Context) -> str:
     return ctx.info_name or ""
 
 
-class PapersiftGroup(FlaskGroup):
-    """A FlaskGroup that lists its commands without building the app.
+class PluginCommand(click.Command):
+    """A Flask plugin's command (entry point `flask.commands`), imported only when it runs.
 
-    FlaskGroup builds the app to list the commands the app adds to `app.cli`. papersift's
-    commands are on this group itself, so `papersift --help` and the commands that need no
-    app (config, serve) never build it; the others build it through `with_appcontext`.
+    Listed under the plugin's summary: importing Flask-Limiter's `limiter` (and `rich`
+    with it) to read its own help text would cost `papersift --help` a third of its time.
+    """
+
+    def __init__(self, entry_point: EntryPoint) -> None:
+        dist = entry_point.dist
+        summary = f"{dist.metadata['Summary']} ({dist.name})" if dist else entry_point.value
+        super().__init__(entry_point.name, short_help=summary)
+        self.entry_point = entry_point
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        command: click.Command = self.entry_point.load()
+        return command.make_context(info_name, args, parent=parent, **extra)
+
+
+def _plugin_entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group="flask.commands")}
+
+
+class PapersiftGroup(FlaskGroup):
+    """A FlaskGroup that lists and finds its commands without building the app.
+
+    FlaskGroup builds the app to list the commands the app adds to `app.cli`, and imports
+    every plugin's commands. papersift's commands are on this group itself, so
+    `papersift --help` and the commands that need no app (config, serve) never build it;
+    the others build it through `with_appcontext`. Plugins' commands are imported when run.
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_plugin_commands()        # Flask's entry-point plugins, e.g. `limiter`
-        return sorted(self.commands)
+        return sorted({*self.commands, *_plugin_entry_points()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        # papersift's own commands are found without loading the plugins (Flask-Limiter's
-        # pulls in `rich`) or the app
-        return self.commands.get(name) or super().get_command(ctx, name)
+        if name in self.commands:
+            return self.commands[name]
+        plugin = _plugin_entry_points().get(name)
+        return PluginCommand(plugin) if plugin else super().get_command(ctx, name)
 
 
 @click.group(cls=PapersiftGroup, create_app=_create_cli_app, add_version_option=False)
 def cli() -> None:
     """papersift: arXiv paper search, recommendations and trends."""
+    # The process ends with the command: freezing the heap at exit spares the interpreter's
+    # final garbage collection over every module loaded (0.1-0.2 s with numpy, scipy and
+    # SQLAlchemy); the operating system frees the memory.
+    atexit.register(gc.freeze)
 
 
 register_commands(cli)

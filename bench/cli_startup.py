@@ -14,11 +14,14 @@ Baseline, measured in the same run and interleaved with the current code so both
 same load: the same commands on papersift as it was before the start-up work (commit
 BASELINE, extracted with `git archive` into a temporary folder and run with this
 virtualenv), when every command, `--help` included, built the whole app and imported
-numpy, scipy and scikit-learn first. Its figures are the `_before_` rows.
+numpy, scipy and scikit-learn first. Its figures are the `_before_` rows, medians of
+--baseline-runs (default 5: each run takes ~2.5 s, and the whole bench must fit in
+`make bench`'s time limit on a loaded machine).
 
 The sample store and index are built once into --data-dir with `papersift bootstrap`.
 
-    .venv/bin/python bench/cli_startup.py [--runs 10] [--data-dir DIR] [--baseline COMMIT]
+    .venv/bin/python bench/cli_startup.py [--runs 10] [--baseline-runs 5] [--data-dir DIR]
+                                          [--baseline COMMIT]
 """
 
 from __future__ import annotations
@@ -90,13 +93,14 @@ def bootstrap(env: dict[str, str]) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def measure(runs: int, env: dict[str, str], tree: Path | None) -> dict[str, list[tuple[float, float]]]:
+def measure(runs: int, baseline_runs: int, env: dict[str, str],
+            tree: Path | None) -> dict[str, list[tuple[float, float]]]:
     """(wall, CPU) seconds per run for each command and its baseline, interleaved run by run."""
     times: dict[str, list[tuple[float, float]]] = {}
-    for _ in range(runs):
+    for run in range(runs):
         for name, args in COMMANDS.items():
             times.setdefault(name, []).append(timed(current_argv(args), env, ROOT))
-            if tree is not None:
+            if tree is not None and run < baseline_runs:
                 base_env = {**env, "PYTHONPATH": str(tree)}
                 times.setdefault(f"{name}_before", []).append(timed(baseline_argv(args), base_env, tree))
     return times
@@ -105,6 +109,7 @@ def measure(runs: int, env: dict[str, str], tree: Path | None) -> dict[str, list
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="fresh processes per command")
+    parser.add_argument("--baseline-runs", type=int, default=5, help="fresh processes per baseline command")
     parser.add_argument("--data-dir", type=Path, help="store and index (default: a temporary folder)")
     parser.add_argument("--baseline", default=BASELINE, help="commit to compare with")
     args = parser.parse_args(argv)
@@ -116,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         bootstrap(env)
         tree = Path(tmp) / "baseline"
         tree.mkdir()
-        times = measure(args.runs, env, tree if extract(args.baseline, tree) else None)
+        times = measure(args.runs, args.baseline_runs, env, tree if extract(args.baseline, tree) else None)
     for name, values in times.items():
         print(f"cli_{name}_median: {statistics.median(wall for wall, _ in values):.3f} s")
         print(f"cli_{name}_cpu_median: {statistics.median(cpu for _, cpu in values):.3f} s")

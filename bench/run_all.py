@@ -44,7 +44,7 @@ SIZES: dict[str, tuple[list[str], dict[str, str], int]] = {
     "search": (["--papers", "100000", "--queries", "500"], {}, 600),
     "load": ([], {"LOAD_SECONDS": "30"}, 420),
     "browse": ([], {}, 420),                              # builds search's 100k store if absent
-    "cli_startup": ([], {}, 180),                         # 10 runs of 4 commands, before and after
+    "cli_startup": ([], {}, 180),                         # ~130 s loaded: 10 runs, 5 of the baseline
 }
 DEFAULT_LIMIT = 300
 FIGURE = re.compile(r"^([A-Za-z][\w.-]*):\s+(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?:\s+(\S+))?$")

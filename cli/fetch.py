@@ -9,7 +9,6 @@ from datetime import date
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from tqdm import tqdm
 
 
 def _settings():
@@ -40,6 +39,8 @@ def _categories(_ctx, _param, values: tuple[str, ...]) -> tuple[str, ...]:
 @with_appcontext
 def fetch_command(categories: tuple[str, ...], since, max_papers: int | None) -> None:
     """Fetch new and revised papers from the arXiv API (resumes an interrupted run)."""
+    from tqdm import tqdm
+
     from ingest.fetch import fetch_new
     from store import db
 
@@ -84,6 +85,8 @@ def fetch_command(categories: tuple[str, ...], since, max_papers: int | None) ->
 @with_appcontext
 def harvest_command(from_, until, set_spec: str, metadata_prefix: str, max_papers: int | None) -> None:
     """Bulk-harvest arXiv metadata over OAI-PMH (ListRecords with resumption tokens)."""
+    from tqdm import tqdm
+
     from ingest.oai import harvest
     from store import db
 

@@ -10,6 +10,9 @@ pruned. The newest `keep` versions and the current one survive each build.
 Other features (search, trends) store their own arrays or sparse matrices in the same
 version through `extra` builders passed to `build_index`; they come back in
 `Index.parts`.
+
+scipy and the feature code are imported where an index is built or a sparse part read:
+reading a version's meta.json (`papersift status`) does not need them.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from scipy import sparse
 
-from recommend.features import Features, fit_features
+if TYPE_CHECKING:
+    from scipy import sparse
+
+    from recommend.features import Features
 
 FORMAT = 1
 CURRENT = "current"
@@ -42,7 +47,8 @@ _RESERVED = {"matrix", "ids", "published", "primary_category", "categories", "vo
 _TMP_PREFIX = ".tmp-"
 _STALE_TMP_SECONDS = 6 * 3600
 
-Part = np.ndarray | sparse.spmatrix | sparse.sparray
+if TYPE_CHECKING:
+    Part = np.ndarray | sparse.spmatrix | sparse.sparray
 
 
 class Doc(NamedTuple):
@@ -114,7 +120,8 @@ class Index:
         return tuple(str(self.categories[row]).split())
 
 
-Builder = Callable[[Index, Sequence[Doc]], Mapping[str, Part]]
+if TYPE_CHECKING:
+    Builder = Callable[[Index, Sequence[Doc]], Mapping[str, Part]]
 
 
 def build_index(
@@ -147,6 +154,8 @@ def build_index(
     try:
         settings = {"max_features": max_features, "min_df": min_df, "max_df": max_df,
                     "sample_docs": sample_docs, "seed": seed}
+        from recommend.features import fit_features
+
         features = fit_features([d.text for d in docs], n_jobs=n_jobs, **settings)
         _write_core(tmp, docs, features)
         meta = _core_meta(docs, features, fingerprint, settings)
@@ -230,6 +239,8 @@ def write_part(directory: Path, name: str, value: Part) -> str:
 
     Returns the kind ("array", "csr" or "csc") that `read_part` needs.
     """
+    from scipy import sparse
+
     if not _PART_NAME.match(name):
         raise ValueError(f"part names are lowercase identifiers, got {name!r}")
     if sparse.issparse(value):
@@ -245,6 +256,8 @@ def write_part(directory: Path, name: str, value: Part) -> str:
 
 def read_part(directory: Path, name: str, kind: str = "array") -> Part:
     """Memory-map a part saved by `write_part`."""
+    from scipy import sparse
+
     if kind == "array":
         return _load(directory, name)
     data, indices, indptr = (_load(directory, f"{name}.{a}") for a in ("data", "indices",
