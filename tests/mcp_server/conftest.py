@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,10 @@ def run_client(client_factory: Callable[[], Any], script: Callable[[Any], Any]) 
         async with client_factory() as client:
             return await script(client)
 
-    return anyio.run(main)
+    # in a thread of its own: the browser tests of the same run keep an event loop running in
+    # the main thread (Playwright's sync API), where anyio.run would refuse to start
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, main).result()
 
 
 def stdio_client_factory(sample: Sample, *args: str, errlog: Path, **settings: str):
