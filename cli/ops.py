@@ -119,8 +119,8 @@ def check_schema(s: config.Settings) -> Check:
 
 
 def check_index(s: config.Settings) -> Check:
+    from domain import index_files
     from ingest import indexing
-    from recommend import index as index_files
     from store import db
 
     info = index_files.index_info(s.index_dir)

@@ -20,7 +20,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from ingest.ids import ArxivIdError, parse_arxiv_id
+from domain.ids import ArxivIdError, parse_arxiv_id
 from recommend.search_query import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
 from recommend.search_query import QueryError
 from recommend.trend_hot import MIN_SUPPORT, TOP

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, send_file
 
-from ingest.ids import ArxivIdError, parse_arxiv_id
+from domain.ids import ArxivIdError, parse_arxiv_id
 from ingest.thumbs import thumb_path
 from store.db import get_db
 from store.fulltext import fulltext_info
