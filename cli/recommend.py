@@ -20,8 +20,8 @@ from flask.cli import with_appcontext
 def recommend_command(username: str, tags: tuple[str, ...], all_tags: bool, negative_tag: str | None,
                       count: int, as_json: bool) -> None:
     """Rank papers for a user with the SVM trained on their library (or tags), with reasons."""
+    from cli import _store as db
     from recommend.index import load_index
-    from store import db
     from store.users import find_user
     from web.reco_service import LocalCache, RecoQuery, recommend
 

@@ -25,13 +25,12 @@ from recommend.search_query import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
 from recommend.search_query import QueryError
 from recommend.trend_hot import MIN_SUPPORT, TOP
 from recommend.trend_query import TrendQueryError
-from store import db
 from store import library as lib
 from store.fulltext import get_text
 from store.papers import WINDOWS, Paper, get_paper
 from store.sessions import start_session
 from store.users import find_user
-from web import reco_service, services
+from web import db, reco_service, services
 from web.auth import load_user
 from web.params import MAX_PAGE, MAX_PAGE_SIZE
 from web.recommend import MAX_TAGS, reco_query, reco_runtime

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from recommend.search_query import QueryError
-from store import db, utcnow
 from store import feeds as feed_store
 from store import library as lib
+from store import utcnow
 from store.papers import Paper, PaperFilter, list_papers, window_start
-from web import reco_service, services
+from web import db, reco_service, services
 from web.reco_service import RecoQuery
 
 if TYPE_CHECKING:

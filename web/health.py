@@ -13,9 +13,9 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from store import migrations
-from store.db import get_db
 from web import services
 from web.cache import ping_redis
+from web.db import get_db
 
 bp = Blueprint("health", __name__)
 

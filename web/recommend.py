@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from store import db, utcnow
 from store import library as lib
+from store import utcnow
 from store.papers import WINDOWS, window_start
-from web import reco_service, services
+from web import db, reco_service, services
 from web.page_cache import cached_for_visitors
 from web.params import category_arg, int_arg
 from web.reco_service import MODES, RecoQuery

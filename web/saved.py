@@ -27,11 +27,11 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
 from ingest.digest import read_confirmation_token, read_unsubscribe_token, send_confirmation
-from store import db
 from store import feeds as feed_store
 from store import library as lib
 from store import users as users_store
 from store.users import get_user
+from web import db
 from web.extensions import csrf
 from web.search import search_request
 from web.templating import public_url

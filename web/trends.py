@@ -24,10 +24,10 @@ from recommend.trend_hot import MIN_SUPPORT, TOP, category_totals, hot_report, r
 from recommend.trend_papers import term_papers
 from recommend.trend_query import TrendQueryError, parse_month, parse_terms
 from recommend.trends import TrendTable
-from store.db import get_db
 from store.papers import Paper, get_papers
 from web import services
 from web.cache import get_cache
+from web.db import get_db
 from web.extensions import query_limit
 from web.page_cache import cached_for_visitors
 from web.params import category_arg, int_arg
