@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 def digest_command(dry_run: bool, username: str | None, force: bool) -> None:
     """Send the daily and weekly digests that are due (exit status 1 when one failed)."""
     from cli import _store as db
-    from ingest.digest import run_digests
+    from services.digest import run_digests
     from store.feeds import FeedError, digest_subscriber
 
     settings = current_app.config["SETTINGS"]
