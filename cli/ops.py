@@ -138,7 +138,7 @@ def check_index(s: config.Settings) -> Check:
 
 
 def check_redis(s: config.Settings) -> Check:
-    from web.cache import ping_redis
+    from services.redis_client import ping_redis
 
     if not s.redis_url:
         return Check("redis", OK, "not configured (in-process cache, local locks)")

@@ -205,7 +205,7 @@ def _search_section(conn: Connection, index: Index, settings: Settings, saved: f
 
 def _following_section(conn: Connection, settings: Settings, user_id: int, since: datetime | None,
                        taken: set[str]) -> Section | None:
-    from web.author_service import following
+    from services.authors import following
 
     result = following(conn, user_id, hide_seen=False, since=since, limit=PER_SECTION + len(taken))
     kept = [(p, names) for p, names in result.papers if p.id not in taken][:PER_SECTION]
