@@ -27,6 +27,7 @@ run: $(VENV)/.installed
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # PostgreSQL, redis-server and Chromium for the tests: installed when missing (needs root),
 # or the command to run is printed and nothing else runs.
@@ -35,6 +36,7 @@ system-packages:
 
 test: system-packages $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 	PAPERSIFT_TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/web \
 		tests/accounts tests/search tests/recommend_web

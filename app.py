@@ -17,6 +17,7 @@ import config
 from config import Settings
 
 log = logging.getLogger("papersift")
+store_log = logging.getLogger("papersift.store")
 
 
 def create_app(overrides: Mapping[str, Any] | Settings | None = None, *, web: bool = True) -> Flask:
@@ -53,15 +54,43 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None, *, web: bo
         # not X-Forwarded-Host: absolute links come from PAPERSIFT_BASE_URL instead
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
-    from store import db
     from web import init_web, logging_setup
 
     logging_setup.init_app(app)
-    db.init_app(app)
+    _open_store(app)
     if web:
         init_web(app)
     register_commands(app.cli)
     return app
+
+
+def _open_store(app: Flask) -> None:
+    """Open (and migrate) the store into `app.extensions`. An unreachable or too-new store is
+    logged, not raised, so `papersift doctor` and `/readyz` can still run and say what is wrong."""
+    from sqlalchemy.exc import OperationalError
+
+    from store import migrations
+    from store.db import make_engine
+
+    settings: Settings = app.config["SETTINGS"]
+    app.extensions["papersift.engine"] = engine = make_engine(settings)
+    try:
+        before, after = app.extensions["papersift.migrated"] = migrations.upgrade(engine)
+    except (OperationalError, migrations.SchemaTooNew) as exc:
+        store_log.error("store not ready (%s); run `papersift doctor`", str(exc).splitlines()[0])
+    else:
+        if before != after:
+            store_log.info("migrated the schema from version %d to %d", before, after)
+    app.teardown_appcontext(_close_request_connection)
+
+
+def _close_request_connection(_exc: BaseException | None = None) -> None:
+    """Close the connection web/db.py's get_db() opened for this request (kept in `g.db`)."""
+    from flask import g
+
+    conn = g.pop("db", None)
+    if conn is not None:
+        conn.close()
 
 
 def papersift_commands() -> dict[str, click.Command]:
@@ -77,7 +106,8 @@ def papersift_commands() -> dict[str, click.Command]:
     import cli as commands
 
     group = click.Group()
-    for module in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
+    modules = (m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    for module in sorted(modules):
         importlib.import_module(f"cli.{module}").register(group)
     return group.commands
 

@@ -60,8 +60,8 @@ def main() -> None:
 
     import store.papers
     from app import create_app
-    from store.db import get_db
     from store.schema import ix_papers_recent
+    from web.db import get_db
     from web.params import browse_query
     from web.services import browse
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import config  # noqa: E402
 from recommend.index import Index  # noqa: E402
-from web.reco_service import LocalCache, RecoQuery, TrainingSets, rank_page  # noqa: E402
+from services.recommendations import LocalCache, RecoQuery, TrainingSets, rank_page  # noqa: E402
 
 
 def synthetic_index(n: int, d: int = 100_000, nnz: int = 120, seed: int = 0) -> Index:

@@ -50,7 +50,7 @@ def real_rows() -> list[dict]:
 
 def synthetic_records(n: int, seed: int = 0):
     """n PaperRecords mixing real titles, authors and abstract sentences."""
-    from ingest.records import make_record
+    from domain.records import make_record
 
     rng = random.Random(seed)
     rows = real_rows()

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from _data import corpus  # noqa: E402
 
+from domain.records import PaperRecord  # noqa: E402
 from ingest.jsonl import read_jsonl  # noqa: E402
-from ingest.records import PaperRecord  # noqa: E402
 from recommend.index import Doc  # noqa: E402
 from recommend.text import document  # noqa: E402
 from recommend.trend_hot import hot_report  # noqa: E402

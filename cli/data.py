@@ -43,7 +43,7 @@ def config_command(as_json: bool) -> None:
 @with_appcontext
 def status_command(as_json: bool) -> None:
     """Papers, categories, dates, index, full text and recent runs."""
-    from store import db
+    from cli import _store as db
     from store.status import store_status
 
     with db.engine().connect() as conn:
@@ -93,8 +93,8 @@ def _run_line(run: dict) -> str:
 @with_appcontext
 def index_command(force: bool) -> None:
     """Build the search and recommendation index and swap it in atomically."""
+    from cli import _store as db
     from ingest import indexing
-    from store import db
 
     result = indexing.build(db.engine(), _settings(), force=force, progress=sys.stderr.isatty())
     click.echo(result.summary())
@@ -104,9 +104,9 @@ def index_command(force: bool) -> None:
 @with_appcontext
 def bootstrap_command() -> None:
     """Import the bundled sample corpus if the store is empty, then index if needed."""
+    from cli import _store as db
     from ingest import indexing
     from ingest.pipeline import import_files
-    from store import db
     from store.status import store_status
 
     eng, settings = db.engine(), _settings()

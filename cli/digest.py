@@ -14,8 +14,8 @@ from flask.cli import with_appcontext
 @with_appcontext
 def digest_command(dry_run: bool, username: str | None, force: bool) -> None:
     """Send the daily and weekly digests that are due (exit status 1 when one failed)."""
-    from ingest.digest import run_digests
-    from store import db
+    from cli import _store as db
+    from services.digest import run_digests
     from store.feeds import FeedError, digest_subscriber
 
     settings = current_app.config["SETTINGS"]

@@ -41,8 +41,8 @@ def fetch_command(categories: tuple[str, ...], since, max_papers: int | None) ->
     """Fetch new and revised papers from the arXiv API (resumes an interrupted run)."""
     from tqdm import tqdm
 
+    from cli import _store as db
     from ingest.fetch import fetch_new
-    from store import db
 
     bar = tqdm(unit=" pages", desc="fetching", disable=not sys.stderr.isatty(), total=None)
 
@@ -87,8 +87,8 @@ def harvest_command(from_, until, set_spec: str, metadata_prefix: str, max_paper
     """Bulk-harvest arXiv metadata over OAI-PMH (ListRecords with resumption tokens)."""
     from tqdm import tqdm
 
+    from cli import _store as db
     from ingest.oai import harvest
-    from store import db
 
     bar = tqdm(unit=" pages", desc="harvesting", disable=not sys.stderr.isatty(), total=None)
 
@@ -115,8 +115,8 @@ def harvest_command(from_, until, set_spec: str, metadata_prefix: str, max_paper
 @with_appcontext
 def scheduler_command(once: bool) -> None:
     """Run fetch -> full text -> index every PAPERSIFT_SCHEDULE_HOURS, in one leader process."""
+    from cli import _store as db
     from ingest import scheduler
-    from store import db
 
     if once:
         scheduler.run_pipeline(db.engine(), _settings())
@@ -130,8 +130,8 @@ def scheduler_command(once: bool) -> None:
 @with_appcontext
 def run_all_command(host: str, port: int) -> None:
     """Serve the site with the scheduler in a background thread (unless PAPERSIFT_SCHEDULER=0)."""
+    from cli import _store as db
     from ingest import scheduler
-    from store import db
 
     settings = _settings()
     background = None

@@ -21,8 +21,8 @@ def fulltext_command(limit: int | None, retry_failed: bool) -> None:
     Without REDIS_URL the work runs here on every core; with it, jobs go to the RQ queue
     for `papersift worker` processes. Exit status 1 when the run had to stop early.
     """
+    from cli import _store as db
     from ingest.fulltext_pipeline import run_fulltext
-    from store import db
 
     settings = current_app.config["SETTINGS"]
     summary = run_fulltext(db.engine(), settings, limit=limit, retry_failed=retry_failed,

@@ -30,8 +30,8 @@ def import_command(ctx: click.Context, files: tuple[str, ...], batch_size: int) 
     Malformed records are skipped and listed with their line or entry number; the rest of
     each file still imports. Re-importing a file changes nothing.
     """
+    from cli import _store as db
     from ingest.pipeline import InputFileError, import_files
-    from store import db
 
     try:
         summary = import_files(db.engine(), files, progress=sys.stderr.isatty(),

@@ -24,7 +24,7 @@ def library_group() -> None:
 @with_appcontext
 def add_command(username: str, tag: str | None, ids: tuple[str, ...]) -> None:
     """Add papers by arXiv id or URL (ids not in the store are reported and skipped)."""
-    from store import db
+    from cli import _store as db
     from store.library import LibraryError, add_to_library
     from store.users import find_user
     from web.library_io import parse_id_list
@@ -49,7 +49,7 @@ def add_command(username: str, tag: str | None, ids: tuple[str, ...]) -> None:
 
 
 def _user_id(username: str) -> int:
-    from store import db
+    from cli import _store as db
     from store.users import find_user
 
     with db.engine().connect() as conn:
@@ -73,9 +73,9 @@ def import_command(username: str, fmt: str | None, tag: str | None, no_fetch: bo
     """Import a BibTeX, RIS, CSL-JSON or Zotero RDF export (Zotero, Mendeley, JabRef) into a library."""
     from tqdm import tqdm
 
+    from cli import _store as db
     from ingest.library_import import LibraryFileError, import_library
     from recommend.index import load_index
-    from store import db
     from store.library import LibraryError
 
     settings = current_app.config["SETTINGS"]
@@ -121,7 +121,7 @@ def _print_report(report) -> None:
 @with_appcontext
 def list_command(username: str, tag: str | None, as_json: bool) -> None:
     """List the papers in a library, newest added first."""
-    from store import db
+    from cli import _store as db
     from store.library import find_tag, library_papers
 
     user_id = _user_id(username)

@@ -86,7 +86,7 @@ def check_database(s: config.Settings) -> Check:
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from store import db
+    from cli import _store as db
 
     url = make_url(s.db_url)
     try:
@@ -100,7 +100,8 @@ def check_database(s: config.Settings) -> Check:
 
 
 def check_schema(s: config.Settings) -> Check:
-    from store import db, migrations
+    from cli import _store as db
+    from store import migrations
 
     try:
         with db.engine().connect() as conn:
@@ -119,9 +120,9 @@ def check_schema(s: config.Settings) -> Check:
 
 
 def check_index(s: config.Settings) -> Check:
+    from cli import _store as db
+    from domain import index_files
     from ingest import indexing
-    from recommend import index as index_files
-    from store import db
 
     info = index_files.index_info(s.index_dir)
     if info is None:
@@ -137,7 +138,7 @@ def check_index(s: config.Settings) -> Check:
 
 
 def check_redis(s: config.Settings) -> Check:
-    from web.cache import ping_redis
+    from services.redis_client import ping_redis
 
     if not s.redis_url:
         return Check("redis", OK, "not configured (in-process cache, local locks)")
@@ -184,7 +185,8 @@ def doctor_command() -> None:
 @with_appcontext
 def migrate_command() -> None:
     """Apply pending schema migrations and print the versions."""
-    from store import db, migrations
+    from cli import _store as db
+    from store import migrations
 
     try:
         before, after = migrations.upgrade(db.engine())

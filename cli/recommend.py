@@ -20,10 +20,10 @@ from flask.cli import with_appcontext
 def recommend_command(username: str, tags: tuple[str, ...], all_tags: bool, negative_tag: str | None,
                       count: int, as_json: bool) -> None:
     """Rank papers for a user with the SVM trained on their library (or tags), with reasons."""
+    from cli import _store as db
     from recommend.index import load_index
-    from store import db
+    from services.recommendations import LocalCache, RecoQuery, recommend
     from store.users import find_user
-    from web.reco_service import LocalCache, RecoQuery, recommend
 
     settings = current_app.config["SETTINGS"]
     index = load_index(settings.index_dir)

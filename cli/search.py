@@ -23,11 +23,11 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
     """Search titles, authors, abstracts and full texts (same syntax as the site:
     "a phrase", author:NAME, cat:CS.XX, year:2020-2023, id:ID). More than 30 words
     (a pasted abstract) finds papers like that text."""
+    from cli import _store as db
     from recommend import index as index_files
     from recommend.search import Filters, search, search_index
     from recommend.search_query import QueryError, parse_query
     from recommend.snippets import snippet
-    from store import db
     from store.papers import get_papers
     from web.services import papers_holding
 

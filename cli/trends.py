@@ -47,10 +47,10 @@ def _table() -> TrendTable:
 def trends_command(terms: tuple[str, ...], category: str, since: str, until: str, smooth: int,
                    as_csv: bool, as_json: bool) -> None:
     """Monthly share of papers mentioning each TERM (comma-separated or several arguments)."""
+    from cli import _store as db
+    from ingest.indexing import document_texts
     from recommend.trend_hot import report_csv, trends_report
     from recommend.trend_query import TrendQueryError, parse_month
-    from store import db
-    from store.trends import document_texts
 
     table = _table()
     try:

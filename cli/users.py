@@ -24,7 +24,7 @@ def users_group() -> None:
 @with_appcontext
 def create_command(name: str, password_stdin: bool, admin: bool) -> None:
     """Create an account NAME (the password is asked for, or read with --password-stdin)."""
-    from store import db
+    from cli import _store as db
     from store.users import AccountError, create_user
 
     if password_stdin:
@@ -43,7 +43,7 @@ def create_command(name: str, password_stdin: bool, admin: bool) -> None:
 @with_appcontext
 def list_command() -> None:
     """Every account with its creation date and library size."""
-    from store import db
+    from cli import _store as db
     from store.users import list_users
 
     with db.engine().connect() as conn:
@@ -63,7 +63,7 @@ def list_command() -> None:
 @with_appcontext
 def set_command(name: str, email: str | None, frequency: str | None) -> None:
     """Change the account NAME's email address and digest subscription."""
-    from store import db
+    from cli import _store as db
     from store.feeds import FeedError, update_digest
     from store.users import find_user
 
@@ -88,7 +88,7 @@ def _confirmation(digest) -> str:
     """Mail the confirmation link, as the account page does, and say what happened."""
     import smtplib
 
-    from ingest.digest import send_confirmation
+    from services.digest import send_confirmation
 
     settings = current_app.config["SETTINGS"]
     if not settings.smtp_host:
@@ -108,7 +108,7 @@ def _confirmation(digest) -> str:
 @with_appcontext
 def delete_command(name: str, yes: bool) -> None:
     """Delete the account NAME with its library, tags and marks."""
-    from store import db
+    from cli import _store as db
     from store.users import delete_user, find_user
 
     with db.transaction() as conn:

@@ -1,4 +1,4 @@
-"""Getting papers in: arXiv ids, record parsers, the arXiv client, PDFs and the pipeline.
+"""Getting papers in: record parsers, the arXiv client, PDFs, the pipeline and the index build.
 
 Knows arXiv and PDFs, not Flask.
 """

@@ -20,8 +20,8 @@ from typing import Any
 
 import feedparser
 
-from ingest.ids import ArxivIdError, parse_arxiv_id
-from ingest.records import PaperRecord, RecordError, make_record
+from domain.ids import ArxivIdError, parse_arxiv_id
+from domain.records import PaperRecord, RecordError, make_record
 
 _ERROR_IDS = ("http://arxiv.org/api/errors", "https://arxiv.org/api/errors")
 

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from config import Settings
+from domain.records import PaperRecord
 from ingest.arxiv_client import (
     SORT_SUBMITTED,
     SORT_UPDATED,
@@ -35,7 +36,6 @@ from ingest.arxiv_client import (
     search_page,
 )
 from ingest.locks import make_lock
-from ingest.records import PaperRecord
 from store import runs, utcnow
 from store.papers import newest_date, upsert_papers
 

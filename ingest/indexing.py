@@ -11,14 +11,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 from tqdm import tqdm
 
 from config import Settings
-from recommend import index as index_files
+from domain import index_files
+from recommend.index import Doc, build_index
 from recommend.search import build_search_parts
 from recommend.text import document
 from recommend.trends import trend_builder
 from store.papers import count_papers, index_fingerprint, iter_index_docs
+from store.trends import paper_texts
 
 # builders of extra index parts (search, trends) register here: (name, builder)
 EXTRA_BUILDERS: list[tuple[str, Callable]] = []
@@ -42,16 +45,21 @@ class IndexResult:
                 + (f" in {self.seconds:.1f} s" if self.built else ""))
 
 
+def document_texts(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Paper id -> the text the index read for it (title, abstract, full text if extracted)."""
+    return {pid: document(*t) for pid, t in paper_texts(conn, ids).items()}
+
+
 def load_docs(engine: Engine, settings: Settings, progress: bool = False
-              ) -> tuple[str, list[index_files.Doc]]:
+              ) -> tuple[str, list[Doc]]:
     """The store's fingerprint and every paper as an index document, read in one snapshot."""
     with engine.connect() as conn, conn.begin():
         stamp = index_fingerprint(conn, settings)
         total = count_papers(conn)
         docs = [
-            index_files.Doc(d.id, d.published, d.categories,
-                            document(d.title, d.abstract, d.fulltext), d.fulltext is not None,
-                            d.title, d.authors)
+            Doc(d.id, d.published, d.categories,
+                document(d.title, d.abstract, d.fulltext), d.fulltext is not None,
+                d.title, d.authors)
             for d in tqdm(iter_index_docs(conn), total=total, disable=not progress,
                           desc="reading papers", unit=" papers")
         ]
@@ -75,7 +83,7 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, progress: 
     stamp, docs = load_docs(engine, settings, progress)
     if not docs:
         return IndexResult(False, None, 0.0, "the store has no papers yet")
-    info = index_files.build_index(
+    info = build_index(
         settings.index_dir, docs, fingerprint=stamp,
         extra=extra_builders(), max_features=settings.index_max_features,
         sample_docs=settings.index_sample_docs,

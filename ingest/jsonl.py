@@ -29,7 +29,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.records import PaperRecord, RecordError, make_record
+from domain.records import PaperRecord, RecordError, make_record
 
 GZIP_MAGIC = b"\x1f\x8b"
 # a longer line is rejected without being parsed; arXiv's largest records (thousands of

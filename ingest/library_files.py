@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.ids import ArxivIdError, parse_arxiv_id
+from domain.ids import ArxivIdError, parse_arxiv_id
 
 FORMATS = ("bibtex", "ris", "csl-json", "zotero-rdf")
 MAX_TAGS_PER_WORK = 20

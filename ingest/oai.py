@@ -24,10 +24,10 @@ import requests
 from sqlalchemy import Engine
 
 from config import Settings
+from domain.records import PaperRecord, RecordError, make_record
 from ingest.arxiv_client import FetchError, PoliteClient, TransientError, client_from_settings
 from ingest.fetch import FetchSummary
 from ingest.locks import make_lock
-from ingest.records import PaperRecord, RecordError, make_record
 from store import runs
 from store.papers import upsert_papers
 

@@ -22,9 +22,9 @@ from typing import IO
 from sqlalchemy import Engine
 from tqdm import tqdm
 
+from domain.records import PaperRecord, RecordError
 from ingest.atom import AtomError, parse_atom
 from ingest.jsonl import GZIP_MAGIC, iter_jsonl
-from ingest.records import PaperRecord, RecordError
 from store.papers import UpsertCounts, upsert_papers
 from store.runs import finish_run, record_run_start
 

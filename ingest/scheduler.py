@@ -126,7 +126,7 @@ class PipelineScheduler:
         self.scheduler.add_job(self._pipeline, IntervalTrigger(seconds=every.total_seconds()),
                                id=PIPELINE_JOB, name="fetch -> fulltext -> index",
                                next_run_time=now + timedelta(seconds=first_run_delay), **once)
-        if settings.smtp_host:  # email digests (ingest/digest.py): hourly; each user's goes out when due
+        if settings.smtp_host:  # email digests (services/digest.py): hourly; each user's goes out when due
             self.scheduler.add_job(self._digest, IntervalTrigger(hours=1), id="digest", name="email digests",
                                    **once)
 
@@ -145,7 +145,7 @@ class PipelineScheduler:
         run_pipeline(self.engine, self.settings, self.stages)
 
     def _digest(self) -> None:
-        from ingest.digest import scheduled_digest
+        from services.digest import scheduled_digest
 
         if self.is_leader:
             scheduled_digest(self.engine, self.settings)

@@ -20,18 +20,18 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from ingest.ids import ArxivIdError, parse_arxiv_id
+from domain.ids import ArxivIdError, parse_arxiv_id
 from recommend.search_query import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
 from recommend.search_query import QueryError
 from recommend.trend_hot import MIN_SUPPORT, TOP
 from recommend.trend_query import TrendQueryError
-from store import db
+from services import recommendations
 from store import library as lib
 from store.fulltext import get_text
 from store.papers import WINDOWS, Paper, get_paper
 from store.sessions import start_session
 from store.users import find_user
-from web import reco_service, services
+from web import db, services
 from web.auth import load_user
 from web.params import MAX_PAGE, MAX_PAGE_SIZE
 from web.recommend import MAX_TAGS, reco_query, reco_runtime
@@ -137,11 +137,11 @@ def similar_papers(paper_id: str, k: int) -> dict[str, Any]:
 
 def recommend_for_user(user_id: int, tags: Sequence[str], mode: str, window: str, category: str,
                        limit: int, page: int) -> dict[str, Any]:
-    """/api/recommendations for this user: reco_query's checks, then reco_service.recommend."""
+    """/api/recommendations for this user: reco_query's checks, then recommendations.recommend."""
     query, window, page = _checked(reco_query, _args(tag=list(tags), mode=mode, window=window,
                                                      cat=category, n=limit, page=page))
     cache, trainer = reco_runtime(current_app)
-    result = reco_service.recommend(db.get_db(), services.current_index(), user_id, query,
+    result = recommendations.recommend(db.get_db(), services.current_index(), user_id, query,
                                     current_app.config["SETTINGS"], cache, trainer)
     empty = {"library": "The library is empty: save some papers first.",
              "tag": "No papers carry these tags.",

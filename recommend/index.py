@@ -1,9 +1,10 @@
-"""Index versions on disk: the only module that reads or writes index files.
+"""Index versions on disk: the only module that writes or loads index parts.
 
 A version is a directory `<root>/v<YYYYmmddHHMMSS>-<n>` (n counts builds up) of .npy
-parts plus `meta.json`. It is written under a temporary name, renamed into place, and
-then `<root>/current` (a symlink) is replaced atomically, so a reader sees the old
-version or the new one, never half of one. Parts are loaded with mmap_mode="r": every
+parts plus `meta.json` (domain/index_files.py names, lists and prunes versions). It is
+written under a temporary name, renamed into place, and then `<root>/current` (a
+symlink) is replaced atomically, so a reader sees the old version or the new one,
+never half of one. Parts are loaded with mmap_mode="r": every
 web worker maps the same pages, and a loaded Index keeps working after its directory is
 pruned. The newest `keep` versions and the current one survive each build.
 
@@ -32,20 +33,27 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from domain.index_files import (
+    META,
+    TMP_PREFIX,
+    IndexInfo,
+    current_version,
+    index_info,
+    next_version,
+    point_current,
+    prune,
+    remove_stale_tmp,
+)
+
 if TYPE_CHECKING:
     from scipy import sparse
 
     from recommend.features import Features
 
 FORMAT = 1
-CURRENT = "current"
-META = "meta.json"
-_VERSION = re.compile(r"^v(\d{14})-(\d+)$")
 _PART_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED = {"matrix", "ids", "published", "primary_category", "categories", "vocab", "idf",
              "df", "meta"}
-_TMP_PREFIX = ".tmp-"
-_STALE_TMP_SECONDS = 6 * 3600
 
 if TYPE_CHECKING:
     Part = np.ndarray | sparse.spmatrix | sparse.sparray
@@ -61,20 +69,6 @@ class Doc(NamedTuple):
     has_fulltext: bool = False
     title: str = ""
     authors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """What `papersift status` shows about an index version."""
-
-    version: str
-    path: Path
-    n_docs: int
-    n_terms: int
-    size_bytes: int
-    fingerprint: str
-    created: str
-    meta: dict[str, Any]
 
 
 @dataclass(eq=False)
@@ -148,8 +142,8 @@ def build_index(
     """
     started = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_tmp(root)
-    tmp = root / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
+    remove_stale_tmp(root)
+    tmp = root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
     tmp.mkdir()
     try:
         settings = {"max_features": max_features, "min_df": min_df, "max_df": max_df,
@@ -178,57 +172,6 @@ def load_index(root: Path, version: str | None = None) -> Index | None:
     if version is None:
         return None
     return _index_from(root / version)
-
-
-def current_version(root: Path) -> str | None:
-    """Name of the current version (one readlink), or None when nothing is built."""
-    try:
-        target = os.readlink(root / CURRENT)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    name = Path(target).name
-    return name if _VERSION.match(name) else None
-
-
-def index_info(root: Path, version: str | None = None) -> IndexInfo | None:
-    """Version, sizes, size on disk and fingerprint of the current (or named) version."""
-    version = version or current_version(root)
-    if version is None:
-        return None
-    path = root / version
-    try:
-        meta = json.loads((path / META).read_text())
-    except FileNotFoundError:
-        return None
-    size = sum(p.stat().st_size for p in path.iterdir() if p.is_file())
-    return IndexInfo(version=version, path=path, n_docs=meta["n_docs"],
-                     n_terms=meta["n_terms"], size_bytes=size,
-                     fingerprint=meta["fingerprint"], created=meta["created"], meta=meta)
-
-
-def set_current(root: Path, version: str) -> None:
-    """Point `current` at an existing version (a rollback), atomically."""
-    if not _VERSION.match(version) or not (root / version / META).is_file():
-        raise FileNotFoundError(f"no index version {version!r} under {root}")
-    _point_current(root, version)
-
-
-def versions(root: Path) -> list[str]:
-    """Complete versions under root, oldest first."""
-    if not root.is_dir():
-        return []
-    found = [p.name for p in root.iterdir() if p.is_dir() and _VERSION.match(p.name)]
-    return sorted(found, key=_version_key)
-
-
-def prune(root: Path, *, keep: int = 2) -> list[str]:
-    """Delete all but the newest `keep` versions, never the current one; return removed."""
-    current = current_version(root)
-    old = versions(root)[:-keep] if keep > 0 else versions(root)
-    removed = [v for v in old if v != current]
-    for version in removed:
-        shutil.rmtree(root / version, ignore_errors=True)
-    return removed
 
 
 # -- parts ------------------------------------------------------------------------
@@ -336,7 +279,7 @@ def _write_meta(directory: Path, meta: dict[str, Any]) -> None:
 def _publish(root: Path, tmp: Path, meta: dict[str, Any]) -> str:
     """Rename the finished directory to a fresh version name and point `current` at it."""
     for _ in range(100):
-        version = _next_version(root)
+        version = next_version(root)
         meta["version"] = version
         _write_meta(tmp, meta)
         try:
@@ -345,41 +288,9 @@ def _publish(root: Path, tmp: Path, meta: dict[str, Any]) -> str:
             if (root / version).exists():  # another build took the name
                 continue
             raise
-        _point_current(root, version)
+        point_current(root, version)
         return version
     raise RuntimeError(f"could not name a new index version under {root}")
-
-
-def _point_current(root: Path, version: str) -> None:
-    link = root / f"{_TMP_PREFIX}{CURRENT}-{uuid.uuid4().hex}"
-    os.symlink(version, link, target_is_directory=True)
-    os.replace(link, root / CURRENT)
-
-
-def _next_version(root: Path) -> str:
-    existing = versions(root)
-    n = _version_key(existing[-1])[0] + 1 if existing else 1
-    return f"v{datetime.now(UTC):%Y%m%d%H%M%S}-{n}"
-
-
-def _version_key(name: str) -> tuple[int, str]:
-    match = _VERSION.match(name)
-    assert match is not None
-    return int(match.group(2)), match.group(1)
-
-
-def _remove_stale_tmp(root: Path) -> None:
-    """Remove leftovers of builds that died (old enough not to be running)."""
-    cutoff = time.time() - _STALE_TMP_SECONDS
-    for path in root.glob(f"{_TMP_PREFIX}*"):
-        try:
-            if path.lstat().st_mtime < cutoff:
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink()
-        except FileNotFoundError:
-            pass
 
 
 def _strings(values: Sequence[str]) -> np.ndarray:

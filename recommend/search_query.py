@@ -41,7 +41,7 @@ FIELDS = {"author": "author", "au": "author", "cat": "cat", "category": "cat", "
 _PART = re.compile(r'(?P<field>[A-Za-z]+):(?:"(?P<fq>[^"]*)"?|(?P<fv>[^\s"]+))'
                    r'|"(?P<phrase>[^"]*)"?'
                    r'|(?P<word>[^\s"]+)')
-_NEW_ID = r"[0-9]{4}\.[0-9]{4,5}"  # ASCII digits only, as ingest.ids: \d takes any script
+_NEW_ID = r"[0-9]{4}\.[0-9]{4,5}"  # ASCII digits only, as domain.ids: \d takes any script
 _OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/[0-9]{7}"
 _ID = re.compile(rf"(?:arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)?"
                  rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v[0-9]+)?(?:\.pdf)?/?", re.IGNORECASE | re.ASCII)

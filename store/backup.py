@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from config import Settings
-from recommend import index as index_files
+from domain import index_files
 from store import utcnow
 
 MANIFEST = "manifest.json"

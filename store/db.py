@@ -1,20 +1,15 @@
-"""Engine creation, schema set-up and the per-request connection (flaskr's db.py, for Core)."""
+"""Engine creation and schema set-up; no Flask here (web/db.py holds the request's connection)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
 
 from config import Settings, ensure_data_dir
 from store import migrations
-
-log = logging.getLogger("papersift.store")
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -44,40 +39,8 @@ def open_store(settings: Settings) -> Engine:
     return engine
 
 
-def engine() -> Engine:
-    return current_app.extensions["papersift.engine"]
-
-
-def get_db() -> Connection:
-    """The request's connection, opened on first use and closed at teardown."""
-    if "db" not in g:
-        g.db = engine().connect()
-    return g.db
-
-
-def close_db(_exc: BaseException | None = None) -> None:
-    conn = g.pop("db", None)
-    if conn is not None:
-        conn.close()
-
-
 @contextmanager
-def transaction(eng: Engine | None = None) -> Iterator[Connection]:
+def transaction(engine: Engine) -> Iterator[Connection]:
     """A connection inside a transaction that commits on success (CLI and jobs)."""
-    with (eng or engine()).begin() as conn:
+    with engine.begin() as conn:
         yield conn
-
-
-def init_app(app: Flask) -> None:
-    """Open (and migrate) the store. An unreachable or too-new store is logged, not raised,
-    so `papersift doctor` and `/readyz` can still run and say what is wrong."""
-    settings: Settings = app.config["SETTINGS"]
-    app.extensions["papersift.engine"] = engine = make_engine(settings)
-    try:
-        before, after = app.extensions["papersift.migrated"] = migrations.upgrade(engine)
-    except (OperationalError, migrations.SchemaTooNew) as exc:
-        log.error("store not ready (%s); run `papersift doctor`", str(exc).splitlines()[0])
-    else:
-        if before != after:
-            log.info("migrated the schema from version %d to %d", before, after)
-    app.teardown_appcontext(close_db)

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
-from ingest.ids import abs_url, pdf_url
-from ingest.records import PaperRecord
+from domain.ids import abs_url, pdf_url
+from domain.records import PaperRecord
 from store import utcnow
 from store.code_links import CODE_HOSTS, code_links
 from store.fulltext import decompress

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from config import Settings
-from recommend import index as index_files
+from domain import index_files
 from store import fulltext, papers, runs
 
 

@@ -1,5 +1,6 @@
 """Texts for the trend phrase scan: the index keeps no raw text, so a phrase of three or
-more words is checked against the texts of its candidate papers, read here in batches."""
+more words is checked against the texts of its candidate papers, read here in batches
+(ingest/indexing.py joins them into the text the index read)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import NamedTuple
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
-from recommend.text import document
 from store.fulltext import decompress
 from store.schema import fulltext, papers
 
@@ -33,8 +33,3 @@ def paper_texts(conn: Connection, ids: Sequence[str]) -> dict[str, PaperText]:
             text = decompress(row.text) if row.text is not None else None
             out[row.id] = PaperText(row.title, row.abstract, text)
     return out
-
-
-def document_texts(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
-    """Paper id -> the text the index read for it (title, abstract, full text if extracted)."""
-    return {pid: document(*t) for pid, t in paper_texts(conn, ids).items()}

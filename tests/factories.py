@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from ingest.records import PaperRecord, make_record
+from domain.records import PaperRecord, make_record
 from store.papers import upsert_papers
 
 _seq = itertools.count(1)

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
 from store import runs
-from store.db import get_db
+from web.db import get_db
 from web.params import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from store.db import get_db
 from web import services
 from web.code_links import paper_code_links
+from web.db import get_db
 from web.params import browse_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -27,11 +27,11 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from store import db, sessions
+from store import sessions
 from store.library import library_size
 from store.sessions import end_session, end_user_sessions, session_user, start_session
 from store.users import AccountError, User, authenticate, create_user, delete_user, get_user
-from web import login_throttle
+from web import db, login_throttle
 from web.extensions import limiter, login_manager, setting_limit
 from web.forms import DeleteAccountForm, LoginForm, PasswordForm, RegisterForm
 

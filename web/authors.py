@@ -13,11 +13,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from store import db
+from services import authors as author_service
 from store import feeds as feed_store
 from store import follows as follow_store
 from store.papers import window_start
-from web import author_service
+from web import db
 from web.auth import safe_next
 from web.params import int_arg
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory
 
-from store.db import get_db
 from store.papers import WINDOWS, category_counts
 from web import services
+from web.db import get_db
 from web.page_cache import cached_for_visitors
 from web.params import browse_query
 

@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from flask import Flask, current_app
 
 from config import Settings
+from services.redis_client import SOCKET_TIMEOUT, redis_client
 
 if TYPE_CHECKING:
-    import redis
+    pass
 
 log = logging.getLogger("papersift.cache")
 
 RETRY_SECONDS = 5.0
-SOCKET_TIMEOUT = 0.5
 KEY_PREFIX = "papersift:cache:"
 VENDOR_MAX_AGE = 365 * 24 * 3600     # static/vendor/<lib>-<version>/: the path changes with the file
 STATIC_MAX_AGE = 300                 # site.css, site.js: short, then revalidated by ETag
@@ -86,29 +86,6 @@ class MemoryCache:
     def delete(self, key: str) -> None:
         with self._lock:
             self._data.pop(key, None)
-
-
-def redis_client(url: str, timeout: float = SOCKET_TIMEOUT) -> redis.Redis:
-    """A client that fails fast: short connect and read timeouts, no retries."""
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                retry_on_timeout=False)
-
-
-def ping_redis(url: str, timeout: float = SOCKET_TIMEOUT) -> str | None:
-    """None when Redis at `url` answers PING, else a short description of the failure."""
-    import redis
-
-    try:
-        client = redis_client(url, timeout)
-        try:
-            client.ping()
-        finally:
-            client.close()
-    except (redis.RedisError, OSError, ValueError) as exc:
-        return f"{exc.__class__.__name__}: {exc}"
-    return None
 
 
 class RedisCache:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy.engine import Connection
 
-from store import db
 from store.code_links import code_links
 from store.fulltext import get_text
 from store.papers import Paper
+from web import db
 
 bp = Blueprint("code_links", __name__)
 

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from recommend.search_query import QueryError
-from store import db, utcnow
+from services.recommendations import RecoQuery, recommend
 from store import feeds as feed_store
 from store import library as lib
+from store import utcnow
 from store.papers import Paper, PaperFilter, list_papers, window_start
-from web import reco_service, services
-from web.reco_service import RecoQuery
+from web import db, services
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
@@ -160,8 +160,8 @@ def reco_items(user_id: int, tags: tuple[str, ...] = ()) -> list[FeedItem]:
     conn = db.get_db()
     cache, trainer = reco_runtime(current_app)
     query = RecoQuery(tags=tags, since=window_start(conn, RECO_WINDOW), k=FEED_SIZE)
-    result = reco_service.recommend(conn, services.current_index(), user_id, query,
-                                    current_app.config["SETTINGS"], cache, trainer)
+    result = recommend(conn, services.current_index(), user_id, query,
+                       current_app.config["SETTINGS"], cache, trainer)
     return [FeedItem(r.paper, ("Why: " + ", ".join(r.reasons)) if r.reasons else "")
             for r in result.items]
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from services.redis_client import ping_redis
 from store import migrations
-from store.db import get_db
 from web import services
-from web.cache import ping_redis
+from web.db import get_db
 
 bp = Blueprint("health", __name__)
 

@@ -21,9 +21,8 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from store import db
 from store import library as lib
-from web import services
+from web import db, services
 from web.auth import safe_next
 from web.forms import ImportForm, LibraryFileForm
 from web.library_io import MAX_IMPORT, parse_id_list, to_bibtex, to_json

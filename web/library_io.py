@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from ingest.ids import ArxivIdError, parse_arxiv_id
+from domain.ids import ArxivIdError, parse_arxiv_id
 from store.library import Entry
 
 _SPLIT = re.compile(r"[\s,;]+")

@@ -12,9 +12,8 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from ingest.library_import import LibraryFileError, import_library
-from store import db
 from store.library import LibraryError
-from web import services
+from web import db, services
 from web.forms import LIBRARY_FORMATS, ImportForm, LibraryFileForm
 
 bp = Blueprint("library_upload", __name__, url_prefix="/library/import")

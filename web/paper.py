@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from store.db import get_db
 from web import services
+from web.db import get_db
 from web.page_cache import cached_for_visitors
 from web.seen import record_open
 

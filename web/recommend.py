@@ -7,13 +7,14 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from store import db, utcnow
+from services import recommendations
+from services.recommendations import MODES, RecoQuery
 from store import library as lib
+from store import utcnow
 from store.papers import WINDOWS, window_start
-from web import reco_service, services
+from web import db, services
 from web.page_cache import cached_for_visitors
 from web.params import category_arg, int_arg
-from web.reco_service import MODES, RecoQuery
 
 bp = Blueprint("recommend", __name__)
 top_bp = Blueprint("top", __name__)
@@ -26,8 +27,8 @@ def reco_runtime(app: Flask) -> tuple:
     runtime = app.extensions.get("papersift.reco")
     if runtime is None:
         settings = app.config["SETTINGS"]
-        trainer = None if app.config.get("RECOMMEND_SYNC") else reco_service.Trainer()
-        runtime = (reco_service.make_cache(settings), trainer)
+        trainer = None if app.config.get("RECOMMEND_SYNC") else recommendations.Trainer()
+        runtime = (recommendations.make_cache(settings), trainer)
         app.extensions["papersift.reco"] = runtime
     return runtime
 
@@ -54,7 +55,7 @@ def reco_query(args: MultiDict, per_page: int = PAGE_SIZE) -> tuple[RecoQuery, s
 
 def _recommend(query: RecoQuery):
     cache, trainer = reco_runtime(current_app)
-    return reco_service.recommend(db.get_db(), services.current_index(), current_user.id, query,
+    return recommendations.recommend(db.get_db(), services.current_index(), current_user.id, query,
                                   current_app.config["SETTINGS"], cache, trainer)
 
 
@@ -65,8 +66,8 @@ def recommended_ids() -> set[str]:
         index = services.current_index()
         if current_user and current_user.is_authenticated and index is not None:
             cache, trainer = reco_runtime(current_app)
-            sets = reco_service.training_sets(db.get_db(), current_user.id, RecoQuery())
-            g.recommended_ids = reco_service.cached_top_ids(
+            sets = recommendations.training_sets(db.get_db(), current_user.id, RecoQuery())
+            g.recommended_ids = recommendations.cached_top_ids(
                 index, sets, current_app.config["SETTINGS"], cache, trainer)
     return g.recommended_ids
 

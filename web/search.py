@@ -17,10 +17,10 @@ from werkzeug.exceptions import BadRequest
 from recommend.search import Filters, SearchIndex, empty_reasons, relaxed, search, search_index
 from recommend.search_query import ParsedQuery, QueryError, parse_query
 from recommend.snippets import Segment, apply_suggestion, snippet, suggest
-from store.db import get_db
 from store.fulltext import get_text
 from store.papers import WINDOWS, Paper, category_counts, get_paper, get_papers, window_start
 from web import services
+from web.db import get_db
 from web.extensions import query_limit
 from web.page_cache import cached_for_visitors
 from web.params import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, category_arg, int_arg

@@ -13,11 +13,12 @@ from pathlib import Path
 from flask import abort, current_app
 from sqlalchemy.engine import Connection
 
-from recommend import index as index_files
+from domain import index_files
+from ingest.indexing import document_texts
+from recommend.index import load_index
 from recommend.similar import similar
 from recommend.trend_query import text_holds
 from store.papers import Paper, get_paper, get_papers, list_papers
-from store.trends import document_texts
 from web.params import BrowseQuery
 
 RECHECK_SECONDS = 2.0
@@ -44,7 +45,7 @@ class IndexHolder:
                 self._checked = now
                 version = index_files.current_version(self.root)
                 if version != self._version:
-                    self._index = index_files.load_index(self.root) if version else None
+                    self._index = load_index(self.root) if version else None
                     self._version = version
         return self._index
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, send_file
 
-from ingest.ids import ArxivIdError, parse_arxiv_id
+from domain.ids import ArxivIdError, parse_arxiv_id
 from ingest.thumbs import thumb_path
-from store.db import get_db
 from store.fulltext import fulltext_info
 from web import services
+from web.db import get_db
 
 bp = Blueprint("thumbs", __name__)
 

@@ -19,15 +19,15 @@ from jinja2.utils import htmlsafe_json_dumps
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
+from ingest.indexing import document_texts
 from recommend.trend_hot import MIN_SUPPORT, TOP, category_totals, hot_report, report_csv, trends_report
 from recommend.trend_papers import term_papers
 from recommend.trend_query import TrendQueryError, parse_month, parse_terms
 from recommend.trends import TrendTable
-from store.db import get_db
 from store.papers import Paper, get_papers
-from store.trends import document_texts
 from web import services
 from web.cache import get_cache
+from web.db import get_db
 from web.extensions import query_limit
 from web.page_cache import cached_for_visitors
 from web.params import category_arg, int_arg

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import config
-from recommend.index import current_version, index_info, load_index
+from domain.index_files import current_version, index_info
+from recommend.index import load_index
 from store.db import open_store
 from store.library import library_ids, paper_tag_names
 from store.runs import latest_runs

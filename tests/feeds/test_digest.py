@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from ingest.digest import run_digests
+from services.digest import run_digests
 from store.schema import digest_sent
 from store.users import confirm_email, find_user
 from tests.accounts.conftest import make_user
@@ -159,7 +159,7 @@ def test_digest_for_a_user_without_a_subscription_says_why_and_fails(feeds_app):
 
 
 def test_one_click_post_unsubscribes_without_session_or_csrf(feeds_app):
-    from ingest.digest import unsubscribe_token
+    from services.digest import unsubscribe_token
     from tests.feeds.test_saved_web import digest_of
 
     user = subscribe(feeds_app, "ada", "ada@example.org")

@@ -10,7 +10,7 @@ from email import policy
 
 from bs4 import BeautifulSoup
 
-from ingest.digest import run_digests
+from services.digest import run_digests
 from store import seen as seen_store
 from store.users import find_user
 from tests.factories import add_papers, record

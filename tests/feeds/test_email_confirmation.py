@@ -12,8 +12,8 @@ from email import policy
 import pytest
 from bs4 import BeautifulSoup
 
-from ingest import digest
-from ingest.digest import confirmation_token, run_digests
+from services import digest
+from services.digest import confirmation_token, run_digests
 from store import feeds as feed_store
 from store.users import email_confirmed, find_user, set_email
 from tests.accounts.conftest import post

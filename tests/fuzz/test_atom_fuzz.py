@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape, quoteattr
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from domain.records import PaperRecord, RecordError
 from ingest.atom import AtomError, AtomPage, parse_atom
-from ingest.records import PaperRecord, RecordError
 from tests.conftest import TEST_DATA
 from tests.fuzz.conftest import FUZZ
 

@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.ids import ArxivId, ArxivIdError, abs_url, is_arxiv_id, parse_arxiv_id, pdf_url
+from domain.ids import ArxivId, ArxivIdError, abs_url, is_arxiv_id, parse_arxiv_id, pdf_url
 from tests.fuzz.conftest import FUZZ
 
 ARCHIVES = ["hep-th", "hep-ph", "cond-mat", "math", "cs", "astro-ph", "quant-ph", "nlin", "q-bio"]

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.records import MAX_ABSTRACT, MAX_TITLE, PaperRecord, RecordError
 from ingest.jsonl import iter_jsonl, parse_line
-from ingest.records import MAX_ABSTRACT, MAX_TITLE, PaperRecord, RecordError
 from tests.fuzz.conftest import FUZZ
 
 json_values = st.recursive(

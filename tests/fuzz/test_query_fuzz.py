@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ingest.ids import parse_arxiv_id
+from domain.ids import parse_arxiv_id
 from recommend.search_query import (
     MAX_QUERY_CHARS,
     MAX_WORDS,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.ids import ArxivId, ArxivIdError, abs_url, is_arxiv_id, parse_arxiv_id, pdf_url
+from domain.ids import ArxivId, ArxivIdError, abs_url, is_arxiv_id, parse_arxiv_id, pdf_url
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from domain.records import PaperRecord, RecordError
 from ingest.jsonl import MAX_LINE_BYTES, decode_latex, read_jsonl
-from ingest.records import PaperRecord, RecordError
 from tests.conftest import SAMPLE_CORPUS, TEST_DATA
 
 METADATA = TEST_DATA / "metadata"

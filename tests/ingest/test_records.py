@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ingest.records import MAX_ABSTRACT, MAX_TITLE, RecordError, make_record
+from domain.records import MAX_ABSTRACT, MAX_TITLE, RecordError, make_record
 
 WHERE = "papers.jsonl line 7"
 

@@ -168,7 +168,7 @@ def test_background_scheduler_beside_the_site(app):
     settings = app.config["SETTINGS"]
     calls = Counter()
     with app.app_context():
-        from store.db import engine as app_engine
+        from web.db import engine as app_engine
 
         s = PipelineScheduler(app_engine(), settings, stages=[("count", calls)], first_run_delay=0.0)
         s.start()

@@ -56,9 +56,9 @@ def mcp_app(tmp_path_factory: pytest.TempPathFactory):
     from app import create_app
     from ingest import indexing
     from ingest.pipeline import import_files
-    from store import db
     from store import library as lib
     from store.users import create_user
+    from web import db
 
     data_dir = tmp_path_factory.mktemp("mcp") / "data"
     application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,

@@ -30,8 +30,8 @@ def post(url: str, token: str | None, **headers: str) -> httpx2.Response:
 
 
 def test_requests_without_a_valid_token_are_refused(http_server, mcp_app):
-    from store import db
     from store.sessions import end_session, start_session
+    from web import db
 
     alice = _user(mcp_app, "alice")
     with db.transaction(mcp_app.extensions["papersift.engine"]) as conn:
@@ -109,8 +109,8 @@ def test_each_user_s_calls_are_rate_limited_on_their_own(http_server):
 
 
 def test_changing_the_password_ends_the_token(http_server, mcp_app):
-    from store import db
     from store.sessions import change_password
+    from web import db
 
     token = http_server.token("dave")
     assert post(http_server.url, token).status_code == 200

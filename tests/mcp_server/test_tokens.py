@@ -26,8 +26,8 @@ def check(app, token: str, **settings) -> int | None:
 
 
 def bob_id(app) -> int:
-    from store import db
     from store.users import find_user
+    from web import db
 
     with app.app_context():
         return find_user(db.get_db(), "bob").id
@@ -46,9 +46,9 @@ def test_a_token_names_its_user_until_it_is_too_old(mcp_app):
 
 
 def test_the_login_behind_a_token_ends_as_the_sites_do(mcp_app):
-    from store import db
     from store.sessions import end_user_sessions, session_user
     from store.users import find_user
+    from web import db
 
     key = mcp_app.config["SECRET_KEY"]
     with mcp_app.app_context():

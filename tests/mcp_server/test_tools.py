@@ -62,8 +62,8 @@ def test_trends_and_hot_terms_are_the_api_s(mcp_app):
 
 
 def test_get_paper_gives_the_api_s_metadata_and_a_capped_full_text(mcp_app):
-    from store import db
     from store.fulltext import record_result
+    from web import db
 
     paper_id = BOB_PAPERS[1]
     with db.transaction(mcp_app.extensions["papersift.engine"]) as conn:

@@ -10,15 +10,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from recommend.index import (
-    build_index,
-    current_version,
-    index_info,
-    load_index,
-    prune,
-    set_current,
-    versions,
-)
+from domain.index_files import current_version, index_info, prune, set_current, versions
+from recommend.index import build_index, load_index
 from recommend.similar import similar
 from tests.recommend.corpus import TEXTS, docs
 

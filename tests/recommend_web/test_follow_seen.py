@@ -9,8 +9,9 @@ from datetime import datetime
 import numpy as np
 from bs4 import BeautifulSoup
 
-from ingest.digest import compose
 from recommend.index import load_index
+from services.digest import compose
+from services.recommendations import RecoQuery, TrainingSets, train_ranking, training_sets
 from store import feeds as feed_store
 from store import seen as seen_store
 from store.feeds import DigestSettings
@@ -19,7 +20,6 @@ from store.users import delete_user
 from tests.accounts.conftest import login, make_user, post, post_json
 from tests.factories import add_papers, record
 from tests.recommend_web.conftest import rebuild
-from web.reco_service import RecoQuery, TrainingSets, train_ranking, training_sets
 
 RL = [f"2405.0{i:04d}" for i in range(10)]
 SEG = [f"2405.1{i:04d}" for i in range(10)]

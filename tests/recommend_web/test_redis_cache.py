@@ -37,12 +37,12 @@ def test_rankings_are_shared_through_redis(data_dir, redis_server, monkeypatch):
     second = _app(data_dir, redis_server)            # another worker: no local state
     other = second.test_client()
     login(other, "ada")
-    from web import reco_service
+    from services import recommendations
 
     def no_training(*args):
         raise AssertionError("the second worker retrained instead of using the shared ranking")
 
-    monkeypatch.setattr(reco_service, "train_ranking", no_training)
+    monkeypatch.setattr(recommendations, "train_ranking", no_training)
     again = other.get("/api/recommendations?n=5").get_json()
     assert again["model"] == "svm"
     assert [p["id"] for p in again["papers"]] == [p["id"] for p in ranked["papers"]]

@@ -172,11 +172,11 @@ def test_page_hot_month_outside_the_index_is_a_400_with_the_reason(small_client)
 
 
 def test_a_phrase_report_is_scanned_once_then_served_from_the_cache(small_app, monkeypatch):
-    import store.trends
+    import ingest.indexing
     import web.trends
 
     scans: list[int] = []
-    real = store.trends.document_texts
+    real = ingest.indexing.document_texts
 
     def counting(conn, ids):
         scans.append(len(ids))

@@ -44,13 +44,13 @@ from config import Settings, secret_key
 from recommend.index import Index, load_index
 from recommend.search import Filters, search, search_index
 from recommend.search_query import QueryError, parse_query
+from services import recommendations
+from services.recommendations import LocalCache, RecoQuery
 from store import feeds as feed_store
 from store import library as lib
 from store import seen as seen_store
 from store import utcnow
 from store.papers import Paper, get_papers, window_start
-from web import reco_service
-from web.reco_service import LocalCache, RecoQuery
 
 log = logging.getLogger("papersift.digest")
 
@@ -171,11 +171,11 @@ def is_due(user: feed_store.DigestSettings, now: datetime) -> bool:
 def _reco_section(conn: Connection, index: Index, settings: Settings, user_id: int, tag: str | None,
                   since: datetime | None, taken: set[str], cache) -> Section | None:
     query = RecoQuery(tags=(tag,) if tag else (), since=since, k=PER_SECTION)
-    sets = reco_service.training_sets(conn, user_id, query)
+    sets = recommendations.training_sets(conn, user_id, query)
     if not any(index.row(p) is not None for p in sets.positives):
         return None
     sets = dataclasses.replace(sets, excluded=sets.excluded | taken)
-    _, hits, reasons, _ = reco_service.rank_page(index, sets, query, settings, cache, trainer=None)
+    _, hits, reasons, _ = recommendations.rank_page(index, sets, query, settings, cache, trainer=None)
     kept = [(str(index.ids[r]), why) for (r, score), why in zip(hits, reasons, strict=True)
             if np.isfinite(score)]
     notes = {pid: ", ".join(t for t, _ in why) for pid, why in kept}
@@ -205,7 +205,7 @@ def _search_section(conn: Connection, index: Index, settings: Settings, saved: f
 
 def _following_section(conn: Connection, settings: Settings, user_id: int, since: datetime | None,
                        taken: set[str]) -> Section | None:
-    from web.author_service import following
+    from services.authors import following
 
     result = following(conn, user_id, hide_seen=False, since=since, limit=PER_SECTION + len(taken))
     kept = [(p, names) for p, names in result.papers if p.id not in taken][:PER_SECTION]

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ingest.ids import ArxivIdError, parse_arxiv_id
+from domain.ids import ArxivIdError, parse_arxiv_id
 
 MAX_TITLE = 1_000
 MAX_ABSTRACT = 20_000

@@ -113,7 +113,7 @@ class RedisCache:
     """Rankings in Redis as .npz bytes, shared by workers, expiring after a week unused."""
 
     def __init__(self, url: str) -> None:
-        from web.cache import redis_client
+        from services.redis_client import redis_client
 
         # short socket timeouts: a Redis that stops answering is a miss, not a hung request
         self.client = redis_client(url)
