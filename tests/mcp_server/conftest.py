@@ -93,6 +93,19 @@ def library_of(app, username: str) -> dict[str, list[str]]:
         return {pid: lib.paper_tag_names(conn, user.id, [pid]).get(pid, []) for pid in ids}
 
 
+async def call_every_read_tool(client) -> dict[str, Any]:
+    """Each read tool, and the paper resource, called once as alice would."""
+    return {
+        "search": await client.call_tool("search_papers", {"query": "transformer attention", "limit": 5}),
+        "paper": await client.call_tool("get_paper", {"paper_id": ALICE_PAPERS[0], "fulltext_chars": 500}),
+        "similar": await client.call_tool("similar_papers", {"paper_id": ALICE_PAPERS[0], "limit": 5}),
+        "recommend": await client.call_tool("recommend_for_user", {"limit": 10}),
+        "trends": await client.call_tool("keyword_trends", {"terms": "diffusion, transformer"}),
+        "hot": await client.call_tool("hot_terms", {"limit": 5}),
+        "resource": await client.read_resource(f"papersift://paper/{ALICE_PAPERS[0]}"),
+    }
+
+
 def run_client(client_factory: Callable[[], Any], script: Callable[[Any], Any]) -> Any:
     """Open an SDK Client, run `await script(client)`, return what it returns."""
     async def main():

@@ -10,7 +10,15 @@ import pytest
 
 from mcp_server.catalog import TOOLS
 from mcp_server.tokens import issue_token
-from tests.mcp_server.conftest import ALICE_PAPERS, BOB_PAPERS, BOB_TAG, RATE, library_of, run_client
+from tests.mcp_server.conftest import (
+    ALICE_PAPERS,
+    BOB_PAPERS,
+    BOB_TAG,
+    RATE,
+    call_every_read_tool,
+    library_of,
+    run_client,
+)
 
 pytestmark = pytest.mark.slow
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -138,19 +146,7 @@ def _user(app, username: str):
 
 
 def test_every_read_tool_and_the_paper_resource_answer_over_http(http_server):
-    async def script(client):
-        return {
-            "search": await client.call_tool("search_papers", {"query": "transformer attention", "limit": 5}),
-            "paper": await client.call_tool("get_paper", {"paper_id": ALICE_PAPERS[0],
-                                                          "fulltext_chars": 500}),
-            "similar": await client.call_tool("similar_papers", {"paper_id": ALICE_PAPERS[0], "limit": 5}),
-            "recommend": await client.call_tool("recommend_for_user", {"limit": 10}),
-            "trends": await client.call_tool("keyword_trends", {"terms": "diffusion, transformer"}),
-            "hot": await client.call_tool("hot_terms", {"limit": 5}),
-            "resource": await client.read_resource(f"papersift://paper/{ALICE_PAPERS[0]}"),
-        }
-
-    calls = run_client(http_server.client(http_server.token("alice")), script)
+    calls = run_client(http_server.client(http_server.token("alice")), call_every_read_tool)
     assert len(ok(calls["search"])["results"]) == 5
     assert ok(calls["paper"])["id"] == ALICE_PAPERS[0]
     assert len(ok(calls["similar"])["similar"]) == 5

@@ -13,6 +13,7 @@ from tests.mcp_server.conftest import (
     ALICE_PAPERS,
     BOB_PAPERS,
     BOB_TAG,
+    call_every_read_tool,
     library_of,
     run_client,
     stdio_client_factory,
@@ -40,17 +41,7 @@ def test_alice_lists_tools_and_calls_each_read_tool(mcp_sample, errlog):
     async def script(client):
         tools = (await client.list_tools()).tools
         templates = (await client.list_resource_templates()).resource_templates
-        calls = {
-            "search": await client.call_tool("search_papers", {"query": "transformer attention", "limit": 5}),
-            "paper": await client.call_tool("get_paper", {"paper_id": ALICE_PAPERS[0],
-                                                          "fulltext_chars": 500}),
-            "similar": await client.call_tool("similar_papers", {"paper_id": ALICE_PAPERS[0], "limit": 5}),
-            "recommend": await client.call_tool("recommend_for_user", {"limit": 10}),
-            "trends": await client.call_tool("keyword_trends", {"terms": "diffusion, transformer"}),
-            "hot": await client.call_tool("hot_terms", {"limit": 5}),
-            "resource": await client.read_resource(f"papersift://paper/{ALICE_PAPERS[0]}"),
-        }
-        return tools, templates, calls
+        return tools, templates, await call_every_read_tool(client)
 
     factory = stdio_client_factory(mcp_sample, "--user", "alice", errlog=errlog)
     tools, templates, calls = run_client(factory, script)
