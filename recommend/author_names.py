@@ -11,10 +11,11 @@ listed instead of guessed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from domain.names import fold
 
 _PARTICLES = {"van", "von", "der", "de", "den", "da", "di", "del", "la", "le", "du", "dos", "das", "ter"}
 
@@ -32,11 +33,6 @@ class Name:
     def first(self) -> str:
         """The full first name, or "" when only initials are known."""
         return self.firsts[0] if self.firsts and len(self.firsts[0]) > 1 else ""
-
-
-def fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
 
 
 def parse_name(text: str) -> Name:
@@ -114,10 +110,9 @@ def display_name(resolution: Resolution, wanted: str) -> str:
 
 
 def needles(name: Name, wanted: str) -> list[str]:
-    """Strings to look for in author lists: the last name as typed (in lower, title and upper
-    case, since SQLite's LIKE folds the case of ASCII letters only) and accent-folded."""
-    typed = parse_name_surface_last(wanted)
-    return list(dict.fromkeys(x for x in (typed, typed.title(), typed.upper(), name.last) if x))
+    """Strings to look for in folded author lists (store.papers' authors_folded): the last
+    name, without accents or case."""
+    return list(dict.fromkeys(x for x in (fold(parse_name_surface_last(wanted)), name.last) if x))
 
 
 def parse_name_surface_last(text: str) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
+from domain.names import fold
 from store import utcnow
 from store.papers import Paper, _paper
 from store.schema import follows, papers
@@ -68,11 +69,12 @@ def unfollow(conn: Connection, user_id: int, name_key: str) -> bool:
 
 def papers_naming(conn: Connection, needles: list[str], *, since: datetime | None = None,
                   limit: int = 2000) -> list[Paper]:
-    """Papers whose author list contains any of these strings (case-insensitive), newest first."""
-    needles = [n for n in dict.fromkeys(needles) if n]
+    """Papers whose author list contains any of these strings, newest first; accents and case
+    are folded on both sides ("Muller" finds "Müller" and "Müller" finds "Muller")."""
+    needles = [n for n in dict.fromkeys(fold(n) for n in needles) if n]
     if not needles:
         return []
-    where = or_(*[papers.c.authors.ilike(f"%{_escape(n)}%", escape="\\") for n in needles])
+    where = or_(*[papers.c.authors_folded.like(f"%{_escape(n)}%", escape="\\") for n in needles])
     if since is not None:
         where = and_(where, papers.c.published >= since)
     rows = conn.execute(select(papers).where(where)

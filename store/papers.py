@@ -11,6 +11,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from domain.ids import abs_url, pdf_url
+from domain.names import folded_authors
 from domain.records import PaperRecord
 from store import utcnow
 from store.code_links import CODE_HOSTS, code_links
@@ -115,6 +116,7 @@ def _values(r: PaperRecord) -> dict:
         "version": r.version,
         "title": r.title,
         "authors": json.dumps(list(r.authors), ensure_ascii=False),
+        "authors_folded": folded_authors(r.authors),
         "abstract": r.abstract,
         "categories": json.dumps(list(r.categories)),
         "primary_category": r.primary_category,

@@ -35,6 +35,7 @@ papers = Table(
     Column("version", Integer, nullable=False),
     Column("title", Text, nullable=False),
     Column("authors", Text, nullable=False),               # JSON list, in order
+    Column("authors_folded", Text),                        # the names without accents or case
     Column("abstract", Text, nullable=False),
     Column("categories", Text, nullable=False),            # JSON list, primary first
     Column("primary_category", String(32), nullable=False),

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex
 
 from store import schema
-from store.migrations.follows_seen import add_follows_and_seen
+from store.migrations.follows_seen import add_folded_authors, add_follows_and_seen
 
 Step = Callable[[Connection], None]
 
@@ -45,7 +45,8 @@ def _sessions_and_email_confirmation(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE users ADD COLUMN email_confirmed TIMESTAMP"))
 
 
-STEPS: list[Step] = [_initial, _recent_index, _sessions_and_email_confirmation, add_follows_and_seen]
+STEPS: list[Step] = [_initial, _recent_index, _sessions_and_email_confirmation, add_follows_and_seen,
+                     add_folded_authors]
 LATEST = len(STEPS)
 
 

@@ -131,3 +131,19 @@ def test_step_3_adds_logins_and_email_confirmation_to_a_version_2_store(bare_eng
     with bare_engine.connect() as conn:
         row = conn.execute(text("SELECT email, email_confirmed FROM users")).one()
     assert tuple(row) == ("ada@example.org", None)          # an old address must be confirmed
+
+
+def test_step_5_folds_the_author_names_of_the_papers_already_stored(bare_engine):
+    from store.follows import papers_naming
+
+    migrations.upgrade(bare_engine, migrations.STEPS[:4])
+    with bare_engine.begin() as conn:          # a store made by the code before step 5
+        conn.execute(text("ALTER TABLE papers DROP COLUMN authors_folded"))
+        conn.execute(text("INSERT INTO papers (id, version, title, authors, abstract, categories, "
+                          "primary_category, published, first_seen, modified) VALUES ('2402.00001', 1, 'T', "
+                          "'[\"Jörg Müller\", \"Zoë Ng\"]', 'A', '[\"cs.LG\"]', 'cs.LG', "
+                          "'2024-02-01 00:00:00', '2024-02-01 00:00:00', '2024-02-01 00:00:00')"))
+    assert migrations.upgrade(bare_engine, migrations.STEPS[:5]) == (4, 5)
+    with bare_engine.connect() as conn:
+        assert conn.execute(text("SELECT authors_folded FROM papers")).scalar_one() == "jorg muller | zoe ng"
+        assert [p.id for p in papers_naming(conn, ["Muller"])] == ["2402.00001"]

@@ -24,6 +24,17 @@ def test_author_lookup_is_case_insensitive_and_newest_first(engine):
         assert follow_store.papers_naming(conn, ["L_velace"]) == []          # _ is no wildcard
 
 
+def test_author_lookup_folds_accents_both_ways(engine):
+    add_papers(engine, record(id="2402.00001", authors=["Jörg Müller"], published=datetime(2024, 2, 1)),
+               record(id="2402.00002", authors=["Jorg Muller"], published=datetime(2024, 2, 3)),
+               record(id="2402.00003", authors=["Ada Lovelace"], published=datetime(2024, 2, 2)))
+    with engine.connect() as conn:
+        for typed in ("Jörg Müller", "Jorg Muller", "J. MULLER", "müller"):
+            wanted = needles(parse_name(typed), typed)
+            found = [p.id for p in follow_store.papers_naming(conn, wanted)]
+            assert found == ["2402.00002", "2402.00001"], typed
+
+
 def test_follows_and_seen_marks_belong_to_one_user(engine):
     add_papers(engine, record(id="2402.00001"), record(id="2402.00002"))
     with engine.begin() as conn:
