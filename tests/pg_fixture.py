@@ -145,8 +145,7 @@ def fresh_schema(postgres_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
-def database_url(postgres_url: str | None) -> Iterator[str]:
+def _database_url(postgres_url: str | None) -> Iterator[str]:
     """'' (SQLite in the data dir) or a PostgreSQL URL whose search_path is a fresh schema."""
     if postgres_url is None:
         yield ""
@@ -155,11 +154,13 @@ def database_url(postgres_url: str | None) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def database_url(postgres_url: str | None) -> Iterator[str]:
+    """'' (SQLite in the data dir) or a PostgreSQL URL whose search_path is a fresh schema."""
+    yield from _database_url(postgres_url)
+
+
 @pytest.fixture(scope="session")
 def session_database_url(postgres_url: str | None) -> Iterator[str]:
     """The same for apps built once per run (the sample corpus): one schema for the session."""
-    if postgres_url is None:
-        yield ""
-        return
-    with fresh_schema(postgres_url) as url:
-        yield url
+    yield from _database_url(postgres_url)
