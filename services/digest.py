@@ -45,7 +45,7 @@ from recommend.index import Index, load_index
 from recommend.search import Filters, search, search_index
 from recommend.search_query import QueryError, parse_query
 from services import recommendations
-from services.recommendations import LocalCache, RecoQuery
+from services.recommendations import RecoQuery, local_ranking_cache
 from store import feeds as feed_store
 from store import library as lib
 from store import seen as seen_store
@@ -222,7 +222,7 @@ def compose(conn: Connection, index: Index | None, settings: Settings, user: fee
     digest = Digest(user, [], since)
     if index is None:
         return digest
-    cache = cache if cache is not None else LocalCache()
+    cache = cache if cache is not None else local_ranking_cache()
     # papers mailed before or seen on the site are not news
     taken = feed_store.sent_ids(conn, user.user_id) | seen_store.seen_ids(conn, user.user_id)
     candidates: list[Callable[[], Section | None]] = []
@@ -332,7 +332,7 @@ def run_digests(engine: Engine, settings: Settings, *, dry_run: bool = False, us
     now = now or utcnow()
     run = DigestRun()
     index = load_index(settings.index_dir)
-    cache = LocalCache()
+    cache = local_ranking_cache()
     with engine.connect() as conn:
         users = _recipients(conn, username)
     smtp: smtplib.SMTP | None = None
