@@ -9,8 +9,8 @@ import pytest
 import redis
 
 from ingest import indexing
-from tests.factories import add_papers, record
 from services import cache as shared_cache
+from tests.factories import add_papers, record
 from web import cache as cache_mod
 from web.extensions import limiter
 
