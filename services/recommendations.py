@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Connection
-from werkzeug.datastructures import MultiDict
 
 from config import Settings
 from recommend.explain import explain_folded
@@ -34,7 +33,7 @@ from recommend.similar import top_k
 from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
 from recommend.trends import written_forms
 from services.cache import Cache, MemoryCache, make_cache
-from services.params import InvalidArgument, category_arg, int_arg
+from services.params import InvalidArgument, QueryArgs, category_arg, int_arg
 from store import library as lib
 from store.papers import WINDOWS, Paper, get_papers, window_start
 from store.seen import seen_ids
@@ -85,7 +84,7 @@ class RecoResult:
     empty_reason: str = ""          # "library", "tag", "index" when there is nothing to rank
 
 
-def reco_query(conn: Connection, args: MultiDict, per_page: int = PAGE_SIZE) -> tuple[RecoQuery, str, int]:
+def reco_query(conn: Connection, args: QueryArgs, per_page: int = PAGE_SIZE) -> tuple[RecoQuery, str, int]:
     """(query, window name, page) from the query string; InvalidArgument says what is wrong."""
     tags = tuple(dict.fromkeys(t.strip() for t in args.getlist("tag") if t.strip()))
     if len(tags) > MAX_TAGS:

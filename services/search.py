@@ -12,14 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
-from werkzeug.datastructures import MultiDict
 
 from recommend.index import Index
 from recommend.search import Filters, SearchIndex, empty_reasons, relaxed, search, search_index
 from recommend.search_query import ParsedQuery, parse_query
 from recommend.snippets import Segment, apply_suggestion, snippet, suggest
 from services.papers import papers_holding
-from services.params import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, InvalidArgument, category_arg, int_arg
+from services.params import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    InvalidArgument,
+    QueryArgs,
+    category_arg,
+    int_arg,
+)
 from store.fulltext import get_text
 from store.papers import WINDOWS, Paper, get_paper, get_papers, window_start
 
@@ -79,7 +86,7 @@ class SearchPage:
         return max(1, -(-self.total // self.request.per_page))
 
 
-def search_request(args: MultiDict) -> SearchRequest:
+def search_request(args: QueryArgs) -> SearchRequest:
     """Read and check the query-string parameters (InvalidArgument says what is wrong)."""
     window = args.get("window", "all").strip() or "all"
     if window not in WINDOWS:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
-from werkzeug.datastructures import MultiDict
 
 from ingest.indexing import document_texts
 from recommend.index import Index
@@ -27,7 +26,7 @@ from recommend.trend_papers import term_papers
 from recommend.trend_query import TrendQueryError, parse_month, parse_terms
 from recommend.trends import TrendTable
 from services.cache import Cache
-from services.params import InvalidArgument, category_arg, int_arg
+from services.params import InvalidArgument, QueryArgs, category_arg, int_arg
 from store.papers import Paper, get_papers
 
 MAX_QUERY_CHARS = 500
@@ -125,7 +124,7 @@ class TrendArgs:
         return {k: v for k, v in values.items() if v != defaults[k]}
 
 
-def trend_args(args: MultiDict) -> TrendArgs:
+def trend_args(args: QueryArgs) -> TrendArgs:
     """Read and check the parameters (InvalidArgument says what is wrong)."""
     q = " ".join(args.get("q", "").split())
     if len(q) > MAX_QUERY_CHARS:
