@@ -21,6 +21,7 @@ from flask import current_app, g
 from sqlalchemy.engine import Connection
 from werkzeug.datastructures import MultiDict
 
+from config import Settings
 from domain.ids import ArxivIdError, parse_arxiv_id
 from recommend.index import Index
 from recommend.search_query import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
@@ -93,7 +94,7 @@ def _conn() -> Connection:
     return g.db
 
 
-def _settings():
+def _settings() -> Settings:
     return current_app.config["SETTINGS"]
 
 

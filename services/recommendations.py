@@ -40,7 +40,7 @@ from store.seen import seen_ids
 
 log = logging.getLogger("papersift.recommend")
 LRU_SIZE = 32
-REDIS_TTL = 7 * 24 * 3600
+RANKING_TTL = 7 * 24 * 3600       # a ranking nobody reads for a week is dropped
 RANKING_PREFIX = "papersift:ranking:"
 RUNTIME_KEY = "papersift.reco"
 MODES = ("any", "all")
@@ -110,7 +110,7 @@ def reco_query(conn: Connection, args: QueryArgs, per_page: int = PAGE_SIZE) -> 
 def ranking_cache(settings: Settings) -> Cache:
     """Where rankings are kept: Redis (shared by workers, expiring after a week unused), else
     an LRU of LRU_SIZE rankings in this process (each one is a float per paper)."""
-    return make_cache(settings, prefix=RANKING_PREFIX, max_entries=LRU_SIZE, ttl_on_read=REDIS_TTL)
+    return make_cache(settings, prefix=RANKING_PREFIX, max_entries=LRU_SIZE, ttl_on_read=RANKING_TTL)
 
 
 def local_ranking_cache() -> Cache:
@@ -195,7 +195,7 @@ class Trainer:
 
     def _train(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache) -> None:
         try:
-            cache.set(key, train_ranking(index, sets, settings))
+            cache.set(key, train_ranking(index, sets, settings), ttl=RANKING_TTL)
         except Exception:  # noqa: BLE001 - the centroid ranking stays in use
             log.exception("training a ranking failed")
         finally:
@@ -219,13 +219,13 @@ def get_ranking(index: Index, sets: TrainingSets, settings: Settings, cache, tra
         return ranking
     if trainer is None:
         ranking = train_ranking(index, sets, settings)
-        cache.set(key, ranking)
+        cache.set(key, ranking, ttl=RANKING_TTL)
         return ranking
     trainer.submit(key, index, sets, settings, cache)
     provisional = cache.get(key + ":centroid")
     if provisional is None:
         provisional = _ranking(index, centroid_model(index.matrix, _rows(index, sets.positives)))
-        cache.set(key + ":centroid", provisional)
+        cache.set(key + ":centroid", provisional, ttl=RANKING_TTL)
     return provisional
 
 
