@@ -18,11 +18,11 @@ WORKDIR /app
 # dependencies first, so a code change does not reinstall them
 COPY pyproject.toml README.md LICENSE ./
 RUN mkdir -p cli domain ingest mcp_server recommend services store/migrations web \
-    && touch app.py config.py cli/__init__.py domain/__init__.py ingest/__init__.py mcp_server/__init__.py \
+    && touch app.py config.py logging_setup.py cli/__init__.py domain/__init__.py ingest/__init__.py mcp_server/__init__.py \
              recommend/__init__.py services/__init__.py store/__init__.py store/migrations/__init__.py web/__init__.py \
     && pip install --no-cache-dir -e ".[postgres]"
 
-COPY app.py config.py gunicorn.conf.py ./
+COPY app.py config.py logging_setup.py gunicorn.conf.py ./
 COPY cli/ cli/
 COPY domain/ domain/
 COPY ingest/ ingest/

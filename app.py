@@ -54,7 +54,8 @@ def create_app(overrides: Mapping[str, Any] | Settings | None = None, *, web: bo
         # not X-Forwarded-Host: absolute links come from PAPERSIFT_BASE_URL instead
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
-    from web import init_web, logging_setup
+    import logging_setup
+    from web import init_web
 
     logging_setup.init_app(app)
     _open_store(app)

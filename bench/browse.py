@@ -60,10 +60,10 @@ def main() -> None:
 
     import store.papers
     from app import create_app
+    from services.papers import browse
+    from services.params import browse_query
     from store.schema import ix_papers_recent
     from web.db import get_db
-    from web.params import browse_query
-    from web.services import browse
 
     app = create_app({"data_dir": str(args.data_dir), "scheduler_enabled": False, "TESTING": True,
                       "page_cache_seconds": 0})

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import config  # noqa: E402
 from recommend.index import Index  # noqa: E402
-from services.recommendations import LocalCache, RecoQuery, TrainingSets, rank_page  # noqa: E402
+from services.recommendations import RecoQuery, TrainingSets, local_ranking_cache, rank_page  # noqa: E402
 
 
 def synthetic_index(n: int, d: int = 100_000, nnz: int = 120, seed: int = 0) -> Index:
@@ -77,7 +77,7 @@ def main() -> None:
         query = RecoQuery(k=50)
         cold = []
         for _ in range(3):
-            cache = LocalCache()
+            cache = local_ranking_cache()
             t = time.perf_counter()
             rank_page(index, sets, query, settings, cache)
             cold.append(time.perf_counter() - t)

@@ -117,11 +117,12 @@ def scheduler_command(once: bool) -> None:
     """Run fetch -> full text -> index every PAPERSIFT_SCHEDULE_HOURS, in one leader process."""
     from cli import _store as db
     from ingest import scheduler
+    from services import jobs
 
     if once:
         scheduler.run_pipeline(db.engine(), _settings())
         return
-    scheduler.run_blocking(db.engine(), _settings())
+    jobs.run_blocking(db.engine(), _settings())
 
 
 @click.command("run-all")
@@ -131,12 +132,12 @@ def scheduler_command(once: bool) -> None:
 def run_all_command(host: str, port: int) -> None:
     """Serve the site with the scheduler in a background thread (unless PAPERSIFT_SCHEDULER=0)."""
     from cli import _store as db
-    from ingest import scheduler
+    from services import jobs
 
     settings = _settings()
     background = None
     if settings.scheduler_enabled:
-        background = scheduler.start_background(db.engine(), settings)
+        background = jobs.start_background(db.engine(), settings)
     else:
         click.echo("Scheduler disabled (PAPERSIFT_SCHEDULER=0): the corpus is not refreshed.")
     # waitress: a production WSGI server in this one process, so the scheduler thread

@@ -25,9 +25,10 @@ def library_group() -> None:
 def add_command(username: str, tag: str | None, ids: tuple[str, ...]) -> None:
     """Add papers by arXiv id or URL (ids not in the store are reported and skipped)."""
     from cli import _store as db
-    from store.library import LibraryError, add_to_library
+    from services.library import add_papers
+    from services.library_io import parse_id_list
+    from store.library import LibraryError
     from store.users import find_user
-    from web.library_io import parse_id_list
 
     wanted, bad = parse_id_list(" ".join(ids))
     try:
@@ -35,9 +36,10 @@ def add_command(username: str, tag: str | None, ids: tuple[str, ...]) -> None:
             user = find_user(conn, username)
             if user is None:
                 raise click.ClickException(f"No account {username!r}.")
-            added, unknown = add_to_library(conn, user.id, wanted, tag=tag)
+            done = add_papers(conn, user.id, wanted, tag=tag)
     except LibraryError as exc:
         raise click.ClickException(str(exc)) from None
+    added, unknown = done.added, done.unknown
     click.echo(f"Added {len(added)} of {len(wanted)} papers to {user.username}'s library"
                + (f" (tag {tag})" if tag else "") + ".")
     if unknown:
@@ -122,6 +124,7 @@ def _print_report(report) -> None:
 def list_command(username: str, tag: str | None, as_json: bool) -> None:
     """List the papers in a library, newest added first."""
     from cli import _store as db
+    from services.library import entry_json
     from store.library import find_tag, library_papers
 
     user_id = _user_id(username)
@@ -131,9 +134,8 @@ def list_command(username: str, tag: str | None, as_json: bool) -> None:
             raise click.ClickException(f"{username} has no tag {tag!r}.")
         entries = library_papers(conn, user_id, found.id if found else None)
     if as_json:
-        click.echo(json.dumps({"user": username, "tag": tag, "count": len(entries), "papers": [
-            {"id": e.paper.id, "title": e.paper.title, "added": e.added.isoformat(),
-             "tags": list(e.tags)} for e in entries]}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"user": username, "tag": tag, "count": len(entries),
+                               "papers": [entry_json(e) for e in entries]}, indent=2, ensure_ascii=False))
         return
     for e in entries:
         tags = f"  [{', '.join(e.tags)}]" if e.tags else ""

@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 import config
-from web.logging_setup import FORMATS
+from logging_setup import FORMATS
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 PDF_ENGINES = ("pdfminer", "pdfium")

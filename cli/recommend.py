@@ -22,7 +22,7 @@ def recommend_command(username: str, tags: tuple[str, ...], all_tags: bool, nega
     """Rank papers for a user with the SVM trained on their library (or tags), with reasons."""
     from cli import _store as db
     from recommend.index import load_index
-    from services.recommendations import LocalCache, RecoQuery, recommend
+    from services.recommendations import RecoQuery, local_ranking_cache, recommend
     from store.users import find_user
 
     settings = current_app.config["SETTINGS"]
@@ -32,7 +32,7 @@ def recommend_command(username: str, tags: tuple[str, ...], all_tags: bool, nega
         user = find_user(conn, username)
         if user is None:
             raise click.ClickException(f"No account {username!r}.")
-        result = recommend(conn, index, user.id, query, settings, LocalCache(), trainer=None)
+        result = recommend(conn, index, user.id, query, settings, local_ranking_cache(), trainer=None)
     if result.empty_reason:
         reason = {"index": "no index yet (run `papersift index`)",
                   "library": f"{user.username}'s library is empty",

@@ -1,4 +1,4 @@
-"""`papersift search QUERY`: the search page's ranking on the command line."""
+"""`papersift search QUERY`: the search page's ranking (services.search) on the command line."""
 
 from __future__ import annotations
 
@@ -25,40 +25,33 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
     (a pasted abstract) finds papers like that text."""
     from cli import _store as db
     from recommend import index as index_files
-    from recommend.search import Filters, search, search_index
-    from recommend.search_query import QueryError, parse_query
-    from recommend.snippets import snippet
-    from store.papers import get_papers
-    from web.services import papers_holding
+    from recommend.search_query import QueryError
+    from services.search import SearchRequest, run_search
 
     text = " ".join(query)
+    index = index_files.load_index(current_app.config["SETTINGS"].index_dir)
+    req = SearchRequest(q=text, category=category, sort=sort, per_page=limit)
     try:
-        parsed = parse_query(text)
+        with db.engine().connect() as conn:
+            page = run_search(conn, index, req)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
-    index = index_files.load_index(current_app.config["SETTINGS"].index_dir)
-    si = search_index(index)
-    if si is None:
-        raise click.ClickException(
-            "no search index yet: run `papersift index` first" if index is None else
-            "the current index was built without search: run `papersift index --force`")
-    with db.engine().connect() as conn:
-        result = search(si, parsed, Filters(categories=(category,) if category else ()), sort=sort,
-                        limit=limit, verify=lambda ids: papers_holding(conn, ids, parsed.exact))
-        papers = get_papers(conn, [pid for pid, _ in result.hits])
-    scores = dict(result.hits)
+    if not page.indexed:
+        raise click.ClickException(page.error_hint)
+    parsed = page.parsed
     if as_json:
-        click.echo(json.dumps({"query": text, "total": result.total, "all_words": result.all_words,
-                               "also_searched": list(result.also_searched),
-                               "mode": "like" if parsed.like else "words", "results": [
-            {"id": p.id, "score": scores[p.id], "title": p.title, "authors": list(p.authors),
-             "published": p.published.date().isoformat(), "categories": list(p.categories),
-             "snippet": "".join(s.text for s in snippet(p.abstract, parsed.highlight))}
-            for p in papers]}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"query": text, "total": page.total, "all_words": page.all_words,
+                               "also_searched": list(page.also_searched),
+                               "mode": "like" if parsed and parsed.like else "words", "results": [
+            {"id": h.paper.id, "score": h.score, "title": h.paper.title, "authors": list(h.paper.authors),
+             "published": h.paper.published.date().isoformat(), "categories": list(h.paper.categories),
+             "snippet": "".join(s.text for s in h.snippet)}
+            for h in page.hits]}, indent=2, ensure_ascii=False))
         return
-    click.echo(_headline(text, parsed, result))
-    for rank, p in enumerate(papers, 1):
-        click.echo(f"{rank:3d}. {p.id:<12} {scores[p.id]:6.3f}  {p.published:%Y-%m-%d}  {p.title}")
+    click.echo(_headline(text, parsed, page))
+    for rank, h in enumerate(page.hits, 1):
+        p = h.paper
+        click.echo(f"{rank:3d}. {p.id:<12} {h.score:6.3f}  {p.published:%Y-%m-%d}  {p.title}")
 
 
 def _headline(text: str, parsed, result) -> str:

@@ -88,7 +88,7 @@ def _confirmation(digest) -> str:
     """Mail the confirmation link, as the account page does, and say what happened."""
     import smtplib
 
-    from services.digest import send_confirmation
+    from services.mail import send_confirmation
 
     settings = current_app.config["SETTINGS"]
     if not settings.smtp_host:

@@ -59,6 +59,17 @@ def _clean(text: object) -> str:
     return " ".join(str(text).split()) if text is not None else ""
 
 
+def _author_names(where: str, authors: object) -> tuple[str, ...]:
+    """The non-empty author names, whitespace folded; RecordError unless a list of at most
+    MAX_AUTHORS."""
+    if isinstance(authors, str) or not isinstance(authors, list | tuple):
+        raise RecordError(where, "authors must be a list of names")
+    names = tuple(a for a in (_clean(x) for x in authors) if a)
+    if len(names) > MAX_AUTHORS:
+        raise RecordError(where, f"more than {MAX_AUTHORS} authors")
+    return names
+
+
 def make_record(
     where: str,
     *,
@@ -85,11 +96,7 @@ def make_record(
         raise RecordError(where, "missing title")
     if len(title_s) > MAX_TITLE:
         raise RecordError(where, f"title longer than {MAX_TITLE} characters")
-    if isinstance(authors, str) or not isinstance(authors, list | tuple):
-        raise RecordError(where, "authors must be a list of names")
-    author_t = tuple(a for a in (_clean(x) for x in authors) if a)
-    if len(author_t) > MAX_AUTHORS:
-        raise RecordError(where, f"more than {MAX_AUTHORS} authors")
+    author_t = _author_names(where, authors)
     abstract_s = _clean(abstract)
     if len(abstract_s) > MAX_ABSTRACT:
         raise RecordError(where, f"abstract longer than {MAX_ABSTRACT} characters")

@@ -1,12 +1,14 @@
 """The pipeline on a timer: fetch -> full text -> index, in exactly one process.
 
-APScheduler runs two jobs:
+APScheduler runs two jobs, and any others its caller hands it (services.jobs adds the
+email digests):
 - `pipeline` every PAPERSIFT_SCHEDULE_HOURS: the three stages in order. Coalesced (missed
   runs collapse into one), never two at once (max_instances=1), and a run up to
   MISFIRE_GRACE late (a suspended laptop, a busy process) still happens.
 - `leader` every HEARTBEAT seconds: takes or renews the scheduler lock (Redis with
-  REDIS_URL, else a lock file in the data dir). Only the holder runs the pipeline; the
-  others stay standby and take over when the leader stops (its lock expires or is freed).
+  REDIS_URL, else a lock file in the data dir). Only the holder runs the pipeline and the
+  other jobs; the others stay standby and take over when the leader stops (its lock
+  expires or is freed).
 
 A stage that fails is logged in one line and the next stages and runs still happen. An
 unreachable arXiv is a warning per run, not a traceback: offline machines keep serving.
@@ -17,7 +19,9 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -74,6 +78,16 @@ def index_stage(engine: Engine, settings: Settings) -> None:
     log.info("scheduled index: %s", indexing.build(engine, settings).summary())
 
 
+@dataclass(frozen=True)
+class Job:
+    """A job run every `every` by the leader only, beside the pipeline (e.g. email digests)."""
+
+    id: str
+    name: str
+    every: timedelta
+    run: Callable[[Engine, Settings], object]
+
+
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("fetch", fetch_stage), ("fulltext", fulltext_stage), ("index", index_stage))
 
@@ -111,6 +125,7 @@ class PipelineScheduler:
         heartbeat: float = HEARTBEAT,
         first_run_delay: float = 0.0,
         lock: Lock | None = None,
+        jobs: Sequence[Job] = (),
     ) -> None:
         self.engine, self.settings, self.stages = engine, settings, stages
         self.lock = lock or make_lock(settings, "scheduler", ttl=LOCK_TTL)
@@ -126,9 +141,9 @@ class PipelineScheduler:
         self.scheduler.add_job(self._pipeline, IntervalTrigger(seconds=every.total_seconds()),
                                id=PIPELINE_JOB, name="fetch -> fulltext -> index",
                                next_run_time=now + timedelta(seconds=first_run_delay), **once)
-        if settings.smtp_host:  # email digests (services/digest.py): hourly; each user's goes out when due
-            self.scheduler.add_job(self._digest, IntervalTrigger(hours=1), id="digest", name="email digests",
-                                   **once)
+        for job in jobs:
+            every_job = IntervalTrigger(seconds=job.every.total_seconds())
+            self.scheduler.add_job(partial(self._as_leader, job), every_job, id=job.id, name=job.name, **once)
 
     def _heartbeat(self) -> None:
         leader = self.lock.acquire()
@@ -144,11 +159,9 @@ class PipelineScheduler:
         log.info("pipeline run %d starting", self.runs)
         run_pipeline(self.engine, self.settings, self.stages)
 
-    def _digest(self) -> None:
-        from services.digest import scheduled_digest
-
+    def _as_leader(self, job: Job) -> None:
         if self.is_leader:
-            scheduled_digest(self.engine, self.settings)
+            job.run(self.engine, self.settings)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -160,19 +173,19 @@ class PipelineScheduler:
         self.is_leader = False
 
 
-def start_background(engine: Engine, settings: Settings, *, first_run_delay: float = 30.0
-                     ) -> PipelineScheduler:
+def start_background(engine: Engine, settings: Settings, *, first_run_delay: float = 30.0,
+                     jobs: Sequence[Job] = ()) -> PipelineScheduler:
     """The scheduler in a background thread (for `run-all`); the first run after a short delay
     so the site is up first."""
-    sched = PipelineScheduler(engine, settings, first_run_delay=first_run_delay)
+    sched = PipelineScheduler(engine, settings, first_run_delay=first_run_delay, jobs=jobs)
     sched.start()
     log.info("scheduler started in the background: every %g h", settings.schedule_hours)
     return sched
 
 
-def run_blocking(engine: Engine, settings: Settings) -> None:
+def run_blocking(engine: Engine, settings: Settings, *, jobs: Sequence[Job] = ()) -> None:
     """`papersift scheduler`: run in the foreground until SIGINT/SIGTERM."""
-    sched = PipelineScheduler(engine, settings, blocking=True)
+    sched = PipelineScheduler(engine, settings, blocking=True, jobs=jobs)
     signal.signal(signal.SIGTERM, lambda *_: sched.shutdown())
     log.info("scheduler running: fetch -> fulltext -> index every %g h", settings.schedule_hours)
     try:

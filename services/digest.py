@@ -11,41 +11,33 @@ accepted that user's message, so an SMTP server that is down means nothing is re
 the next run sends the same digest. Each user is composed and sent on their own: one
 user's failure is recorded (`digest_settings.last_error`) and the others still get theirs.
 
-The unsubscribe link carries an itsdangerous-signed (user id, username) token, so it works
-without logging in and cannot be forged for another account.
-
-Digests go only to confirmed addresses: setting or changing an address mails it a signed
-link that expires after CONFIRM_MAX_AGE, and until its owner follows it nothing else is
-sent there, so nobody can have papersift mail a stranger.
+Signed links (unsubscribe, address confirmation), the email templates and the SMTP
+connection are services.mail; digests go only to addresses confirmed there.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import smtplib
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
-from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from config import Settings, secret_key
+from config import Settings
 from recommend.index import Index, load_index
-from recommend.search import Filters, search, search_index
-from recommend.search_query import QueryError, parse_query
+from recommend.search_query import QueryError
 from services import recommendations
-from services.recommendations import LocalCache, RecoQuery
+from services.mail import drop, open_smtp, quit_smtp, site_url, templates, unsubscribe_token
+from services.recommendations import RecoQuery, local_ranking_cache
+from services.search import SearchRequest, run_search
 from store import feeds as feed_store
 from store import library as lib
 from store import seen as seen_store
@@ -58,86 +50,6 @@ PER_SECTION = 10
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 WINDOWS = {"daily": "day", "weekly": "week"}
 SLACK = timedelta(hours=1)      # a run a little early (hourly job jitter) still counts as due
-SMTP_TIMEOUT = 30.0
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_SALT = "papersift-digest-unsubscribe"
-_CONFIRM_SALT = "papersift-email-confirm"
-CONFIRM_MAX_AGE = timedelta(days=3)      # a confirmation link works this long
-
-
-# -- unsubscribe tokens -----------------------------------------------------------
-
-
-def _serializer(settings: Settings) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key(settings), salt=_SALT)
-
-
-def unsubscribe_token(settings: Settings, user_id: int, username: str) -> str:
-    return _serializer(settings).dumps([user_id, username.lower()])
-
-
-def read_unsubscribe_token(settings: Settings, token: str) -> tuple[int, str] | None:
-    """(user id, lowercased username) from a token, or None when it is forged or garbled."""
-    try:
-        value = _serializer(settings).loads(token)
-    except BadSignature:
-        return None
-    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
-            and isinstance(value[1], str)):
-        return None
-    return value[0], value[1]
-
-
-def site_url(settings: Settings, path: str) -> str:
-    return settings.base_url.rstrip("/") + path
-
-
-# -- confirming an address --------------------------------------------------------
-
-
-def _confirm_serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key(settings), salt=_CONFIRM_SALT)
-
-
-def confirmation_token(settings: Settings, user_id: int, email: str) -> str:
-    """A signed, timestamped (user id, address) token for the confirmation link."""
-    return _confirm_serializer(settings).dumps([user_id, email])
-
-
-def read_confirmation_token(settings: Settings, token: str) -> tuple[int, str] | None:
-    """(user id, address) from a token made less than CONFIRM_MAX_AGE ago, else None."""
-    try:
-        value = _confirm_serializer(settings).loads(token, max_age=int(CONFIRM_MAX_AGE.total_seconds()))
-    except BadSignature:                           # SignatureExpired is a BadSignature
-        return None
-    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
-            and isinstance(value[1], str)):
-        return None
-    return value[0], value[1]
-
-
-def confirmation_message(settings: Settings, user_id: int, username: str, email: str) -> EmailMessage:
-    """The email asking the owner of `email` to confirm it before any digest is sent."""
-    link = site_url(settings, "/account/email/confirm/" + confirmation_token(settings, user_id, email))
-    msg = EmailMessage()
-    msg["Subject"] = "papersift: confirm your address for email digests"
-    msg["From"] = settings.mail_from
-    msg["To"] = email
-    msg["Date"] = format_datetime(datetime.now(UTC))
-    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    msg.set_content(_templates().get_template("email/confirm.txt").render(
-        username=username, email=email, link=link, site_url=site_url(settings, "/"),
-        days=CONFIRM_MAX_AGE.days))
-    return msg
-
-
-def send_confirmation(settings: Settings, user_id: int, username: str, email: str) -> None:
-    """Mail the confirmation link; raises OSError or SMTPException when it cannot be sent."""
-    smtp = open_smtp(settings)
-    try:
-        smtp.send_message(confirmation_message(settings, user_id, username, email))
-    finally:
-        _quit(smtp)
 
 
 # -- composing --------------------------------------------------------------------
@@ -185,22 +97,18 @@ def _reco_section(conn: Connection, index: Index, settings: Settings, user_id: i
 
 
 def _search_section(conn: Connection, index: Index, settings: Settings, saved: feed_store.SavedSearch,
-                    since: datetime | None, taken: set[str]) -> Section | None:
-    si = search_index(index)
-    if si is None:
-        return None
+                    window: str, taken: set[str]) -> Section | None:
+    """The saved search run as its feed runs it (every word, newest first) over the window."""
+    req = SearchRequest(q=saved.query, category=saved.category, window=window, sort="date",
+                        per_page=PER_SECTION + len(taken), all_words=True)
     try:
-        parsed = parse_query(saved.query)
+        page = run_search(conn, index, req)
     except QueryError:
         log.warning("saved search %d (%r) no longer parses; skipped", saved.id, saved.query)
         return None
-    filters = Filters(categories=(saved.category,) if saved.category else (),
-                      since=since.date() if since else None)
-    result = search(si, parsed, filters, sort="date", limit=PER_SECTION + len(taken),
-                    all_words=True)
-    ids = [pid for pid, _ in result.hits if pid not in taken][:PER_SECTION]
+    papers = [h.paper for h in page.hits if h.paper.id not in taken][:PER_SECTION]
     link = site_url(settings, "/search?" + urlencode({**saved.args(), "sort": "date"}))
-    return Section(f"New for your search “{saved.name}”", link, get_papers(conn, ids))
+    return Section(f"New for your search “{saved.name}”", link, papers)
 
 
 def _following_section(conn: Connection, settings: Settings, user_id: int, since: datetime | None,
@@ -218,11 +126,12 @@ def _following_section(conn: Connection, settings: Settings, user_id: int, since
 def compose(conn: Connection, index: Index | None, settings: Settings, user: feed_store.DigestSettings,
             cache=None) -> Digest:
     """The user's digest: sections of papers not mailed before, each paper once."""
-    since = window_start(conn, WINDOWS.get(user.frequency, "week"))
+    window = WINDOWS.get(user.frequency, "week")
+    since = window_start(conn, window)
     digest = Digest(user, [], since)
     if index is None:
         return digest
-    cache = cache if cache is not None else LocalCache()
+    cache = cache if cache is not None else local_ranking_cache()
     # papers mailed before or seen on the site are not news
     taken = feed_store.sent_ids(conn, user.user_id) | seen_store.seen_ids(conn, user.user_id)
     candidates: list[Callable[[], Section | None]] = []
@@ -235,7 +144,7 @@ def compose(conn: Connection, index: Index | None, settings: Settings, user: fee
                                                                since, taken, cache))
     for saved in feed_store.list_saved_searches(conn, user.user_id):
         if saved.in_digest:
-            candidates.append(lambda s=saved: _search_section(conn, index, settings, s, since, taken))
+            candidates.append(lambda s=saved: _search_section(conn, index, settings, s, window, taken))
     candidates.append(lambda: _following_section(conn, settings, user.user_id, since, taken))
     for make in candidates:
         section = make()
@@ -248,14 +157,6 @@ def compose(conn: Connection, index: Index | None, settings: Settings, user: fee
 # -- the message ------------------------------------------------------------------
 
 
-def _templates() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["authors"] = lambda names, limit=6: ", ".join(list(names)[:limit]) + (
-        f" and {len(names) - limit} more" if len(names) > limit else "")
-    return env
-
-
 def render_message(digest: Digest, settings: Settings, now: datetime) -> EmailMessage:
     """The digest as a multipart/alternative email: a plain-text and an HTML part."""
     user = digest.user
@@ -265,7 +166,7 @@ def render_message(digest: Digest, settings: Settings, now: datetime) -> EmailMe
                "site_url": site_url(settings, "/"), "account_url": site_url(settings, "/account"),
                "paper_url": lambda p: site_url(settings, f"/paper/{p.id}"),
                "period": "daily" if user.frequency == "daily" else "weekly"}
-    env = _templates()
+    env = templates()
     msg = EmailMessage()
     n = len(digest.paper_ids)
     msg["Subject"] = f"papersift {context['period']} digest: {n} new paper{'' if n == 1 else 's'}"
@@ -281,30 +182,6 @@ def render_message(digest: Digest, settings: Settings, now: datetime) -> EmailMe
 
 
 # -- sending ----------------------------------------------------------------------
-
-
-def open_smtp(settings: Settings) -> smtplib.SMTP:
-    """A connected SMTP client: TLS on port 465, else STARTTLS when offered (and required before
-    logging in unless PAPERSIFT_SMTP_STARTTLS is off), then the login when a user is set."""
-    if settings.smtp_port == 465:                 # implicit TLS (SMTPS)
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT,
-                                              context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
-    try:
-        smtp.ehlo()
-        if settings.smtp_starttls and smtp.has_extn("starttls"):
-            smtp.starttls(context=ssl.create_default_context())
-            smtp.ehlo()
-        elif settings.smtp_starttls and settings.smtp_user and not isinstance(smtp, smtplib.SMTP_SSL):
-            raise smtplib.SMTPException("the server does not offer STARTTLS; not sending the password "
-                                        "in clear (set PAPERSIFT_SMTP_STARTTLS=0 to allow it)")
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
 
 
 @dataclass
@@ -332,7 +209,7 @@ def run_digests(engine: Engine, settings: Settings, *, dry_run: bool = False, us
     now = now or utcnow()
     run = DigestRun()
     index = load_index(settings.index_dir)
-    cache = LocalCache()
+    cache = local_ranking_cache()
     with engine.connect() as conn:
         users = _recipients(conn, username)
     smtp: smtplib.SMTP | None = None
@@ -344,7 +221,7 @@ def run_digests(engine: Engine, settings: Settings, *, dry_run: bool = False, us
             smtp = _one(engine, settings, index, cache, user, now, run, smtp, dry_run)
     finally:
         if smtp is not None:
-            _quit(smtp)
+            quit_smtp(smtp)
     return run
 
 
@@ -377,7 +254,7 @@ def _one(engine: Engine, settings: Settings, index: Index | None, cache, user: f
         smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         _failed(engine, user, now, run, f"{exc.__class__.__name__}: {exc}")
-        return None if smtp is None else _drop(smtp)
+        return None if smtp is None else drop(smtp)
     except Exception as exc:  # noqa: BLE001 - one user's failure must not stop the others
         log.exception("digest for %s failed", user.username)
         _failed(engine, user, now, run, f"{exc.__class__.__name__}: {exc}")
@@ -398,19 +275,6 @@ def _failed(engine: Engine, user: feed_store.DigestSettings, now: datetime, run:
             feed_store.record_failure(conn, user.user_id, now, why)
     except Exception:  # noqa: BLE001 - the store being down is logged, the run goes on
         log.exception("could not record the failed digest for %s", user.username)
-
-
-def _drop(smtp: smtplib.SMTP) -> None:
-    """Forget a connection after an SMTP error: the next user opens a fresh one."""
-    with contextlib.suppress(OSError):
-        smtp.close()
-
-
-def _quit(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        smtp.close()
 
 
 def scheduled_digest(engine: Engine, settings: Settings) -> None:

@@ -4,7 +4,7 @@ A ranking (the user's model scores for every paper in the index) is cached under
 made of the index version, the exact training sets (library or tag papers, not-interested
 papers) and the model settings, so it is retrained only when one of them changes: adding a
 paper or swapping the index makes a new key. The cache lives in Redis when REDIS_URL is
-set (shared by every worker), else in-process (an LRU of recent rankings).
+set (shared by every worker), else in-process (an LRU of recent rankings): services.cache.
 
 Training never blocks a request: a missing SVM ranking is trained in a background thread
 while the request is served a centroid ranking (cosine similarity to the library's mean,
@@ -14,15 +14,14 @@ one sparse product). `sync=True` (the CLI, tests) trains in the caller instead.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -33,14 +32,20 @@ from recommend.index import Index
 from recommend.similar import top_k
 from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
 from recommend.trends import written_forms
+from services.cache import Cache, MemoryCache, make_cache
+from services.params import InvalidArgument, QueryArgs, category_arg, int_arg
 from store import library as lib
-from store.papers import Paper, get_papers
+from store.papers import WINDOWS, Paper, get_papers, window_start
 from store.seen import seen_ids
 
 log = logging.getLogger("papersift.recommend")
 LRU_SIZE = 32
-REDIS_TTL = 7 * 24 * 3600
+RANKING_TTL = 7 * 24 * 3600       # a ranking nobody reads for a week is dropped
+RANKING_PREFIX = "papersift:ranking:"
+RUNTIME_KEY = "papersift.reco"
 MODES = ("any", "all")
+PAGE_SIZE = 25
+MAX_TAGS = 20
 
 
 @dataclass(frozen=True)
@@ -79,67 +84,48 @@ class RecoResult:
     empty_reason: str = ""          # "library", "tag", "index" when there is nothing to rank
 
 
+def reco_query(conn: Connection, args: QueryArgs, per_page: int = PAGE_SIZE) -> tuple[RecoQuery, str, int]:
+    """(query, window name, page) from the query string; InvalidArgument says what is wrong."""
+    tags = tuple(dict.fromkeys(t.strip() for t in args.getlist("tag") if t.strip()))
+    if len(tags) > MAX_TAGS:
+        raise InvalidArgument(f"at most {MAX_TAGS} tags at a time")
+    mode = args.get("mode", "any").strip() or "any"
+    if mode not in MODES:
+        raise InvalidArgument("mode must be 'any' (papers with any of the tags) or 'all'")
+    window = args.get("window", "all").strip() or "all"
+    if window not in WINDOWS:
+        raise InvalidArgument(f"window must be one of {', '.join(WINDOWS)}")
+    page = int_arg(args, "page", 1, 1, 1000)
+    per_page = int_arg(args, "n", per_page, 1, 500)
+    query = RecoQuery(tags=tags, mode=mode, negative_tag=args.get("neg", "").strip() or None,
+                      since=window_start(conn, window), category=category_arg(args),
+                      k=per_page, offset=(page - 1) * per_page,
+                      hide_seen=args.get("seen", "hide").strip() != "show")
+    return query, window, page
+
+
 # -- cache --------------------------------------------------------------------------
 
 
-class LocalCache:
-    """In-process LRU of rankings."""
-
-    def __init__(self, size: int = LRU_SIZE) -> None:
-        self.size = size
-        self._data: OrderedDict[str, Ranking] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Ranking | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: str, value: Ranking) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+def ranking_cache(settings: Settings) -> Cache:
+    """Where rankings are kept: Redis (shared by workers, expiring after a week unused), else
+    an LRU of LRU_SIZE rankings in this process (each one is a float per paper)."""
+    return make_cache(settings, prefix=RANKING_PREFIX, max_entries=LRU_SIZE, ttl_on_read=RANKING_TTL)
 
 
-class RedisCache:
-    """Rankings in Redis as .npz bytes, shared by workers, expiring after a week unused."""
-
-    def __init__(self, url: str) -> None:
-        from services.redis_client import redis_client
-
-        # short socket timeouts: a Redis that stops answering is a miss, not a hung request
-        self.client = redis_client(url)
-
-    def get(self, key: str) -> Ranking | None:
-        try:
-            raw = self.client.getex(f"papersift:ranking:{key}", ex=REDIS_TTL)
-        except Exception:  # noqa: BLE001 - a cache that is down is a cache miss
-            log.warning("redis unavailable for rankings; recomputing")
-            return None
-        if raw is None:
-            return None
-        with np.load(io.BytesIO(raw)) as data:
-            return Ranking(str(data["kind"]), data["scores"], data["coef"])
-
-    def put(self, key: str, value: Ranking) -> None:
-        buf = io.BytesIO()
-        np.savez(buf, kind=np.array(value.kind), scores=value.scores, coef=value.coef)
-        try:
-            self.client.set(f"papersift:ranking:{key}", buf.getvalue(), ex=REDIS_TTL)
-        except Exception:  # noqa: BLE001
-            log.warning("redis unavailable; ranking not cached")
+def local_ranking_cache() -> Cache:
+    """An LRU of LRU_SIZE rankings for one run (a command, a digest run)."""
+    return MemoryCache(LRU_SIZE)
 
 
-def make_cache(settings: Settings) -> LocalCache | RedisCache:
-    return RedisCache(settings.redis_url) if settings.redis_url else LocalCache()
+def reco_runtime(extensions: MutableMapping[str, Any], settings: Settings, *, sync: bool = False
+                 ) -> tuple[Cache, Trainer | None]:
+    """(ranking cache, background trainer or None when `sync`) of one app, made on first use
+    and kept in its `extensions` mapping."""
+    runtime = extensions.get(RUNTIME_KEY)
+    if runtime is None:
+        runtime = extensions[RUNTIME_KEY] = (ranking_cache(settings), None if sync else Trainer())
+    return runtime
 
 
 # -- training -----------------------------------------------------------------------
@@ -209,7 +195,7 @@ class Trainer:
 
     def _train(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache) -> None:
         try:
-            cache.put(key, train_ranking(index, sets, settings))
+            cache.set(key, train_ranking(index, sets, settings), ttl=RANKING_TTL)
         except Exception:  # noqa: BLE001 - the centroid ranking stays in use
             log.exception("training a ranking failed")
         finally:
@@ -233,13 +219,13 @@ def get_ranking(index: Index, sets: TrainingSets, settings: Settings, cache, tra
         return ranking
     if trainer is None:
         ranking = train_ranking(index, sets, settings)
-        cache.put(key, ranking)
+        cache.set(key, ranking, ttl=RANKING_TTL)
         return ranking
     trainer.submit(key, index, sets, settings, cache)
     provisional = cache.get(key + ":centroid")
     if provisional is None:
         provisional = _ranking(index, centroid_model(index.matrix, _rows(index, sets.positives)))
-        cache.put(key + ":centroid", provisional)
+        cache.set(key + ":centroid", provisional, ttl=RANKING_TTL)
     return provisional
 
 

@@ -1,4 +1,4 @@
-"""Redis clients that fail fast, shared by the page cache, the ranking cache, /readyz and
+"""Redis clients that fail fast, shared by the caches (services.cache), /readyz and
 `papersift doctor`: a Redis that stops answering is a miss, not a hung request."""
 
 from __future__ import annotations

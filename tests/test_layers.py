@@ -59,3 +59,22 @@ def test_config_imports_no_papersift_package_and_no_package_imports_app():
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             assert "app" not in imported_modules(path), f"{path.relative_to(ROOT)} imports app.py"
+
+
+def test_flask_in_services_and_the_web_layer_from_the_cli_break_their_contracts(project_copy: Path):
+    (project_copy / "services" / "request_bound.py").write_text("from flask import current_app\n")
+    (project_copy / "cli" / "sideways.py").write_text("from web import services\n")
+    proc = lint_imports(project_copy)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "services.request_bound -> flask" in proc.stdout
+    assert "cli.sideways -> web.services" in proc.stdout
+
+
+def test_the_services_load_without_flask_and_the_log_format_without_any_package():
+    code = ("import sys, services.search, services.papers, services.library, services.trends, "
+            "services.recommendations, services.digest, services.jobs, services.cache; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'flask_login', 'web'}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert not imported_modules(ROOT / "logging_setup.py") & {*PACKAGES, "app"}

@@ -10,9 +10,9 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
+from services.params import int_arg
 from store import runs
 from web.db import get_db
-from web.params import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

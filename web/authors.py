@@ -14,12 +14,12 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from services import authors as author_service
+from services.params import int_arg
 from store import feeds as feed_store
 from store import follows as follow_store
 from store.papers import window_start
 from web import db
 from web.auth import safe_next
-from web.params import int_arg
 
 bp = Blueprint("authors", __name__)
 PAGE_SIZE = 25

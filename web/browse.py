@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory
 
+from services.papers import browse
+from services.params import browse_query
 from store.papers import WINDOWS, category_counts
-from web import services
 from web.db import get_db
 from web.page_cache import cached_for_visitors
-from web.params import browse_query
 
 bp = Blueprint("browse", __name__)
 
@@ -17,7 +17,7 @@ bp = Blueprint("browse", __name__)
 @cached_for_visitors
 def index():
     conn = get_db()
-    page = services.browse(conn, browse_query(request.args))
+    page = browse(conn, browse_query(request.args))
     return render_template("browse/index.html", page=page, windows=list(WINDOWS),
                            categories=category_counts(conn))
 

@@ -1,9 +1,9 @@
-"""The app's engine and the request's connection, for views and the MCP adapter
-(flaskr's db.py, for Core).
+"""The app's engine and the request's connection, for views (flaskr's db.py, for Core).
 
 app.py opens the engine into `app.extensions["papersift.engine"]` and closes the
-request's connection (`g.db`) at teardown; papersift's commands use cli/_store.py,
-which reads the same engine without loading the web layer.
+request's connection (`g.db`) at teardown; papersift's commands use cli/_store.py and
+the MCP adapter its own per-call connection, both reading the same engine without
+loading the web layer.
 """
 
 from __future__ import annotations

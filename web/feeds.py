@@ -195,12 +195,12 @@ def tag(token: str, name: str):
 
 def search_items(saved: feed_store.SavedSearch) -> list[FeedItem]:
     """The saved search run as the search page runs it, newest matching papers first."""
-    from web.search import SearchRequest, run_search
+    from services.search import SearchRequest, run_search
 
     req = SearchRequest(q=saved.query, category=saved.category, window=saved.window, sort="date",
                         per_page=FEED_SIZE, all_words=True)
     try:
-        page = run_search(db.get_db(), req)
+        page = run_search(db.get_db(), services.current_index(), req)
     except QueryError:
         return []
     return [FeedItem(h.paper) for h in page.hits]

@@ -1,4 +1,5 @@
-"""The library page and its actions: save/remove, tags, not interested, export, import.
+"""The library page and its actions: save/remove, tags, not interested, export, import
+(the actions themselves are services.library).
 
 Every action is a POST with a CSRF token (a form field, or the X-CSRFToken header from
 library.js) and answers JSON to scripts or redirects back for plain forms. Everything
@@ -10,7 +11,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     g,
@@ -21,12 +21,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from services import library
+from services.library_io import to_bibtex, to_json
+from services.params import int_arg
 from store import library as lib
 from web import db, services
 from web.auth import safe_next
 from web.forms import ImportForm, LibraryFileForm
-from web.library_io import MAX_IMPORT, parse_id_list, to_bibtex, to_json
-from web.params import int_arg
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 api_bp = Blueprint("library_api", __name__, url_prefix="/api")
@@ -44,10 +45,7 @@ def _payload(name: str) -> str:
 
 
 def _state(paper_id: str) -> dict:
-    conn = db.get_db()
-    return {"paper_id": paper_id, "saved": paper_id in lib.library_ids(conn, current_user.id),
-            "tags": lib.paper_tag_names(conn, current_user.id, [paper_id]).get(paper_id, []),
-            "not_interested": paper_id in lib.not_interested_ids(conn, current_user.id)}
+    return library.paper_state(db.get_db(), current_user.id, paper_id)
 
 
 def _done(paper_id: str | None, message: str, status: int = 200):
@@ -66,21 +64,13 @@ def _paper_or_404(paper_id: str):
 @bp.get("")
 @login_required
 def index():
-    conn = db.get_db()
     tag_id = int_arg(request.args, "tag", 0, 0, 2**31) or None
-    tag = lib.get_tag(conn, current_user.id, tag_id) if tag_id else None
-    if tag_id and tag is None:
-        abort(404, description="No such tag in your library.")
-    sort = request.args.get("sort", "added")
-    if sort not in lib.SORTS:
-        abort(400, description="sort must be 'added' or 'date'")
     page = int_arg(request.args, "page", 1, 1, 10**6)
-    total, entries = lib.list_library(conn, current_user.id, tag_id=tag_id, sort=sort,
-                                      limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render_template("library/index.html", entries=entries, total=total, tag=tag, sort=sort,
-                           page=page, pages=max(1, -(-total // PAGE_SIZE)),
-                           tags=lib.user_tags(conn, current_user.id),
-                           size=lib.library_size(conn, current_user.id))
+    shown = library.library_page(db.get_db(), current_user.id, tag_id, request.args.get("sort", "added"),
+                                 page, PAGE_SIZE)
+    return render_template("library/index.html", entries=shown.entries, total=shown.total, tag=shown.tag,
+                           sort=shown.sort, page=shown.page, pages=shown.pages, tags=shown.tags,
+                           size=shown.size)
 
 
 @bp.post("/papers/<path:paper_id>/add")
@@ -90,7 +80,7 @@ def add(paper_id: str):
     tag = _payload("tag").strip() or None
     try:
         with db.transaction() as conn:
-            lib.add_to_library(conn, current_user.id, [paper.id], tag=tag)
+            library.add_papers(conn, current_user.id, [paper.id], tag=tag)
     except lib.LibraryError as exc:
         return _done(paper.id, str(exc), 400)
     return _done(paper.id, "Saved to your library." + (f" Tagged {tag}." if tag else ""))
@@ -101,7 +91,7 @@ def add(paper_id: str):
 def remove(paper_id: str):
     paper = _paper_or_404(paper_id)
     with db.transaction() as conn:
-        lib.remove_from_library(conn, current_user.id, paper.id)
+        library.remove_paper(conn, current_user.id, paper.id)
     return _done(paper.id, "Removed from your library.")
 
 
@@ -111,7 +101,7 @@ def tag(paper_id: str):
     paper = _paper_or_404(paper_id)
     try:
         with db.transaction() as conn:
-            made = lib.tag_paper(conn, current_user.id, paper.id, _payload("tag"))
+            made = library.tag_paper(conn, current_user.id, paper.id, _payload("tag"))
     except lib.LibraryError as exc:
         return _done(paper.id, str(exc), 400)
     return _done(paper.id, f"Tagged {made.name}.")
@@ -122,9 +112,7 @@ def tag(paper_id: str):
 def untag(paper_id: str, tag_id: int):
     paper = _paper_or_404(paper_id)
     with db.transaction() as conn:
-        if lib.get_tag(conn, current_user.id, tag_id) is None:
-            abort(404, description="No such tag in your library.")
-        lib.untag_paper(conn, current_user.id, paper.id, tag_id)
+        library.untag_paper(conn, current_user.id, paper.id, tag_id)
     return _done(paper.id, "Tag removed.")
 
 
@@ -134,10 +122,7 @@ def not_interested(paper_id: str):
     paper = _paper_or_404(paper_id)
     undo = _payload("undo") in {"1", "true"}
     with db.transaction() as conn:
-        if undo:
-            lib.unmark_not_interested(conn, current_user.id, paper.id)
-        else:
-            lib.mark_not_interested(conn, current_user.id, paper.id)
+        library.set_not_interested(conn, current_user.id, paper.id, undo=undo)
     return _done(paper.id, "Marked as not interested: it will not be recommended."
                  if not undo else "Not-interested mark removed.")
 
@@ -147,9 +132,7 @@ def not_interested(paper_id: str):
 def rename_tag(tag_id: int):
     try:
         with db.transaction() as conn:
-            if lib.get_tag(conn, current_user.id, tag_id) is None:
-                abort(404, description="No such tag in your library.")
-            renamed = lib.rename_tag(conn, current_user.id, tag_id, _payload("name"))
+            renamed = library.rename_tag(conn, current_user.id, tag_id, _payload("name"))
     except lib.LibraryError as exc:
         return _done(None, str(exc), 400)
     return _done(None, f"Tag renamed to {renamed.name}.")
@@ -159,18 +142,13 @@ def rename_tag(tag_id: int):
 @login_required
 def delete_tag(tag_id: int):
     with db.transaction() as conn:
-        if not lib.delete_tag(conn, current_user.id, tag_id):
-            abort(404, description="No such tag in your library.")
+        library.delete_tag(conn, current_user.id, tag_id)
     return _done(None, "Tag deleted; its papers stay in your library.")
 
 
 def _export_entries():
-    conn = db.get_db()
     tag_id = int_arg(request.args, "tag", 0, 0, 2**31) or None
-    tag = lib.get_tag(conn, current_user.id, tag_id) if tag_id else None
-    if tag_id and tag is None:
-        abort(404, description="No such tag in your library.")
-    return lib.library_papers(conn, current_user.id, tag_id), tag
+    return library.export_entries(db.get_db(), current_user.id, tag_id)
 
 
 def _attachment(body: str, mimetype: str, name: str) -> Response:
@@ -201,32 +179,26 @@ def import_ids():
     if not form.validate_on_submit():
         return render_template("library/import.html", form=form, file_form=LibraryFileForm(formdata=None)
                                ), 400 if form.is_submitted() else 200
-    ids, bad = parse_id_list(form.ids.data)
-    if len(ids) > MAX_IMPORT:
-        form.ids.errors = [f"At most {MAX_IMPORT} ids at a time."]
-        return render_template("library/import.html", form=form,
-                               file_form=LibraryFileForm(formdata=None)), 400
     try:
         with db.transaction() as conn:
-            added, unknown = lib.add_to_library(conn, current_user.id, ids, tag=form.tag.data or None)
+            done = library.import_id_list(conn, current_user.id, form.ids.data, tag=form.tag.data or None)
+    except library.TooManyIds as exc:
+        form.ids.errors = [str(exc)]
+        return render_template("library/import.html", form=form,
+                               file_form=LibraryFileForm(formdata=None)), 400
     except lib.LibraryError as exc:
         form.tag.errors = [str(exc)]
         return render_template("library/import.html", form=form,
                                file_form=LibraryFileForm(formdata=None)), 400
-    return render_template("library/import.html", form=ImportForm(formdata=None), added=added,
-                           unknown=unknown, bad=bad, total=len(ids),
+    return render_template("library/import.html", form=ImportForm(formdata=None), added=done.result.added,
+                           unknown=done.result.unknown, bad=done.bad, total=done.total,
                            file_form=LibraryFileForm(formdata=None))
 
 
 @api_bp.get("/library")
 @login_required
 def api_library():
-    conn = db.get_db()
-    entries = lib.library_papers(conn, current_user.id)
-    return jsonify(count=len(entries), tags=[{"id": t.id, "name": t.name, "count": t.count}
-                                             for t in lib.user_tags(conn, current_user.id)],
-                   papers=[{"id": e.paper.id, "title": e.paper.title, "added": e.added.isoformat(),
-                            "tags": list(e.tags)} for e in entries])
+    return jsonify(library.library_json(db.get_db(), current_user.id))
 
 
 def _library_state() -> dict:

@@ -29,10 +29,11 @@ from functools import wraps
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 
+from services.cache import Cache, MemoryCache
 from store.library import library_mark
 from store.papers import fingerprint
 from web import services
-from web.cache import Cache, MemoryCache, get_cache
+from web.cache import get_cache
 from web.db import get_db
 
 HEADER = "X-Papersift-Cache"

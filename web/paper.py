@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from services.papers import similar_papers
 from web import services
 from web.db import get_db
 from web.page_cache import cached_for_visitors
@@ -19,4 +20,4 @@ def show(paper_id: str):
     paper = services.get_paper_or_404(conn, paper_id)
     record_open(paper.id)
     return render_template("paper/show.html", paper=paper,
-                           similar=services.similar_papers(conn, paper.id))
+                           similar=similar_papers(conn, services.current_index(), paper.id))

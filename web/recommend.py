@@ -8,49 +8,27 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from services import recommendations
-from services.recommendations import MODES, RecoQuery
+from services.params import int_arg
+from services.recommendations import MODES, PAGE_SIZE, RecoQuery
 from store import library as lib
 from store import utcnow
-from store.papers import WINDOWS, window_start
+from store.papers import WINDOWS
 from web import db, services
 from web.page_cache import cached_for_visitors
-from web.params import category_arg, int_arg
 
 bp = Blueprint("recommend", __name__)
 top_bp = Blueprint("top", __name__)
-PAGE_SIZE = 25
-MAX_TAGS = 20
 
 
 def reco_runtime(app: Flask) -> tuple:
     """(ranking cache, background trainer or None when RECOMMEND_SYNC) of this app."""
-    runtime = app.extensions.get("papersift.reco")
-    if runtime is None:
-        settings = app.config["SETTINGS"]
-        trainer = None if app.config.get("RECOMMEND_SYNC") else recommendations.Trainer()
-        runtime = (recommendations.make_cache(settings), trainer)
-        app.extensions["papersift.reco"] = runtime
-    return runtime
+    return recommendations.reco_runtime(app.extensions, app.config["SETTINGS"],
+                                        sync=bool(app.config.get("RECOMMEND_SYNC")))
 
 
 def reco_query(args: MultiDict, per_page: int = PAGE_SIZE) -> tuple[RecoQuery, str, int]:
-    """(query, window name, page) from the query string; BadRequest says what is wrong."""
-    tags = tuple(dict.fromkeys(t.strip() for t in args.getlist("tag") if t.strip()))
-    if len(tags) > MAX_TAGS:
-        raise BadRequest(f"at most {MAX_TAGS} tags at a time")
-    mode = args.get("mode", "any").strip() or "any"
-    if mode not in MODES:
-        raise BadRequest("mode must be 'any' (papers with any of the tags) or 'all'")
-    window = args.get("window", "all").strip() or "all"
-    if window not in WINDOWS:
-        raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
-    page = int_arg(args, "page", 1, 1, 1000)
-    per_page = int_arg(args, "n", per_page, 1, 500)
-    query = RecoQuery(tags=tags, mode=mode, negative_tag=args.get("neg", "").strip() or None,
-                      since=window_start(db.get_db(), window), category=category_arg(args),
-                      k=per_page, offset=(page - 1) * per_page,
-                      hide_seen=args.get("seen", "hide").strip() != "show")
-    return query, window, page
+    """(query, window name, page) from the query string (a 400 says what is wrong)."""
+    return recommendations.reco_query(db.get_db(), args, per_page)
 
 
 def _recommend(query: RecoQuery):

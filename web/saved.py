@@ -6,12 +6,12 @@ message. The account page shows this area through `partials/account_extra.html`,
 `partials/search_actions.html`.
 
 Unsubscribing needs no login: the link in each digest carries a signed token (see
-services.digest). GET unsubscribes at once (the link in the email), and POST does the same
+services.mail). GET unsubscribes at once (the link in the email), and POST does the same
 for mail clients' RFC 8058 one-click button; the signed token, not a session, is what
 authorises it, so that one view is exempt from the CSRF check.
 
 A digest address must be confirmed before anything is mailed to it: saving a new address
-mails it a signed, expiring link (services.digest.confirmation_token); the link's page asks
+mails it a signed, expiring link (services.mail.confirmation_token); the link's page asks
 for one click (a POST with a CSRF token) and store.users.confirm_email records it, only
 while the address is still the account's.
 """
@@ -24,16 +24,16 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import BadRequest
 
-from services.digest import read_confirmation_token, read_unsubscribe_token, send_confirmation
+from services.mail import read_confirmation_token, read_unsubscribe_token, send_confirmation
+from services.params import InvalidArgument
+from services.search import search_request
 from store import feeds as feed_store
 from store import library as lib
 from store import users as users_store
 from store.users import get_user
 from web import db
 from web.extensions import csrf
-from web.search import search_request
 from web.templating import public_url
 
 bp = Blueprint("saved", __name__)
@@ -85,7 +85,7 @@ def save():
             saved, created = feed_store.save_search(
                 conn, current_user.id, req.q, name=request.form.get("name", ""), category=req.category,
                 window=req.window, sort=req.sort)
-    except (BadRequest, feed_store.FeedError) as exc:
+    except (InvalidArgument, feed_store.FeedError) as exc:
         flash(getattr(exc, "description", None) or str(exc), "error")
         return redirect(url_for("search.results", q=request.form.get("q", "")))
     flash(f"Saved the search “{saved.name}”." if created else f"You had saved this search as “{saved.name}”.",

@@ -1,177 +1,23 @@
 """Search: the results page (/search) and the JSON API beside it (/api/search).
 
-Views parse the request into a SearchRequest, call `run_search`, and render or jsonify.
-Ranking is recommend.search over the current index version; papers, and the abstracts
-snippets are cut from, come from the store.
+Views parse the request into a SearchRequest, call services.search.run_search over the
+current index, and render or jsonify.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.engine import Connection
-from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest
 
-from recommend.search import Filters, SearchIndex, empty_reasons, relaxed, search, search_index
-from recommend.search_query import ParsedQuery, QueryError, parse_query
-from recommend.snippets import Segment, apply_suggestion, snippet, suggest
-from store.fulltext import get_text
-from store.papers import WINDOWS, Paper, category_counts, get_paper, get_papers, window_start
+from recommend.search_query import QueryError
+from services.search import SORTS, SearchPage, jump_target, run_search, search_request
+from store.papers import WINDOWS, category_counts
 from web import services
 from web.db import get_db
 from web.extensions import query_limit
 from web.page_cache import cached_for_visitors
-from web.params import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, category_arg, int_arg
 
 bp = Blueprint("search", __name__)
-SORTS = {"relevance": "Relevance", "date": "Newest first"}
-SUGGEST_BELOW = 5
-FULLTEXT_SNIPPET_CHARS = 200_000   # look for the words this far into a full text
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """The page's parameters: the query text and the filters beside it."""
-
-    q: str
-    category: str = ""
-    window: str = "all"
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = PAGE_SIZE
-    all_words: bool = False   # only papers with every word (feeds of a saved search)
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.per_page
-
-
-@dataclass(frozen=True)
-class Hit:
-    paper: Paper
-    score: float
-    snippet: list[Segment]
-    snippet_from: str = "abstract"
-
-    def to_json(self) -> dict:
-        return {"paper": self.paper.to_json(), "score": self.score,
-                "snippet": [{"text": s.text, "hit": s.hit} for s in self.snippet],
-                "snippet_from": self.snippet_from}
-
-
-@dataclass
-class SearchPage:
-    request: SearchRequest
-    parsed: ParsedQuery | None = None
-    total: int = 0
-    all_words: int = 0
-    also_searched: tuple[str, ...] = ()
-    hits: list[Hit] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
-    missing: tuple[str, ...] = ()
-    error: str = ""
-    indexed: bool = True
-    error_hint: str = ""
-    reasons: list[str] = field(default_factory=list)     # why nothing matched
-    partial: list[Hit] = field(default_factory=list)     # best matches of the words alone
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
-
-
-def search_request(args: MultiDict) -> SearchRequest:
-    """Read and check the query-string parameters (BadRequest with a message when wrong)."""
-    window = args.get("window", "all").strip() or "all"
-    if window not in WINDOWS:
-        raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
-    sort = args.get("sort", "relevance").strip() or "relevance"
-    if sort not in SORTS:
-        raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
-    return SearchRequest(
-        q=args.get("q", ""), category=category_arg(args), window=window, sort=sort,
-        page=int_arg(args, "page", 1, 1, MAX_PAGE),
-        per_page=int_arg(args, "per_page", PAGE_SIZE, 1, MAX_PAGE_SIZE),
-    )
-
-
-def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
-    """Parse the query, rank over the current index, fetch the page's papers and snippets.
-
-    Raises QueryError for a query that cannot be parsed.
-    """
-    page = SearchPage(req, parse_query(req.q))
-    index = services.current_index()
-    si = search_index(index)
-    if si is None:
-        page.indexed = False
-        page.error_hint = ("The index has not been built yet: run `papersift index`." if index is None
-                           else "The current index was built without search: run "
-                                "`papersift index --force`.")
-        return page
-    parsed = page.parsed
-    assert parsed is not None
-    if parsed.is_empty:
-        return page
-    # window_start reads the newest date in the store: only worth it for a real window
-    since = window_start(conn, req.window) if req.window != "all" else None
-    filters = Filters(categories=(req.category,) if req.category else (),
-                      since=since.date() if since else None)
-    result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page,
-                    verify=lambda ids: services.papers_holding(conn, ids, parsed.exact),
-                    all_words=req.all_words)
-    page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
-    page.also_searched = result.also_searched
-    scores = dict(result.hits)
-    page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
-                 for p in get_papers(conn, [pid for pid, _ in result.hits])]
-    if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
-        page.suggestions = _suggestions(si, parsed)
-    if not result.total and not parsed.jump:
-        _explain_empty(conn, si, page, filters)
-    return page
-
-
-def _explain_empty(conn: Connection, si: SearchIndex, page: SearchPage, filters: Filters) -> None:
-    """Say why nothing matched, and offer the best matches of the query's words alone."""
-    parsed = page.parsed
-    assert parsed is not None
-    if parsed.like:
-        page.reasons = ["no paper here shares a term with that text (within the filters)"]
-        return
-    page.reasons = empty_reasons(si, parsed, filters, page.missing)
-    if not parsed.words:
-        return
-    loose = search(si, relaxed(parsed), limit=page.request.per_page)
-    scores = dict(loose.hits)
-    page.partial = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
-                    for p in get_papers(conn, [pid for pid, _ in loose.hits])]
-
-
-def _snippet(conn: Connection, paper: Paper, words: tuple[str, ...]) -> tuple[list[Segment], str]:
-    """A snippet from the abstract, or from the full text when only that holds the words."""
-    segments = snippet(paper.abstract, words)
-    if words and not any(s.hit for s in segments):
-        text = get_text(conn, paper.id)
-        if text:
-            inner = snippet(text[:FULLTEXT_SNIPPET_CHARS], words)
-            if any(s.hit for s in inner):
-                return inner, "fulltext"
-    return segments, "abstract"
-
-
-def _suggestions(si: SearchIndex, parsed: ParsedQuery) -> list[str]:
-    """Did-you-mean queries: the query as typed with misspelt words replaced."""
-    return [apply_suggestion(parsed.raw, r) for r in suggest(si, parsed.forms)]
-
-
-def jump_target(conn: Connection, parsed: ParsedQuery | None) -> str | None:
-    """The paper page to go to when the query is a bare arXiv id or URL of a stored paper."""
-    if parsed is None or not parsed.jump or get_paper(conn, parsed.jump) is None:
-        return None
-    return url_for("paper.show", paper_id=parsed.jump)
 
 
 @bp.get("/search")
@@ -181,12 +27,12 @@ def results():
     conn = get_db()
     req = search_request(request.args)
     try:
-        page = run_search(conn, req)
+        page = run_search(conn, services.current_index(), req)
     except QueryError as exc:
         return _render(conn, SearchPage(req, error=str(exc)), 400)
     target = jump_target(conn, page.parsed)
     if target:
-        return redirect(target)
+        return redirect(url_for("paper.show", paper_id=target))
     return _render(conn, page, 200)
 
 
@@ -200,7 +46,7 @@ def _render(conn: Connection, page: SearchPage, status: int):
 def api():
     req = search_request(request.args)
     try:
-        page = run_search(get_db(), req)
+        page = run_search(get_db(), services.current_index(), req)
     except QueryError as exc:
         abort(400, description=str(exc))
     if not page.indexed:

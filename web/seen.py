@@ -14,12 +14,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_login import current_user, login_required
 
+from services.params import int_arg
 from store import library as lib
 from store import seen as seen_store
 from store.papers import get_papers
 from web import db
 from web.auth import safe_next
-from web.params import int_arg
 
 bp = Blueprint("seen", __name__)
 MAX_MARK = 500

@@ -1,74 +1,24 @@
-"""What views call: the current index (reloaded when a new version appears), paper views.
+"""The web layer's handles on the app's services: the current index, and a paper or a 404.
 
-Views stay thin: they parse the request, call one function here or in the store, render.
+The use-cases themselves live in services/; views parse the request, call one of them
+with `current_index()` and the request's connection, and render.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass
-from pathlib import Path
-
 from flask import abort, current_app
 from sqlalchemy.engine import Connection
 
-from domain import index_files
-from ingest.indexing import document_texts
-from recommend.index import load_index
-from recommend.similar import similar
-from recommend.trend_query import text_holds
-from store.papers import Paper, get_paper, get_papers, list_papers
-from web.params import BrowseQuery
-
-RECHECK_SECONDS = 2.0
-
-
-class IndexHolder:
-    """Holds the loaded index of one data dir and swaps in a new version when one appears.
-
-    Checking the `current` pointer is a cheap read done at most every RECHECK_SECONDS, so
-    every worker picks up a rebuilt index within seconds without a restart.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._index = None
-        self._version: str | None = None
-        self._checked = 0.0
-        self._lock = threading.Lock()
-
-    def get(self):
-        now = time.monotonic()
-        if now - self._checked >= RECHECK_SECONDS:
-            with self._lock:
-                self._checked = now
-                version = index_files.current_version(self.root)
-                if version != self._version:
-                    self._index = load_index(self.root) if version else None
-                    self._version = version
-        return self._index
-
-    @property
-    def version(self) -> str | None:
-        """The version of the index get() returns (None before the first build)."""
-        self.get()
-        return self._version
-
-    def reload(self) -> None:
-        """Forget the check time so the next get() re-reads the pointer (after a build)."""
-        self._checked = 0.0
+from recommend.index import Index
+from services.index_holder import IndexHolder, holder_of
+from store.papers import Paper, get_paper
 
 
 def index_holder() -> IndexHolder:
-    holder = current_app.extensions.get("papersift.index")
-    if holder is None:
-        holder = IndexHolder(current_app.config["SETTINGS"].index_dir)
-        current_app.extensions["papersift.index"] = holder
-    return holder
+    return holder_of(current_app.extensions, current_app.config["SETTINGS"])
 
 
-def current_index():
+def current_index() -> Index | None:
     """The loaded current index, or None before the first `papersift index`."""
     return index_holder().get()
 
@@ -78,46 +28,3 @@ def get_paper_or_404(conn: Connection, paper_id: str) -> Paper:
     if paper is None:
         abort(404, description=f"No paper {paper_id!r} in this papersift.")
     return paper
-
-
-@dataclass(frozen=True)
-class ScoredPaper:
-    paper: Paper
-    score: float
-
-
-def similar_papers(conn: Connection, paper_id: str, k: int = 10) -> list[ScoredPaper]:
-    """Top k papers by cosine similarity over the index; empty when the paper is not indexed."""
-    index = current_index()
-    if index is None:
-        return []
-    row = index.row(paper_id)
-    if row is None:
-        return []
-    hits = similar(index.matrix, row, k=k)
-    scores = {str(index.ids[r]): s for r, s in hits}
-    return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
-
-
-@dataclass(frozen=True)
-class BrowsePage:
-    total: int
-    papers: list[Paper]
-    query: BrowseQuery
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.per_page))
-
-
-def browse(conn: Connection, query: BrowseQuery) -> BrowsePage:
-    total, papers = list_papers(conn, query.paper_filter(conn), limit=query.per_page,
-                                offset=query.offset)
-    return BrowsePage(total, papers, query)
-
-
-def papers_holding(conn: Connection, ids: list[str], phrases) -> set[str]:
-    """Of the given papers, those whose text (as indexed) holds every phrase (the search
-    page's and `papersift search`'s check of phrases the index cannot decide)."""
-    return {pid for pid, text in document_texts(conn, ids).items()
-            if all(text_holds(text, seq) for seq in phrases)}

@@ -159,7 +159,7 @@ def test_digest_for_a_user_without_a_subscription_says_why_and_fails(feeds_app):
 
 
 def test_one_click_post_unsubscribes_without_session_or_csrf(feeds_app):
-    from services.digest import unsubscribe_token
+    from services.mail import unsubscribe_token
     from tests.feeds.test_saved_web import digest_of
 
     user = subscribe(feeds_app, "ada", "ada@example.org")

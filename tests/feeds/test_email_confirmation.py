@@ -12,8 +12,9 @@ from email import policy
 import pytest
 from bs4 import BeautifulSoup
 
-from services import digest
-from services.digest import confirmation_token, run_digests
+from services import mail
+from services.digest import run_digests
+from services.mail import confirmation_token
 from store import feeds as feed_store
 from store.users import email_confirmed, find_user, set_email
 from tests.accounts.conftest import post
@@ -115,7 +116,7 @@ def test_a_link_expires(mail_app, ada, monkeypatch):
         set_email(conn, user.id, "late@example.org")
     path = "/account/email/confirm/" + confirmation_token(mail_app.config["SETTINGS"], user.id,
                                                           "late@example.org")
-    monkeypatch.setattr(digest, "CONFIRM_MAX_AGE", timedelta(seconds=-1))
+    monkeypatch.setattr(mail, "CONFIRM_MAX_AGE", timedelta(seconds=-1))
     assert mail_app.test_client().get(path).status_code == 404
     monkeypatch.undo()
     assert _confirm(mail_app.test_client(), path).status_code == 200

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from ingest.scheduler import PipelineScheduler
+from services.jobs import pipeline_scheduler
 from tests.feeds.conftest import engine_of, subscribe
 from tests.feeds.test_digest import smtp_settings
 
 
 def test_digest_job_exists_only_with_smtp_and_sends_as_leader(feeds_app, smtp_server):
     engine = engine_of(feeds_app)
-    plain = PipelineScheduler(engine, feeds_app.config["SETTINGS"], stages=())
+    plain = pipeline_scheduler(engine, feeds_app.config["SETTINGS"], stages=())
     assert plain.scheduler.get_job("digest") is None
 
     subscribe(feeds_app, "ada", "ada@example.org")
-    sched = PipelineScheduler(engine, smtp_settings(feeds_app, smtp_server), stages=())
+    sched = pipeline_scheduler(engine, smtp_settings(feeds_app, smtp_server), stages=())
     job = sched.scheduler.get_job("digest")
     assert job is not None and job.trigger.interval.total_seconds() == 3600
     job.func()                                   # standby: another process leads

@@ -1,6 +1,6 @@
-"""Only mcp_server/adapter.py reaches into papersift's use-cases (web/, store/, recommend/,
-ingest/), so moving them into a services package changes one module of the MCP server;
-and `papersift --help` must not load the SDK or the app for the mcp commands."""
+"""Only mcp_server/adapter.py reaches into papersift's use-cases (services/, store/,
+recommend/, ingest/), and it calls them in services/, not through the web layer; and
+`papersift --help` must not load the SDK or the app for the mcp commands."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.recommend.test_purity import imported_modules
 
-USE_CASE_PACKAGES = {"web", "store", "recommend", "ingest", "app", "cli", "flask_login", "sqlalchemy"}
+USE_CASE_PACKAGES = {"services", "web", "store", "recommend", "ingest", "app", "cli", "flask_login",
+                     "sqlalchemy"}
 MODULES = sorted((ROOT / "mcp_server").glob("*.py"))
 
 
@@ -24,7 +25,9 @@ def test_only_the_adapter_imports_the_use_cases(path: Path):
 
 
 def test_the_adapter_is_where_the_use_cases_are_called():
-    assert {"web", "store"} <= imported_modules(ROOT / "mcp_server" / "adapter.py")
+    imported = imported_modules(ROOT / "mcp_server" / "adapter.py")
+    assert {"services", "store"} <= imported
+    assert "web" not in imported
 
 
 def test_the_mcp_command_module_loads_neither_the_sdk_nor_the_app():

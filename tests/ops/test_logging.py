@@ -7,7 +7,7 @@ import json
 import logging
 
 import config
-from web import logging_setup
+import logging_setup
 
 
 def test_every_request_is_logged_with_its_fields(client, caplog):

@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from ingest import indexing
+from services import cache as shared_cache
 from tests.factories import add_papers, record
 from web import cache as cache_mod
 from web.extensions import limiter
@@ -55,12 +56,12 @@ def _statuses(client) -> dict[str, int]:
 def test_cache_values_live_in_redis(redis_app, redis_proc):
     with redis_app.app_context():
         cache = cache_mod.get_cache()
-        assert isinstance(cache, cache_mod.RedisCache)
+        assert isinstance(cache, shared_cache.RedisCache)
         cache.set("ranking:u1", [("2401.90001", 0.5)], ttl=60)
         assert cache.get("ranking:u1") == [("2401.90001", 0.5)]
     direct = redis.Redis.from_url(redis_proc.url)
-    assert direct.exists(cache_mod.KEY_PREFIX + "ranking:u1") == 1
-    assert 0 < direct.pttl(cache_mod.KEY_PREFIX + "ranking:u1") <= 60_000
+    assert direct.exists(shared_cache.KEY_PREFIX + "ranking:u1") == 1
+    assert 0 < direct.pttl(shared_cache.KEY_PREFIX + "ranking:u1") <= 60_000
     direct.close()
 
 
@@ -75,7 +76,7 @@ def test_a_page_rendered_by_one_worker_is_served_by_another(redis_app, redis_pro
     assert (first.headers[HEADER], second.headers[HEADER]) == ("miss", "hit")
     assert second.data == first.data
     direct = redis.Redis.from_url(redis_proc.url)
-    assert direct.keys(cache_mod.KEY_PREFIX + "page:*")
+    assert direct.keys(shared_cache.KEY_PREFIX + "page:*")
     direct.close()
     other_worker.extensions["papersift.engine"].dispose()
 
@@ -116,7 +117,7 @@ def test_site_keeps_serving_when_redis_stops_and_uses_it_again_when_back(
     assert len(warnings) == 1 and "Redis unreachable" in warnings[0].getMessage()
 
     redis_proc.start()                                        # same port, empty data
-    clock.now += cache_mod.RETRY_SECONDS + 1
+    clock.now += shared_cache.RETRY_SECONDS + 1
     cache.set("hot", "again")
     assert cache.get("hot") == "again"
     assert any("reachable again" in r.getMessage() for r in caplog.records)
@@ -141,7 +142,7 @@ def test_redis_down_from_the_start_still_serves(data_dir):
 
 def test_memory_cache_expires_and_evicts():
     clock = Clock()
-    cache = cache_mod.MemoryCache(max_entries=2, clock=clock)
+    cache = shared_cache.MemoryCache(max_entries=2, clock=clock)
     cache.set("a", 1, ttl=10)
     cache.set("b", 2)
     assert cache.get("a") == 1

@@ -65,3 +65,16 @@ def test_recommendations_work_while_redis_is_down(data_dir):
     response = client.get("/api/recommendations?n=3")
     assert response.status_code == 200 and response.get_json()["model"] == "svm"
     app.extensions["papersift.engine"].dispose()
+
+
+def test_a_ranking_lasts_a_week_unread_and_each_read_renews_it(tmp_path, redis_server):  # noqa: F811
+    import config
+    from services.recommendations import RANKING_PREFIX, RANKING_TTL, ranking_cache
+
+    cache = ranking_cache(config.load_settings({}, data_dir=tmp_path, redis_url=redis_server))
+    cache.set("k", {"scores": [0.5]}, ttl=RANKING_TTL)
+    direct = redis.Redis.from_url(redis_server)
+    direct.pexpire(RANKING_PREFIX + "k", 60_000)                  # as if most of the week had passed
+    assert cache.get("k") == {"scores": [0.5]}
+    assert direct.pttl(RANKING_PREFIX + "k") > (RANKING_TTL - 60) * 1000
+    direct.close()

@@ -11,9 +11,9 @@ import bibtexparser
 import pytest
 
 from recommend.trend_hot import spreadsheet_safe
+from services.library_io import SAFE_COMMANDS, bib_value
 from tests.accounts.conftest import post
 from tests.factories import add_papers, record
-from web.library_io import SAFE_COMMANDS, bib_value
 
 FORMULAS = ['=HYPERLINK("http://evil.example")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
             "@SUM(1+1)*cmd|' /C calc'!A0", "\tcmd", "\rcmd"]

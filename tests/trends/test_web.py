@@ -173,7 +173,7 @@ def test_page_hot_month_outside_the_index_is_a_400_with_the_reason(small_client)
 
 def test_a_phrase_report_is_scanned_once_then_served_from_the_cache(small_app, monkeypatch):
     import ingest.indexing
-    import web.trends
+    import services.trends
 
     scans: list[int] = []
     real = ingest.indexing.document_texts
@@ -182,7 +182,7 @@ def test_a_phrase_report_is_scanned_once_then_served_from_the_cache(small_app, m
         scans.append(len(ids))
         return real(conn, ids)
 
-    monkeypatch.setattr(web.trends, "document_texts", counting)
+    monkeypatch.setattr(services.trends, "document_texts", counting)
     client = small_app.test_client()
     url = "/api/trends?q=graph+neural+network&smooth=2"
     first = client.get(url).get_json()

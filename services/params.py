@@ -1,13 +1,17 @@
-"""Parsing and validating query-string parameters shared by pages and the JSON API."""
+"""Parsing and validating the parameters shared by pages, the JSON API and the MCP tools.
+
+Parsers read QueryArgs (a query string or form: werkzeug's MultiDict, or any mapping
+with `get` and `getlist`) and raise InvalidArgument with a message saying what is wrong;
+the web layer answers it with a 400, the MCP server with a tool error.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.engine import Connection
-from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest
 
 from store.papers import WINDOWS, PaperFilter, window_start
 
@@ -15,6 +19,22 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 100_000
 _CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?")
+
+
+class QueryArgs(Protocol):
+    """Request parameters by name: what the parsers need of werkzeug's MultiDict."""
+
+    def get(self, key: str, default: str = ...) -> str: ...
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
+class InvalidArgument(ValueError):
+    """A request parameter that breaks a rule; the message says which (a 400 on the web)."""
+
+    @property
+    def description(self) -> str:
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -44,33 +64,33 @@ class BrowseQuery:
         return {k: v for k, v in values.items() if defaults.get(k) != v}
 
 
-def int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
+def int_arg(args: QueryArgs, name: str, default: int, lo: int, hi: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a whole number, not {raw[:40]!r}") from None
+        raise InvalidArgument(f"{name} must be a whole number, not {raw[:40]!r}") from None
     if not lo <= value <= hi:
-        raise BadRequest(f"{name} must be between {lo} and {hi}")
+        raise InvalidArgument(f"{name} must be between {lo} and {hi}")
     return value
 
 
-def category_arg(args: MultiDict) -> str:
+def category_arg(args: QueryArgs) -> str:
     cat = args.get("cat", "").strip()
     if cat and not _CATEGORY.fullmatch(cat):
-        raise BadRequest(f"not an arXiv category: {cat[:40]!r}")
+        raise InvalidArgument(f"not an arXiv category: {cat[:40]!r}")
     return cat
 
 
-def browse_query(args: MultiDict, default_window: str = "all") -> BrowseQuery:
+def browse_query(args: QueryArgs, default_window: str = "all") -> BrowseQuery:
     window = args.get("window", default_window).strip() or default_window
     if window not in WINDOWS:
-        raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
+        raise InvalidArgument(f"window must be one of {', '.join(WINDOWS)}")
     show = args.get("show", "all").strip() or "all"
     if show not in {"all", "new"}:
-        raise BadRequest("show must be 'new' (first versions only) or 'all' (revisions too)")
+        raise InvalidArgument("show must be 'new' (first versions only) or 'all' (revisions too)")
     return BrowseQuery(
         category=category_arg(args),
         window=window,

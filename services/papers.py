@@ -1,0 +1,62 @@
+"""Paper views: browse pages, similar papers, and the phrase check search relies on.
+
+Each function takes the store connection and, where it ranks, the loaded index (None
+before the first `papersift index`); the web views, the JSON API, the MCP tools and
+`papersift search` all call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+
+from ingest.indexing import document_texts
+from recommend.index import Index
+from recommend.similar import similar
+from recommend.trend_query import text_holds
+from services.params import BrowseQuery
+from store.papers import Paper, get_papers, list_papers
+
+
+@dataclass(frozen=True)
+class ScoredPaper:
+    paper: Paper
+    score: float
+
+
+def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int = 10) -> list[ScoredPaper]:
+    """Top k papers by cosine similarity over the index; empty when the paper is not indexed."""
+    if index is None:
+        return []
+    row = index.row(paper_id)
+    if row is None:
+        return []
+    hits = similar(index.matrix, row, k=k)
+    scores = {str(index.ids[r]): s for r, s in hits}
+    return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    total: int
+    papers: list[Paper]
+    query: BrowseQuery
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+def browse(conn: Connection, query: BrowseQuery) -> BrowsePage:
+    total, papers = list_papers(conn, query.paper_filter(conn), limit=query.per_page,
+                                offset=query.offset)
+    return BrowsePage(total, papers, query)
+
+
+def papers_holding(conn: Connection, ids: list[str], phrases: Iterable) -> set[str]:
+    """Of the given papers, those whose text (as indexed) holds every phrase (search's check
+    of phrases the index cannot decide)."""
+    return {pid for pid, text in document_texts(conn, ids).items()
+            if all(text_holds(text, seq) for seq in phrases)}
