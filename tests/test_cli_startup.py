@@ -54,7 +54,7 @@ def test_help_lists_every_command_without_the_app_or_the_numeric_stack(tmp_path,
     assert not loaded & NUMERIC
     assert "sqlalchemy" not in loaded, "listing commands must not open the store"
     assert not loaded & {"flask_limiter", "rich"}, "plugins' commands are imported when they run"
-    assert not {m for m in report["modules"] if m.startswith("web.") and m != "web.logging_setup"}
+    assert not {m for m in report["modules"] if m.startswith("web.")}
 
 
 def test_a_plugin_command_is_imported_when_it_runs(tmp_path, data_dir):
@@ -143,4 +143,4 @@ def test_own_commands_run_without_the_web_layer(tmp_path, data_dir):
     proc, report = run_cli(tmp_path, data_dir, "users", "list")
     assert report["exit"] == 0, proc.stderr
     assert "No accounts yet" in proc.stdout
-    assert not {m for m in report["modules"] if m.startswith("web.") and m != "web.logging_setup"}
+    assert not {m for m in report["modules"] if m.startswith("web.")}
