@@ -27,6 +27,9 @@ from memory-mapped arrays:
   term rows of each paper), so hot lists within a category count the terms of that
   category's papers in the two windows instead of scanning every posting. Optional: a
   table from an index built before it existed scans.
+- ``trend_doc_primary``: each paper's primary category (its row in ``trend_cats``, -1
+  for none), so hot lists compare terms within fields (`recommend.trend_mix`).
+  Optional too: without it the lists compare all papers as one.
 
 Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 `recommend.trend_query`.
@@ -64,7 +67,7 @@ PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_label_bytes", "trend_l
          "trend_df", "trend_counts", "trend_months",
          "trend_totals", "trend_cats", "trend_cat_any", "trend_cat_primary", "trend_postings",
          "trend_postings_ptr", "trend_doc_month", "trend_doc_cats")
-OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr")
+OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr", "trend_doc_primary")
 
 # paper id -> text (title + abstract + full text) for the papers asked for
 TextFetcher = Callable[[Sequence[str]], Mapping[str, str]]
@@ -193,12 +196,14 @@ def _category_parts(docs: Sequence[Doc], doc_month: np.ndarray, by_month: sparse
     doc_cats = sparse.csc_matrix((np.ones(len(rows), np.bool_), (rows, cols)),
                                  shape=(len(docs), len(cats)))
     primary = np.zeros((len(cats), n_months), dtype=np.int32)
+    doc_primary = np.full(len(docs), -1, dtype=np.int32)
     for row, doc in enumerate(docs):
         if doc.categories:
-            primary[cat_id[doc.categories[0]], doc_month[row]] += 1
+            doc_primary[row] = cat_id[doc.categories[0]]
+            primary[doc_primary[row], doc_month[row]] += 1
     any_cat = (doc_cats.T.astype(np.int32) @ by_month).toarray().astype(np.int32)
     return {"trend_cats": _strings(cats), "trend_cat_any": any_cat, "trend_cat_primary": primary,
-            "trend_doc_cats": doc_cats}
+            "trend_doc_cats": doc_cats, "trend_doc_primary": doc_primary}
 
 
 def _packed(terms: Sequence[str], name: str = "term") -> dict[str, np.ndarray]:
@@ -259,6 +264,7 @@ class TrendTable:
     ids: np.ndarray
     doc_terms: np.ndarray | None = None
     doc_terms_ptr: np.ndarray | None = None
+    doc_primary: np.ndarray | None = None
 
     @classmethod
     def from_index(cls, index: Index) -> TrendTable | None:
