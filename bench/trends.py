@@ -16,11 +16,14 @@ against an in-memory text lookup, did-you-mean for a misspelt term, and the hot,
 cooling and emerging lists (one call makes all three): `trends_hot_p95` for the newest
 month (the page's default view), `trends_hot_any_month_p95` for random other months and
 `trends_hot_category_p95` for random months within the largest categories (each computed
-on demand, then cached by the web layer). `trends_generic_terms_seconds` is the one-off
-finding of generic terms that the first hot list of a worker pays. Each latency is given
-as wall-clock and as CPU time (`_cpu_p95`, which leaves out waiting for a core). Build time is single-process
-(tokenising every paper dominates). The machine has 2 cores and other
-jobs may run at the same time, so figures vary by tens of percent between runs.
+on demand, then cached by the web layer). Terms are judged within primary categories;
+`trends_hot_any_month_all_papers_as_one_p95` is the same months over all papers as one
+(a table without primary categories), measured alternately in the same run as a baseline.
+`trends_generic_terms_seconds` is the one-off finding of generic terms that the first
+hot list of a worker pays. Each latency is given as wall-clock and as CPU time
+(`_cpu_p95`, which leaves out waiting for a core). Build time is single-process
+(tokenising every paper dominates). The machine has 2 cores and other jobs may run at
+the same time, so figures vary by tens of percent between runs.
 The last lines print one figure each as `name: value unit`.
 """
 
@@ -34,6 +37,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -81,6 +85,16 @@ def p95_ms(fn, args_list) -> tuple[float, float]:
         wall.append((time.perf_counter() - t) * 1000)
         cpu.append((time.thread_time() - c) * 1000)
     return float(np.percentile(wall, 95)), float(np.percentile(cpu, 95))
+
+
+def p95_pair(fn, baseline, args_list) -> tuple[tuple[float, float], tuple[float, float]]:
+    """`p95_ms` of two functions, called alternately on the same arguments."""
+    first, second = [], []
+    for args in args_list:
+        first.append(p95_ms(fn, [args]))
+        second.append(p95_ms(baseline, [args]))
+    return (tuple(float(np.percentile([f[i] for f in first], 95)) for i in (0, 1)),
+            tuple(float(np.percentile([s[i] for s in second], 95)) for i in (0, 1)))
 
 
 def load_table(directory: Path, kinds: dict[str, str], ids: np.ndarray) -> TrendTable:
@@ -136,7 +150,11 @@ def main() -> None:
         t = time.perf_counter()
         hot_report(table, month=months[0])  # the first call also finds the generic terms
         generic_s = time.perf_counter() - t
-        hot_ms = p95_ms(lambda m: hot_report(table, month=m), [(m,) for m in months])
+        # baseline in the same run, interleaved: the same lists over all papers as one (a
+        # table without the papers' primary categories, as an index built before them)
+        overall = replace(table, doc_primary=None)
+        hot_ms, overall_ms = p95_pair(lambda m: hot_report(table, month=m),
+                                      lambda m: hot_report(overall, month=m), [(m,) for m in months])
         newest_ms = p95_ms(lambda _: hot_report(table), [(None,)] * 20)
         cats = [str(table.cats[int(i)]) for i in rng.integers(0, min(8, len(table.cats)), size=20)]
         cat_hot_ms = p95_ms(lambda m, c: hot_report(table, month=m, category=c),
@@ -155,7 +173,9 @@ def main() -> None:
     for name, (wall, cpu) in (("series", series_ms), ("report_one_term", report_ms),
                               ("series_category", cat_ms), ("did_you_mean", suggest_ms),
                               ("phrase_scan", phrase_ms), ("hot", newest_ms),
-                              ("hot_any_month", hot_ms), ("hot_category", cat_hot_ms)):
+                              ("hot_any_month", hot_ms),
+                              ("hot_any_month_all_papers_as_one", overall_ms),
+                              ("hot_category", cat_hot_ms)):
         print(f"trends_{name}_p95: {wall:.3f} ms")
         print(f"trends_{name}_cpu_p95: {cpu:.3f} ms")
 
