@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from _data import corpus  # noqa: E402
 
 from recommend.index import Doc, read_part, write_part  # noqa: E402
-from recommend.text import document  # noqa: E402
+from recommend.text import document, words  # noqa: E402
 from recommend.trend_hot import hot_report, trends_report  # noqa: E402
 from recommend.trend_query import parse_terms  # noqa: E402
 from recommend.trends import TrendTable, build_trends  # noqa: E402
@@ -135,7 +135,9 @@ def main() -> None:
         rng = np.random.default_rng(1)
         n_terms = table.n_terms
         frequent = np.flatnonzero(np.asarray(table.df) >= 50)
-        picks = [table.term(int(i)) for i in rng.choice(frequent, size=args.queries)]
+        # a stem can be a stop word ("thick" of "thickness"): not a query anyone can type
+        picks = [t for t in (table.term(int(i)) for i in rng.choice(frequent, size=args.queries))
+                 if all(w for w in words(t))]
         queries = [parse_terms(term)[0] for term in picks]
         top_cat = str(table.cats[0])
         typos = [t[:1] + t[2:] if len(t) > 3 else t + "x" for t in picks[:200]]  # one letter dropped
