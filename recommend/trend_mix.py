@@ -70,7 +70,11 @@ def mix_counts(postings: np.ndarray, postings_ptr: np.ndarray, rows: np.ndarray,
     mix /= np.maximum(mix.sum(axis=1, keepdims=True), 1e-12)
     share = np.divide(term_base, size_base, out=np.zeros_like(term_base), where=size_base > 0)
     expected = (mix * share).sum(axis=1)
-    variance = (mix ** 2 * np.divide(share * (1 - share), size_base, out=np.zeros_like(share),
+    # a share seen as 0 in a few papers is not known to be 0: one paper at the term's share
+    # over all categories added keeps a small category's estimate uncertain
+    overall = term_base.sum(axis=1, keepdims=True) / max(n_base, 1.0)
+    held = (term_base + overall) / (size_base + 1.0)
+    variance = (mix ** 2 * np.divide(held * (1 - held), size_base, out=np.zeros_like(share),
                                      where=size_base > 0)).sum(axis=1)
     effective = np.divide(expected ** 2, variance, out=term_base.sum(axis=1), where=variance > 0)
     return MixCounts(term_recent.sum(axis=1), expected * n_base, effective, n_recent, n_base)
