@@ -107,13 +107,6 @@ def doc_term_sums(doc_terms: np.ndarray, doc_terms_ptr: np.ndarray, n_terms: int
 
 def _terms_of(doc_terms: np.ndarray, ptr: np.ndarray, docs: np.ndarray, n_terms: int) -> np.ndarray:
     """Papers per term among `docs`."""
-    return weighted_terms_of(doc_terms, ptr, docs, n_terms)
-
-
-def weighted_terms_of(doc_terms: np.ndarray, ptr: np.ndarray, docs: np.ndarray, n_terms: int,
-                      weights: np.ndarray | None = None) -> np.ndarray:
-    """Per term, the papers among `docs` holding it, each counted with its weight (1 when
-    `weights`, one per doc, is None)."""
     starts, ends = np.asarray(ptr[docs]), np.asarray(ptr[docs + 1])
     lengths = ends - starts
     if not lengths.sum():
@@ -121,9 +114,7 @@ def weighted_terms_of(doc_terms: np.ndarray, ptr: np.ndarray, docs: np.ndarray, 
     # positions of every posting of the docs: each doc's start, then +1 per posting
     offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
     positions = offsets + np.arange(int(lengths.sum()))
-    per_posting = None if weights is None else np.repeat(np.asarray(weights, np.float64), lengths)
-    return np.bincount(np.asarray(doc_terms)[positions], per_posting,
-                       minlength=n_terms).astype(np.float64)
+    return np.bincount(np.asarray(doc_terms)[positions], minlength=n_terms).astype(np.float64)
 
 
 def _sums_by_row(positions: np.ndarray, recent: np.ndarray, indptr: np.ndarray,
@@ -142,8 +133,9 @@ def movement(a: np.ndarray, b: np.ndarray, n_recent: float, n_baseline: float,
     """Signed G² ("llr"), share ratio ("ratio") and conservative log2 ratio ("score") of
     terms in `a` of `n_recent` recent papers and `b` of `n_baseline` baseline papers.
 
-    `b` may be a weighted count (`recommend.trend_mix`); `effective` is then the number of
-    papers its evidence is worth, and the evidence figures scale the baseline to it."""
+    `b` may be an estimate (the baseline papers expected with the recent mix of
+    categories, `recommend.trend_mix`); `effective` is then the number of papers its
+    evidence is worth, and the evidence figures (llr, score) scale the baseline to it."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     n_recent, n_baseline = max(float(n_recent), 1.0), max(float(n_baseline), 1.0)
     log_ratio = np.log((a + 0.5) / n_recent) - np.log((b + 0.5) / n_baseline)

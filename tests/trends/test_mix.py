@@ -12,7 +12,7 @@ import pytest
 
 from recommend.index import Doc
 from recommend.trend_hot import hot_report
-from recommend.trend_windows import SIGNIFICANT_LLR, significance_threshold
+from recommend.trend_windows import SIGNIFICANT_LLR, movement, significance_threshold
 from tests.trends.corpus import table_of
 
 MONTHS, RECENT_FROM = 24, 18     # recent window: the last 6 months, baseline the 12 before
@@ -105,3 +105,12 @@ def test_more_terms_tested_need_more_evidence():
     # a few strong movements among the noise are still listed
     strong = np.concatenate([noise, [80.0, -60.0, 45.0]])
     assert significance_threshold(strong, np.ones(len(strong), dtype=bool)) <= 45.0
+
+
+def test_an_estimated_baseline_worth_fewer_papers_is_weaker_evidence():
+    a, b = np.array([60.0]), np.array([20.0])
+    counted = movement(a, b, 1000, 1000)
+    estimated = movement(a, b, 1000, 1000, effective=np.array([5.0]))
+    assert estimated["ratio"][0] == counted["ratio"][0]               # same shares
+    assert 0 < estimated["llr"][0] < counted["llr"][0]
+    assert 0 <= estimated["score"][0] < counted["score"][0]
