@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/trends_quality.py                       # the bundled sample
     BENCH_CORPUS=/path/to/arxiv_daily_cs_2025-03_2026-04.jsonl.gz .venv/bin/python bench/trends_quality.py
+    .venv/bin/python bench/trends_quality.py --corpus PATH --category cs.IT --category cs.CV
 
 Reads a metadata corpus (bench/_data.py: the bundled 4,001-paper sample unless
 BENCH_CORPUS names another) as the importer does, builds the trend table as the index
@@ -16,6 +17,7 @@ Needs wordfreq (a dev dependency).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -55,21 +57,31 @@ def filler(terms: list[str]) -> list[str]:
 
 
 def main() -> None:
-    path = corpus()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, help="a JSON-lines corpus (default: BENCH_CORPUS or the sample)")
+    ap.add_argument("--category", action="append", default=[],
+                    help="also judge the lists within this category (repeatable)")
+    args = ap.parse_args()
+    path = args.corpus or corpus()
     table = load_table(path)
-    report = hot_report(table, n=TOP)
-    recent, base = report["windows"]["recent"], report["windows"]["baseline"]
-    print(f"{path.name}: {table.n_papers:,} papers; {recent['start']}..{recent['end']} "
-          f"({recent['papers']:,}) against {base['start']}..{base['end']} ({base['papers']:,})",
-          file=sys.stderr)
-    for key in ("hot", "cooling", "emerging"):
-        items = report[key]
-        shown = [i["term"] + (f" (since {i['first_month']})" if key == "emerging" else "")
-                 for i in items[:SHOWN]]
-        print(f"{key} top {SHOWN}: {', '.join(shown)}", file=sys.stderr)
-        common = filler([i["term"] for i in items])
-        print(f"{key} filler in top {TOP}: {', '.join(common) or '-'}", file=sys.stderr)
-        print(f"trends_{key}_filler_top30: {len(common)} words")
+    for category in [None, *args.category]:
+        report = hot_report(table, n=TOP, category=category)
+        if report["windows"] is None:
+            print(f"{category}: {report['notice']}", file=sys.stderr)
+            continue
+        recent, base = report["windows"]["recent"], report["windows"]["baseline"]
+        print(f"{path.name}{f' [{category}]' if category else ''}: {table.n_papers:,} papers; "
+              f"{recent['start']}..{recent['end']} ({recent['papers']:,}) against "
+              f"{base['start']}..{base['end']} ({base['papers']:,})", file=sys.stderr)
+        suffix = f"_{category.replace('.', '_')}" if category else ""
+        for key in ("hot", "cooling", "emerging"):
+            items = report[key]
+            shown = [i["term"] + (f" (since {i['first_month']})" if key == "emerging" else "")
+                     for i in items[:SHOWN]]
+            print(f"{key} top {SHOWN} of {len(items)}: {', '.join(shown)}", file=sys.stderr)
+            common = filler([i["term"] for i in items])
+            print(f"{key} filler in top {TOP}: {', '.join(common) or '-'}", file=sys.stderr)
+            print(f"trends_{key}_filler_top30{suffix}: {len(common)} words")
 
 
 if __name__ == "__main__":

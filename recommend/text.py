@@ -1,7 +1,9 @@
 """THE analyser and document builder, shared by the index, search, features and trends.
 
 Terms are word stems (Snowball's English stemmer, PyStemmer), so "networks", "network"
-and "networking" are one term, as in Lucene's English analyser. `words` keeps the
+and "networking" are one term, as in Lucene's English analyser; Latin and Greek plurals
+Snowball does not know ("equilibria", "matrices") are first mapped to their singular
+(`recommend.word_forms`). `words` keeps the
 surface forms (what was typed), for exact phrases and for labels shown to people;
 `stems` maps them to terms.
 
@@ -20,9 +22,10 @@ from collections.abc import Sequence
 import Stemmer
 
 from recommend.stop_words import ENGLISH_STOP_WORDS
+from recommend.word_forms import CLASSICAL_PLURALS
 
 # names the analysis; part of the index fingerprint, so a change rebuilds the index
-ANALYZER = "snowball-english-1"
+ANALYZER = "snowball-english-2"
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     {"et", "al", "eg", "ie", "fig", "figure", "table", "arxiv", "http", "https", "www", "com"}
 )
@@ -44,13 +47,14 @@ STEM_CACHE_SIZE = 500_000
 
 def stem(word: str) -> str:
     """The term of a lowercase word: its Snowball stem. An acronym's plural loses its s
-    ("llms" -> "llm"), which Snowball leaves alone when the rest has no vowel."""
+    ("llms" -> "llm"), which Snowball leaves alone when the rest has no vowel, and a
+    Latin or Greek plural is stemmed as its singular ("equilibria" -> "equilibrium")."""
     term = _stem_cache.get(word)
     if term is None:
         if len(word) > 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
             term = word[:-1]
         else:
-            term = _STEMMER.stemWord(word)
+            term = _STEMMER.stemWord(CLASSICAL_PLURALS.get(word, word))
         if len(term) < 2 or term.isdigit():   # a term is never shorter than 2 or a number
             term = word
         if len(_stem_cache) >= STEM_CACHE_SIZE:

@@ -11,6 +11,11 @@ sized from the months the index holds (`recommend.trend_windows`). Over the two 
   `EMERGING_RATIO` times its baseline share: terms that barely existed before, with the
   first month they appear in. Emerging terms are not repeated under hot.
 
+"With evidence" is judged within primary categories when the table knows each paper's
+(`recommend.trend_mix`: a growing category does not make its everyday words hot), and
+the G² a term needs rises with the number of terms tested, so that about 5% of a list
+may have moved by chance (`trend_windows.significance_threshold`).
+
 Generic terms (`recommend.trend_generic`) are left out of all three, and n-gram variants
 of one topic are one entry (`recommend.trend_fold`) with the variants listed. With a
 category, every count is over the papers listing it.
@@ -25,6 +30,7 @@ import numpy as np
 
 from recommend.trend_defaults import MIN_SUPPORT, TOP
 from recommend.trend_fold import fold_ranked
+from recommend.trend_mix import mix_counts
 from recommend.trend_query import TermQuery, TrendQueryError, parse_terms
 from recommend.trend_windows import (
     SIGNIFICANT_LLR,
@@ -33,6 +39,7 @@ from recommend.trend_windows import (
     doc_term_sums,
     movement,
     posting_sums,
+    significance_threshold,
     window_sums,
 )
 from recommend.trends import TextFetcher, TrendTable
@@ -46,9 +53,11 @@ def hot_report(table: TrendTable, *, month: np.datetime64 | None = None, n: int 
                min_support: int = MIN_SUPPORT, category: str | None = None,
                recent: int | None = None, baseline: int | None = None,
                spark_months: int = SPARK_MONTHS) -> dict[str, Any]:
-    """{"month", "category", "windows", "min_support", "months", "hot", "cooling",
-    "emerging", "notice"}; each item has the term, its folded variants, score, llr,
-    ratio, papers and shares in both windows, and a sparkline (shares over `months`)."""
+    """{"month", "category", "windows", "min_support", "within_categories", "months", "hot",
+    "cooling", "emerging", "notice"} ("within_categories": whether terms were judged
+    within primary categories, `recommend.trend_mix`); each item has the term, its folded
+    variants, score, llr, ratio, papers and shares in both windows, and a sparkline
+    (shares over `months`)."""
     if not len(table.months):
         raise TrendQueryError("the index has no papers")
     ref = table.column(month) if month is not None else len(table.months) - 1
@@ -59,7 +68,8 @@ def hot_report(table: TrendTable, *, month: np.datetime64 | None = None, n: int 
     spark = slice(max(0, ref - spark_months + 1), ref + 1)
     report: dict[str, Any] = {
         "month": str(table.months[ref]), "category": category or None, "windows": None,
-        "min_support": min_support, "months": [str(m) for m in table.months[spark]],
+        "min_support": min_support, "within_categories": False,
+        "months": [str(m) for m in table.months[spark]],
         **{key: [] for key in LISTS}, "notice": None,
     }
     papers = np.asarray(table.papers_per_month(category), dtype=np.float64)
@@ -75,12 +85,14 @@ def hot_report(table: TrendTable, *, month: np.datetime64 | None = None, n: int 
     if n_recent == 0 or n_base == 0:
         report["notice"] = "No papers in one of the two windows: nothing to compare."
         return report
-    a, b = _window_counts(table, windows, category)
-    fig = {"recent_papers": a, "baseline_papers": b, **movement(a, b, n_recent, n_base)}
+    fig, within_categories = _figures(table, windows, category, min_support, n_recent, n_base)
+    report["within_categories"] = within_categories
     ctx = _Context(table, windows, category, papers, spark, fig, n_recent, n_base)
+    moved = _moved(fig, table.generic, min_support)
     for key, order in _orders(fig, table.generic, min_support).items():
+        sign = -1 if key == "cooling" else 1
         report[key] = [ctx.item(head, variants, key)
-                       for head, variants in ctx.fold(order, n, -1 if key == "cooling" else 1)]
+                       for head, variants in ctx.fold(order, n, sign, moved[sign])]
     return report
 
 
@@ -92,26 +104,62 @@ def _describe(table: TrendTable, windows: Windows, papers: np.ndarray) -> dict[s
             "baseline": span(windows.baseline_start, windows.recent_start - 1)}
 
 
+def _figures(table: TrendTable, windows: Windows, category: str | None, min_support: int,
+             n_recent: float, n_base: float) -> tuple[dict[str, np.ndarray], bool]:
+    """Papers per term in each window and the movement figures; for terms that moved
+    with evidence, the figures within primary categories when the table knows them
+    (`recommend.trend_mix`, then True)."""
+    a, b, in_recent, in_base = _window_counts(table, windows, category)
+    fig = {"recent_papers": a, "baseline_papers": b, **movement(a, b, n_recent, n_base)}
+    if table.doc_primary is None:
+        return fig, False
+    rows = np.flatnonzero(((a >= min_support) | (b >= min_support))
+                          & (np.abs(fig["llr"]) >= SIGNIFICANT_LLR) & ~table.generic)
+    mix = mix_counts(table.postings, table.postings_ptr, rows, table.doc_primary, in_recent, in_base)
+    within = movement(mix.recent, mix.baseline, mix.n_recent, mix.n_baseline, mix.effective)
+    for key, values in within.items():
+        fig[f"overall_{key}"] = fig[key]
+        fig[key] = fig[key].copy()
+        fig[key][rows] = values
+    return fig, True
+
+
+def _moved(fig: dict[str, np.ndarray], generic: np.ndarray, min_support: int
+           ) -> dict[int, np.ndarray]:
+    """Rows that rose (+1) and fell (-1) with evidence over all papers as one, best first:
+    the variants a listed topic may carry although its category moved with it."""
+    llr, score = fig.get("overall_llr", fig["llr"]), fig.get("overall_score", fig["score"])
+    up = (fig["recent_papers"] >= min_support) & (llr >= SIGNIFICANT_LLR) & (score > 0) & ~generic
+    down = (fig["baseline_papers"] >= min_support) & (llr <= -SIGNIFICANT_LLR) & (score < 0) & ~generic
+    return {1: _ranked(up, -score, -llr), -1: _ranked(down, score, llr)}
+
+
 def _window_counts(table: TrendTable, windows: Windows, category: str | None
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    if not category:
-        return window_sums(table.counts, windows)
-    mask = table.category_mask(category)
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Papers per term in the recent and the baseline window, and which papers are in each."""
+    mask = table.category_mask(category) if category else np.ones(table.n_papers, dtype=bool)
     month = np.asarray(table.doc_month)
     in_recent = mask & (month >= windows.recent_start) & (month <= windows.ref)
     in_base = mask & (month >= windows.baseline_start) & (month < windows.recent_start)
+    if not category:
+        return (*window_sums(table.counts, windows), in_recent, in_base)
     if table.doc_terms is not None and table.doc_terms_ptr is not None:
-        return doc_term_sums(table.doc_terms, table.doc_terms_ptr, table.n_terms, in_recent, in_base)
-    return posting_sums(table.postings, table.postings_ptr, in_recent, in_base)
+        return (*doc_term_sums(table.doc_terms, table.doc_terms_ptr, table.n_terms, in_recent,
+                               in_base), in_recent, in_base)
+    return (*posting_sums(table.postings, table.postings_ptr, in_recent, in_base), in_recent,
+            in_base)
 
 
 def _orders(fig: dict[str, np.ndarray], generic: np.ndarray, min_support: int
             ) -> dict[str, np.ndarray]:
     """Candidate rows of each list, best first."""
     llr, score = fig["llr"], fig["score"]
-    rising = (fig["recent_papers"] >= min_support) & (llr >= SIGNIFICANT_LLR) & (score > 0) & ~generic
-    emerging = rising & (fig["ratio"] >= EMERGING_RATIO)
-    falling = (fig["baseline_papers"] >= min_support) & (llr <= -SIGNIFICANT_LLR) & (score < 0) & ~generic
+    up, down = fig["recent_papers"] >= min_support, fig["baseline_papers"] >= min_support
+    needed = significance_threshold(llr, (up | down) & ~generic)
+    rising = up & (llr >= needed) & (score > 0) & ~generic
+    # barely existed before: judged on the papers as counted, whatever their categories
+    emerging = rising & (fig.get("overall_ratio", fig["ratio"]) >= EMERGING_RATIO)
+    falling = down & (llr <= -needed) & (score < 0) & ~generic
     return {"hot": _ranked(rising & ~emerging, -score, -llr),
             "cooling": _ranked(falling, score, llr),
             "emerging": _ranked(emerging, -score, -llr)}
@@ -133,16 +181,26 @@ class _Context:
         self.mask = table.category_mask(category) if category else None
 
     def counts(self, term: str) -> tuple[float, float] | None:
+        """Papers holding the term in each window: variants are judged on these, since
+        every paper holding a bigram holds its words."""
         row = self.table.row(term)
         if row is None:
             return None
         return float(self.fig["recent_papers"][row]), float(self.fig["baseline_papers"][row])
 
-    def fold(self, order: np.ndarray, n: int, sign: int) -> list[tuple[str, list[str]]]:
-        """The first n entries after folding; a pool of candidates wide enough that the
-        parts of the top entries are in it."""
-        pool = [self.table.term(int(i)) for i in order[:max(4 * n, 100)]]
-        return fold_ranked(pool, self.counts, self.n_recent, self.n_base, sign)[:n]
+    def fold(self, order: np.ndarray, n: int, sign: int, moved: np.ndarray
+             ) -> list[tuple[str, list[str]]]:
+        """The first n entries after folding. The pool is wide enough that the parts of
+        the top entries are in it, and holds the terms that moved over all papers too, so
+        a topic judged within its category still carries its variants; an entry is listed
+        when one of its terms is in `order`."""
+        width = max(4 * n, 100)
+        listed = {self.table.term(int(i)) for i in order[:width]}
+        pool = list(dict.fromkeys([self.table.term(int(i)) for i in order[:width]]
+                                  + [self.table.term(int(i)) for i in moved[:width]]))
+        entries = fold_ranked(pool, self.counts, self.n_recent, self.n_base, sign)
+        return [(head, variants) for head, variants in entries
+                if head in listed or listed.intersection(variants)][:n]
 
     def label(self, term: str) -> str:
         row = self.table.row(term)

@@ -16,7 +16,10 @@ papers in the recent window contain it, `b` of the `n_baseline` in the baseline.
 figures come of that:
 
 - ``llr``: Dunning's log-likelihood ratio (G²) of the 2x2 table, signed + when the share
-  rose. Above 10.83 the change has p < 0.001 under a binomial model: the evidence.
+  rose. Above 10.83 the change has p < 0.001 under a binomial model: the evidence. With
+  thousands of terms tested at once, p < 0.001 alone lists a few by chance, so a list
+  needs the Benjamini-Hochberg threshold at a false-discovery rate of 5% when that is
+  higher (`significance_threshold`).
 - ``ratio``: recent share / baseline share, with half a paper added to both counts so a
   new term has a finite ratio. Shown to people.
 - ``score``: the ranking key, a conservative log2 ratio: the end of the ratio's 95%
@@ -34,6 +37,7 @@ from scipy import sparse
 
 MAX_BASELINE = 12
 SIGNIFICANT_LLR = 10.83     # chi-squared with one degree of freedom, p = 0.001
+FALSE_DISCOVERY = 0.05      # share of the listed terms that may have moved by chance
 Z = 1.96                    # the 95% interval of the log ratio
 # recent-window length by months available (first match), baseline up to MAX_BASELINE
 RECENT_BY_SPAN = ((18, 6), (9, 3), (3, 1))
@@ -124,21 +128,46 @@ def _sums_by_row(positions: np.ndarray, recent: np.ndarray, indptr: np.ndarray,
             np.bincount(rows[~recent], values[~recent], minlength=n_rows))
 
 
-def movement(a: np.ndarray, b: np.ndarray, n_recent: float, n_baseline: float
-             ) -> dict[str, np.ndarray]:
+def movement(a: np.ndarray, b: np.ndarray, n_recent: float, n_baseline: float,
+             effective: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Signed G² ("llr"), share ratio ("ratio") and conservative log2 ratio ("score") of
-    terms in `a` of `n_recent` recent papers and `b` of `n_baseline` baseline papers."""
+    terms in `a` of `n_recent` recent papers and `b` of `n_baseline` baseline papers.
+
+    `b` may be an estimate (the baseline papers expected with the recent mix of
+    categories, `recommend.trend_mix`); `effective` is then the number of papers its
+    evidence is worth, and the evidence figures (llr, score) scale the baseline to it."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     n_recent, n_baseline = max(float(n_recent), 1.0), max(float(n_baseline), 1.0)
     log_ratio = np.log((a + 0.5) / n_recent) - np.log((b + 0.5) / n_baseline)
-    spread = Z * np.sqrt(1.0 / (a + 0.5) + 1.0 / (b + 0.5))
+    scale = np.ones_like(b)
+    if effective is not None:
+        scale = np.divide(effective, b, out=np.ones_like(b), where=b > 0)
+    spread = Z * np.sqrt(1.0 / (a + 0.5) + 1.0 / (b * scale + 0.5))
     score = np.where(log_ratio > 0, np.maximum(log_ratio - spread, 0.0),
                      np.minimum(log_ratio + spread, 0.0)) / np.log(2)
-    return {"llr": signed_llr(a, b, n_recent, n_baseline), "ratio": np.exp(log_ratio),
-            "score": score}
+    return {"llr": signed_llr(a, b * scale, n_recent, np.maximum(n_baseline * scale, 1.0)),
+            "ratio": np.exp(log_ratio), "score": score}
 
 
-def signed_llr(a: np.ndarray, b: np.ndarray, n_recent: float, n_baseline: float) -> np.ndarray:
+def significance_threshold(llr: np.ndarray, tested: np.ndarray, q: float = FALSE_DISCOVERY
+                           ) -> float:
+    """The |G²| a term needs to be listed: SIGNIFICANT_LLR, or more when many terms are
+    tested, so that at most a share `q` of the listed terms are expected to have moved by
+    chance (Benjamini-Hochberg over the `tested` terms' p-values)."""
+    from scipy.stats import chi2
+
+    g2 = np.sort(np.abs(np.asarray(llr)[tested]))[::-1]
+    if not len(g2):
+        return SIGNIFICANT_LLR
+    p = chi2.sf(g2, 1)                       # ascending, as g2 descends
+    passing = np.flatnonzero(p <= q * np.arange(1, len(p) + 1) / len(p))
+    if not len(passing):
+        return max(SIGNIFICANT_LLR, float(g2[0]) + 1.0)
+    return max(SIGNIFICANT_LLR, float(g2[passing[-1]]))
+
+
+def signed_llr(a: np.ndarray, b: np.ndarray, n_recent: float,
+               n_baseline: float | np.ndarray) -> np.ndarray:
     """Dunning's G² for (a of n_recent) against (b of n_baseline), + where the share rose."""
     total = n_recent + n_baseline
     hits = a + b

@@ -27,6 +27,9 @@ from memory-mapped arrays:
   term rows of each paper), so hot lists within a category count the terms of that
   category's papers in the two windows instead of scanning every posting. Optional: a
   table from an index built before it existed scans.
+- ``trend_doc_primary``: each paper's primary category (its row in ``trend_cats``, -1
+  for none), so hot lists compare terms within fields (`recommend.trend_mix`).
+  Optional too: without it the lists compare all papers as one.
 
 Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 `recommend.trend_query`.
@@ -35,8 +38,6 @@ Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 from __future__ import annotations
 
 import bisect
-from array import array
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -45,172 +46,22 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from recommend.index import Doc, Index
-from recommend.text import analyze_words, stem, words
+from recommend.index import Index
+from recommend.trend_build import MIN_DF as MIN_DF  # the building half, re-exported
+from recommend.trend_build import build_trends as build_trends
+from recommend.trend_build import trend_builder as trend_builder
 from recommend.trend_generic import generic_terms
 from recommend.trend_query import TermQuery, TrendQueryError, holds_phrase, phrase_parts
 
-MIN_DF = 3
-FORM_SAMPLE_DOCS = 10_000
-MAX_TERM_CHARS = 64
-# With this much text (full texts: ~10k papers) the vocabulary of every distinct unigram
-# and bigram outgrows memory, almost all of it terms below min_df. A first pass then
-# counts document frequencies per hash bucket, and the second admits only terms whose
-# bucket reaches min_df (collisions admit a few extra terms, dropped on the exact count).
-TWO_PASS_CHARS = 300_000_000
-HASH_BUCKETS = 1 << 25                  # 128 MB of counts
 SCAN_BATCH = 1000
 PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_label_bytes", "trend_label_offsets",
          "trend_df", "trend_counts", "trend_months",
          "trend_totals", "trend_cats", "trend_cat_any", "trend_cat_primary", "trend_postings",
          "trend_postings_ptr", "trend_doc_month", "trend_doc_cats")
-OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr")
+OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr", "trend_doc_primary")
 
 # paper id -> text (title + abstract + full text) for the papers asked for
 TextFetcher = Callable[[Sequence[str]], Mapping[str, str]]
-
-
-# -- building -----------------------------------------------------------------------
-
-
-def trend_builder(index: Index, docs: Sequence[Doc]) -> dict[str, Any]:
-    """The extra index builder registered in ingest/indexing.py.
-
-    The minimum document frequency grows with the corpus (3, or one paper in 20,000): a
-    term in five of 100k papers spread over years is noise on a monthly chart, and the
-    rare tail is most of the distinct bigrams.
-    """
-    return build_trends(index.published, docs, min_df=max(MIN_DF, round(len(docs) / 20_000)))
-
-
-def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MIN_DF
-                 ) -> dict[str, Any]:
-    """Trend parts for `docs` (index row order); `published` is their first-version days."""
-    month_no = np.asarray(published, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    first = int(month_no.min()) if len(month_no) else 0
-    doc_month = (month_no - first).astype(np.int32)
-    n_months = int(doc_month.max()) + 1 if len(doc_month) else 0
-    months = np.arange(first, first + n_months).astype("datetime64[M]")
-    by_month = sparse.csr_matrix((np.ones(len(docs), np.int32), (np.arange(len(docs)), doc_month)),
-                                 shape=(len(docs), n_months))
-    forms: Counter[tuple[str, str]] = Counter()
-    terms, postings = _postings(docs, min_df, forms=forms)
-    counts = (postings.astype(np.int32) @ by_month).tocsr()
-    counts.sort_indices()
-    if counts.nnz and counts.data.max() <= np.iinfo(np.uint16).max:
-        counts.data = counts.data.astype(np.uint16)  # a third less disk and memory
-    parts: dict[str, Any] = {
-        **_packed(terms), **_packed(_labels(terms, forms), "label"),
-        "trend_df": np.diff(postings.indptr).astype(np.int32),
-        "trend_counts": counts, "trend_months": months,
-        "trend_totals": np.bincount(doc_month, minlength=n_months).astype(np.int32),
-        "trend_postings": postings.indices.astype(np.int32),
-        "trend_postings_ptr": postings.indptr.astype(np.int64),
-        "trend_doc_month": doc_month,
-    }
-    by_doc = postings.tocsc()
-    parts.update(trend_doc_terms=by_doc.indices.astype(np.int32),
-                 trend_doc_terms_ptr=by_doc.indptr.astype(np.int64))
-    parts.update(_category_parts(docs, doc_month, by_month, n_months))
-    return parts
-
-
-def _doc_terms(doc: Doc, forms: Counter[tuple[str, str]] | None = None) -> set[str]:
-    """The doc's terms; `forms` counts the papers with each (stem, word as written) pair."""
-    seq = words(doc.text)
-    if forms is not None:
-        plain = set(filter(None, seq))
-        forms.update(zip(map(stem, plain), plain, strict=True))
-    return {t for t in analyze_words(seq) if len(t) <= MAX_TERM_CHARS}
-
-
-def _labels(terms: Sequence[str], forms: Counter[tuple[str, str]]) -> list[str]:
-    """Each term with each stem replaced by its most common written form."""
-    best: dict[str, tuple[int, str]] = {}
-    for (st, word), n in forms.items():
-        if (n, word) > best.get(st, (0, "")):
-            best[st] = (n, word)
-    return [" ".join(best[p][1] if p in best else p for p in term.split(" ")) for term in terms]
-
-
-def _bucket_df(docs: Sequence[Doc], buckets: int) -> np.ndarray:
-    """Documents per hash bucket of their terms (a term's df is at most its bucket's)."""
-    df = np.zeros(buckets, dtype=np.uint32)
-    for doc in docs:
-        terms = _doc_terms(doc)
-        hashed = np.fromiter((hash(t) for t in terms), dtype=np.int64, count=len(terms))
-        df[np.unique(hashed % buckets)] += 1
-    return df
-
-
-def _postings(docs: Sequence[Doc], min_df: int, *, two_pass: bool | None = None,
-              buckets: int = HASH_BUCKETS, forms: Counter[tuple[str, str]] | None = None
-              ) -> tuple[list[str], sparse.csr_matrix]:
-    """Sorted terms in >= min_df docs and a (term x doc) presence matrix, doc rows sorted.
-
-    `two_pass` (default: with TWO_PASS_CHARS of text or more) bounds the vocabulary by a
-    hashed first pass; the result is the same either way."""
-    if two_pass is None:
-        two_pass = min_df > 1 and sum(len(d.text) for d in docs) >= TWO_PASS_CHARS
-    admit = _bucket_df(docs, buckets) >= min_df if two_pass else None
-    vocab: dict[str, int] = {}
-    indices = array("i")            # 4 bytes a posting; a list of ints costs about 36
-    indptr = [0]
-    every = max(1, -(-len(docs) // FORM_SAMPLE_DOCS))
-    for i, doc in enumerate(docs):
-        seen = _doc_terms(doc, forms if i % every == 0 else None)
-        if admit is not None:
-            seen = {t for t in seen if admit[hash(t) % buckets]}
-        indices.extend(vocab.setdefault(t, len(vocab)) for t in seen)
-        indptr.append(len(indices))
-    cols = np.frombuffer(indices, dtype=np.int32) if indices else np.zeros(0, np.int32)
-    df = np.bincount(cols, minlength=len(vocab))
-    names = list(vocab)
-    kept = sorted(names[i] for i in np.flatnonzero(df >= min_df))
-    new_col = np.full(len(vocab), -1, dtype=np.int64)
-    new_col[[vocab[t] for t in kept]] = np.arange(len(kept))
-    rows = np.repeat(np.arange(len(docs), dtype=np.int32), np.diff(indptr))
-    mapped = new_col[cols]
-    keep = mapped >= 0
-    presence = sparse.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=np.bool_), (mapped[keep], rows[keep])),
-        shape=(len(kept), len(docs)))
-    presence.sort_indices()
-    return kept, presence
-
-
-def _category_parts(docs: Sequence[Doc], doc_month: np.ndarray, by_month: sparse.csr_matrix,
-                    n_months: int) -> dict[str, Any]:
-    total: dict[str, int] = {}
-    for doc in docs:
-        for cat in dict.fromkeys(doc.categories):
-            total[cat] = total.get(cat, 0) + 1
-    cats = sorted(total, key=lambda c: (-total[c], c))
-    cat_id = {c: i for i, c in enumerate(cats)}
-    pairs = [(row, cat_id[c]) for row, doc in enumerate(docs) for c in dict.fromkeys(doc.categories)]
-    rows, cols = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True)) if pairs else \
-        (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    doc_cats = sparse.csc_matrix((np.ones(len(rows), np.bool_), (rows, cols)),
-                                 shape=(len(docs), len(cats)))
-    primary = np.zeros((len(cats), n_months), dtype=np.int32)
-    for row, doc in enumerate(docs):
-        if doc.categories:
-            primary[cat_id[doc.categories[0]], doc_month[row]] += 1
-    any_cat = (doc_cats.T.astype(np.int32) @ by_month).toarray().astype(np.int32)
-    return {"trend_cats": _strings(cats), "trend_cat_any": any_cat, "trend_cat_primary": primary,
-            "trend_doc_cats": doc_cats}
-
-
-def _packed(terms: Sequence[str], name: str = "term") -> dict[str, np.ndarray]:
-    encoded = [t.encode("utf-8") for t in terms]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(b) for b in encoded])
-    return {f"trend_{name}_bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
-            f"trend_{name}_offsets": offsets}
-
-
-def _strings(values: Sequence[str]) -> np.ndarray:
-    return np.array(list(values), dtype=str) if len(values) else np.array([], dtype="<U1")
 
 
 # -- queries ------------------------------------------------------------------------
@@ -259,6 +110,7 @@ class TrendTable:
     ids: np.ndarray
     doc_terms: np.ndarray | None = None
     doc_terms_ptr: np.ndarray | None = None
+    doc_primary: np.ndarray | None = None
 
     @classmethod
     def from_index(cls, index: Index) -> TrendTable | None:

@@ -42,7 +42,10 @@ def test_phrase_scan_on_real_data(sample_client):
 
 def test_hot_and_cooling_on_real_data(sample_client):
     body = sample_client.get("/api/hot").get_json()
-    assert body["month"] == "2026-04" and len(body["hot"]) == 30 and 0 < len(body["cooling"]) <= 30
+    # judged within primary categories, with the evidence a list of ~2,000 tested terms
+    # needs: the sample's 1,067 recent papers give about a dozen hot terms, not thirty
+    assert body["month"] == "2026-04" and 10 <= len(body["hot"]) <= 30
+    assert 0 < len(body["cooling"]) <= 30 and body["within_categories"] is True
     assert body["windows"]["recent"] == {"start": "2026-02", "end": "2026-04", "months": 3,
                                          "papers": body["windows"]["recent"]["papers"]}
     assert body["windows"]["baseline"]["start"] == "2025-03"  # the 11 months before
@@ -59,6 +62,15 @@ def test_hot_and_cooling_on_real_data(sample_client):
         assert len(shown) == len(set(shown)), key
 
 
+def test_the_sample_hot_list_is_not_the_growth_of_its_newest_categories(sample_client):
+    # cs.IT papers enter the sample in 2026-01 (17 papers, then 63 in the recent window):
+    # their everyday words rose with them but not within information theory
+    body = sample_client.get("/api/hot").get_json()
+    shown = {t for i in body["hot"] + body["emerging"] for t in [i["term"], *i["variants"]]}
+    assert not shown & {"channel", "erasure", "numerical results", "simulation results",
+                        "regimes", "bound", "received", "antenna", "closed form", "lower bound"}
+
+
 def test_page_on_real_data(sample_client):
     response = sample_client.get("/trends?q=transformer,mamba")
     assert response.status_code == 200
@@ -72,7 +84,7 @@ def test_hot_command_on_real_data(sample_app):
     result = sample_app.test_cli_runner().invoke(args=["hot", "-n", "3", "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
-    assert len(body["hot"]) == 3 and len(body["cooling"]) == 3
+    assert len(body["hot"]) == 3 and 1 <= len(body["cooling"]) <= 3   # two fall with evidence
     assert {"term", "variants", "score", "llr", "ratio", "recent_share", "baseline_share",
             "series"} <= set(body["hot"][0])
     text = sample_app.test_cli_runner().invoke(args=["hot", "-n", "3"])

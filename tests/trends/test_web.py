@@ -200,6 +200,8 @@ def test_page_shows_the_three_lists_and_the_windows_compared(small_client):
     assert [h.get_text() for h in soup.select(".hot-list h3")] == ["Hot", "Cooling", "Emerging"]
     windows = soup.select_one(".hot-windows").get_text(" ", strip=True)
     assert "2024-03 to 2024-03" in windows and "2023-11 to 2024-02" in windows
+    assert "judged within its papers' primary categories" in windows
+    assert small_client.get("/api/hot?min_support=1").get_json()["within_categories"] is True
 
 
 def test_hot_lists_follow_the_category(small_client):

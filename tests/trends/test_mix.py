@@ -1,0 +1,116 @@
+"""Terms judged within their fields: a shift in the mix of categories between the two
+windows does not make a category's everyday words hot, and a topic that fills its own
+category stays hot; listing terms needs more evidence when many terms are tested."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pytest
+
+from recommend.index import Doc
+from recommend.trend_hot import hot_report
+from recommend.trend_windows import SIGNIFICANT_LLR, movement, significance_threshold
+from tests.trends.corpus import table_of
+
+MONTHS, RECENT_FROM = 24, 18     # recent window: the last 6 months, baseline the 12 before
+
+
+def mixed_docs(*, it_papers, vision_papers, planted) -> list[Doc]:
+    """Months 2022-01 .. 2023-12. Month i has vision_papers(i) cs.CV papers and
+    it_papers(i) cs.IT papers; an information-theory paper says "channel capacity" in 3
+    of 5 papers, whatever the month. `planted`: sentence -> (category, papers of month i
+    of that category holding it)."""
+    docs = []
+    for i in range(MONTHS):
+        year, month = 2022 + i // 12, 1 + i % 12
+        for cat, count in (("cs.CV", vision_papers(i)), ("cs.IT", it_papers(i))):
+            for j in range(count):
+                sentences = ["Opening words"]
+                if cat == "cs.IT" and j % 5 < 3:
+                    sentences.append("Channel capacity")
+                sentences += [s for s, (c, f) in planted.items() if c == cat and j < f(i)]
+                docs.append(Doc(f"{cat}-{i:02d}-{j:03d}", date(year, month, 1 + j % 28),
+                                (cat, "cs.LG"), ". ".join(sentences) + "."))
+    return docs
+
+
+def recent(before: int, after: int):
+    return lambda i: after if i >= RECENT_FROM else before
+
+
+def listed(report, key):
+    return [t for i in report[key] for t in (i["term"], *i["variants"])]
+
+
+@pytest.fixture(scope="module")
+def growing_it():
+    """cs.IT grows from 10 to 60 papers a month in the recent window; cs.CV stays at 60,
+    where "diffusion policy" rises from 2 to 12 papers a month."""
+    return table_of(mixed_docs(it_papers=recent(10, 60), vision_papers=lambda i: 60,
+                               planted={"diffusion policy": ("cs.CV", recent(2, 12))}))
+
+
+def test_a_growing_category_does_not_make_its_everyday_words_hot(growing_it):
+    report = hot_report(growing_it)
+    assert report["within_categories"] is True
+    assert "channel capacity" not in listed(report, "hot")
+    assert "channel" not in listed(report, "hot") and "capacity" not in listed(report, "hot")
+    assert report["hot"][0]["term"] == "diffusion policy"
+    # its papers are still counted as they are: the share of papers did rise
+    assert all(i["term"] != "channel capacity" for i in report["emerging"])
+
+
+def test_without_the_category_of_each_paper_the_mix_shift_shows_as_hot(growing_it):
+    # a table from an index built before papers' primary categories were stored
+    report = hot_report(replace(growing_it, doc_primary=None))
+    assert report["within_categories"] is False
+    assert "channel capacity" in listed(report, "hot")
+
+
+def test_within_a_category_filter_the_mix_is_still_taken_into_account(growing_it):
+    report = hot_report(growing_it, category="cs.LG")   # every paper is cross-listed there
+    assert report["category"] == "cs.LG" and report["within_categories"] is True
+    assert "channel capacity" not in listed(report, "hot")
+    assert report["hot"][0]["term"] == "diffusion policy"
+
+
+def test_a_topic_that_fills_its_category_stays_hot():
+    # every cs.IT paper of the recent window is a "polar codes" paper (half of them were
+    # before): the category grew because of the topic, so the topic is the trend
+    table = table_of(mixed_docs(it_papers=recent(20, 60), vision_papers=lambda i: 60,
+                                planted={"polar codes": ("cs.IT", recent(10, 60))}))
+    report = hot_report(table)
+    assert report["hot"] and report["hot"][0]["term"] == "polar codes"
+    assert "polar codes" not in listed(report, "emerging")     # it was in 120 papers before
+    assert "channel capacity" not in listed(report, "hot")
+
+
+def test_a_cooling_category_does_not_make_its_words_cool():
+    table = table_of(mixed_docs(it_papers=recent(60, 10), vision_papers=lambda i: 60,
+                                planted={"diffusion policy": ("cs.CV", recent(12, 2))}))
+    report = hot_report(table)
+    assert "channel capacity" not in listed(report, "cooling")
+    assert report["cooling"][0]["term"] == "diffusion policy"
+
+
+def test_more_terms_tested_need_more_evidence():
+    rng = np.random.default_rng(0)
+    noise = np.sign(rng.standard_normal(20_000)) * rng.chisquare(1, 20_000)  # no term moved
+    tested = np.ones(len(noise), dtype=bool)
+    assert significance_threshold(noise, tested) > SIGNIFICANT_LLR
+    assert significance_threshold(noise[:5], tested[:5]) == SIGNIFICANT_LLR
+    # a few strong movements among the noise are still listed
+    strong = np.concatenate([noise, [80.0, -60.0, 45.0]])
+    assert significance_threshold(strong, np.ones(len(strong), dtype=bool)) <= 45.0
+
+
+def test_an_estimated_baseline_worth_fewer_papers_is_weaker_evidence():
+    a, b = np.array([60.0]), np.array([20.0])
+    counted = movement(a, b, 1000, 1000)
+    estimated = movement(a, b, 1000, 1000, effective=np.array([5.0]))
+    assert estimated["ratio"][0] == counted["ratio"][0]               # same shares
+    assert 0 < estimated["llr"][0] < counted["llr"][0]
+    assert 0 <= estimated["score"][0] < counted["score"][0]
