@@ -7,14 +7,23 @@ snippets are cut from, come from the store.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.engine import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from recommend.search import Filters, SearchIndex, empty_reasons, relaxed, search, search_index
+from recommend.search import (
+    Filters,
+    SearchIndex,
+    SearchResult,
+    empty_reasons,
+    relaxed,
+    search,
+    search_index,
+)
 from recommend.search_query import ParsedQuery, QueryError, parse_query
 from recommend.snippets import Segment, apply_suggestion, snippet, suggest
 from store.fulltext import get_text
@@ -76,6 +85,8 @@ class SearchPage:
     error_hint: str = ""
     reasons: list[str] = field(default_factory=list)     # why nothing matched
     partial: list[Hit] = field(default_factory=list)     # best matches of the words alone
+    semantic_note: str = ""                              # why search matches words only
+    by_meaning: int = 0                                  # hits found by meaning alone
 
     @property
     def pages(self) -> int:
@@ -119,19 +130,46 @@ def run_search(conn: Connection, req: SearchRequest) -> SearchPage:
     since = window_start(conn, req.window) if req.window != "all" else None
     filters = Filters(categories=(req.category,) if req.category else (),
                       since=since.date() if since else None)
-    result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page,
-                    verify=lambda ids: services.papers_holding(conn, ids, parsed.exact),
-                    all_words=req.all_words)
+    result, hits = _ranked(conn, index, si, page, filters)
     page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
     page.also_searched = result.also_searched
-    scores = dict(result.hits)
+    scores = dict(hits)
     page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
-                 for p in get_papers(conn, [pid for pid, _ in result.hits])]
+                 for p in get_papers(conn, [pid for pid, _ in hits])]
     if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
         page.suggestions = _suggestions(si, parsed)
     if not result.total and not parsed.jump:
         _explain_empty(conn, si, page, filters)
     return page
+
+
+def _ranked(conn: Connection, index, si: SearchIndex, page: SearchPage, filters: Filters
+            ) -> tuple[SearchResult, list[tuple[str, float]]]:
+    """BM25 over the words, fused with vector search for a plain-words query when the index
+    version has vectors (services/semantic_search.py); the page's (id, score) hits."""
+    from services.semantic import search_note
+    from services.semantic_search import fused_search, fusion_applies
+
+    req, parsed = page.request, page.parsed
+    assert parsed is not None
+
+    def lexical(offset: int, limit: int) -> SearchResult:
+        return search(si, parsed, filters, sort=req.sort, offset=offset, limit=limit,
+                      verify=lambda ids: services.papers_holding(conn, ids, parsed.exact),
+                      all_words=req.all_words)
+
+    settings = current_app.config["SETTINGS"]
+    page.semantic_note = search_note(index, settings)
+    if not fusion_applies(parsed, sort=req.sort, all_words=req.all_words, offset=req.offset,
+                          limit=req.per_page):
+        result = lexical(req.offset, req.per_page)
+        return result, result.hits
+    result, fused = fused_search(index, settings, parsed, filters, lexical, offset=req.offset,
+                                 limit=req.per_page)
+    if fused is None:
+        return result, result.hits
+    page.by_meaning = fused.semantic
+    return dataclasses.replace(result, total=fused.total), fused.hits
 
 
 def _explain_empty(conn: Connection, si: SearchIndex, page: SearchPage, filters: Filters) -> None:
@@ -212,4 +250,5 @@ def api():
                    also_searched=list(page.also_searched), reasons=page.reasons,
                    partial_results=[h.to_json() for h in page.partial],
                    ignored_words=list(parsed.stopped if parsed else ()),
-                   mode="like" if parsed and parsed.like else "words")
+                   mode="like" if parsed and parsed.like else "words",
+                   semantic=not page.semantic_note, semantic_note=page.semantic_note)

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection
 
 from domain import index_files
 from ingest.indexing import document_texts
+from recommend.hybrid import blended_similar
 from recommend.index import load_index
-from recommend.similar import similar
 from recommend.trend_query import text_holds
 from store.papers import Paper, get_paper, get_papers, list_papers
 from web.params import BrowseQuery
@@ -87,14 +87,19 @@ class ScoredPaper:
 
 
 def similar_papers(conn: Connection, paper_id: str, k: int = 10) -> list[ScoredPaper]:
-    """Top k papers by cosine similarity over the index; empty when the paper is not indexed."""
+    """Top k papers by cosine similarity over the index (TF-IDF blended with the embeddings
+    once the version has them); empty when the paper is not indexed."""
     index = current_index()
     if index is None:
         return []
     row = index.row(paper_id)
     if row is None:
         return []
-    hits = similar(index.matrix, row, k=k)
+    from services.semantic import vectors_of
+
+    vectors = vectors_of(index)
+    hits = blended_similar(index.matrix, None if vectors is None else vectors.matrix, row, k,
+                           vector_weight=current_app.config["SETTINGS"].similar_vector_weight)
     scores = {str(index.ids[r]): s for r, s in hits}
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 
