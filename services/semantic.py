@@ -61,6 +61,12 @@ def vectors_of(index: Index | None) -> Vectors | None:
         return found
 
 
+def vectors_mark(index: Index | None) -> str:
+    """What of the semantic layer a cached page was made with ("" for lexical only)."""
+    vectors = vectors_of(index)
+    return "" if vectors is None else f"{vectors.model}:{vectors.covered}"
+
+
 def _stamp(index: Index) -> float:
     try:
         return (index.path / VECTORS_META).stat().st_mtime
@@ -82,7 +88,7 @@ def query_vectors(index: Index | None, settings: Settings) -> tuple[Encoder, Vec
 
 @dataclass(frozen=True)
 class SemanticStatus:
-    state: str                    # "ready", "building", "waiting", "unavailable"
+    state: str                    # "ready", "stale", "building", "waiting", "unavailable"
     model: str = ""
     covered: int = 0
     papers: int = 0
@@ -95,6 +101,9 @@ class SemanticStatus:
         """One line for `papersift status` and `doctor`."""
         if self.state == "ready":
             return f"{self.covered:,} of {self.papers:,} papers (model {self.model})"
+        if self.state == "stale":
+            return (f"{self.covered:,} of {self.papers:,} papers (model {self.model}), but that "
+                    "model is not the configured encoder: search matches words only")
         if self.state == "building":
             return (f"being computed, {self.covered:,} of {self.papers:,} papers so far "
                     f"(model {self.model}); lexical only until they are ready")
@@ -113,9 +122,11 @@ def semantic_status(settings: Settings) -> SemanticStatus:
 
     version = index_files.current_version(settings.index_dir)
     meta = read_vectors_meta(settings.index_dir / version) if version else None
-    if meta is not None:
-        return SemanticStatus("ready", str(meta["model"]), int(meta["covered"]), int(meta["n_docs"]))
     encoder = encoder_for(settings)
+    if meta is not None:
+        # vectors of another model (or with no encoder to read queries) serve no search
+        state = "ready" if encoder is not None and encoder.name == meta["model"] else "stale"
+        return SemanticStatus(state, str(meta["model"]), int(meta["covered"]), int(meta["n_docs"]))
     if encoder is None:
         return SemanticStatus("unavailable")
     from ingest.embeddings import read_progress

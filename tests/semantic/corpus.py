@@ -9,14 +9,14 @@ from tests.recommend_web.conftest import corpus as topical_corpus
 
 PARAPHRASE_ID = "2405.88888"
 PARAPHRASE_TITLE = "Robots improve through trial and error"
-QUESTION = "how do machines act on incentives by trial and error"   # no word of any RL paper
+QUESTION = "how do automata behave for payoff"       # shares no word with any paper, RL in meaning
 
 
 def corpus() -> list:
     """41 topical papers (four topics, ids 2405.<topic><n>) and one RL paper in other words."""
     return [*topical_corpus(), record(
         id=PARAPHRASE_ID, title=PARAPHRASE_TITLE,
-        abstract="Machines act, get incentives, and improve by trial and error.",
+        abstract="Robots get incentives and improve by trial and error.",
         categories=["cs.LG"], published=datetime(2024, 5, 25))]
 
 

@@ -21,7 +21,8 @@ STOP = {"a", "an", "and", "the", "of", "on", "in", "by", "with", "we", "to", "fo
         "does", "that", "is", "are", "from", "through", "new"}
 CONCEPTS = {
     "rl": {"reinforcement", "agent", "agents", "policy", "reward", "markov", "decision", "robots",
-           "trial", "error", "incentives", "machines", "act"},
+           "trial", "error", "incentives", "machines", "act", "automata", "behave",
+           "payoff"},
     "seg": {"segmentation", "masks", "pixel", "outlining", "regions", "picture"},
 }
 _CANON = {word: group for group, words in CONCEPTS.items() for word in words}

@@ -54,7 +54,8 @@ def test_first_run_encodes_every_paper_in_batches_then_nothing(engine, indexed):
     index = load_index(indexed.index_dir)
     vectors = load_vectors(index.path, len(index))
     row = index.row("2405.00003")
-    expected = HashedWordEncoder().encode(["Study 3 of markov decision process. " + _abstract(engine, "2405.00003")])[0]
+    text = "Study 3 of markov decision process. " + _abstract(engine, "2405.00003")
+    expected = HashedWordEncoder().encode([text])[0]
     np.testing.assert_allclose(vectors.matrix[row], expected, atol=2e-3)   # rows follow the index
     again = embed_current_index(engine, indexed, enc)
     assert again.status == "current" and len(enc.calls) == 5     # nothing encoded again
