@@ -46,6 +46,8 @@ def vector_scores(vectors: np.ndarray, weights: np.ndarray, chunk: int = SCORE_C
     weights = np.asarray(weights, dtype=np.float32).ravel()
     if vectors.shape[1] != weights.shape[0]:
         raise ValueError(f"vectors have {vectors.shape[1]} dimensions, weights {weights.shape[0]}")
+    if vectors.dtype == np.float32:
+        return np.asarray(vectors @ weights, dtype=np.float32)
     out = np.empty(vectors.shape[0], dtype=np.float32)
     for start in range(0, vectors.shape[0], chunk):
         block = np.asarray(vectors[start:start + chunk], dtype=np.float32)

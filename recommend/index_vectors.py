@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,13 @@ class Vectors:
     matrix: np.ndarray            # (n_papers, dim) float16, memory-mapped
     covered: int                  # rows that hold a vector (non-zero)
     meta: dict[str, Any]
+
+    @cached_property
+    def dense(self) -> np.ndarray:
+        """The vectors widened to float32 once per process (dim x 4 bytes a paper): a
+        matrix-vector product over them runs in BLAS, where float16 would be widened on
+        every query (measured in bench/hybrid_cost.py)."""
+        return np.asarray(self.matrix, dtype=np.float32)
 
     @property
     def dim(self) -> int:

@@ -195,10 +195,10 @@ def train_ranking(index: Index, sets: TrainingSets, settings: Settings) -> Ranki
     vectors = vectors_of(index)
     positives, negatives = _rows(index, sets.positives), _rows(index, sets.hard_negatives)
     if vectors is not None and vectors.covered and len(index) > len(set(positives)):
-        model = train_hybrid(index.matrix, vectors.matrix, positives, negatives,
+        model = train_hybrid(index.matrix, vectors.dense, positives, negatives,
                              alpha=settings.hybrid_alpha, C=settings.hybrid_svm_c,
                              positive_weight=settings.svm_positive_weight)
-        return Ranking(model.kind, model.scores(index.matrix, vectors.matrix), model.coef,
+        return Ranking(model.kind, model.scores(index.matrix, vectors.dense), model.coef,
                        model.vec_coef)
     model = train_svm(index.matrix, _rows(index, sets.positives), _rows(index, sets.hard_negatives),
                       C=settings.svm_c, positive_weight=settings.svm_positive_weight)
@@ -324,10 +324,10 @@ def meaning_reasons(conn: Connection, index: Index, ranking: Ranking, rows: Sequ
     vectors = vectors_of(index)
     if vectors is None or ranking.vec_coef is None or not rows:
         return [[] for _ in rows]
-    term_part, vector_part = score_parts(index.matrix, vectors.matrix, rows, ranking.coef,
+    term_part, vector_part = score_parts(index.matrix, vectors.dense, rows, ranking.coef,
                                          ranking.vec_coef)
     driven = [i for i in range(len(rows)) if meaning_drove(float(term_part[i]), float(vector_part[i]))]
-    nearest = nearest_in_meaning(vectors.matrix, [rows[i] for i in driven], positives)
+    nearest = nearest_in_meaning(vectors.dense, [rows[i] for i in driven], positives)
     sources = {i: str(index.ids[r]) for i, r in zip(driven, nearest, strict=True) if r is not None}
     titles = {p.id: p.title for p in get_papers(conn, sorted(set(sources.values())))}
     return [[f"similar in meaning to “{titles[sources[i]]}”"] if sources.get(i) in titles else []

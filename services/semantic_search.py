@@ -57,7 +57,7 @@ def vector_hits(index: Index, settings: Settings, parsed: ParsedQuery, filters: 
     query = np.asarray(encoder.encode([parsed.like or parsed.text or parsed.raw])[0], dtype=np.float32)
     if not query.any():
         return []
-    hits = nearest_vectors(vectors.matrix, query, depth, allowed=_allowed(index, filters),
+    hits = nearest_vectors(vectors.dense, query, depth, allowed=_allowed(index, filters),
                            min_score=MIN_COSINE)
     return [(str(index.ids[r]), score) for r, score in hits]
 

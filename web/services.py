@@ -98,7 +98,7 @@ def similar_papers(conn: Connection, paper_id: str, k: int = 10) -> list[ScoredP
     from services.semantic import vectors_of
 
     vectors = vectors_of(index)
-    hits = blended_similar(index.matrix, None if vectors is None else vectors.matrix, row, k,
+    hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
                            vector_weight=current_app.config["SETTINGS"].similar_vector_weight)
     scores = {str(index.ids[r]): s for r, s in hits}
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
