@@ -50,8 +50,8 @@ def cold_rankings(index, vectors, rng, runs: int = 3) -> None:
         positives = rng.choice(len(index), size, replace=False)
         lexical, hybrid = [], []
         for _ in range(runs):
-            lexical.append(timed(lambda: train_svm(index.matrix, positives).scores(index.matrix)))
-            hybrid.append(timed(lambda: train_hybrid(index.matrix, vectors, positives)
+            lexical.append(timed(lambda p=positives: train_svm(index.matrix, p).scores(index.matrix)))
+            hybrid.append(timed(lambda p=positives: train_hybrid(index.matrix, vectors, p)
                                 .scores(index.matrix, vectors)))
         print(f"cold_ranking_lexical_lib{size}: {np.median(lexical):.2f} s")
         print(f"cold_ranking_hybrid_lib{size}: {np.median(hybrid):.2f} s")

@@ -43,8 +43,13 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
             "no search index yet: run `papersift index` first" if index is None else
             "the current index was built without search: run `papersift index --force`")
     with db.engine().connect() as conn:
-        result = search(si, parsed, Filters(categories=(category,) if category else ()), sort=sort,
-                        limit=limit, verify=lambda ids: papers_holding(conn, ids, parsed.exact))
+        filters = Filters(categories=(category,) if category else ())
+
+        def lexical(offset: int, size: int):
+            return search(si, parsed, filters, sort=sort, offset=offset, limit=size,
+                          verify=lambda ids: papers_holding(conn, ids, parsed.exact))
+
+        result = _ranked(index, parsed, filters, lexical, sort, limit)
         papers = get_papers(conn, [pid for pid, _ in result.hits])
     scores = dict(result.hits)
     if as_json:
@@ -59,6 +64,20 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
     click.echo(_headline(text, parsed, result))
     for rank, p in enumerate(papers, 1):
         click.echo(f"{rank:3d}. {p.id:<12} {scores[p.id]:6.3f}  {p.published:%Y-%m-%d}  {p.title}")
+
+
+def _ranked(index, parsed, filters, lexical, sort: str, limit: int):
+    """BM25 alone, or fused with vector search for plain words as on the site
+    (services/semantic_search.py)."""
+    import dataclasses
+
+    from services.semantic_search import fused_search, fusion_applies
+
+    if not fusion_applies(parsed, sort=sort, all_words=False, offset=0, limit=limit):
+        return lexical(0, limit)
+    result, fused = fused_search(index, current_app.config["SETTINGS"], parsed, filters, lexical,
+                                 offset=0, limit=limit)
+    return result if fused is None else dataclasses.replace(result, total=fused.total, hits=fused.hits)
 
 
 def _headline(text: str, parsed, result) -> str:

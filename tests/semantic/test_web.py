@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 
 from ingest import indexing
 from ingest.embeddings import embed_current_index
+from recommend import encoder_choice
 from services import semantic
 from tests.accounts.conftest import login, make_user, post_json
 from tests.factories import add_papers
@@ -21,6 +22,7 @@ RL_LIBRARY = ["2405.00000", "2405.00001", "2405.00002"]
 @pytest.fixture(autouse=True)
 def no_recheck_delay(monkeypatch):
     monkeypatch.setattr(semantic, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(semantic, "_encoders", {})        # each test loads its own encoder
 
 
 def _app(make_app, encoder: str = ENCODER):
@@ -79,6 +81,31 @@ def test_without_an_encoder_search_is_lexical_and_says_so(make_app, monkeypatch)
     body = _search(client, QUESTION)
     assert body["total"] == 0 and "not available on this installation" in body["semantic_note"]
     assert _search(client, "policy gradient")["total"] > 0
+
+
+def test_with_no_default_model_installed_everything_is_lexical(make_app, monkeypatch):
+    monkeypatch.setattr(encoder_choice, "load_default_encoder", lambda: None)
+    app = _app(make_app, encoder="")
+    client = app.test_client()
+    body = _search(client, QUESTION)
+    assert body["total"] == 0 and body["semantic"] is False
+    assert "not available on this installation" in body["semantic_note"]
+    runner = app.test_cli_runner()
+    assert "Embeddings: not available (no encoder installed)" in runner.invoke(args=["embed"]).output
+    assert "embeddings: not available: lexical only" in runner.invoke(args=["status"]).output
+    client.get("/")                                   # pages render as before
+    assert client.get(f"/api/papers/{PARAPHRASE_ID}").status_code == 200
+
+
+def test_papersift_search_fuses_as_the_site_does(make_app):
+    app = _app(make_app)
+    runner = app.test_cli_runner()
+    assert "0 papers match" in runner.invoke(args=["search", QUESTION]).output
+    _embed(app)
+    out = runner.invoke(args=["search", "--json", QUESTION]).output
+    import json
+    found = [r["id"] for r in json.loads(out)["results"]]
+    assert PARAPHRASE_ID in found and set(found) <= rl_ids()
 
 
 def _ada(app):
