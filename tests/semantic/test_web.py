@@ -169,3 +169,22 @@ def test_papersift_embed_command(make_app):
     assert "already current" in runner.invoke(args=["embed"]).output
     bad = make_app(embedding_encoder="nosuch:thing").test_cli_runner().invoke(args=["embed"])
     assert bad.exit_code == 1 and "PAPERSIFT_EMBEDDING_ENCODER" in bad.output
+
+
+def test_the_digest_uses_the_hybrid_recommendations_and_says_why(make_app):
+    from services.digest import compose
+    from store.feeds import DigestSettings
+    from store.users import find_user
+    from web.services import current_index
+
+    app = _app(make_app)
+    _ada(app)
+    _embed(app)
+    engine = app.extensions["papersift.engine"]
+    with app.app_context(), engine.connect() as conn:
+        user = find_user(conn, "ada")
+        digest = compose(conn, current_index(), app.config["SETTINGS"],
+                         DigestSettings(user.id, "ada", "ada@example.org", "weekly"))
+    section = digest.sections[0]
+    assert PARAPHRASE_ID in section.notes
+    assert section.notes[PARAPHRASE_ID].startswith("similar in meaning to “Study ")
