@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine
@@ -142,7 +143,7 @@ def _stale_batches(engine: Engine, wanted: set[str], cache: EmbeddingCache, size
     return [([pid for pid, _ in chunk], [text for _, text in chunk]) for chunk in chunks]
 
 
-def _write_progress(cache_dir, version: str, done: int, total: int, model: str) -> None:
+def _write_progress(cache_dir: Path, version: str, done: int, total: int, model: str) -> None:
     """A small record of how far the run is, for `papersift status` while it encodes."""
     path = cache_dir / PROGRESS
     tmp = cache_dir / f".{PROGRESS}.tmp"
