@@ -99,3 +99,30 @@ def _abstract(engine, paper_id: str) -> str:
 
     with engine.connect() as conn:
         return get_paper(conn, paper_id).abstract
+
+
+def test_the_scheduled_index_step_also_gives_the_version_its_vectors(engine, settings):
+    from ingest.scheduler import index_stage, run_pipeline
+
+    add_papers(engine, *corpus())
+    configured = dataclasses.replace(settings, embedding_encoder="tests.semantic.encoder:make_encoder")
+    assert run_pipeline(engine, configured, [("index", index_stage)]) == {"index": "ok"}
+    index = load_index(settings.index_dir)
+    vectors = load_vectors(index.path, len(index))
+    assert vectors is not None and (vectors.model, vectors.covered) == ("test-hashed-words", N)
+
+
+def test_piled_up_batches_fold_into_one_without_losing_vectors(tmp_path, monkeypatch):
+    from ingest import embedding_cache
+    from ingest.embedding_cache import EmbeddingCache
+
+    monkeypatch.setattr(embedding_cache, "COMPACT_AFTER", 3)
+    cache = EmbeddingCache(tmp_path, 4)
+    for i in range(4):
+        cache.add_batch([f"p{i}", "shared"], [f"h{i}", f"s{i}"], np.full((2, 4), i, np.float32))
+    assert cache.compact(["p0", "p1", "p2", "p3", "shared"])
+    reread = EmbeddingCache(tmp_path, 4)
+    assert len([p for p in tmp_path.iterdir() if BATCH_FILE.match(p.name)]) == 1
+    assert reread.fresh("shared", "s3") and not reread.fresh("shared", "s0")   # the latest text wins
+    np.testing.assert_array_equal(reread.matrix(["p2", "shared", "gone"]),
+                                  np.array([[2] * 4, [3] * 4, [0] * 4], np.float16))
