@@ -86,7 +86,8 @@ class SearchPage:
     reasons: list[str] = field(default_factory=list)     # why nothing matched
     partial: list[Hit] = field(default_factory=list)     # best matches of the words alone
     semantic_note: str = ""                              # why search matches words only
-    by_meaning: int = 0                                  # hits found by meaning alone
+    by_meaning: int = 0                                  # hits on this page found by meaning alone
+    meaning_only: int | None = None                      # of total, found by meaning alone (fused)
 
     @property
     def pages(self) -> int:
@@ -168,7 +169,7 @@ def _ranked(conn: Connection, index, si: SearchIndex, page: SearchPage, filters:
                                  limit=req.per_page)
     if fused is None:
         return result, result.hits
-    page.by_meaning = fused.semantic
+    page.by_meaning, page.meaning_only = fused.semantic, fused.total - result.total
     return dataclasses.replace(result, total=fused.total), fused.hits
 
 

@@ -61,6 +61,9 @@ def test_a_question_sharing_no_word_finds_its_papers_once_vectors_are_built(make
     page = BeautifulSoup(client.get("/search", query_string={"q": QUESTION}).text, "html.parser")
     assert page.select_one(".semantic-note") is None
     assert PARAPHRASE_TITLE in page.text
+    count = " ".join(page.select_one(".search-count").text.split())
+    assert f"{after['total']} papers match" in count
+    assert f"0 by their words, {after['total']} more close in meaning, ranked together" in count
 
 
 def test_phrases_and_field_filters_stay_exact(make_app):
