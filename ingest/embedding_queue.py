@@ -10,7 +10,7 @@ worker has another model, or whose job failed, is encoded locally instead.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 from rq import Queue, Worker
@@ -56,7 +56,7 @@ def queue_batches(settings: Settings, encoder: Encoder, *,
     if not any(QUEUE_NAME in w.queue_names() for w in Worker.all(connection=queue.connection)):
         return None
 
-    def run(batches: Sequence[Batch]) -> Iterator[tuple[list[str], list[str], np.ndarray]]:
+    def run(batches: Iterable[Batch]) -> Iterator[tuple[list[str], list[str], np.ndarray]]:
         jobs = {queue.enqueue(embed_job, texts, job_timeout=JOB_TIMEOUT, result_ttl=3600,
                               failure_ttl=24 * 3600,
                               description=f"embeddings of {len(ids)} papers").id: (ids, texts)

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from ingest.embedding_cache import EmbeddingCache, encoder_dir, text_hash
 from recommend.embedding import Encoder
 from recommend.encoder_choice import encoder_from_spec
 from recommend.index_vectors import read_vectors_meta, write_vectors
+from store.paper_abstracts import titles_and_abstracts
 from store.papers import iter_index_docs
 
 log = logging.getLogger("papersift.embeddings")
@@ -37,7 +38,7 @@ PROGRESS = "progress.json"
 # encodes batches of (ids, texts), yielding (ids, texts, vectors) as each is done, in any
 # order: the local encoder, or RQ jobs on worker machines (ingest/embedding_queue.py)
 Batch = tuple[list[str], list[str]]
-BatchEncoder = Callable[[Sequence[Batch]], Iterator[tuple[list[str], list[str], np.ndarray]]]
+BatchEncoder = Callable[[Iterable[Batch]], Iterator[tuple[list[str], list[str], np.ndarray]]]
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def load_encoder(settings: Settings) -> Encoder | None:
 
 def local_batches(encoder: Encoder, batch_size: int) -> BatchEncoder:
     """Encode each batch in this process, in order."""
-    def run(batches: Sequence[Batch]) -> Iterator[tuple[list[str], list[str], np.ndarray]]:
+    def run(batches: Iterable[Batch]) -> Iterator[tuple[list[str], list[str], np.ndarray]]:
         for ids, texts in batches:
             yield ids, texts, encoder.encode(texts, batch_size=batch_size)
     return run
@@ -117,7 +118,8 @@ def _embed(engine: Engine, settings: Settings, encoder: Encoder, version: str,
     cache = EmbeddingCache(cache_dir, encoder.dim)
     encode = batch_encoder or local_batches(encoder, settings.embedding_batch)
     encoded = 0
-    batches = _stale_batches(engine, set(ids), cache, settings.embedding_batch)
+    stale = _stale_ids(engine, set(ids), cache)
+    batches = _batches(engine, stale, settings.embedding_batch)
     for batch_ids, batch_texts, vectors in encode(batches):
         cache.add_batch(batch_ids, [text_hash(t) for t in batch_texts], vectors)
         encoded += len(batch_ids)
@@ -131,16 +133,23 @@ def _embed(engine: Engine, settings: Settings, encoder: Encoder, version: str,
                        time.perf_counter() - started)
 
 
-def _stale_batches(engine: Engine, wanted: set[str], cache: EmbeddingCache, size: int
-                   ) -> list[Batch]:
-    """(ids, texts) of the papers whose vectors are missing or were encoded from other text,
-    `size` at a time, read from the store in one snapshot."""
+def _stale_ids(engine: Engine, wanted: set[str], cache: EmbeddingCache) -> list[str]:
+    """Papers of the index whose vectors are missing or were encoded from other text (only
+    ids are kept: a first run over millions of papers holds no texts in memory)."""
     with engine.connect() as conn, conn.begin():
-        stale = [(d.id, text) for d in iter_index_docs(conn, with_fulltext=False)
-                 if d.id in wanted
-                 and not cache.fresh(d.id, text_hash(text := embedding_text(d.title, d.abstract)))]
-    chunks = [stale[start:start + size] for start in range(0, len(stale), size)]
-    return [([pid for pid, _ in chunk], [text for _, text in chunk]) for chunk in chunks]
+        return [d.id for d in iter_index_docs(conn, with_fulltext=False)
+                if d.id in wanted and not cache.fresh(d.id, text_hash(embedding_text(d.title, d.abstract)))]
+
+
+def _batches(engine: Engine, ids: Sequence[str], size: int) -> Iterator[Batch]:
+    """(ids, texts) `size` papers at a time, each batch's texts read when it is due."""
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        with engine.connect() as conn:
+            found = titles_and_abstracts(conn, chunk)
+        kept = [pid for pid in chunk if pid in found]       # deleted meanwhile: left out
+        if kept:
+            yield kept, [embedding_text(*found[pid]) for pid in kept]
 
 
 def _write_progress(cache_dir: Path, version: str, done: int, total: int, model: str) -> None:
