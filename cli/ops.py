@@ -139,10 +139,11 @@ def check_index(s: config.Settings) -> Check:
 
 def check_embeddings(s: config.Settings) -> Check:
     """The semantic layer: a warning, never a failure; papersift works lexically without it."""
-    from recommend.encoder_choice import EncoderSpecError
+    from recommend.encoder_choice import EncoderSpecError, encoder_from_spec
     from services.semantic import semantic_status
 
     try:
+        encoder_from_spec(s.embedding_encoder)     # the site would log this and stay lexical
         status = semantic_status(s)
     except EncoderSpecError as exc:
         return Check("embeddings", FAIL, str(exc), "fix or unset PAPERSIFT_EMBEDDING_ENCODER")

@@ -172,6 +172,9 @@ def test_papersift_embed_command(make_app):
     assert "already current" in runner.invoke(args=["embed"]).output
     bad = make_app(embedding_encoder="nosuch:thing").test_cli_runner().invoke(args=["embed"])
     assert bad.exit_code == 1 and "PAPERSIFT_EMBEDDING_ENCODER" in bad.output
+    doctor = make_app(embedding_encoder="nosuch:thing").test_cli_runner().invoke(args=["doctor"])
+    assert doctor.exit_code == 1
+    assert "FAIL  embeddings: PAPERSIFT_EMBEDDING_ENCODER='nosuch:thing'" in doctor.output
 
 
 def test_the_digest_uses_the_hybrid_recommendations_and_says_why(make_app):
