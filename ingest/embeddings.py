@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,21 @@ def local_batches(encoder: Encoder, batch_size: int) -> BatchEncoder:
         for ids, texts in batches:
             yield ids, texts, encoder.encode(texts, batch_size=batch_size)
     return run
+
+
+def start_background(engine: Engine, settings: Settings) -> threading.Thread:
+    """Encode the current index's papers in a daemon thread (`run-all` at start-up), so the
+    site turns hybrid as soon as it can rather than after the first scheduled fetch."""
+    def run() -> None:
+        try:
+            result = embed_current_index(engine, settings, load_encoder(settings))
+            log.info("embeddings: %s", result.summary())
+        except Exception:  # noqa: BLE001 - the site keeps serving lexical results
+            log.exception("embedding the current index failed; search stays lexical")
+
+    thread = threading.Thread(target=run, name="papersift-embeddings", daemon=True)
+    thread.start()
+    return thread
 
 
 def embed_current_index(engine: Engine, settings: Settings, encoder: Encoder | None, *,

@@ -126,3 +126,19 @@ def test_piled_up_batches_fold_into_one_without_losing_vectors(tmp_path, monkeyp
     assert reread.fresh("shared", "s3") and not reread.fresh("shared", "s0")   # the latest text wins
     np.testing.assert_array_equal(reread.matrix(["p2", "shared", "gone"]),
                                   np.array([[2] * 4, [3] * 4, [0] * 4], np.float16))
+
+
+def test_run_all_encodes_in_the_background_at_start_up(engine, settings):
+    from ingest.embeddings import start_background
+
+    add_papers(engine, *corpus())
+    indexing.build(engine, settings, force=True)
+    configured = dataclasses.replace(settings, embedding_encoder="tests.semantic.encoder:make_encoder")
+    thread = start_background(engine, configured)
+    thread.join(timeout=60)
+    assert not thread.is_alive() and thread.daemon
+    index = load_index(settings.index_dir)
+    assert load_vectors(index.path, len(index)).covered == N
+    quiet = start_background(engine, dataclasses.replace(settings, embedding_encoder="none"))
+    quiet.join(timeout=60)
+    assert not quiet.is_alive()
