@@ -156,6 +156,10 @@ def test_status_and_doctor_show_coverage_or_lexical_only(make_app):
     assert "embeddings: 42 of 42 papers (model test-hashed-words)" in runner.invoke(args=["status"]).output
     doctor = runner.invoke(args=["doctor"]).output
     assert "ok    embeddings: 42 of 42 papers (model test-hashed-words)" in doctor
+    import json
+    as_json = json.loads(runner.invoke(args=["status", "--json"]).output)["embeddings"]
+    assert {k: as_json[k] for k in ("state", "model", "covered", "papers", "hybrid")} == {
+        "state": "ready", "model": "test-hashed-words", "covered": 42, "papers": 42, "hybrid": True}
 
 
 def test_status_and_doctor_say_lexical_only_without_an_encoder(make_app):
