@@ -164,6 +164,18 @@ SETTINGS: tuple[Setting, ...] = (
             "Regularisation C of the per-user linear SVM (default chosen by bench/recommend_quality.py)."),
     Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 5.0, float,
             "Class weight of library papers in the SVM."),
+    # -- semantic layer (embeddings beside TF-IDF)
+    Setting("embedding_encoder", "PAPERSIFT_EMBEDDING_ENCODER", "", str,
+            "Encoder of the semantic layer: empty for the shipped default, 'none' to stay "
+            "lexical, or module:factory returning an encoder."),
+    Setting("embedding_batch", "PAPERSIFT_EMBEDDING_BATCH", 256, _positive,
+            "Papers encoded per batch; each finished batch is saved, so a stopped run resumes."),
+    Setting("hybrid_alpha", "PAPERSIFT_HYBRID_ALPHA", 0.5, float,
+            "Weight alpha of the embedding in the recommendation SVM over TF-IDF + alpha * embedding."),
+    Setting("hybrid_svm_c", "PAPERSIFT_HYBRID_SVM_C", 0.005, float,
+            "Regularisation C of the SVM when it also sees embeddings."),
+    Setting("similar_vector_weight", "PAPERSIFT_SIMILAR_VECTOR_WEIGHT", 0.5, float,
+            "Share of the embedding cosine in similar papers (the rest is TF-IDF cosine)."),
     # -- assistants (MCP server)
     Setting("mcp_user", "PAPERSIFT_MCP_USER", "", str,
             "Account whose library and recommendations `papersift mcp` serves over stdio "
@@ -234,6 +246,11 @@ class Settings(_SettingsBase):  # type: ignore[misc, valid-type]
     @property
     def index_dir(self) -> Path:
         return self.data_path / "index"
+
+    @property
+    def embeddings_dir(self) -> Path:
+        """Encoded papers kept between index versions, one folder per encoder."""
+        return self.data_path / "embeddings"
 
     @property
     def secret_key_file(self) -> Path:

@@ -48,6 +48,7 @@ def status_command(as_json: bool) -> None:
 
     with db.engine().connect() as conn:
         status = store_status(conn, _settings())
+    status["embeddings"] = _embedding_status()
     if as_json:
         click.echo(json.dumps(status, indent=2, default=str))
         return
@@ -71,6 +72,8 @@ def format_status(status: dict) -> str:
                      f"{idx['bytes'] / 1e6:.1f} MB){stale}")
     else:
         lines.append("index: none yet (run `papersift index`)")
+    if status.get("embeddings"):
+        lines.append(f"embeddings: {status['embeddings']['line']}")
     ft = status.get("fulltext")
     if ft:
         lines.append(f"full text: {ft['ok']:,} ok, {ft['failed']:,} failed, {ft['pending']:,} pending")
@@ -79,6 +82,14 @@ def format_status(status: dict) -> str:
         lines.append("recent runs:")
         lines.extend(_run_line(run) for run in status["runs"])
     return "\n".join(lines)
+
+
+def _embedding_status() -> dict:
+    """The semantic layer's coverage of the current index (services/semantic.py)."""
+    from services.semantic import semantic_status
+
+    status = semantic_status(_settings())
+    return {**status.to_json(), "line": status.line()}
 
 
 def _run_line(run: dict) -> str:

@@ -137,7 +137,10 @@ def run_all_command(host: str, port: int) -> None:
     settings = _settings()
     background = None
     if settings.scheduler_enabled:
+        from ingest import embeddings
+
         background = jobs.start_background(db.engine(), settings)
+        embeddings.start_background(db.engine(), settings)   # lexical until the vectors land
     else:
         click.echo("Scheduler disabled (PAPERSIFT_SCHEDULER=0): the corpus is not refreshed.")
     # waitress: a production WSGI server in this one process, so the scheduler thread

@@ -36,7 +36,7 @@ def fulltext_command(limit: int | None, retry_failed: bool) -> None:
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty instead of waiting.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Run an RQ worker for full-text jobs (needs REDIS_URL); run one per core or machine."""
+    """Run an RQ worker for full-text and embedding jobs (needs REDIS_URL); one per core or machine."""
     from ingest.fulltext_queue import run_worker
 
     settings = current_app.config["SETTINGS"]

@@ -137,6 +137,25 @@ def check_index(s: config.Settings) -> Check:
     return Check("index", OK, f"{info.version}, {info.n_docs:,} papers, current")
 
 
+def check_embeddings(s: config.Settings) -> Check:
+    """The semantic layer: a warning, never a failure; papersift works lexically without it."""
+    from recommend.encoder_choice import EncoderSpecError, encoder_from_spec
+    from services.semantic import semantic_status
+
+    try:
+        encoder_from_spec(s.embedding_encoder)     # the site would log this and stay lexical
+        status = semantic_status(s)
+    except EncoderSpecError as exc:
+        return Check("embeddings", FAIL, str(exc), "fix or unset PAPERSIFT_EMBEDDING_ENCODER")
+    if status.state == "ready":
+        return Check("embeddings", OK, status.line())
+    if status.state == "unavailable":
+        return Check("embeddings", WARN, status.line(),
+                     "install an encoder (see README, semantic layer) for meaning-based search")
+    return Check("embeddings", WARN, status.line(),
+                 "papersift embed (the scheduler runs it after each index build)")
+
+
 def check_redis(s: config.Settings) -> Check:
     from services.redis_client import ping_redis
 
@@ -157,7 +176,8 @@ def _hide_password(url: str) -> str:
 
 
 CHECKS: tuple[Callable[[config.Settings], Check], ...] = (
-    check_config, check_data_dir, check_database, check_schema, check_index, check_redis)
+    check_config, check_data_dir, check_database, check_schema, check_index, check_embeddings,
+    check_redis)
 
 
 def run_checks(s: config.Settings) -> list[Check]:
@@ -169,7 +189,7 @@ def run_checks(s: config.Settings) -> list[Check]:
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """Check config, data dir, database, schema, index and Redis; say what to fix."""
+    """Check config, data dir, database, schema, index, embeddings and Redis; say what to fix."""
     checks = run_checks(_settings())
     for check in checks:
         for line in check.lines():

@@ -33,7 +33,7 @@ def search_command(query: tuple[str, ...], limit: int, category: str, sort: str,
     req = SearchRequest(q=text, category=category, sort=sort, per_page=limit)
     try:
         with db.engine().connect() as conn:
-            page = run_search(conn, index, req)
+            page = run_search(conn, index, req, current_app.config["SETTINGS"])
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
     if not page.indexed:

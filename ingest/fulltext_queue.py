@@ -179,12 +179,15 @@ def fulltext_job(paper_id: str, version: int) -> dict:
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
-    """Run an RQ worker on the full-text queue until stopped (or the queue is empty, `burst`).
+    """Run an RQ worker on the full-text and embeddings queues until stopped (or the queue is empty, `burst`).
 
     A SimpleWorker runs jobs in its own process rather than forking a child per job: the
     risky part, parsing the PDF, already happens in an isolated process per document, and
     staying in one process keeps that process pool's forkserver warm between jobs.
     """
+    from ingest.embedding_queue import embedding_queue
+
     connection = redis_connection(settings)
-    worker = SimpleWorker([fulltext_queue(settings, connection)], connection=connection)
+    queues = [fulltext_queue(settings, connection), embedding_queue(settings, connection)]
+    worker = SimpleWorker(queues, connection=connection)
     return worker.work(burst=burst, with_scheduler=False)

@@ -131,7 +131,7 @@ def search_papers(query: str, category: str, window: str, sort: str, limit: int,
     """/api/search: the same request parsing, ranking, snippets and suggestions."""
     req = _checked(search_request, _args(q=query, cat=category, window=window, sort=sort,
                                          per_page=limit, page=page))
-    result = _checked(run_search, _conn(), _index(), req)
+    result = _checked(run_search, _conn(), _index(), req, _settings())
     if not result.indexed:
         raise Unavailable(result.error_hint)
     return {"query": req.q, "total": result.total, "page": req.page,
@@ -158,7 +158,8 @@ def similar_papers(paper_id: str, k: int) -> dict[str, Any]:
     index = _index()
     if index is None:
         raise Unavailable("No index yet: run `papersift index` to build one.")
-    hits = papers.similar_papers(_conn(), index, paper.id, k=k)
+    hits = papers.similar_papers(_conn(), index, paper.id, k=k,
+                                 vector_weight=_settings().similar_vector_weight)
     return {"paper": paper_summary(paper),
             "similar": [{**paper_summary(s.paper), "score": round(s.score, 4)} for s in hits],
             "note": "" if hits else "This paper is not in the current index yet."}

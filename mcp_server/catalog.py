@@ -11,7 +11,8 @@ READ_TOOLS: dict[str, str] = {
     "search_papers": "Search titles, authors, abstracts and full texts of the papers in this "
                      "papersift (the site's query syntax), with category, time-window and sort filters.",
     "get_paper": "One paper by arXiv id: metadata, abstract, and on request an excerpt of its full text.",
-    "similar_papers": "Papers most similar to a given paper (cosine similarity over the index).",
+    "similar_papers": ("Papers most similar to a given paper (TF-IDF cosine, blended with "
+                       "embeddings once built)."),
     "recommend_for_user": "Recommendations for the signed-in user (over stdio: the configured user), "
                           "trained on their library or some of its tags.",
     "keyword_trends": "Monthly share of papers mentioning each keyword or phrase.",

@@ -87,10 +87,12 @@ def _reco_section(conn: Connection, index: Index, settings: Settings, user_id: i
     if not any(index.row(p) is not None for p in sets.positives):
         return None
     sets = dataclasses.replace(sets, excluded=sets.excluded | taken)
-    _, hits, reasons, _ = recommendations.rank_page(index, sets, query, settings, cache, trainer=None)
-    kept = [(str(index.ids[r]), why) for (r, score), why in zip(hits, reasons, strict=True)
-            if np.isfinite(score)]
-    notes = {pid: ", ".join(t for t, _ in why) for pid, why in kept}
+    ranking, hits, reasons, _ = recommendations.rank_page(index, sets, query, settings, cache, trainer=None)
+    positives = [r for r in (index.row(p) for p in sets.positives) if r is not None]
+    meaning = recommendations.meaning_reasons(conn, index, ranking, [r for r, _ in hits], positives)
+    kept = [(str(index.ids[r]), meant + [t for t, _ in why])
+            for (r, score), why, meant in zip(hits, reasons, meaning, strict=True) if np.isfinite(score)]
+    notes = {pid: ", ".join(why) for pid, why in kept}
     title = f"Recommended from your tag “{tag}”" if tag else "Recommended from your library"
     path = "/recommend" + (f"?{urlencode({'tag': tag})}" if tag else "")
     return Section(title, site_url(settings, path), get_papers(conn, list(notes)), notes)

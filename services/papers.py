@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from ingest.indexing import document_texts
+from recommend.hybrid import blended_similar
 from recommend.index import Index
-from recommend.similar import similar
 from recommend.trend_query import text_holds
 from services.params import BrowseQuery
 from store.papers import Paper, get_papers, list_papers
@@ -26,14 +26,21 @@ class ScoredPaper:
     score: float
 
 
-def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int = 10) -> list[ScoredPaper]:
-    """Top k papers by cosine similarity over the index; empty when the paper is not indexed."""
+def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int = 10,
+                   vector_weight: float = 0.5) -> list[ScoredPaper]:
+    """Top k papers by cosine similarity over the index (TF-IDF blended with the embeddings,
+    `vector_weight` of the vectors' cosine, once the version has them); empty when the paper
+    is not indexed."""
     if index is None:
         return []
     row = index.row(paper_id)
     if row is None:
         return []
-    hits = similar(index.matrix, row, k=k)
+    from services.semantic import vectors_of
+
+    vectors = vectors_of(index)
+    hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
+                           vector_weight=vector_weight)
     scores = {str(index.ids[r]): s for r, s in hits}
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 

@@ -28,12 +28,14 @@ from sqlalchemy.engine import Connection
 
 from config import Settings
 from recommend.explain import explain_folded
+from recommend.hybrid import meaning_drove, nearest_in_meaning, score_parts, train_hybrid
 from recommend.index import Index
 from recommend.similar import top_k
 from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
 from recommend.trends import written_forms
 from services.cache import Cache, MemoryCache, make_cache
 from services.params import InvalidArgument, QueryArgs, category_arg, int_arg
+from services.semantic import vectors_of
 from store import library as lib
 from store.papers import WINDOWS, Paper, get_papers, window_start
 from store.seen import seen_ids
@@ -66,6 +68,7 @@ class Ranking:
     kind: str                       # "svm" or "centroid" (while the SVM trains)
     scores: np.ndarray              # float32 per index row
     coef: np.ndarray                # float32 per term, for explanations
+    vec_coef: np.ndarray | None = None   # float32 per embedding dimension (times alpha) when hybrid
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,11 @@ def training_sets(conn: Connection, user_id: int, query: RecoQuery) -> TrainingS
 
 def cache_key(index: Index, sets: TrainingSets, settings: Settings) -> str:
     h = hashlib.sha256()
-    for part in (index.version, f"C={settings.svm_c}", f"w={settings.svm_positive_weight}",
+    vectors = vectors_of(index)
+    # vectors appearing for the version (or another model) make a new key: a hybrid ranking
+    hybrid = (f"vec={vectors.model}:{vectors.covered}:a={settings.hybrid_alpha}:C={settings.hybrid_svm_c}"
+              if vectors is not None else "lexical")
+    for part in (index.version, hybrid, f"C={settings.svm_c}", f"w={settings.svm_positive_weight}",
                  "+", *sets.positives, "-", *sets.hard_negatives):
         h.update(part.encode())
         h.update(b"\0")
@@ -167,7 +174,16 @@ def _rows(index: Index, ids: Sequence[str]) -> list[int]:
 
 
 def train_ranking(index: Index, sets: TrainingSets, settings: Settings) -> Ranking:
-    """Train the SVM and score every paper (the cold path)."""
+    """Train the SVM and score every paper (the cold path): over TF-IDF ⊕ α·embedding when
+    the index version has vectors, else over TF-IDF alone."""
+    vectors = vectors_of(index)
+    positives, negatives = _rows(index, sets.positives), _rows(index, sets.hard_negatives)
+    if vectors is not None and vectors.covered and len(index) > len(set(positives)):
+        model = train_hybrid(index.matrix, vectors.dense, positives, negatives,
+                             alpha=settings.hybrid_alpha, C=settings.hybrid_svm_c,
+                             positive_weight=settings.svm_positive_weight)
+        return Ranking(model.kind, model.scores(index.matrix, vectors.dense), model.coef,
+                       model.vec_coef)
     model = train_svm(index.matrix, _rows(index, sets.positives), _rows(index, sets.hard_negatives),
                       C=settings.svm_c, positive_weight=settings.svm_positive_weight)
     return _ranking(index, model)
@@ -278,9 +294,28 @@ def recommend(conn: Connection, index: Index | None, user_id: int, query: RecoQu
     ids = [str(index.ids[r]) for r, _ in hits]
     by_id = {p.id: p for p in get_papers(conn, ids)}
     # the features' terms are stems: show each reason as people write it
-    items = [Recommended(by_id[pid], s, written_forms(index, [t for t, _ in why]))
-             for pid, (_, s), why in zip(ids, hits, reasons, strict=True) if pid in by_id]
+    meaning = meaning_reasons(conn, index, ranking, [r for r, _ in hits], _rows(index, sets.positives))
+    items = [Recommended(by_id[pid], s, meant + written_forms(index, [t for t, _ in why]))
+             for pid, (_, s), why, meant in zip(ids, hits, reasons, meaning, strict=True)
+             if pid in by_id]
     return RecoResult(items, ranking.kind, total, n_pos)
+
+
+def meaning_reasons(conn: Connection, index: Index, ranking: Ranking, rows: Sequence[int],
+                    positives: Sequence[int]) -> list[list[str]]:
+    """Per row, ["similar in meaning to “<library paper>”"] where the embedding lifted the
+    paper at least as much as its words did, else []: the terms alone then explain it."""
+    vectors = vectors_of(index)
+    if vectors is None or ranking.vec_coef is None or not rows:
+        return [[] for _ in rows]
+    term_part, vector_part = score_parts(index.matrix, vectors.dense, rows, ranking.coef,
+                                         ranking.vec_coef)
+    driven = [i for i in range(len(rows)) if meaning_drove(float(term_part[i]), float(vector_part[i]))]
+    nearest = nearest_in_meaning(vectors.dense, [rows[i] for i in driven], positives)
+    sources = {i: str(index.ids[r]) for i, r in zip(driven, nearest, strict=True) if r is not None}
+    titles = {p.id: p.title for p in get_papers(conn, sorted(set(sources.values())))}
+    return [[f"similar in meaning to “{titles[sources[i]]}”"] if sources.get(i) in titles else []
+            for i in range(len(rows))]
 
 
 def cached_top_ids(index: Index, sets: TrainingSets, settings: Settings, cache, trainer: Trainer | None,

@@ -9,12 +9,22 @@ nothing matched and offers the best matches of the words alone.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
+from config import Settings
 from recommend.index import Index
-from recommend.search import Filters, SearchIndex, empty_reasons, relaxed, search, search_index
+from recommend.search import (
+    Filters,
+    SearchIndex,
+    SearchResult,
+    empty_reasons,
+    relaxed,
+    search,
+    search_index,
+)
 from recommend.search_query import ParsedQuery, parse_query
 from recommend.snippets import Segment, apply_suggestion, snippet, suggest
 from services.papers import papers_holding
@@ -80,6 +90,9 @@ class SearchPage:
     error_hint: str = ""
     reasons: list[str] = field(default_factory=list)     # why nothing matched
     partial: list[Hit] = field(default_factory=list)     # best matches of the words alone
+    semantic_note: str = ""                              # why search matches words only
+    by_meaning: int = 0                                  # hits on this page found by meaning alone
+    meaning_only: int | None = None                      # of total, found by meaning alone (fused)
 
     @property
     def pages(self) -> int:
@@ -101,9 +114,12 @@ def search_request(args: QueryArgs) -> SearchRequest:
     )
 
 
-def run_search(conn: Connection, index: Index | None, req: SearchRequest) -> SearchPage:
+def run_search(conn: Connection, index: Index | None, req: SearchRequest,
+               settings: Settings | None = None) -> SearchPage:
     """Parse the query, rank over the index, fetch the page's papers and snippets.
 
+    With `settings`, a plain-words query is fused with vector search when the index version
+    has vectors; without, the ranking is lexical (feeds and digests, which match words).
     Raises QueryError for a query that cannot be parsed.
     """
     page = SearchPage(req, parse_query(req.q))
@@ -122,19 +138,48 @@ def run_search(conn: Connection, index: Index | None, req: SearchRequest) -> Sea
     since = window_start(conn, req.window) if req.window != "all" else None
     filters = Filters(categories=(req.category,) if req.category else (),
                       since=since.date() if since else None)
-    result = search(si, parsed, filters, sort=req.sort, offset=req.offset, limit=req.per_page,
-                    verify=lambda ids: papers_holding(conn, ids, parsed.exact),
-                    all_words=req.all_words)
+    result, hits = _ranked(conn, index, si, page, filters, settings)
     page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
     page.also_searched = result.also_searched
-    scores = dict(result.hits)
+    scores = dict(hits)
     page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
-                 for p in get_papers(conn, [pid for pid, _ in result.hits])]
+                 for p in get_papers(conn, [pid for pid, _ in hits])]
     if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
         page.suggestions = _suggestions(si, parsed)
     if not result.total and not parsed.jump:
         _explain_empty(conn, si, page, filters)
     return page
+
+
+def _ranked(conn: Connection, index: Index, si: SearchIndex, page: SearchPage, filters: Filters,
+            settings: Settings | None) -> tuple[SearchResult, list[tuple[str, float]]]:
+    """BM25 over the words, fused with vector search for a plain-words query when the index
+    version has vectors (services/semantic_search.py); the page's (id, score) hits."""
+    from services.semantic import search_note
+    from services.semantic_search import fused_search, fusion_applies
+
+    req, parsed = page.request, page.parsed
+    assert parsed is not None
+
+    def lexical(offset: int, limit: int) -> SearchResult:
+        return search(si, parsed, filters, sort=req.sort, offset=offset, limit=limit,
+                      verify=lambda ids: papers_holding(conn, ids, parsed.exact),
+                      all_words=req.all_words)
+
+    if settings is None:
+        result = lexical(req.offset, req.per_page)
+        return result, result.hits
+    page.semantic_note = search_note(index, settings)
+    if not fusion_applies(parsed, sort=req.sort, all_words=req.all_words, offset=req.offset,
+                          limit=req.per_page):
+        result = lexical(req.offset, req.per_page)
+        return result, result.hits
+    result, fused = fused_search(index, settings, parsed, filters, lexical, offset=req.offset,
+                                 limit=req.per_page)
+    if fused is None:
+        return result, result.hits
+    page.by_meaning, page.meaning_only = fused.semantic, fused.total - result.total
+    return dataclasses.replace(result, total=fused.total), fused.hits
 
 
 def _explain_empty(conn: Connection, si: SearchIndex, page: SearchPage, filters: Filters) -> None:

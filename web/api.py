@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from services.papers import browse, similar_papers
 from services.params import browse_query
@@ -24,6 +24,7 @@ def papers():
 def paper(paper_id: str):
     conn = get_db()
     p = services.get_paper_or_404(conn, paper_id)
-    similar = similar_papers(conn, services.current_index(), p.id)
+    similar = similar_papers(conn, services.current_index(), p.id,
+                             vector_weight=current_app.config["SETTINGS"].similar_vector_weight)
     return jsonify(paper={**p.to_json(), "code_links": paper_code_links(conn, p)},
                    similar=[{"id": s.paper.id, "score": round(s.score, 4)} for s in similar])

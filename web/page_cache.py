@@ -65,8 +65,11 @@ def page_key() -> str | None:
             or any(len(values) > 1 for values in request.args.listvalues())):
         return None
     conn = get_db()
+    from services.semantic import vectors_mark
+
+    # the version's vectors arriving turns search and similar papers hybrid: a new page
     parts = (request.host, request.full_path, services.index_holder().version or "",
-             fingerprint(conn), library_mark(conn))
+             vectors_mark(services.current_index()), fingerprint(conn), library_mark(conn))
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from services.papers import similar_papers
 from web import services
@@ -20,4 +20,5 @@ def show(paper_id: str):
     paper = services.get_paper_or_404(conn, paper_id)
     record_open(paper.id)
     return render_template("paper/show.html", paper=paper,
-                           similar=similar_papers(conn, services.current_index(), paper.id))
+                           similar=similar_papers(conn, services.current_index(), paper.id,
+                                                  vector_weight=current_app.config["SETTINGS"].similar_vector_weight))

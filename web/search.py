@@ -6,7 +6,7 @@ current index, and render or jsonify.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.engine import Connection
 
 from recommend.search_query import QueryError
@@ -27,7 +27,7 @@ def results():
     conn = get_db()
     req = search_request(request.args)
     try:
-        page = run_search(conn, services.current_index(), req)
+        page = run_search(conn, services.current_index(), req, current_app.config["SETTINGS"])
     except QueryError as exc:
         return _render(conn, SearchPage(req, error=str(exc)), 400)
     target = jump_target(conn, page.parsed)
@@ -46,7 +46,7 @@ def _render(conn: Connection, page: SearchPage, status: int):
 def api():
     req = search_request(request.args)
     try:
-        page = run_search(get_db(), services.current_index(), req)
+        page = run_search(get_db(), services.current_index(), req, current_app.config["SETTINGS"])
     except QueryError as exc:
         abort(400, description=str(exc))
     if not page.indexed:
@@ -58,4 +58,5 @@ def api():
                    also_searched=list(page.also_searched), reasons=page.reasons,
                    partial_results=[h.to_json() for h in page.partial],
                    ignored_words=list(parsed.stopped if parsed else ()),
-                   mode="like" if parsed and parsed.like else "words")
+                   mode="like" if parsed and parsed.like else "words",
+                   semantic=not page.semantic_note, semantic_note=page.semantic_note)

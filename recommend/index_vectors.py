@@ -1,0 +1,99 @@
+"""Paper embeddings of an index version: a float16 matrix beside the version's other parts.
+
+The vectors arrive after the version is published (encoding takes longer than the lexical
+build), so they are not a `build_index` part: `write_vectors` saves `embeddings.npy` and
+its sidecar `embeddings.json` into the version directory, each written under a temporary
+name, flushed and renamed, so a reader finds either no vectors or complete ones. Row i is
+paper `index.ids[i]`; a zero row is a paper without vectors (no text, or not encoded).
+The sidecar names the encoder, so vectors of another model are never mixed with a query
+encoded by this one. `load_vectors` maps the matrix read-only (mmap), as the other parts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+VECTORS = "embeddings.npy"
+VECTORS_META = "embeddings.json"
+DTYPE = np.float16
+
+
+@dataclass(frozen=True, eq=False)
+class Vectors:
+    """The embeddings of one index version: `matrix` rows align with the index's papers."""
+
+    model: str
+    matrix: np.ndarray            # (n_papers, dim) float16, memory-mapped
+    covered: int                  # rows that hold a vector (non-zero)
+    meta: dict[str, Any]
+
+    @cached_property
+    def dense(self) -> np.ndarray:
+        """The vectors widened to float32 once per process (dim x 4 bytes a paper): a
+        matrix-vector product over them runs in BLAS, where float16 would be widened on
+        every query (measured in bench/hybrid_cost.py)."""
+        return np.asarray(self.matrix, dtype=np.float32)
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+
+def write_vectors(version_dir: Path, model: str, matrix: np.ndarray, **extra: Any) -> Vectors:
+    """Save `matrix` (n_papers x dim, any float dtype) as the version's embeddings of `model`."""
+    if matrix.ndim != 2:
+        raise ValueError(f"embeddings must be a 2-d matrix, got shape {matrix.shape}")
+    values = np.asarray(matrix, dtype=DTYPE)
+    covered = int(np.count_nonzero(np.any(values != 0, axis=1)))
+    meta = {"model": model, "n_docs": int(values.shape[0]), "dim": int(values.shape[1]),
+            "covered": covered, "dtype": str(values.dtype), "version": version_dir.name, **extra}
+    tmp = version_dir / f".{VECTORS}.tmp"
+    with open(tmp, "wb") as out:
+        np.save(out, values, allow_pickle=False)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, version_dir / VECTORS)
+    _write_json(version_dir / VECTORS_META, meta)
+    return Vectors(model, values, covered, meta)
+
+
+def read_vectors_meta(version_dir: Path) -> dict[str, Any] | None:
+    """The sidecar of a version's embeddings, or None when it has none (json only, no numpy)."""
+    try:
+        return json.loads((version_dir / VECTORS_META).read_text())
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+
+
+def load_vectors(version_dir: Path, n_docs: int) -> Vectors | None:
+    """The version's embeddings memory-mapped, or None when there are none or they do not
+    match the index (a different paper count)."""
+    meta = read_vectors_meta(version_dir)
+    if meta is None:
+        return None
+    try:
+        matrix = np.load(version_dir / VECTORS, mmap_mode="r", allow_pickle=False)
+    except (FileNotFoundError, ValueError):
+        return None
+    if matrix.ndim != 2 or matrix.shape[0] != n_docs or matrix.shape[0] != meta.get("n_docs"):
+        return None
+    return Vectors(str(meta["model"]), matrix, int(meta.get("covered", 0)), meta)
+
+
+def _write_json(path: Path, value: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as out:
+        out.write(json.dumps(value, indent=2, sort_keys=True))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,147 @@
+"""The semantic layer as the use-cases see it: the encoder, an index version's vectors, and
+what to tell people about both.
+
+Vectors arrive after their index version is published, so `vectors_of(index)` looks for
+them again (one stat) at most every RECHECK_SECONDS until they appear: a worker turns
+hybrid within seconds of the embedding stage finishing, without a restart. Everything here
+answers None when there is no encoder or no vectors yet, and callers stay lexical.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+
+from config import Settings
+from recommend.embedding import Encoder
+from recommend.encoder_choice import EncoderSpecError, encoder_from_spec
+from recommend.index import Index
+from recommend.index_vectors import VECTORS_META, Vectors, load_vectors, read_vectors_meta
+
+log = logging.getLogger("papersift.semantic")
+RECHECK_SECONDS = 2.0
+
+_encoders: dict[str, Encoder | None] = {}
+_encoder_lock = threading.Lock()
+_vectors: weakref.WeakKeyDictionary[Index, tuple[float, float, Vectors | None]] = (
+    weakref.WeakKeyDictionary())
+_vectors_lock = threading.Lock()
+
+
+def encoder_for(settings: Settings) -> Encoder | None:
+    """The configured encoder, loaded once per process; None when there is none (or it
+    cannot be loaded: logged once, and the site stays lexical rather than failing)."""
+    spec = settings.embedding_encoder
+    with _encoder_lock:
+        if spec not in _encoders:
+            try:
+                _encoders[spec] = encoder_from_spec(spec)
+            except EncoderSpecError as exc:
+                log.error("%s; search and recommendations stay lexical", exc)
+                _encoders[spec] = None
+        return _encoders[spec]
+
+
+def vectors_of(index: Index | None) -> Vectors | None:
+    """The index version's vectors (memory-mapped), or None until they are written."""
+    if index is None:
+        return None
+    now = time.monotonic()
+    with _vectors_lock:
+        checked, stamp, found = _vectors.get(index, (-RECHECK_SECONDS, -1.0, None))
+        if now - checked < RECHECK_SECONDS:
+            return found
+        current = _stamp(index)
+        if current != stamp:
+            found = load_vectors(index.path, len(index)) if current >= 0 else None
+        _vectors[index] = (now, current, found)
+        return found
+
+
+def vectors_mark(index: Index | None) -> str:
+    """What of the semantic layer a cached page was made with ("" for lexical only)."""
+    vectors = vectors_of(index)
+    return "" if vectors is None else f"{vectors.model}:{vectors.covered}"
+
+
+def _stamp(index: Index) -> float:
+    try:
+        return (index.path / VECTORS_META).stat().st_mtime
+    except (FileNotFoundError, NotADirectoryError):
+        return -1.0
+
+
+def query_vectors(index: Index | None, settings: Settings) -> tuple[Encoder, Vectors] | None:
+    """The encoder and the vectors when both exist and agree on the model (search needs a
+    query encoded by the model the papers were)."""
+    vectors = vectors_of(index)
+    if vectors is None:
+        return None
+    encoder = encoder_for(settings)
+    if encoder is None or encoder.name != vectors.model or encoder.dim != vectors.dim:
+        return None
+    return encoder, vectors
+
+
+@dataclass(frozen=True)
+class SemanticStatus:
+    state: str                    # "ready", "stale", "building", "waiting", "unavailable"
+    model: str = ""
+    covered: int = 0
+    papers: int = 0
+
+    @property
+    def hybrid(self) -> bool:
+        return self.state == "ready"
+
+    def line(self) -> str:
+        """One line for `papersift status` and `doctor`."""
+        if self.state == "ready":
+            return f"{self.covered:,} of {self.papers:,} papers (model {self.model})"
+        if self.state == "stale":
+            return (f"{self.covered:,} of {self.papers:,} papers (model {self.model}), but that "
+                    "model is not the configured encoder: search matches words only")
+        if self.state == "building":
+            return (f"being computed, {self.covered:,} of {self.papers:,} papers so far "
+                    f"(model {self.model}); lexical only until they are ready")
+        if self.state == "waiting":
+            return f"not built yet (model {self.model}): lexical only; run `papersift embed`"
+        return "not available: lexical only (no encoder installed)"
+
+    def to_json(self) -> dict:
+        return {"state": self.state, "model": self.model, "covered": self.covered,
+                "papers": self.papers, "hybrid": self.hybrid}
+
+
+def semantic_status(settings: Settings) -> SemanticStatus:
+    """What the semantic layer of the current index version looks like now."""
+    from domain import index_files
+
+    version = index_files.current_version(settings.index_dir)
+    meta = read_vectors_meta(settings.index_dir / version) if version else None
+    encoder = encoder_for(settings)
+    if meta is not None:
+        # vectors of another model (or with no encoder to read queries) serve no search
+        state = "ready" if encoder is not None and encoder.name == meta["model"] else "stale"
+        return SemanticStatus(state, str(meta["model"]), int(meta["covered"]), int(meta["n_docs"]))
+    if encoder is None:
+        return SemanticStatus("unavailable")
+    from ingest.embeddings import read_progress
+
+    progress = read_progress(settings, encoder.name)
+    if version and progress and progress.get("version") == version:
+        return SemanticStatus("building", encoder.name, int(progress["done"]), int(progress["total"]))
+    return SemanticStatus("waiting", encoder.name)
+
+
+def search_note(index: Index | None, settings: Settings) -> str:
+    """The search page's note when search is lexical only (empty when it is hybrid)."""
+    if query_vectors(index, settings) is not None:
+        return ""
+    if encoder_for(settings) is None:
+        return ("Matching words only: meaning-based search is not available on this "
+                "installation (no embedding model).")
+    return "Matching words only for now: meaning-based search starts once the papers' vectors are ready."
