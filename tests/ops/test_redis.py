@@ -166,9 +166,10 @@ def test_vendor_files_are_cached_long_and_site_files_briefly(client):
 
 def test_not_ready_while_the_schema_is_behind(redis_app):
     from store import migrations
+    from tests.helpers.stores import pretend_version
 
     with redis_app.extensions["papersift.engine"].begin() as conn:
-        migrations._set_version(conn, 0)
+        pretend_version(conn, 0)
     response = redis_app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["schema"] == f"version 0, expected {migrations.LATEST}"
