@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 NUMERIC = {"numpy", "scipy", "sklearn"}
 # runs the `papersift` group as the console script does, then lists the imported modules

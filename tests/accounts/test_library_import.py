@@ -18,9 +18,9 @@ from ingest.library_import import LibraryFileError, import_library
 from recommend.index import load_index
 from store import library as lib
 from store.schema import library, paper_tags, papers
-from tests.accounts.conftest import login, make_user
-from tests.conftest import TEST_DATA
 from tests.factories import add_papers, record
+from tests.helpers.accounts import login, make_user
+from tests.helpers.paths import TEST_DATA
 from tests.ingest.fakearxiv import FakeArxiv, Fault, real_entries
 
 FILES = TEST_DATA / "library"
@@ -236,7 +236,7 @@ def test_huge_files_are_refused_before_parsing(app):
 
 
 def _upload(client, name, data=None, accept=None, **fields):
-    from tests.accounts.conftest import csrf_token
+    from tests.helpers.accounts import csrf_token
 
     data = (FILES / name).read_bytes() if data is None else data
     headers = {"Accept": accept} if accept else {}

@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, MetaData, create_engine, inspect, select, text
 
 from store import migrations, schema
+from tests.helpers.paths import TEST_DATA
 
-LEGACY_STORES = Path(__file__).resolve().parent.parent / "data" / "legacy"
+LEGACY_STORES = TEST_DATA / "legacy"
 FUTURE_REVISION = "9999_future"
 
 # what the old runner's steps 3 to 5 added (as in scripts/make_legacy_stores.py)

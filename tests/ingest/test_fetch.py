@@ -12,7 +12,7 @@ from ingest.fetch import date_windows, fetch_new
 from store import runs, utcnow
 from store.db import open_store
 from store.schema import fulltext, papers
-from tests.ingest.conftest import NOW, Sleeper
+from tests.helpers.ingest import NOW, Sleeper
 from tests.ingest.fakearxiv import ATOM_DIR, Entry, FakeArxiv, Fault, real_entries
 
 
@@ -82,7 +82,7 @@ def test_once_a_day_a_routine_run_catches_papers_announced_days_late(fetch_setti
 
 
 def test_the_daily_sweep_can_be_turned_off(data_dir, fake, client):
-    from tests.ingest.conftest import settings_for
+    from tests.helpers.ingest import settings_for
 
     settings = settings_for(data_dir, fake, fetch_lookback_days=0)
     engine = open_store(settings)
@@ -133,7 +133,7 @@ def test_since_backfills_by_submitted_date_windows(data_dir, sleeper):
               for e, d in zip(entries, (datetime(2026, 2, 1) + timedelta(days=2 * i, hours=5)
                                         for i in range(30)), strict=True)]
     with FakeArxiv(spread) as fake:
-        from tests.ingest.conftest import settings_for
+        from tests.helpers.ingest import settings_for
 
         settings = settings_for(data_dir, fake)
         engine = open_store(settings)
@@ -239,7 +239,7 @@ def test_a_second_fetch_while_one_runs_is_refused(fetch_settings, fake, client):
 
 def test_with_redis_the_fetch_lock_is_shared_across_processes(data_dir, fake, client, redis_server):
     from ingest.locks import RedisLock
-    from tests.ingest.conftest import settings_for
+    from tests.helpers.ingest import settings_for
 
     settings = settings_for(data_dir, fake, redis_url=redis_server)
     engine = open_store(settings)

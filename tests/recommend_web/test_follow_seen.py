@@ -17,9 +17,9 @@ from store import seen as seen_store
 from store.feeds import DigestSettings
 from store.schema import follows, seen
 from store.users import delete_user
-from tests.accounts.conftest import login, make_user, post, post_json
 from tests.factories import add_papers, record
-from tests.recommend_web.conftest import rebuild
+from tests.helpers.accounts import login, make_user, post, post_json
+from tests.helpers.recommend_web import rebuild
 
 RL = [f"2405.0{i:04d}" for i in range(10)]
 SEG = [f"2405.1{i:04d}" for i in range(10)]

@@ -3,8 +3,8 @@
 import pytest
 import redis
 
-from tests.accounts.conftest import login, post_json
-from tests.recommend_web.conftest import corpus, rebuild
+from tests.helpers.accounts import login, post_json
+from tests.helpers.recommend_web import corpus, rebuild
 from tests.redis_fixture import redis_server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.redis
@@ -18,8 +18,8 @@ def _app(data_dir, url):
 
 
 def test_rankings_are_shared_through_redis(data_dir, redis_server, monkeypatch):  # noqa: F811
-    from tests.accounts.conftest import make_user
     from tests.factories import add_papers
+    from tests.helpers.accounts import make_user
 
     first = _app(data_dir, redis_server)
     add_papers(first.extensions["papersift.engine"], *corpus())
@@ -51,8 +51,8 @@ def test_rankings_are_shared_through_redis(data_dir, redis_server, monkeypatch):
 
 
 def test_recommendations_work_while_redis_is_down(data_dir):
-    from tests.accounts.conftest import make_user
     from tests.factories import add_papers
+    from tests.helpers.accounts import make_user
 
     app = _app(data_dir, "redis://127.0.0.1:1/0")          # nothing listens there
     app.config["RATELIMIT_STORAGE_URI"] = "memory://"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accounts.conftest import logged_in, user  # noqa: F401 - fixtures
+from tests.helpers.accounts import logged_in, user  # noqa: F401 - fixtures
 
 
 @pytest.fixture

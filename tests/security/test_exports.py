@@ -11,8 +11,8 @@ import bibtexparser
 import pytest
 
 from recommend.trend_hot import spreadsheet_safe
-from tests.accounts.conftest import post
 from tests.factories import add_papers, record
+from tests.helpers.accounts import post
 from web.library_io import SAFE_COMMANDS, bib_value
 
 FORMULAS = ['=HYPERLINK("http://evil.example")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
