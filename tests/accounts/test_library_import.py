@@ -43,13 +43,8 @@ def fake():
 
 
 @pytest.fixture
-def app(data_dir, database_url, fake):
-    from app import create_app
-
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                              "database_url": database_url, "TESTING": True,
-                              "arxiv_api_url": fake.api_url, "arxiv_delay": 0.0, "arxiv_retries": 2,
-                              "arxiv_timeout": 2.0})
+def app(make_app, fake):
+    application = make_app(arxiv_api_url=fake.api_url, arxiv_delay=0.0, arxiv_retries=2, arxiv_timeout=2.0)
     engine = application.extensions["papersift.engine"]
     add_papers(engine, *[record(id=i, title=t, published=datetime(2024, 1, 2),
                                 doi="10.1016/j.aiopen.2021.01.001" if i == "2401.10003" else None)

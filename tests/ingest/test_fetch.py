@@ -198,15 +198,13 @@ def test_user_agent_names_the_contact():
     assert "PAPERSIFT_CONTACT" in user_agent("")
 
 
-def test_fetch_command_summary_exit_codes_and_bad_arguments(data_dir, fake, monkeypatch):
-    from app import create_app
+def test_fetch_command_summary_exit_codes_and_bad_arguments(make_app, fake, monkeypatch):
     from ingest import arxiv_client
 
     waits: list[float] = []
     monkeypatch.setattr(arxiv_client.time, "sleep", waits.append)
     fake.entries = real_entries(40, start=utcnow() - timedelta(days=3))   # the CLI fetches up to now
-    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "arxiv_api_url": fake.api_url,
-                      "arxiv_delay": 0.0, "arxiv_page_size": 10, "TESTING": True})
+    app = make_app(arxiv_api_url=fake.api_url, arxiv_delay=0.0, arxiv_page_size=10)
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["fetch", "--category", "cs.CV", "--max", "12"])
     assert ok.exit_code == 0, ok.output
@@ -253,12 +251,9 @@ def test_with_redis_the_fetch_lock_is_shared_across_processes(data_dir, fake, cl
     assert not (settings.data_path / "fetch.lock").exists()
 
 
-def test_the_first_fetch_says_how_far_back_it_looked_and_how_to_backfill(data_dir, fake):
-    from app import create_app
-
+def test_the_first_fetch_says_how_far_back_it_looked_and_how_to_backfill(make_app, fake):
     fake.entries = real_entries(15, start=utcnow() - timedelta(days=20))   # 5 of them in the last week
-    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "arxiv_api_url": fake.api_url,
-                      "arxiv_delay": 0.0, "arxiv_page_size": 10, "TESTING": True})
+    app = make_app(arxiv_api_url=fake.api_url, arxiv_delay=0.0, arxiv_page_size=10)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["fetch", "--category", "cs.CV"])
     week_ago = (utcnow() - timedelta(days=7)).date()

@@ -178,11 +178,8 @@ def test_seen_marks_are_invisible_to_other_users(reco_app, ada):
         assert conn.execute(seen.select()).all() == []
 
 
-def test_opening_papers_marks_nothing_when_the_setting_is_off(data_dir):
-    from app import create_app
-
-    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "TESTING": True,
-                      "mark_seen_auto": False})
+def test_opening_papers_marks_nothing_when_the_setting_is_off(make_app):
+    app = make_app(mark_seen_auto=False)
     add_papers(_engine(app), record(id="2407.00001"))
     make_user(app, "ada")
     client = app.test_client()
