@@ -8,11 +8,7 @@ import pytest
 
 import config
 from store.db import open_store
-
-ROOT = Path(__file__).resolve().parent.parent
-TEST_DATA = ROOT / "tests" / "data"        # real arXiv material, trimmed: see its README
-SAMPLE_DIR = ROOT / "data" / "sample"
-SAMPLE_CORPUS = SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz"
+from tests.helpers.paths import SAMPLE_CORPUS
 
 # `database_url`: '' (SQLite) or a fresh PostgreSQL schema when PAPERSIFT_TEST_DB=postgresql
 pytest_plugins = ["tests.pg_fixture"]
@@ -93,4 +89,3 @@ def sample_app(tmp_path_factory, session_database_url: str):
 @pytest.fixture
 def sample_client(sample_app):
     return sample_app.test_client()
-

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.conftest import SAMPLE_DIR
+from tests.helpers.paths import SAMPLE_DIR
 
 
 def _status(runner) -> dict:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 NUMERIC = {"numpy", "scipy", "sklearn"}
 # runs the `papersift` group as the console script does, then lists the imported modules
@@ -88,6 +88,7 @@ def test_one_shot_search_ranks_without_scikit_learn(tmp_path, sample_app):
     assert len(lines) == 4 and all("neural" in line.lower() for line in lines[1:])
     assert "sklearn" not in packages(report)
     assert "flask_limiter" not in packages(report), "a command needs no web extension"
+    assert "alembic" not in packages(report), "an up-to-date store needs no migration tooling"
 
 
 def test_every_command_of_the_app_is_on_the_papersift_group(app):

@@ -3,7 +3,7 @@
 import re
 
 import config
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 README = (ROOT / "README.md").read_text()
 FLASK_BUILTINS = {"run", "routes", "shell"}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.recommend.test_purity import imported_modules
+from tests.helpers.imports import imported_modules
+from tests.helpers.paths import ROOT
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 PACKAGES = ["cli", "domain", "ingest", "mcp_server", "recommend", "services", "store", "web"]

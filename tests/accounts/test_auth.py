@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from store.schema import users
 from store.users import find_user
-from tests.accounts.conftest import PASSWORD, csrf_token, login, make_user, post
+from tests.helpers.accounts import PASSWORD, csrf_token, login, make_user, post
 
 
 def _user_rows(app):
@@ -148,8 +148,8 @@ def test_change_password_needs_the_current_one(app, client, user):
 
 
 def test_delete_account_removes_user_and_data(app, client, user):
-    from tests.accounts.conftest import post_json
     from tests.factories import add_papers, record
+    from tests.helpers.accounts import post_json
 
     add_papers(app.extensions["papersift.engine"], record(id="2401.00001"))
     login(client, "ada")

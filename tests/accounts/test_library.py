@@ -5,8 +5,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from store.schema import library, not_interested, paper_tags, tags
-from tests.accounts.conftest import csrf_token, login, make_user, post, post_json
 from tests.factories import add_papers, record
+from tests.helpers.accounts import csrf_token, login, make_user, post, post_json
 
 XSS_TITLE = '<script>alert("t")</script> Attention <img src=x onerror=alert(1)>'
 XSS_TAG = '<img src=x onerror=alert("tag")>'

@@ -18,9 +18,9 @@ from ingest.library_import import LibraryFileError, import_library
 from recommend.index import load_index
 from store import library as lib
 from store.schema import library, paper_tags, papers
-from tests.accounts.conftest import login, make_user
-from tests.conftest import TEST_DATA
 from tests.factories import add_papers, record
+from tests.helpers.accounts import login, make_user
+from tests.helpers.paths import TEST_DATA
 from tests.ingest.fakearxiv import FakeArxiv, Fault, real_entries
 
 FILES = TEST_DATA / "library"
@@ -43,13 +43,8 @@ def fake():
 
 
 @pytest.fixture
-def app(data_dir, database_url, fake):
-    from app import create_app
-
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                              "database_url": database_url, "TESTING": True,
-                              "arxiv_api_url": fake.api_url, "arxiv_delay": 0.0, "arxiv_retries": 2,
-                              "arxiv_timeout": 2.0})
+def app(make_app, fake):
+    application = make_app(arxiv_api_url=fake.api_url, arxiv_delay=0.0, arxiv_retries=2, arxiv_timeout=2.0)
     engine = application.extensions["papersift.engine"]
     add_papers(engine, *[record(id=i, title=t, published=datetime(2024, 1, 2),
                                 doi="10.1016/j.aiopen.2021.01.001" if i == "2401.10003" else None)
@@ -236,7 +231,7 @@ def test_huge_files_are_refused_before_parsing(app):
 
 
 def _upload(client, name, data=None, accept=None, **fields):
-    from tests.accounts.conftest import csrf_token
+    from tests.helpers.accounts import csrf_token
 
     data = (FILES / name).read_bytes() if data is None else data
     headers = {"Accept": accept} if accept else {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from tests.accounts.conftest import PASSWORD, csrf_token, make_user
+from tests.helpers.accounts import PASSWORD, csrf_token, make_user
 
 
 def _failed_login(client, name: str = "ada", address: str | None = None) -> int:

@@ -9,52 +9,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CORPUS, SAMPLE_DIR
+from tests.helpers.crash import TAG, Baseline, papersift
+from tests.helpers.paths import SAMPLE_CORPUS, SAMPLE_DIR
 
 COPIES = 12                     # 12 x 4,001 records: ~12 s of importing on this machine
 USER = "crashtest"
 PASSWORD = "a long enough password"
-TAG = "keep"
-
-
-@dataclass(frozen=True)
-class Baseline:
-    data_dir: Path
-    user: str
-    library: frozenset[str]       # paper ids saved by USER
-    tagged: frozenset[str]        # the ones tagged TAG
-    papers: int
-
-
-def papersift(*args: str, data_dir: Path, stdin: str | None = None, check: bool = True,
-              timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run a papersift command over `data_dir` as an operator would."""
-    proc = subprocess.run([*papersift_command(), *args], env=papersift_env(data_dir), input=stdin,
-                          capture_output=True, text=True, timeout=timeout, cwd=data_dir.parent)
-    if check:
-        assert proc.returncode == 0, f"papersift {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc
-
-
-def papersift_command() -> list[str]:
-    script = Path(sys.executable).with_name("papersift")
-    return [str(script)] if script.exists() else [shutil.which("papersift") or "papersift"]
-
-
-def papersift_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PAPERSIFT_") and k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
-    env.update(PAPERSIFT_DATA_DIR=str(data_dir), PAPERSIFT_SCHEDULER="0", PYTHONUNBUFFERED="1")
-    return env
 
 
 def sample_ids(n: int) -> list[str]:

@@ -23,7 +23,7 @@ from store.db import open_store
 from store.library import library_ids, paper_tag_names
 from store.runs import latest_runs
 from store.users import find_user
-from tests.crash.conftest import TAG, Baseline, papersift, papersift_command, papersift_env
+from tests.helpers.crash import TAG, Baseline, papersift, papersift_command, papersift_env
 
 pytestmark = pytest.mark.slow
 

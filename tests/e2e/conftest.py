@@ -12,11 +12,9 @@ Every page a test visits is saved as a screenshot under tests/artifacts/e2e/ (ig
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers.e2e import papersift_command, server_env
+from tests.helpers.paths import ROOT
 from tests.procs import free_port, stop
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,25 +33,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 ARTIFACTS = ROOT / "tests" / "artifacts" / "e2e"
 SERVER_START_SECONDS = 60
 VIEWPORT = {"width": 1200, "height": 900}
-
-
-def papersift_command() -> list[str]:
-    """The `papersift` console script of the interpreter running the tests."""
-    script = Path(sys.executable).with_name("papersift")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("papersift")
-    if found is None:
-        pytest.fail("the papersift command is not installed (pip install -e '.[dev]')")
-    return [found]
-
-
-def server_env(data_dir: Path) -> dict[str, str]:
-    """The test process's environment with papersift pointed at `data_dir` and nothing shared."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PAPERSIFT_") and k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
-    env.update(PAPERSIFT_DATA_DIR=str(data_dir), PAPERSIFT_SCHEDULER="0", PYTHONUNBUFFERED="1")
-    return env
 
 
 def wait_until_serving(url: str, proc: subprocess.Popen, log: Path) -> None:

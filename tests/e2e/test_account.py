@@ -7,36 +7,13 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.helpers.e2e import register, trained_recommendations
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-PASSWORD = "correct horse battery"
-TRAINED_WITHIN_SECONDS = 60
-
-
-def register(visit, username: str) -> None:
-    page = visit.page
-    page.goto("/")
-    with page.expect_navigation():
-        page.locator("nav.site-nav a", has_text="Log in").click()
-    assert "/login" in page.url
-    visit.shot("login")
-    with page.expect_navigation():
-        page.locator("main a", has_text="Register").click()
-    visit.shot("register")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form.auth-form button[type=submit]").click()
-    assert urlsplit(page.url).path == "/", "registering should land on the browse page"
-    assert f"Welcome, {username}" in page.locator(".flashes").inner_text()
-    assert page.locator("nav.site-nav a.user-link").inner_text() == username
-    visit.shot("registered")
 
 
 def save_first_result(visit, query: str) -> tuple[str, str]:
@@ -59,25 +36,6 @@ def save_first_result(visit, query: str) -> tuple[str, str]:
     assert page.evaluate("window.__sameDocument === true"), "saving reloaded the page"
     visit.shot("saved-" + query.replace(" ", "-"))
     return paper_id, title
-
-
-def reco_ids(page) -> list[str]:
-    return page.locator(".reco-cards article.paper-card").evaluate_all(
-        "els => els.map(e => e.dataset.paperId)")
-
-
-def trained_recommendations(visit, path: str, name: str) -> list[str]:
-    """Load `path` until the SVM ranking replaces the provisional centroid one."""
-    page = visit.page
-    deadline = time.monotonic() + TRAINED_WITHIN_SECONDS
-    page.goto(path)
-    while page.locator(".reco-cards").get_attribute("data-model") != "svm":
-        assert time.monotonic() < deadline, f"{path}: the SVM ranking never replaced the centroid one"
-        assert page.locator(".reco-provisional").is_visible()
-        time.sleep(0.5)
-        page.reload()
-    visit.shot(name)
-    return reco_ids(page)
 
 
 def test_register_save_tag_and_recommendations_change(visit) -> None:

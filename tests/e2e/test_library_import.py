@@ -10,8 +10,8 @@ import secrets
 
 import pytest
 
-from tests.conftest import SAMPLE_CORPUS
-from tests.e2e.test_account import register, trained_recommendations
+from tests.helpers.e2e import register, trained_recommendations
+from tests.helpers.paths import SAMPLE_CORPUS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

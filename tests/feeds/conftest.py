@@ -9,11 +9,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ingest import indexing
-from store import feeds as feed_store
-from store import library as lib
-from store.users import confirm_email
-from tests.accounts.conftest import login, make_user
 from tests.factories import add_papers, record
+from tests.helpers.accounts import login
+from tests.helpers.feeds import REFUSED, engine_of, subscribe
 from tests.procs import free_port
 
 TOPICS = {
@@ -22,8 +20,6 @@ TOPICS = {
     "lm": ["language model", "text generation", "machine translation", "token prediction"],
     "graph": ["graph neural network", "message passing", "node classification", "molecule graph"],
 }
-LIBRARY = ["2405.00000", "2405.00001", "2405.00002"]      # three rl papers, tagged "rl"
-REFUSED = "refused@example.org"
 
 
 def corpus() -> list:
@@ -38,29 +34,6 @@ def corpus() -> list:
                 categories=["cs.LG" if t % 2 == 0 else "cs.CV"],
                 published=datetime(2024, 5, 14) + timedelta(days=i % 7)))
     return recs
-
-
-def engine_of(app):
-    return app.extensions["papersift.engine"]
-
-
-def subscribe(app, name: str, email: str, *, frequency: str = "weekly", library: bool = True,
-              tags: tuple[str, ...] = (), searches: tuple[str, ...] = (), confirmed: bool = True):
-    """Create a user with the rl library, saved searches and digest settings, whose address
-    is confirmed (as after following the confirmation link) unless `confirmed` is False."""
-    user = make_user(app, name)
-    with engine_of(app).begin() as conn:
-        lib.add_to_library(conn, user.id, LIBRARY)
-        for pid in LIBRARY:
-            lib.tag_paper(conn, user.id, pid, "rl")
-        tag_ids = [t.id for t in lib.user_tags(conn, user.id) if t.name in tags]
-        search_ids = [feed_store.save_search(conn, user.id, q, category=cat)[0].id
-                      for q, cat in (s.split("|") for s in searches)]
-        feed_store.set_digest_settings(conn, user.id, frequency=frequency, email=email, library=library,
-                                       tag_ids=tag_ids, search_ids=search_ids)
-        if confirmed:
-            confirm_email(conn, user.id, email)
-    return user
 
 
 @pytest.fixture

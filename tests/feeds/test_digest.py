@@ -13,12 +13,8 @@ from sqlalchemy import select
 from services.digest import run_digests
 from store.schema import digest_sent
 from store.users import confirm_email, find_user
-from tests.accounts.conftest import make_user
-from tests.feeds.conftest import LIBRARY, REFUSED, engine_of, subscribe
-
-
-def smtp_settings(app, server):
-    return dataclasses.replace(app.config["SETTINGS"], smtp_host="127.0.0.1", smtp_port=server.port)
+from tests.helpers.accounts import make_user
+from tests.helpers.feeds import LIBRARY, REFUSED, engine_of, smtp_settings, subscribe
 
 
 def sent_rows(app, name: str) -> set[str]:
@@ -100,7 +96,7 @@ def test_smtp_down_marks_nothing_and_the_next_run_sends(feeds_app, smtp_server):
     assert "ada" in down.failed and not down.sent
     assert sent_rows(feeds_app, "ada") == set()
     page = feeds_app.test_client()
-    from tests.accounts.conftest import login
+    from tests.helpers.accounts import login
     login(page, "ada")
     assert "could not be sent" in page.get("/account").get_data(as_text=True)
 
@@ -160,7 +156,7 @@ def test_digest_for_a_user_without_a_subscription_says_why_and_fails(feeds_app):
 
 def test_one_click_post_unsubscribes_without_session_or_csrf(feeds_app):
     from services.mail import unsubscribe_token
-    from tests.feeds.test_saved_web import digest_of
+    from tests.helpers.feeds import digest_of
 
     user = subscribe(feeds_app, "ada", "ada@example.org")
     token = unsubscribe_token(feeds_app.config["SETTINGS"], user.id, "ada")

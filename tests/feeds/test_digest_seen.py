@@ -14,7 +14,7 @@ from services.digest import run_digests
 from store import seen as seen_store
 from store.users import find_user
 from tests.factories import add_papers, record
-from tests.feeds.conftest import engine_of, subscribe
+from tests.helpers.feeds import engine_of, subscribe
 
 
 def _settings(app, server, **changes):

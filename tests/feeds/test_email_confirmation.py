@@ -17,8 +17,8 @@ from services.digest import run_digests
 from services.mail import confirmation_token
 from store import feeds as feed_store
 from store.users import email_confirmed, find_user, set_email
-from tests.accounts.conftest import post
-from tests.feeds.conftest import engine_of, subscribe
+from tests.helpers.accounts import post
+from tests.helpers.feeds import engine_of, subscribe
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_a_failing_mail_server_is_reported_not_a_crash(mail_app, smtp_server, ad
 
 
 def test_users_set_mails_the_confirmation_link_and_the_owner_confirms(mail_app, smtp_server):
-    from tests.accounts.conftest import make_user
+    from tests.helpers.accounts import make_user
 
     make_user(mail_app, "dora")
     runner = mail_app.test_cli_runner()

@@ -7,9 +7,9 @@ import pytest
 
 from store import feeds as feed_store
 from store.users import find_user
-from tests.accounts.conftest import post
 from tests.factories import add_papers, record
-from tests.feeds.conftest import LIBRARY, engine_of
+from tests.helpers.accounts import post
+from tests.helpers.feeds import LIBRARY, engine_of
 
 
 def parsed(response):
@@ -118,7 +118,7 @@ def test_unknown_revoked_and_regenerated_tokens(feeds_app, ada):
 
 def test_a_token_does_not_open_another_users_saved_search(feeds_app, ada):
     post(ada, "/saved-searches", {"q": "segmentation"})
-    from tests.accounts.conftest import make_user
+    from tests.helpers.accounts import make_user
     bob = make_user(feeds_app, "bob")
     with engine_of(feeds_app).begin() as conn:
         bob_token = feed_store.regenerate_feed_token(conn, bob.id)

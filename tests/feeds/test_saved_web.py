@@ -8,8 +8,8 @@ from bs4 import BeautifulSoup
 
 from store import feeds as feed_store
 from store.users import find_user
-from tests.accounts.conftest import login, make_user, post
-from tests.feeds.conftest import engine_of
+from tests.helpers.accounts import login, make_user, post
+from tests.helpers.feeds import digest_of, engine_of
 
 
 def soup_of(response) -> BeautifulSoup:
@@ -19,11 +19,6 @@ def soup_of(response) -> BeautifulSoup:
 def saved_of(app, name: str = "ada") -> list:
     with engine_of(app).connect() as conn:
         return feed_store.list_saved_searches(conn, find_user(conn, name).id)
-
-
-def digest_of(app, name: str = "ada"):
-    with engine_of(app).connect() as conn:
-        return feed_store.get_digest_settings(conn, find_user(conn, name).id)
 
 
 def test_search_page_offers_saving_only_to_logged_in_users(feeds_app, ada):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from services.jobs import pipeline_scheduler
-from tests.feeds.conftest import engine_of, subscribe
-from tests.feeds.test_digest import smtp_settings
+from tests.helpers.feeds import engine_of, smtp_settings, subscribe
 
 
 def test_digest_job_exists_only_with_smtp_and_sends_as_leader(feeds_app, smtp_server):

@@ -8,7 +8,7 @@ import pytest
 
 from ingest.extract import ExtractJob, glued_ratio, normalise
 from ingest.extract_pool import ExtractionPool, extract_isolated
-from tests.fulltext.conftest import BROKEN, BROKEN_OUTCOMES, GOOD, PAGES, PDFS, flat
+from tests.helpers.fulltext import BROKEN, BROKEN_OUTCOMES, GOOD, PAGES, PDFS, flat
 
 
 @pytest.mark.parametrize("engine", [pytest.param("pdfminer", marks=pytest.mark.slow), "pdfium"])

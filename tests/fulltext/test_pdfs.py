@@ -10,7 +10,7 @@ import requests
 
 from ingest.pdfs import DownloadError, DownloadOptions, Pacer, download_pdf, evict, pdf_name
 from tests.fulltext import pdfserver
-from tests.fulltext.conftest import PDFS
+from tests.helpers.fulltext import PDFS
 
 GOOD = PDFS / "arxiv_1111.2011v2.pdf"
 

@@ -13,7 +13,7 @@ from store.runs import latest_runs
 from store.schema import fulltext
 from tests.factories import add_papers, record
 from tests.fulltext import pdfserver
-from tests.fulltext.conftest import EXPECTED, PDFS, fulltext_settings, serve_cases
+from tests.helpers.fulltext import EXPECTED, PDFS, fulltext_settings, serve_cases
 
 
 def rows(engine) -> dict:
@@ -99,7 +99,7 @@ def test_a_new_version_makes_the_text_stale_and_it_is_extracted_again(engine, ca
 
 
 def test_downloads_are_paced_by_the_delay(engine, pdf_server, data_dir):
-    from tests.fulltext.conftest import CASES
+    from tests.helpers.fulltext import CASES
 
     add_papers(engine, *(record(id=f"2402.0000{i}") for i in range(1, 5)))
     for i in range(1, 5):
@@ -129,7 +129,7 @@ def test_kept_pdfs_stay_in_the_cache_and_are_not_downloaded_again(engine, case_p
 
 
 def test_the_cache_budget_is_kept_while_downloading(engine, pdf_server, data_dir):
-    from tests.fulltext.conftest import CASES
+    from tests.helpers.fulltext import CASES
 
     add_papers(engine, *(record(id=f"2403.0000{i}", published=datetime(2024, 3, i)) for i in range(1, 4)))
     for i in range(1, 4):

@@ -17,9 +17,9 @@ from ingest.fulltext_pipeline import run_fulltext
 from ingest.fulltext_steps import QUEUE_NAME
 from store.db import open_store
 from store.schema import fulltext
-from tests.conftest import ROOT
 from tests.factories import add_papers, record
-from tests.fulltext.conftest import CASES, EXPECTED, fulltext_settings, serve_cases
+from tests.helpers.fulltext import CASES, EXPECTED, fulltext_settings, serve_cases
+from tests.helpers.paths import ROOT
 from tests.redis_fixture import redis_server  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.factories import add_papers, record
-from tests.fulltext.conftest import CASES, serve_cases
+from tests.helpers.fulltext import CASES, serve_cases
 
 
 @pytest.fixture

@@ -1,7 +1,3 @@
 """Hypothesis settings for the fuzz tests: modest example counts so the suite stays fast."""
 
 from __future__ import annotations
-
-from hypothesis import HealthCheck, settings
-
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from domain.records import PaperRecord, RecordError
 from ingest.atom import AtomError, AtomPage, parse_atom
-from tests.conftest import TEST_DATA
-from tests.fuzz.conftest import FUZZ
+from tests.helpers.fuzz import FUZZ
+from tests.helpers.paths import TEST_DATA
 
 RECORDINGS = sorted((TEST_DATA / "atom").glob("*.xml"))
 BODIES = {p.name: p.read_bytes() for p in RECORDINGS}
@@ -60,7 +60,6 @@ KNOWN_CRASHES = [   # (recording, offset, inserted bytes) on which feedparser it
     ("api2026_id_list_abc_error_http400.xml", 32, b"\x00"),     # "embedded null character"
     ("api2026_id_list_0000.0000_empty.xml", 79, b"\xa0"),       # in an xmlns: prefix: "too many values"
 ]
-
 
 
 @settings(FUZZ, report_multiple_bugs=False)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.ids import ArxivId, ArxivIdError, abs_url, is_arxiv_id, parse_arxiv_id, pdf_url
-from tests.fuzz.conftest import FUZZ
+from tests.helpers.fuzz import FUZZ
 
 ARCHIVES = ["hep-th", "hep-ph", "cond-mat", "math", "cs", "astro-ph", "quant-ph", "nlin", "q-bio"]
 old_ids = st.builds(lambda a, yy, mm, n: f"{a}/{yy:02d}{mm:02d}{n:03d}",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from domain.records import MAX_ABSTRACT, MAX_TITLE, PaperRecord, RecordError
 from ingest.jsonl import iter_jsonl, parse_line
-from tests.fuzz.conftest import FUZZ
+from tests.helpers.fuzz import FUZZ
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -19,7 +19,7 @@ from recommend.search_query import (
     parse_query,
 )
 from recommend.text import STOP_WORDS, analyze, stem, words
-from tests.fuzz.conftest import FUZZ
+from tests.helpers.fuzz import FUZZ
 
 field_names = st.sampled_from(["author", "au", "cat", "category", "id", "year", "AUTHOR", "Year",
                                "title", "http", "x"])

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recommend.text import STOP_WORDS, analyze, document, normalize, stem, stems, words
-from tests.fuzz.conftest import FUZZ
+from tests.helpers.fuzz import FUZZ
 
 # words a tokeniser meets in abstracts, plus the characters that break naive ones
 vocabulary = st.sampled_from(["graph", "neural", "network", "the", "of", "batch", "normalization",

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from ingest.atom import AtomError, AtomPage, parse_atom
-from tests.conftest import TEST_DATA
+from tests.helpers.paths import TEST_DATA
 
 ATOM = TEST_DATA / "atom"
 LEGACY_SEARCH = ATOM / "legacy2016_search_au_del_maestro_10of31.xml"

@@ -12,7 +12,7 @@ from ingest.fetch import date_windows, fetch_new
 from store import runs, utcnow
 from store.db import open_store
 from store.schema import fulltext, papers
-from tests.ingest.conftest import NOW, Sleeper
+from tests.helpers.ingest import NOW, Sleeper
 from tests.ingest.fakearxiv import ATOM_DIR, Entry, FakeArxiv, Fault, real_entries
 
 
@@ -82,7 +82,7 @@ def test_once_a_day_a_routine_run_catches_papers_announced_days_late(fetch_setti
 
 
 def test_the_daily_sweep_can_be_turned_off(data_dir, fake, client):
-    from tests.ingest.conftest import settings_for
+    from tests.helpers.ingest import settings_for
 
     settings = settings_for(data_dir, fake, fetch_lookback_days=0)
     engine = open_store(settings)
@@ -133,7 +133,7 @@ def test_since_backfills_by_submitted_date_windows(data_dir, sleeper):
               for e, d in zip(entries, (datetime(2026, 2, 1) + timedelta(days=2 * i, hours=5)
                                         for i in range(30)), strict=True)]
     with FakeArxiv(spread) as fake:
-        from tests.ingest.conftest import settings_for
+        from tests.helpers.ingest import settings_for
 
         settings = settings_for(data_dir, fake)
         engine = open_store(settings)
@@ -198,15 +198,13 @@ def test_user_agent_names_the_contact():
     assert "PAPERSIFT_CONTACT" in user_agent("")
 
 
-def test_fetch_command_summary_exit_codes_and_bad_arguments(data_dir, fake, monkeypatch):
-    from app import create_app
+def test_fetch_command_summary_exit_codes_and_bad_arguments(make_app, fake, monkeypatch):
     from ingest import arxiv_client
 
     waits: list[float] = []
     monkeypatch.setattr(arxiv_client.time, "sleep", waits.append)
     fake.entries = real_entries(40, start=utcnow() - timedelta(days=3))   # the CLI fetches up to now
-    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "arxiv_api_url": fake.api_url,
-                      "arxiv_delay": 0.0, "arxiv_page_size": 10, "TESTING": True})
+    app = make_app(arxiv_api_url=fake.api_url, arxiv_delay=0.0, arxiv_page_size=10)
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["fetch", "--category", "cs.CV", "--max", "12"])
     assert ok.exit_code == 0, ok.output
@@ -239,7 +237,7 @@ def test_a_second_fetch_while_one_runs_is_refused(fetch_settings, fake, client):
 
 def test_with_redis_the_fetch_lock_is_shared_across_processes(data_dir, fake, client, redis_server):
     from ingest.locks import RedisLock
-    from tests.ingest.conftest import settings_for
+    from tests.helpers.ingest import settings_for
 
     settings = settings_for(data_dir, fake, redis_url=redis_server)
     engine = open_store(settings)
@@ -253,12 +251,9 @@ def test_with_redis_the_fetch_lock_is_shared_across_processes(data_dir, fake, cl
     assert not (settings.data_path / "fetch.lock").exists()
 
 
-def test_the_first_fetch_says_how_far_back_it_looked_and_how_to_backfill(data_dir, fake):
-    from app import create_app
-
+def test_the_first_fetch_says_how_far_back_it_looked_and_how_to_backfill(make_app, fake):
     fake.entries = real_entries(15, start=utcnow() - timedelta(days=20))   # 5 of them in the last week
-    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "arxiv_api_url": fake.api_url,
-                      "arxiv_delay": 0.0, "arxiv_page_size": 10, "TESTING": True})
+    app = make_app(arxiv_api_url=fake.api_url, arxiv_delay=0.0, arxiv_page_size=10)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["fetch", "--category", "cs.CV"])
     week_ago = (utcnow() - timedelta(days=7)).date()

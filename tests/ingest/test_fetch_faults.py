@@ -13,7 +13,7 @@ from ingest.fetch import fetch_new
 from store import runs
 from store.db import open_store
 from store.schema import papers
-from tests.ingest.conftest import NOW, settings_for
+from tests.helpers.ingest import NOW, settings_for
 from tests.ingest.fakearxiv import ATOM_DIR, Entry, Fault
 
 

@@ -17,7 +17,7 @@ import config
 from store import runs, utcnow
 from store.db import open_store
 from store.schema import paper_categories, papers
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 from tests.ingest.fakearxiv import Entry, FakeArxiv, real_entries
 
 PAPERSIFT = [sys.executable, "-c", "from app import cli; cli()"]

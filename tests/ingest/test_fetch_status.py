@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 from ingest.fetch import fetch_new
 from store import runs
 from store.users import create_user
-from tests.accounts.conftest import login
-from tests.ingest.conftest import NOW, settings_for
+from tests.helpers.accounts import login
+from tests.helpers.ingest import NOW, settings_for
 from tests.ingest.fakearxiv import Fault
 from web.db import engine as app_engine
 

@@ -21,7 +21,7 @@ from store.db import open_store
 from store.papers import get_paper
 from store.runs import latest_runs
 from store.schema import paper_categories, papers
-from tests.conftest import SAMPLE_CORPUS, TEST_DATA
+from tests.helpers.paths import SAMPLE_CORPUS, TEST_DATA
 
 METADATA = TEST_DATA / "metadata"
 MAIN = SAMPLE_CORPUS       # 4,001 records of the daily-listings crawl, byte-identical lines

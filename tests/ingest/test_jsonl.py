@@ -12,7 +12,7 @@ import pytest
 
 from domain.records import PaperRecord, RecordError
 from ingest.jsonl import MAX_LINE_BYTES, decode_latex, read_jsonl
-from tests.conftest import SAMPLE_CORPUS, TEST_DATA
+from tests.helpers.paths import SAMPLE_CORPUS, TEST_DATA
 
 METADATA = TEST_DATA / "metadata"
 MAIN = SAMPLE_CORPUS       # 4,001 records of the daily-listings crawl, byte-identical lines

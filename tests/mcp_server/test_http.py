@@ -10,7 +10,7 @@ import pytest
 
 from mcp_server.catalog import TOOLS
 from mcp_server.tokens import issue_token
-from tests.mcp_server.conftest import (
+from tests.helpers.mcp import (
     ALICE_PAPERS,
     BOB_PAPERS,
     BOB_TAG,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.recommend.test_purity import imported_modules
+from tests.helpers.imports import imported_modules
+from tests.helpers.paths import ROOT
 
 USE_CASE_PACKAGES = {"services", "web", "store", "recommend", "ingest", "app", "cli", "flask_login",
                      "sqlalchemy"}

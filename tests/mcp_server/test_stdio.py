@@ -9,7 +9,7 @@ import pytest
 
 from mcp_server.catalog import PAPER_URI, TOOLS
 from recommend.search_query import MAX_QUERY_CHARS
-from tests.mcp_server.conftest import (
+from tests.helpers.mcp import (
     ALICE_PAPERS,
     BOB_PAPERS,
     BOB_TAG,

@@ -11,7 +11,7 @@ from mcp import Client
 from mcp_server.adapter import user_id_by_name
 from mcp_server.server import build_server
 from mcp_server.tools import MAX_RESULT_CHARS, Identity, capped
-from tests.mcp_server.conftest import ALICE_PAPERS, BOB_PAPERS, library_of, run_client
+from tests.helpers.mcp import ALICE_PAPERS, BOB_PAPERS, library_of, run_client
 
 HOSTILE = ["\x00", "a\x00b", "\u202e\u0000evil", "' OR 1=1 --", "<script>alert(1)</script>",
            "%00%2e%2e/", "\ud7ff" * 50, "author:" + "x" * 900, '"' * 999, "cat:../../etc", "id:;rm -rf"]

@@ -8,15 +8,10 @@ temporary data dir, serving real HTTP on loopback until it is stopped.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,29 +19,11 @@ import yaml
 
 from cli.serve import CONF, gunicorn_argv
 from store import migrations
-from tests.conftest import ROOT
+from tests.helpers.deploy import BIN, DOCKERFILE, _get, _instructions, _one, _wait_healthy
+from tests.helpers.paths import ROOT
 from tests.procs import free_port
 
-DOCKERFILE = ROOT / "Dockerfile"
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
-BIN = Path(sys.executable).parent
-
-
-def _instructions() -> list[tuple[str, str]]:
-    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    rows = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            word, _, rest = line.partition(" ")
-            rows.append((word.upper(), rest.strip()))
-    return rows
-
-
-def _one(name: str) -> str:
-    values = [rest for word, rest in _instructions() if word == name]
-    assert len(values) == 1, f"expected one {name}, found {values}"
-    return values[0]
 
 
 def test_hadolint_passes():
@@ -123,28 +100,6 @@ def test_serve_runs_gunicorn_with_the_repository_config():
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:8080"
     assert argv[argv.index("--workers") + 1] == "3"
     assert "--workers" not in gunicorn_argv("127.0.0.1", 8000, None)
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"entrypoint exited with {proc.returncode}")
-        try:
-            if _get(url)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ import pytest
 from ingest import indexing
 from store import migrations
 from tests.factories import add_papers, record
+from tests.helpers.stores import pretend_version
 
 
 @pytest.fixture
@@ -49,12 +50,12 @@ def test_old_and_too_new_schema_are_reported(healthy_app):
     engine = healthy_app.extensions["papersift.engine"]
     runner = healthy_app.test_cli_runner()
     with engine.begin() as conn:
-        migrations._set_version(conn, 0)
+        pretend_version(conn, 0)
     result = runner.invoke(args=["doctor"])
     assert result.exit_code == 1
     assert "fix: papersift migrate" in result.output
     with engine.begin() as conn:
-        migrations._set_version(conn, migrations.LATEST + 1)
+        pretend_version(conn, migrations.LATEST + 1)
     result = runner.invoke(args=["doctor"])
     assert result.exit_code == 1
     assert "newer than this papersift" in result.output

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.ops.test_deploy import _get, _instructions, _one, _wait_healthy
+from tests.helpers.deploy import _get, _instructions, _one, _wait_healthy
+from tests.helpers.paths import ROOT
 from tests.procs import free_port
 
 

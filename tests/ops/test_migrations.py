@@ -1,16 +1,27 @@
-"""The versioned migration mechanism: fresh store, partial upgrade, too-new store, re-runs."""
+"""Schema migrations (Alembic): fresh store, partial upgrade, failed revision, too-new store, re-runs,
+two processes starting together, and `papersift migrate`."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from store import migrations, schema
+from tests.helpers.stores import (
+    FUTURE_REVISION,
+    column_names,
+    has_recent_index,
+    pretend_version,
+    schema_differences,
+)
 
 
 @pytest.fixture
-def bare_engine(tmp_path):
-    eng = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def bare_engine(tmp_path, database_url):
+    """An empty database: a SQLite file, or the PostgreSQL pass's fresh schema."""
+    eng = create_engine(database_url or f"sqlite:///{tmp_path / 'm.db'}")
     yield eng
     eng.dispose()
 
@@ -20,57 +31,77 @@ def _version(eng) -> int:
         return migrations.current_version(conn)
 
 
+def test_the_revisions_form_one_chain_ending_at_head():
+    chain = migrations.revision_chain()
+    assert chain[-1] == migrations.HEAD
+    assert len(chain) == migrations.LATEST
+
+
 def test_a_fresh_database_is_brought_to_the_latest_version(bare_engine):
     assert _version(bare_engine) == 0
     before, after = migrations.upgrade(bare_engine)
     assert (before, after) == (0, migrations.LATEST)
     assert _version(bare_engine) == migrations.LATEST
-    tables = set(inspect(bare_engine).get_table_names())
-    assert set(schema.metadata.tables) <= tables
+    assert set(schema.metadata.tables) <= set(inspect(bare_engine).get_table_names())
+    with bare_engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == migrations.HEAD
+        assert schema_differences(conn) == []
+        assert has_recent_index(conn)
 
 
-def test_upgrade_applies_only_the_missing_steps(bare_engine):
-    calls: list[int] = []
+def test_the_schema_comparison_notices_a_missing_column(bare_engine):
+    migrations.upgrade(bare_engine)
+    with bare_engine.begin() as conn:
+        conn.execute(text("ALTER TABLE papers DROP COLUMN authors_folded"))
+    with bare_engine.connect() as conn:
+        differences = schema_differences(conn)
+    assert [d[0] for d in differences] == ["add_column"] and differences[0][3].name == "authors_folded"
 
-    def step(n):
-        def apply(conn):
-            calls.append(n)
-            conn.execute(text(f"CREATE TABLE step{n} (x INTEGER)"))
-        return apply
 
-    steps = [migrations._initial, step(2)]
-    assert migrations.upgrade(bare_engine, steps) == (0, 2)
-    assert calls == [2]
+def test_upgrade_applies_only_the_missing_revisions(bare_engine):
+    assert migrations.upgrade(bare_engine, to=2) == (0, 2)
+    assert migrations.pending(bare_engine) == [3, 4, 5]
+    assert migrations.upgrade(bare_engine) == (2, migrations.LATEST)
+    assert migrations.pending(bare_engine) == []
 
-    steps += [step(3), step(4)]
-    assert migrations.pending(bare_engine, steps) == [3, 4]
-    assert migrations.upgrade(bare_engine, steps) == (2, 4)
-    assert calls == [2, 3, 4]
-    assert {"step2", "step3", "step4"} <= set(inspect(bare_engine).get_table_names())
+
+def _store_before_step_5(eng) -> None:
+    migrations.upgrade(eng, to=4)
+    with eng.begin() as conn:          # a store made by the code before step 5
+        conn.execute(text("ALTER TABLE papers DROP COLUMN authors_folded"))
+        conn.execute(text("INSERT INTO papers (id, version, title, authors, abstract, categories, "
+                          "primary_category, published, first_seen, modified) VALUES ('2402.00001', 1, 'T', "
+                          "'[\"Jörg Müller\", \"Zoë Ng\"]', 'A', '[\"cs.LG\"]', 'cs.LG', "
+                          "'2024-02-01 00:00:00', '2024-02-01 00:00:00', '2024-02-01 00:00:00')"))
+
+
+def test_a_failed_revision_rolls_back_whole_and_resumes(bare_engine):
+    """A paper whose authors are not JSON stops the backfill of step 5: its new column goes with
+    it, the store stays at 4, and once the row is fixed the upgrade goes through."""
+    _store_before_step_5(bare_engine)
+    with bare_engine.begin() as conn:
+        conn.execute(text("UPDATE papers SET authors = 'not json'"))
+    with pytest.raises(ValueError):
+        migrations.upgrade(bare_engine)
     assert _version(bare_engine) == 4
-
-
-def test_a_failed_step_keeps_the_steps_before_it_and_resumes(bare_engine):
-    def broken(conn):
-        conn.execute(text("CREATE TABLE half (x INTEGER)"))
-        raise RuntimeError("disk on fire")
-
-    with pytest.raises(RuntimeError, match="disk on fire"):
-        migrations.upgrade(bare_engine, [migrations._initial, broken])
-    assert _version(bare_engine) == 1
-    assert "half" not in inspect(bare_engine).get_table_names()   # rolled back with its step
-
-    fixed = [migrations._initial, lambda conn: conn.execute(text("CREATE TABLE half (x INTEGER)"))]
-    assert migrations.upgrade(bare_engine, fixed) == (1, 2)
+    with bare_engine.connect() as conn:
+        assert "authors_folded" not in column_names(conn, "papers")   # rolled back with its revision
+    with bare_engine.begin() as conn:
+        conn.execute(text("UPDATE papers SET authors = '[\"Jörg Müller\"]'"))
+    assert migrations.upgrade(bare_engine) == (4, migrations.LATEST)
 
 
 def test_a_newer_schema_is_refused(bare_engine):
+    newer = migrations.LATEST + 3
     migrations.upgrade(bare_engine)
     with bare_engine.begin() as conn:
-        migrations._set_version(conn, migrations.LATEST + 3)
-    with pytest.raises(migrations.SchemaTooNew, match="newer than this papersift"):
+        pretend_version(conn, newer)
+    with pytest.raises(migrations.SchemaTooNew, match="newer than this papersift") as refused:
         migrations.upgrade(bare_engine)
-    assert _version(bare_engine) == migrations.LATEST + 3
+    assert f"version {newer} (revision {FUTURE_REVISION})" in str(refused.value)
+    assert _version(bare_engine) == newer
+    with bare_engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == FUTURE_REVISION
 
 
 def test_rerunning_is_a_no_op(bare_engine):
@@ -83,6 +114,31 @@ def test_rerunning_is_a_no_op(bare_engine):
         rows = conn.execute(schema.meta.select().order_by(schema.meta.c.key)).all()
     assert [(r.key, r.value) for r in rows] == [("marker", "kept"),
                                                ("schema_version", str(migrations.LATEST))]
+
+
+def test_two_processes_starting_together_migrate_once(tmp_path, database_url):
+    """Each start opens its own engine; one migrates, the other waits and finds nothing to do."""
+    url = database_url or f"sqlite:///{tmp_path / 'm.db'}"
+    engines = [create_engine(url) for _ in range(2)]
+    results: list[tuple[int, int]] = []
+    errors: list[BaseException] = []
+
+    def start(eng):
+        try:
+            results.append(migrations.upgrade(eng))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(eng,)) for eng in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(results) == [(0, migrations.LATEST), (migrations.LATEST, migrations.LATEST)]
+    assert _version(engines[0]) == migrations.LATEST
+    for eng in engines:
+        eng.dispose()
 
 
 def test_migrate_command_reports_versions(make_app):
@@ -102,7 +158,7 @@ def test_migrate_command_reports_versions(make_app):
 def test_migrate_command_upgrades_an_older_store(runner, app):
     eng = app.extensions["papersift.engine"]
     with eng.begin() as conn:
-        conn.execute(schema.meta.delete())            # as if created before versioning
+        pretend_version(conn, 0)            # as if created before versioning
     result = runner.invoke(args=["migrate"])
     assert result.exit_code == 0, result.output
     assert f"from version 0 to {migrations.LATEST}" in result.output
@@ -112,7 +168,7 @@ def test_migrate_command_upgrades_an_older_store(runner, app):
 def test_migrate_command_refuses_a_newer_store_with_a_clear_message(runner, app):
     eng = app.extensions["papersift.engine"]
     with eng.begin() as conn:
-        migrations._set_version(conn, migrations.LATEST + 1)
+        pretend_version(conn, migrations.LATEST + 1)
     result = runner.invoke(args=["migrate"])
     assert result.exit_code == 1
     assert "newer than this papersift" in result.output
@@ -120,13 +176,13 @@ def test_migrate_command_refuses_a_newer_store_with_a_clear_message(runner, app)
 
 
 def test_step_3_adds_logins_and_email_confirmation_to_a_version_2_store(bare_engine):
-    migrations.upgrade(bare_engine, migrations.STEPS[:2])
+    migrations.upgrade(bare_engine, to=2)
     with bare_engine.begin() as conn:          # a store made by the code before step 3
         conn.execute(text("DROP TABLE user_sessions"))
         conn.execute(text("ALTER TABLE users DROP COLUMN email_confirmed"))
         conn.execute(text("INSERT INTO users (username, password_hash, email, is_admin, created) "
-                          "VALUES ('ada', 'x', 'ada@example.org', 0, '2024-01-01 00:00:00')"))
-    assert migrations.upgrade(bare_engine, migrations.STEPS[:3]) == (2, 3)
+                          "VALUES ('ada', 'x', 'ada@example.org', false, '2024-01-01 00:00:00')"))
+    assert migrations.upgrade(bare_engine, to=3) == (2, 3)
     assert "user_sessions" in inspect(bare_engine).get_table_names()
     with bare_engine.connect() as conn:
         row = conn.execute(text("SELECT email, email_confirmed FROM users")).one()
@@ -136,14 +192,8 @@ def test_step_3_adds_logins_and_email_confirmation_to_a_version_2_store(bare_eng
 def test_step_5_folds_the_author_names_of_the_papers_already_stored(bare_engine):
     from store.follows import papers_naming
 
-    migrations.upgrade(bare_engine, migrations.STEPS[:4])
-    with bare_engine.begin() as conn:          # a store made by the code before step 5
-        conn.execute(text("ALTER TABLE papers DROP COLUMN authors_folded"))
-        conn.execute(text("INSERT INTO papers (id, version, title, authors, abstract, categories, "
-                          "primary_category, published, first_seen, modified) VALUES ('2402.00001', 1, 'T', "
-                          "'[\"Jörg Müller\", \"Zoë Ng\"]', 'A', '[\"cs.LG\"]', 'cs.LG', "
-                          "'2024-02-01 00:00:00', '2024-02-01 00:00:00', '2024-02-01 00:00:00')"))
-    assert migrations.upgrade(bare_engine, migrations.STEPS[:5]) == (4, 5)
+    _store_before_step_5(bare_engine)
+    assert migrations.upgrade(bare_engine, to=5) == (4, 5)
     with bare_engine.connect() as conn:
         assert conn.execute(text("SELECT authors_folded FROM papers")).scalar_one() == "jorg muller | zoe ng"
         assert [p.id for p in papers_naming(conn, ["Muller"])] == ["2402.00001"]

@@ -26,11 +26,8 @@ class Clock:
 
 
 @pytest.fixture
-def redis_app(data_dir, redis_proc):
-    from app import create_app
-
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                              "redis_url": redis_proc.url, "TESTING": True})
+def redis_app(make_app, redis_proc):
+    application = make_app(redis_url=redis_proc.url)
 
     @limiter.limit("1000/minute")
     def limited():
@@ -65,12 +62,10 @@ def test_cache_values_live_in_redis(redis_app, redis_proc):
     direct.close()
 
 
-def test_a_page_rendered_by_one_worker_is_served_by_another(redis_app, redis_proc, data_dir):
-    from app import create_app
+def test_a_page_rendered_by_one_worker_is_served_by_another(redis_app, redis_proc, make_app):
     from web.page_cache import HEADER
 
-    other_worker = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                               "redis_url": redis_proc.url, "TESTING": True})
+    other_worker = make_app(redis_url=redis_proc.url)
     first = redis_app.test_client().get("/paper/2401.90001")
     second = other_worker.test_client().get("/paper/2401.90001")
     assert (first.headers[HEADER], second.headers[HEADER]) == ("miss", "hit")
@@ -125,13 +120,11 @@ def test_site_keeps_serving_when_redis_stops_and_uses_it_again_when_back(
     assert _statuses(client) == dict.fromkeys(PAGES, 200)
 
 
-def test_redis_down_from_the_start_still_serves(data_dir):
-    from app import create_app
+def test_redis_down_from_the_start_still_serves(make_app):
     from tests.procs import free_port
 
     url = f"redis://127.0.0.1:{free_port()}/0"              # nothing listens here
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                              "redis_url": url, "TESTING": True})
+    application = make_app(redis_url=url)
     client = application.test_client()
     assert client.get("/").status_code == 200
     assert client.get("/readyz").status_code == 503
@@ -167,23 +160,22 @@ def test_vendor_files_are_cached_long_and_site_files_briefly(client):
 
 def test_not_ready_while_the_schema_is_behind(redis_app):
     from store import migrations
+    from tests.helpers.stores import pretend_version
 
     with redis_app.extensions["papersift.engine"].begin() as conn:
-        migrations._set_version(conn, 0)
+        pretend_version(conn, 0)
     response = redis_app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["schema"] == f"version 0, expected {migrations.LATEST}"
 
 
-def test_login_and_recommendations_keep_working_without_redis(data_dir, redis_proc):
+def test_login_and_recommendations_keep_working_without_redis(make_app, redis_proc):
     from bs4 import BeautifulSoup
 
-    from app import create_app
     from store.library import add_to_library
     from store.users import create_user
 
-    application = create_app({"data_dir": str(data_dir), "scheduler_enabled": False,
-                              "redis_url": redis_proc.url, "TESTING": True, "RECOMMEND_SYNC": True})
+    application = make_app(redis_url=redis_proc.url, RECOMMEND_SYNC=True)
     engine = application.extensions["papersift.engine"]
     add_papers(engine, *[record(title=f"Speech recognition with transformers {i}") for i in range(8)],
                *[record(title=f"Graph neural networks for molecules {i}") for i in range(8)])

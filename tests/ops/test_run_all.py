@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.ops.test_deploy import BIN, _get, _wait_healthy
+from tests.helpers.deploy import BIN, _get, _wait_healthy
 from tests.procs import free_port
 
 

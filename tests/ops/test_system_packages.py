@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 SCRIPT = ROOT / "scripts" / "system-packages"
 BASH = shutil.which("bash")

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.imports import imported_modules
+
 RECOMMEND = Path(__file__).resolve().parents[2] / "recommend"
 FORBIDDEN = {"flask", "flask_login", "flask_wtf", "flask_limiter", "werkzeug", "sqlalchemy",
              "store", "web", "ingest", "app", "config"}
-
-
-def imported_modules(path: Path) -> set[str]:
-    """Top-level names of every module a file imports (absolute or relative)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level and node.level > 1:
-                names.add((node.module or "").split(".")[0] or "..")
-            elif node.module and not node.level:
-                names.add(node.module.split(".")[0])
-    return names
 
 
 MODULES = sorted(RECOMMEND.glob("*.py"))

@@ -17,9 +17,9 @@ from store import seen as seen_store
 from store.feeds import DigestSettings
 from store.schema import follows, seen
 from store.users import delete_user
-from tests.accounts.conftest import login, make_user, post, post_json
 from tests.factories import add_papers, record
-from tests.recommend_web.conftest import rebuild
+from tests.helpers.accounts import login, make_user, post, post_json
+from tests.helpers.recommend_web import rebuild
 
 RL = [f"2405.0{i:04d}" for i in range(10)]
 SEG = [f"2405.1{i:04d}" for i in range(10)]
@@ -178,11 +178,8 @@ def test_seen_marks_are_invisible_to_other_users(reco_app, ada):
         assert conn.execute(seen.select()).all() == []
 
 
-def test_opening_papers_marks_nothing_when_the_setting_is_off(data_dir):
-    from app import create_app
-
-    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "TESTING": True,
-                      "mark_seen_auto": False})
+def test_opening_papers_marks_nothing_when_the_setting_is_off(make_app):
+    app = make_app(mark_seen_auto=False)
     add_papers(_engine(app), record(id="2407.00001"))
     make_user(app, "ada")
     client = app.test_client()

@@ -1,7 +1,7 @@
 from bs4 import BeautifulSoup
 
-from tests.accounts.conftest import make_user, post, post_json
-from tests.recommend_web.conftest import rebuild
+from tests.helpers.accounts import make_user, post, post_json
+from tests.helpers.recommend_web import rebuild
 
 RL = [f"2405.0{i:04d}" for i in range(10)]
 SEG = [f"2405.1{i:04d}" for i in range(10)]
@@ -88,7 +88,7 @@ def test_tags_any_all_and_negative(ada):
 def test_another_users_library_is_not_used(reco_app, ada):
     _save(ada, RL[:3])
     make_user(reco_app, "eve")
-    from tests.accounts.conftest import login
+    from tests.helpers.accounts import login
 
     eve = reco_app.test_client()
     login(eve, "eve")
@@ -113,9 +113,9 @@ def test_ranking_cache_invalidates_on_library_change_and_index_swap(reco_app, ad
 
 
 def test_background_training_serves_the_centroid_first(make_app):
-    from tests.accounts.conftest import login
     from tests.factories import add_papers
-    from tests.recommend_web.conftest import corpus
+    from tests.helpers.accounts import login
+    from tests.helpers.recommend_web import corpus
 
     app = make_app()
     add_papers(app.extensions["papersift.engine"], *corpus())
@@ -156,7 +156,7 @@ def test_recommend_cli(reco_app, ada):
 
 
 def test_top_page_counts_libraries(reco_app, ada):
-    from tests.accounts.conftest import login
+    from tests.helpers.accounts import login
 
     _save(ada, RL[:3])
     for name in ("eve", "bob", "cy"):

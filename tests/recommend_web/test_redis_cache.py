@@ -3,25 +3,22 @@
 import pytest
 import redis
 
-from tests.accounts.conftest import login, post_json
-from tests.recommend_web.conftest import corpus, rebuild
+from tests.helpers.accounts import login, post_json
+from tests.helpers.recommend_web import corpus, rebuild
 from tests.redis_fixture import redis_server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.redis
 
 
-def _app(data_dir, url):
-    from app import create_app
-
-    return create_app({"data_dir": str(data_dir), "TESTING": True, "RECOMMEND_SYNC": True,
-                       "redis_url": url})
+def _app(make_app, url):
+    return make_app(RECOMMEND_SYNC=True, redis_url=url)
 
 
-def test_rankings_are_shared_through_redis(data_dir, redis_server, monkeypatch):  # noqa: F811
-    from tests.accounts.conftest import make_user
+def test_rankings_are_shared_through_redis(make_app, redis_server, monkeypatch):  # noqa: F811
     from tests.factories import add_papers
+    from tests.helpers.accounts import make_user
 
-    first = _app(data_dir, redis_server)
+    first = _app(make_app, redis_server)
     add_papers(first.extensions["papersift.engine"], *corpus())
     rebuild(first)
     make_user(first, "ada")
@@ -34,7 +31,7 @@ def test_rankings_are_shared_through_redis(data_dir, redis_server, monkeypatch):
     keys = redis.Redis.from_url(redis_server).keys("papersift:ranking:*")
     assert len(keys) == 1
 
-    second = _app(data_dir, redis_server)            # another worker: no local state
+    second = _app(make_app, redis_server)            # another worker: no local state
     other = second.test_client()
     login(other, "ada")
     from services import recommendations
@@ -50,11 +47,11 @@ def test_rankings_are_shared_through_redis(data_dir, redis_server, monkeypatch):
         app.extensions["papersift.engine"].dispose()
 
 
-def test_recommendations_work_while_redis_is_down(data_dir):
-    from tests.accounts.conftest import make_user
+def test_recommendations_work_while_redis_is_down(make_app):
     from tests.factories import add_papers
+    from tests.helpers.accounts import make_user
 
-    app = _app(data_dir, "redis://127.0.0.1:1/0")          # nothing listens there
+    app = _app(make_app, "redis://127.0.0.1:1/0")          # nothing listens there
     app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     add_papers(app.extensions["papersift.engine"], *corpus())
     rebuild(app)

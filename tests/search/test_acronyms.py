@@ -5,7 +5,7 @@ from __future__ import annotations
 from recommend.acronyms import definitions, learn
 from recommend.search import search
 from recommend.search_query import parse_query
-from tests.search.conftest import tiny_index
+from tests.helpers.search import tiny_index
 
 FILLER = "We report experiments on standard benchmarks."
 

@@ -10,7 +10,7 @@ import pytest
 from recommend.search import Filters, full_scores, search
 from recommend.search_query import parse_query
 from recommend.search_terms import TermTable
-from tests.search.conftest import tiny_index
+from tests.helpers.search import tiny_index
 
 FILLER = "We report experiments on standard benchmarks and discuss limitations."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from recommend.search_query import parse_query
 from recommend.snippets import apply_suggestion, close_words, snippet, suggest
-from tests.search.conftest import tiny_index
+from tests.helpers.search import tiny_index
 
 
 def text_of(segments) -> str:

@@ -12,8 +12,8 @@ import pytest
 
 from recommend.trend_hot import spreadsheet_safe
 from services.library_io import SAFE_COMMANDS, bib_value
-from tests.accounts.conftest import post
 from tests.factories import add_papers, record
+from tests.helpers.accounts import post
 
 FORMULAS = ['=HYPERLINK("http://evil.example")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
             "@SUM(1+1)*cmd|' /C calc'!A0", "\tcmd", "\rcmd"]

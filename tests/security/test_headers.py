@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.accounts.conftest import login
 from tests.factories import add_papers, record
+from tests.helpers.accounts import login
 
 PATHS = ["/", "/paper/2401.00001", "/search?q=graph", "/trends?q=graph", "/top", "/login",
          "/register", "/api/papers", "/api/papers/2401.00001", "/api/search?q=graph", "/healthz",

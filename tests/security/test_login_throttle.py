@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accounts.conftest import PASSWORD, csrf_token, make_user
+from tests.helpers.accounts import PASSWORD, csrf_token, make_user
 from web import login_throttle
 
 

@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from store.users import AccountError, check_password, common_passwords, create_user
-from tests.accounts.conftest import PASSWORD, login, post
+from tests.helpers.accounts import PASSWORD, login, post
 
 COMMON = ["password", "password123", "qwertyuiop", "1234567890", "Manchester"]
 

@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 
 from store.library import add_to_library
 from store.users import find_user
-from tests.accounts.conftest import login, make_user, post_json
 from tests.factories import add_papers, record
+from tests.helpers.accounts import login, make_user, post_json
 
 PRIVATE = ["/api/library", "/library/export.bib", "/library/export.json", "/api/recommendations"]
 

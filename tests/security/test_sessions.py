@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from store import sessions
 from store.users import find_user
-from tests.accounts.conftest import PASSWORD, csrf_token, login, make_user, post
+from tests.helpers.accounts import PASSWORD, csrf_token, login, make_user, post
 
 
 def _copy_cookies(source, target) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.factories import record
-from tests.recommend_web.conftest import corpus as topical_corpus
+from tests.helpers.recommend_web import corpus as topical_corpus
 
 PARAPHRASE_ID = "2405.88888"
 PARAPHRASE_TITLE = "Robots improve through trial and error"

@@ -14,9 +14,9 @@ from ingest.embedding_cache import BATCH_FILE, EmbeddingCache, encoder_dir
 from ingest.embeddings import embed_current_index
 from recommend.index import load_index
 from recommend.index_vectors import load_vectors
-from tests.conftest import ROOT
-from tests.crash.conftest import papersift_command, papersift_env
 from tests.factories import add_papers
+from tests.helpers.crash import papersift_command, papersift_env
+from tests.helpers.paths import ROOT
 from tests.semantic.corpus import corpus
 from tests.semantic.encoder import DIM, HashedWordEncoder
 

@@ -19,8 +19,8 @@ from ingest.embedding_queue import QUEUE_NAME, queue_batches
 from ingest.embeddings import embed_current_index
 from recommend.index import load_index
 from recommend.index_vectors import load_vectors
-from tests.conftest import ROOT
 from tests.factories import add_papers
+from tests.helpers.paths import ROOT
 from tests.redis_fixture import redis_server  # noqa: F401 - fixture
 from tests.semantic.corpus import corpus
 from tests.semantic.encoder import HashedWordEncoder

@@ -10,8 +10,8 @@ from ingest import indexing
 from ingest.embeddings import embed_current_index
 from recommend import encoder_choice
 from services import semantic
-from tests.accounts.conftest import login, make_user, post_json
 from tests.factories import add_papers
+from tests.helpers.accounts import login, make_user, post_json
 from tests.semantic.corpus import PARAPHRASE_ID, PARAPHRASE_TITLE, QUESTION, corpus, rl_ids
 from tests.semantic.encoder import HashedWordEncoder
 

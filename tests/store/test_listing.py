@@ -12,6 +12,7 @@ from sqlalchemy import text
 from store import migrations
 from store.papers import PaperFilter, list_papers
 from tests.factories import add_papers, record
+from tests.helpers.stores import pretend_version
 
 START = datetime(2024, 1, 1)
 
@@ -96,7 +97,7 @@ def test_ties_on_the_date_are_broken_by_id_newest_first(engine):
 def test_a_store_from_version_1_gets_the_date_index(engine):
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_papers_recent"))
-        conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+        pretend_version(conn, 1)
     assert migrations.upgrade(engine) == (1, migrations.LATEST)
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":

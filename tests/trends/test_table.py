@@ -206,7 +206,7 @@ def test_the_hashed_first_pass_keeps_exactly_the_same_terms_and_postings(buckets
     from recommend.index import Doc
     from recommend.text import document
     from recommend.trend_build import _postings
-    from tests.conftest import SAMPLE_DIR
+    from tests.helpers.paths import SAMPLE_DIR
 
     with gzip.open(SAMPLE_DIR / "arxiv_cs_sample.jsonl.gz", "rt") as fh:
         rows = [json.loads(line) for _, line in zip(range(600), fh, strict=False)]

@@ -1,0 +1,1 @@
+"""Helpers the tests share; conftest files and test modules import them from here."""
