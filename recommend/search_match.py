@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 
+from recommend import acronyms as acronym_rules
 from recommend.search_postings import SearchIndex, intersect, joined_terms, rows_with
 from recommend.search_query import ParsedQuery, author_tokens
 
@@ -63,16 +64,35 @@ def expand(si: SearchIndex, q: ParsedQuery) -> Expansion:
             alternatives.setdefault(word, []).append(joined_terms(a.long_terms))
             terms.extend(joined_terms(a.long_terms))
             shown.append(a.long_written)
+    for a in _typed_long_forms(si, q, exact):
+        for word in a.long_terms:
+            alternatives.setdefault(word, []).append((a.term,))
+        terms.append(a.term)
+        shown.append(a.written)
+    return Expansion(alternatives, tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(shown)))
+
+
+def _typed_long_forms(si: SearchIndex, q: ParsedQuery, exact: set[str]
+                      ) -> list[acronym_rules.Acronym]:
+    """Learned acronyms whose long form the query spells out as a whole concept.
+
+    A long form that sits inside a longer one the query also spells ("neural network" in
+    "graph neural network") is left out, as is one right behind another query word
+    ("graph" before "neural network"): both name a narrower thing than the acronym, so
+    adding it ("NN" for "graph neural networks") would find papers about something else.
+    """
     have = set(q.terms)
+    bigrams = [t.split(" ") for t in q.terms if " " in t]
+    found = []
     for term in q.terms:
         for a in si.long_forms.get(term, ()):
             long_terms = joined_terms(a.long_terms)
             if set(long_terms) <= have and not set(a.long_terms) & exact and a.term not in have:
-                for word in a.long_terms:
-                    alternatives.setdefault(word, []).append((a.term,))
-                terms.append(a.term)
-                shown.append(a.written)
-    return Expansion(alternatives, tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(shown)))
+                found.append(a)
+    wider = [set(joined_terms(a.long_terms)) for a in found]
+    return [a for a in found
+            if not any(set(joined_terms(a.long_terms)) < other for other in wider)
+            and not any(second == a.long_terms[0] for _, second in bigrams)]
 
 
 def min_should_match(n_words: int) -> int:
