@@ -32,9 +32,16 @@ from recommend.search_match import (
     match_rows,
     min_should_match,
 )
-from recommend.search_postings import SearchIndex, positions, rows_with, search_index
+from recommend.search_postings import (
+    DENSE_FRACTION,
+    SearchIndex,
+    positions,
+    rows_with,
+    search_index,
+)
 from recommend.search_query import ParsedQuery
 from recommend.search_score import full_scores, order_rows, score_rows
+from recommend.search_topk import ranked_scores
 
 __all__ = [
     "Expansion", "Filters", "SearchIndex", "SearchResult", "bm25_idf", "bm25_weights",
@@ -81,13 +88,12 @@ def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
     if not len(rows):
         return SearchResult(0, [], missing, also_searched=expansion.shown)
     total, n_complete = len(rows), int(complete.sum())
-    if n_complete >= offset + limit and n_complete < total:
-        # the page lies inside the papers with every word: the others need no score
-        rows, share, complete = rows[complete], share[complete], complete[complete]
-    scores = score_rows(si, scored, rows)
-    if COORDINATION:
-        scores *= share   # a paper with fewer of the words ranks lower (Lucene's coord)
     tiers = complete.astype(np.int8) + _adjacent(si, q, rows, complete)
+    # only papers that can reach the page are scored (COORDINATION: a paper with fewer of
+    # the words ranks lower, Lucene's coord)
+    rows, scores, tiers = ranked_scores(si, scored, rows,
+                                        share if COORDINATION else np.ones_like(share), tiers,
+                                        offset + limit)
     order = order_rows(si, rows, scores, sort, offset + limit, tiers)[offset:offset + limit]
     hits = [(str(si.ids[rows[i]]), round(float(scores[i]), 4)) for i in order]
     return SearchResult(total, hits, missing, all_words=n_complete, also_searched=expansion.shown)
@@ -101,10 +107,17 @@ def _adjacent(si: SearchIndex, q: ParsedQuery, rows: np.ndarray, complete: np.nd
     out = complete.copy()
     if not bigrams:
         return out & False
+    dense = len(rows) * DENSE_FRACTION > len(si)
     for term in bigrams:
         if not out.any():
             break
-        out[out] = positions(rows[out], rows_with(si.text, si.terms, term))[1]
+        holders = rows_with(si.text, si.terms, term)
+        if dense:   # many rows: a flag per paper beats a binary search per row
+            flags = np.zeros(len(si), dtype=bool)
+            flags[holders] = True
+            out &= flags[rows]
+        else:
+            out[out] = positions(rows[out], holders)[1]
     return out
 
 

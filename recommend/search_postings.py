@@ -140,6 +140,8 @@ def intersect(sets: list[np.ndarray], n: int) -> np.ndarray:
     """
     if not sets:
         return np.arange(n)
+    if len(sets) == 1:
+        return np.asarray(sets[0])
     sets = sorted(sets, key=len)
     if len(sets[0]) * DENSE_FRACTION > n:  # every set is large: counting is cheaper
         counts = np.zeros(n, dtype=np.int16)

@@ -26,13 +26,7 @@ def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
     Reads only the columns of the query's terms, and within them only looks up the rows
     asked about (binary search): cost grows with the query, not with the number of papers.
     """
-    weights = []
-    columns = []
-    for term in q.terms:
-        j = si.terms.find(term)
-        if j is not None:
-            weights.append(si.idf(j))
-            columns.append(j)
+    columns, weights = query_columns(si, q)
     if len(rows) * DENSE_FRACTION > len(si):
         text, title = _term_sums_dense(si, columns, weights, rows)
     else:
@@ -48,6 +42,12 @@ def score_rows(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
         exact = si.title_keys[rows] == title_key(q.text)
         scores += EXACT_TITLE_BOOST * exact.astype(np.float32)
     return scores
+
+
+def query_columns(si: SearchIndex, q: ParsedQuery) -> tuple[list[int], list[float]]:
+    """The columns of the query's terms that the index holds, and their idf."""
+    columns = [j for j in (si.terms.find(t) for t in q.terms) if j is not None]
+    return columns, [si.idf(j) for j in columns]
 
 
 def _term_sums_sparse(si: SearchIndex, columns: list[int], weights: list[float], rows: np.ndarray
@@ -66,13 +66,20 @@ def _term_sums_sparse(si: SearchIndex, columns: list[int], weights: list[float],
 def _term_sums_dense(si: SearchIndex, columns: list[int], weights: list[float], rows: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
     """The same for many rows: scatter whole columns into per-paper sums, then gather."""
+    text, title = dense_sums(si, columns, weights)
+    return text[rows], title[rows]
+
+
+def dense_sums(si: SearchIndex, columns: list[int], weights: list[float]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-paper BM25 sums and idf-weighted title sums over whole columns."""
     text = np.zeros(len(si), dtype=np.float32)
     title = np.zeros(len(si), dtype=np.float32)
     for j, w in zip(columns, weights, strict=True):
         column, values = posting(si.text, j)
         text[column] += values   # a column holds each row once
         title[posting(si.title, j)[0]] += np.float32(w)
-    return text[rows], title[rows]
+    return text, title
 
 
 def _author_share(si: SearchIndex, q: ParsedQuery, rows: np.ndarray) -> np.ndarray:
