@@ -193,3 +193,13 @@ def test_pages_inside_and_across_the_every_word_papers_agree_with_the_whole_rank
         page = search(rl_index, q, offset=offset, limit=limit)
         assert ids(page) == ids(whole)[offset:offset + limit]
         assert (page.total, page.all_words) == (whole.total, whole.all_words)
+
+
+def test_generalization_is_not_drowned_by_general():
+    general = [(f"A general model {i}", f"A general model that generally works. {FILLER}")
+               for i in range(8)]
+    wanted = [("On the Generalization of Diffusion Model",
+               f"We study how diffusion models generalize beyond training data. {FILLER}")]
+    si = tiny_index(general + wanted)
+    assert ids(search(si, parse_query("model generalization")))[0] == "t8"
+    assert ids(search(si, parse_query("models that generalize")))[0] == "t8"
