@@ -7,6 +7,7 @@ other code uses:
 - `recommend.search_postings`: the loaded parts (`SearchIndex`) and their columns
 - `recommend.search_match`: filters, acronym expansion, which papers are ranked
 - `recommend.search_score`: BM25 and boosts, ordering
+- `recommend.search_topk`: scoring only the papers whose tier can reach the page
 - `recommend.search_like`: query by example (a pasted text)
 
 Words are not a filter: every paper holding enough of the query's words
