@@ -17,6 +17,10 @@ Settings come from papersift's own table (config.py), never from extra variables
 - logs: access and error logs on stdout/stderr, where systemd and Docker collect them;
   JSON access lines when PAPERSIFT_LOG_FORMAT=json (no user agent or query string there:
   gunicorn does not escape quotes in them).
+- limit_request_line: gunicorn's maximum (8190 bytes; its default is 4094), so a pasted
+  abstract searched by GET fits (arXiv abstracts are at most 1,920 characters; URL-encoded
+  they stay under ~6,000 bytes). Longer texts go to /api/search by POST, which has no such
+  limit; the query itself is capped at recommend.search_query.MAX_QUERY_CHARS.
 - max_requests with jitter recycles workers now and then, bounding slow leaks.
 """
 
@@ -37,6 +41,7 @@ preload_app = True
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
+limit_request_line = 8190           # gunicorn's maximum: room for a pasted abstract in a GET
 max_requests = 2000
 max_requests_jitter = 200
 control_socket_disable = True       # one shared ~/.gunicorn socket would clash between servers

@@ -25,7 +25,7 @@ from recommend.stop_words import ENGLISH_STOP_WORDS
 from recommend.word_forms import CLASSICAL_PLURALS
 
 # names the analysis; part of the index fingerprint, so a change rebuilds the index
-ANALYZER = "snowball-english-2"
+ANALYZER = "snowball-english-3"
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     {"et", "al", "eg", "ie", "fig", "figure", "table", "arxiv", "http", "https", "www", "com"}
 )
@@ -40,6 +40,10 @@ def words(text: str) -> list[str | None]:
 
 
 _STEMMER = Stemmer.Stemmer("english")
+# "-al" and "-ar" adjectives made verbs with -ize/-ise: Snowball folds "generalization" into
+# "general" and "normalization" into "normal", words of another meaning that are far more
+# common; these keep a stem of their own ("generaliz"), shared by every form of the verb
+_AL_IZE = re.compile(r"(?P<base>[a-z]{2,}a[lr])i[sz](?:e|es|ed|er|ers|ing|ation|ations|able|ability)")
 _VOWELS = frozenset("aeiouy")
 _stem_cache: dict[str, str] = {}
 STEM_CACHE_SIZE = 500_000
@@ -47,12 +51,16 @@ STEM_CACHE_SIZE = 500_000
 
 def stem(word: str) -> str:
     """The term of a lowercase word: its Snowball stem. An acronym's plural loses its s
-    ("llms" -> "llm"), which Snowball leaves alone when the rest has no vowel, and a
-    Latin or Greek plural is stemmed as its singular ("equilibria" -> "equilibrium")."""
+    ("llms" -> "llm"), which Snowball leaves alone when the rest has no vowel; a Latin or
+    Greek plural is stemmed as its singular ("equilibria" -> "equilibrium"); a verb made
+    from an "-al" adjective keeps its own stem ("generalization" -> "generaliz", not
+    "general")."""
     term = _stem_cache.get(word)
     if term is None:
         if len(word) > 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
             term = word[:-1]
+        elif (verb := _AL_IZE.fullmatch(word)) is not None:
+            term = verb["base"] + "iz"
         else:
             term = _STEMMER.stemWord(CLASSICAL_PLURALS.get(word, word))
         if len(term) < 2 or term.isdigit():   # a term is never shorter than 2 or a number

@@ -37,7 +37,7 @@ from services.params import (
     category_arg,
     int_arg,
 )
-from store.fulltext import get_text
+from store.fulltext import get_text, with_text
 from store.papers import WINDOWS, Paper, get_paper, get_papers, window_start
 
 SORTS = {"relevance": "Relevance", "date": "Newest first"}
@@ -141,9 +141,7 @@ def run_search(conn: Connection, index: Index | None, req: SearchRequest,
     result, hits = _ranked(conn, index, si, page, filters, settings)
     page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
     page.also_searched = result.also_searched
-    scores = dict(hits)
-    page.hits = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
-                 for p in get_papers(conn, [pid for pid, _ in hits])]
+    page.hits = _hits(conn, hits, parsed.highlight)
     if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings
         page.suggestions = _suggestions(si, parsed)
     if not result.total and not parsed.jump:
@@ -193,15 +191,25 @@ def _explain_empty(conn: Connection, si: SearchIndex, page: SearchPage, filters:
     if not parsed.words:
         return
     loose = search(si, relaxed(parsed), limit=page.request.per_page)
-    scores = dict(loose.hits)
-    page.partial = [Hit(p, scores[p.id], *_snippet(conn, p, parsed.highlight))
-                    for p in get_papers(conn, [pid for pid, _ in loose.hits])]
+    page.partial = _hits(conn, loose.hits, parsed.highlight)
 
 
-def _snippet(conn: Connection, paper: Paper, words: tuple[str, ...]) -> tuple[list[Segment], str]:
-    """A snippet from the abstract, or from the full text when only that holds the words."""
-    segments = snippet(paper.abstract, words)
-    if words and not any(s.hit for s in segments):
+def _hits(conn: Connection, ranked: list[tuple[str, float]], words: tuple[str, ...]) -> list[Hit]:
+    """The ranked papers with their snippets; one query finds which of those whose abstract
+    lacks the words have a full text to look in (most have none)."""
+    scores = dict(ranked)
+    papers = get_papers(conn, list(scores))
+    cuts = {p.id: snippet(p.abstract, words) for p in papers}
+    lacking = [pid for pid, cut in cuts.items() if words and not any(s.hit for s in cut)]
+    texts = with_text(conn, lacking)
+    return [Hit(p, scores[p.id], *_snippet(conn, p, words, cuts[p.id], p.id in texts))
+            for p in papers]
+
+
+def _snippet(conn: Connection, paper: Paper, words: tuple[str, ...], segments: list[Segment],
+             has_text: bool) -> tuple[list[Segment], str]:
+    """The abstract's snippet, or one from the full text when only that holds the words."""
+    if has_text and not any(s.hit for s in segments):
         text = get_text(conn, paper.id)
         if text:
             inner = snippet(text[:FULLTEXT_SNIPPET_CHARS], words)

@@ -17,6 +17,7 @@ _LINK = re.compile(
     r"(?P<host>github\.com|gitlab\.com|codeberg\.org|huggingface\.co)/"
     r"(?P<path>(?:(?:datasets|spaces)/)?[A-Za-z0-9][\w.-]*/[\w.-]*[\w-])",
     re.IGNORECASE)
+_HOST_NAMES = ("github.com", "gitlab.com", "codeberg.org", "huggingface.co")
 # pages of these hosts that are not a repository
 _NOT_REPOS = {"github.com": {"features", "about", "pricing", "topics", "sponsors", "orgs", "settings"},
               "huggingface.co": {"docs", "blog", "papers", "learn"}}
@@ -26,6 +27,9 @@ def code_links(texts: Iterable[str | None]) -> list[str]:
     """https URLs of the repositories named in the texts, in order, each once."""
     out: list[str] = []
     for text in texts:
+        lowered = (text or "").lower()
+        if not any(host in lowered for host in _HOST_NAMES):
+            continue   # most abstracts name no host: skip the costly pattern
         # arXiv wraps long abstracts: "github.com/ owner/repo" keeps its link after folding spaces
         for m in _LINK.finditer(re.sub(r"(\.(?:com|co|org)/)\s+", r"\1", text or "")):
             host = m["host"].lower()

@@ -99,6 +99,14 @@ def fulltext_info(conn: Connection, paper_id: str) -> FulltextInfo | None:
     return FulltextInfo(**row._mapping) if row else None
 
 
+def with_text(conn: Connection, paper_ids: Sequence[str]) -> set[str]:
+    """Which of the papers have a stored full text (status ok): one query for many."""
+    if not paper_ids:
+        return set()
+    return set(conn.execute(select(fulltext.c.paper_id).where(
+        fulltext.c.paper_id.in_(list(paper_ids)), fulltext.c.status == "ok")).scalars())
+
+
 def get_text(conn: Connection, paper_id: str) -> str | None:
     """The stored full text of a paper (status ok), decompressed."""
     blob = conn.execute(select(fulltext.c.text).where(

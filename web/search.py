@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.engine import Connection
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 
 from recommend.search_query import QueryError
 from services.search import SORTS, SearchPage, jump_target, run_search, search_request
 from store.papers import WINDOWS, category_counts
 from web import services
 from web.db import get_db
-from web.extensions import query_limit
+from web.extensions import csrf, query_limit
 from web.page_cache import cached_for_visitors
 
 bp = Blueprint("search", __name__)
@@ -36,15 +38,28 @@ def results():
     return _render(conn, page, 200)
 
 
+def _api_params() -> MultiDict:
+    """The API's parameters: the query string, and for POST a form or JSON object body."""
+    if request.method != "POST":
+        return request.args
+    body = request.get_json(silent=True) if request.is_json else None
+    if request.is_json and not isinstance(body, dict):
+        raise BadRequest("the JSON body must be an object such as {\"q\": \"...\"}")
+    fields = {k: str(v) for k, v in body.items()} if body else request.form
+    return MultiDict([*request.args.items(multi=True), *MultiDict(fields).items(multi=True)])
+
+
 def _render(conn: Connection, page: SearchPage, status: int):
     return render_template("search/results.html", page=page, windows=list(WINDOWS), sorts=SORTS,
                            categories=category_counts(conn)), status
 
 
-@bp.get("/api/search")
+@bp.route("/api/search", methods=["GET", "POST"])
+@csrf.exempt            # read-only: a POST only carries a query too long for a URL
 @query_limit
 def api():
-    req = search_request(request.args)
+    # POST (a form or JSON body) carries a pasted abstract past any request-line limit
+    req = search_request(_api_params())
     try:
         page = run_search(get_db(), services.current_index(), req, current_app.config["SETTINGS"])
     except QueryError as exc:

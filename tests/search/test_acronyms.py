@@ -59,3 +59,31 @@ def test_a_quoted_acronym_stays_exact():
     result = search(_index(), parse_query('"GNN"'))
     assert result.also_searched == ()
     assert "t4" not in {pid for pid, _ in result.hits}
+
+
+def _nested_index():
+    gnn = [(f"Paper {i}", f"Graph neural networks (GNNs) for molecules {i}. {FILLER}")
+           for i in range(3)]
+    nn = [(f"Nets {i}", f"Neural networks (NNs) approximate functions {i}. {FILLER}")
+          for i in range(3)]
+    potentials = [(f"Potentials {i}", f"Neural network potentials (NNPs) for atoms {i}. {FILLER}")
+                  for i in range(3)]
+    graph_and_nn = [("Graph colouring", f"A graph colouring heuristic tuned by an NN. {FILLER}")]
+    return tiny_index(gnn + nn + potentials + graph_and_nn)
+
+
+def test_an_acronym_for_part_of_the_typed_concept_is_not_added():
+    si = _nested_index()
+    result = search(si, parse_query("graph neural networks"))
+    assert result.also_searched == ("GNN",)
+    # "graph" and "NN" in one paper is not a graph neural network paper
+    assert result.all_words == 3
+    assert "t10" not in [pid for pid, _ in result.hits[:result.all_words]]
+    assert search(si, parse_query("neural network potentials")).also_searched == ("NNP",)
+
+
+def test_an_acronym_whose_long_form_is_the_whole_concept_is_added():
+    si = _nested_index()
+    assert search(si, parse_query("neural networks")).also_searched == ("NN",)
+    assert search(si, parse_query("neural networks for function fitting")).also_searched == ("NN",)
+    assert search(si, parse_query("GNN")).also_searched == ("graph neural networks",)

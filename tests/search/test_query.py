@@ -40,7 +40,7 @@ def test_phrase_of_words_split_by_a_stop_word_requires_the_words():
 
 def test_unbalanced_quote_runs_to_the_end():
     q = parse_query('vision "batch normalization')
-    assert q.phrases == (("batch normal",),)
+    assert q.phrases == (("batch normaliz",),)
     assert q.exact == (("batch", "normalization"),)
 
 

@@ -162,20 +162,20 @@ def test_term_table_lookup_and_prefix_range():
 
 
 def test_sparse_and_dense_paths_agree(rl_index):
-    from recommend import search as engine
+    from recommend import search_postings, search_score
 
     q = parse_query("reinforcement learning policies")
     columns = [j for j in (rl_index.terms.find(t) for t in q.terms) if j is not None]
     weights = [rl_index.idf(j) for j in columns]
     rows = np.array([0, 1, 3])
-    sparse_sums = engine._term_sums_sparse(rl_index, columns, weights, rows)
-    dense_sums = engine._term_sums_dense(rl_index, columns, weights, rows)
+    sparse_sums = search_score._term_sums_sparse(rl_index, columns, weights, rows)
+    dense_sums = search_score._term_sums_dense(rl_index, columns, weights, rows)
     for a, b in zip(sparse_sums, dense_sums, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6)
     sets = [np.array([0, 1, 3]), np.array([1, 2, 3, 4]), np.array([3, 1])[::-1].copy()]
-    assert engine._intersect(sets, 5).tolist() == [1, 3]          # counting (dense)
-    assert engine._intersect(sets, 10_000).tolist() == [1, 3]     # binary search (sparse)
-    assert engine._intersect([], 3).tolist() == [0, 1, 2]
+    assert search_postings.intersect(sets, 5).tolist() == [1, 3]          # counting (dense)
+    assert search_postings.intersect(sets, 10_000).tolist() == [1, 3]     # binary search (sparse)
+    assert search_postings.intersect([], 3).tolist() == [0, 1, 2]
 
 
 def test_all_words_only_leaves_out_partial_matches(rl_index):
@@ -193,3 +193,13 @@ def test_pages_inside_and_across_the_every_word_papers_agree_with_the_whole_rank
         page = search(rl_index, q, offset=offset, limit=limit)
         assert ids(page) == ids(whole)[offset:offset + limit]
         assert (page.total, page.all_words) == (whole.total, whole.all_words)
+
+
+def test_generalization_is_not_drowned_by_general():
+    general = [(f"A general model {i}", f"A general model that generally works. {FILLER}")
+               for i in range(8)]
+    wanted = [("On the Generalization of Diffusion Model",
+               f"We study how diffusion models generalize beyond training data. {FILLER}")]
+    si = tiny_index(general + wanted)
+    assert ids(search(si, parse_query("model generalization")))[0] == "t8"
+    assert ids(search(si, parse_query("models that generalize")))[0] == "t8"
