@@ -9,7 +9,7 @@ import pytest
 from recommend import search_postings, search_topk
 from recommend.search import search
 from recommend.search_query import parse_query
-from tests.search.conftest import tiny_index
+from tests.helpers.search import tiny_index
 
 VOCABULARY = ["graph", "neural", "network", "message", "passing", "molecule", "protein",
               "language", "model", "retrieval", "generation", "robot", "grasp", "policy",
