@@ -26,7 +26,7 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-MODULES = sorted(RECOMMEND.glob("*.py"))
+MODULES = sorted(RECOMMEND.rglob("*.py"))
 
 
 def test_recommend_has_modules():
