@@ -45,6 +45,6 @@ def load_default_encoder() -> Encoder | None:
         return None
     try:
         return StaticEncoder.load(DEFAULT_MODEL)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         log.warning("the default encoder's model %s is unreadable (%s); staying lexical", DEFAULT_MODEL, exc)
         return None

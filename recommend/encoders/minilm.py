@@ -53,8 +53,12 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
     return (x - mean) / np.sqrt(var + 1e-12) * weight + bias
 
 
+def _is_projection(name: str) -> bool:
+    return name.endswith(("query.weight", "key.weight", "value.weight"))
+
+
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)).astype(np.float32))
+    return 0.5 * x * (1.0 + erf(x * np.float32(1 / np.sqrt(2.0))))
 
 
 @dataclass
@@ -64,11 +68,19 @@ class Bert:
     weights: dict[str, np.ndarray]
     heads: int = 12
 
+    def __post_init__(self) -> None:
+        # own float32 copies, dense layers stored transposed: numpy hands a 2-D product of
+        # contiguous arrays to BLAS, while products over mmap'ed views ran ~100x slower here
+        self.weights = {name: np.ascontiguousarray(w.T if name.endswith("dense.weight") or
+                                                   _is_projection(name) else w, dtype=np.float32)
+                        for name, w in self.weights.items() if name != "embeddings.position_ids"}
+
     def _w(self, name: str) -> np.ndarray:
-        return np.asarray(self.weights[name], dtype=np.float32)
+        return self.weights[name]
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self._w(name + ".weight").T + self._w(name + ".bias")
+        flat = x.reshape(-1, x.shape[-1]) @ self.weights[name + ".weight"] + self.weights[name + ".bias"]
+        return flat.reshape(*x.shape[:-1], flat.shape[-1])
 
     def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """(batch, tokens, 384) last-layer states for padded `ids` with attention `mask`."""
@@ -88,11 +100,15 @@ class Bert:
         h = self.heads
 
         def split(t: np.ndarray) -> np.ndarray:
-            return t.reshape(b, n, h, d // h).transpose(0, 2, 1, 3)
+            # contiguous per-head blocks: stacked products over strided views skip BLAS
+            return np.ascontiguousarray(t.reshape(b, n, h, d // h).transpose(0, 2, 1, 3))
 
         q, k, v = (split(self._dense(x, f"{p}attention.self.{m}")) for m in ("query", "key", "value"))
-        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(d // h)) + blocked
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores = q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2))
+        scores *= np.float32(1 / np.sqrt(d // h))
+        scores += blocked
+        scores -= scores.max(-1, keepdims=True)
+        np.exp(scores, out=scores)
         scores /= scores.sum(-1, keepdims=True)
         context = (scores @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
         x = _layer_norm(x + self._dense(context, f"{p}attention.output.dense"),

@@ -34,8 +34,11 @@ class StaticEncoder:
     @classmethod
     def load(cls, path: Path) -> StaticEncoder:
         """Read a table written by `save` (ValueError when it is not one)."""
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["format"]) != FORMAT:
+        # numpy leaves the file open when a zip is broken; this `with` always closes it
+        with Path(path).open("rb") as fh:
+            data = np.load(fh, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile) or data.get("format") is None or \
+                    str(data["format"]) != FORMAT:
                 raise ValueError(f"{path}: not a {FORMAT} file")
             vocabulary = bytes(data["vocabulary"]).decode("utf-8").split("\n")
             return cls(str(data["name"]), data["vectors"], vocabulary)
