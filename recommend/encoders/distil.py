@@ -57,3 +57,15 @@ def token_probabilities(word_frequencies: Iterable[tuple[str, float]],
 def sif_weights(probabilities: np.ndarray, a: float = 1e-3) -> np.ndarray:
     """a / (a + p): near 1 for rare tokens, small for the most frequent ones."""
     return (a / (a + probabilities)).astype(np.float32)
+
+
+def common_directions(pooled: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean row, top-k principal directions of the centred rows) of reference text vectors.
+
+    Removing them is the "common component removal" of Arora et al.: what every text shares
+    (frequent words, the register of abstracts) otherwise dominates every cosine.
+    """
+    rows = pooled[pooled.any(axis=1)].astype(np.float64)
+    mean = rows.mean(axis=0)
+    _, _, directions = np.linalg.svd(rows - mean, full_matrices=False)
+    return mean.astype(np.float32), directions[:k].astype(np.float32)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from recommend.encoders.distil import (
+    common_directions,
     reduce_dimensions,
     sif_weights,
     teacher_token_vectors,
@@ -127,3 +128,13 @@ def test_frequent_tokens_weigh_less_than_rare_ones():
     assert p[ids["the"]] > p[ids["network"]] > p[ids["graph"]] >= p[ids["cat"]]
     weights = sif_weights(p, a=1e-3)
     assert weights[ids["the"]] < weights[ids["network"]] < weights[ids["graph"]] <= weights[ids["cat"]] <= 1.0
+
+
+def test_common_directions_are_the_mean_and_orthonormal_main_axes():
+    rng = np.random.default_rng(2)
+    shared = np.array([1.0, 0, 0, 0])
+    rows = (shared + 0.1 * rng.normal(size=(300, 4)) + np.outer(rng.normal(size=300), [0, 1.0, 0, 0]))
+    mean, common = common_directions(rows.astype(np.float32), 1)
+    np.testing.assert_allclose(mean, rows.mean(axis=0), atol=1e-5)
+    assert common.shape == (1, 4)
+    assert abs(common[0] @ [0, 1.0, 0, 0]) > 0.99        # the axis along which the rows vary most
