@@ -79,12 +79,12 @@ def methods(c: float, w: float) -> dict:
     }
 
 
-def evaluate(matrix, topics, runs: dict, reps: int) -> dict:
+def evaluate(matrix, topics, runs: dict, reps: int, ks: tuple[int, ...] = KS) -> dict:
     out: dict = defaultdict(list)
     seconds: dict = defaultdict(float)
     for topic, rows in sorted(topics.items()):
         rows_arr = np.array(sorted(rows))
-        for k in KS:
+        for k in ks:
             if len(rows_arr) < k + 10:
                 continue
             for rep in range(reps):

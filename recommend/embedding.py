@@ -10,10 +10,18 @@ its model file or optional dependencies are missing; callers then stay lexical a
 
 from __future__ import annotations
 
+import logging
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+# all-MiniLM-L6-v2 distilled to a static token table (scripts/distill_static_encoder.py;
+# docs/semantic.md has the measurements that made it the default)
+log = logging.getLogger(__name__)
+DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "minilm-static-256.npz"
 
 
 class Encoder(Protocol):
@@ -26,5 +34,17 @@ class Encoder(Protocol):
 
 
 def load_default_encoder() -> Encoder | None:
-    """The default encoder, or None when it is not available on this install."""
-    return None
+    """The default encoder, or None when it is not available on this install.
+
+    The static encoder ships in the package (recommend/models/, 15 MB) and needs numpy only;
+    it loads in a fraction of a second. None when its file is missing or is not a model table.
+    """
+    from recommend.encoders.static import StaticEncoder
+
+    if not DEFAULT_MODEL.is_file():
+        return None
+    try:
+        return StaticEncoder.load(DEFAULT_MODEL)
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        log.warning("the default encoder's model %s is unreadable (%s); staying lexical", DEFAULT_MODEL, exc)
+        return None

@@ -13,7 +13,7 @@ FORBIDDEN = {"flask", "flask_login", "flask_wtf", "flask_limiter", "werkzeug", "
              "store", "web", "ingest", "app", "config"}
 
 
-MODULES = sorted(RECOMMEND.glob("*.py"))
+MODULES = sorted(RECOMMEND.rglob("*.py"))
 
 
 def test_recommend_has_modules():
