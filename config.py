@@ -172,8 +172,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Papers encoded per batch; each finished batch is saved, so a stopped run resumes."),
     Setting("hybrid_alpha", "PAPERSIFT_HYBRID_ALPHA", 0.5, float,
             "Weight alpha of the embedding in the recommendation SVM over TF-IDF + alpha * embedding."),
-    Setting("hybrid_svm_c", "PAPERSIFT_HYBRID_SVM_C", 0.005, float,
-            "Regularisation C of the SVM when it also sees embeddings."),
+    Setting("hybrid_svm_c", "PAPERSIFT_HYBRID_SVM_C", 0.01, float,
+            "Regularisation C of the SVM when it also sees embeddings (chosen with alpha on the "
+            "topic collections: docs/semantic.md)."),
     Setting("similar_vector_weight", "PAPERSIFT_SIMILAR_VECTOR_WEIGHT", 0.5, float,
             "Share of the embedding cosine in similar papers (the rest is TF-IDF cosine)."),
     # -- assistants (MCP server)

@@ -12,7 +12,7 @@ import pytest
 from recommend import embedding
 from recommend.embedding import load_default_encoder
 from recommend.encoders.static import StaticEncoder
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 CAR = "a car drives fast on the motorway"
 CAR_PARAPHRASE = "an automobile speeds along the highway"
