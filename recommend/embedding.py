@@ -33,6 +33,18 @@ class Encoder(Protocol):
         ...
 
 
+def default_encoder_name() -> str | None:
+    """The default encoder's name, read from its model file without loading the table (for
+    status lines, which must stay quick); None when the model is missing or unreadable."""
+    if not DEFAULT_MODEL.is_file():
+        return None
+    try:
+        with np.load(DEFAULT_MODEL, allow_pickle=False) as data:
+            return str(data["name"])
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+
+
 def load_default_encoder() -> Encoder | None:
     """The default encoder, or None when it is not available on this install.
 

@@ -14,12 +14,15 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from config import Settings
 from recommend.embedding import Encoder
-from recommend.encoder_choice import EncoderSpecError, encoder_from_spec
-from recommend.index import Index
+from recommend.encoder_choice import EncoderSpecError, encoder_from_spec, encoder_name_from_spec
 from recommend.index_vectors import VECTORS_META, Vectors, load_vectors, read_vectors_meta
+
+if TYPE_CHECKING:   # recommend.index brings scipy, which `papersift status` does without
+    from recommend.index import Index
 
 log = logging.getLogger("papersift.semantic")
 RECHECK_SECONDS = 2.0
@@ -122,19 +125,31 @@ def semantic_status(settings: Settings) -> SemanticStatus:
 
     version = index_files.current_version(settings.index_dir)
     meta = read_vectors_meta(settings.index_dir / version) if version else None
-    encoder = encoder_for(settings)
+    try:
+        name = encoder_name_from_spec(settings.embedding_encoder)
+    except EncoderSpecError:
+        name = None
     if meta is not None:
         # vectors of another model (or with no encoder to read queries) serve no search
-        state = "ready" if encoder is not None and encoder.name == meta["model"] else "stale"
-        return SemanticStatus(state, str(meta["model"]), int(meta["covered"]), int(meta["n_docs"]))
-    if encoder is None:
+        model = str(meta.get("model", "?"))
+        state = "ready" if name is not None and name == model else "stale"
+        return SemanticStatus(state, model, _count(meta.get("covered")), _count(meta.get("n_docs")))
+    if name is None:
         return SemanticStatus("unavailable")
     from ingest.embeddings import read_progress
 
-    progress = read_progress(settings, encoder.name)
+    progress = read_progress(settings, name)
     if version and progress and progress.get("version") == version:
-        return SemanticStatus("building", encoder.name, int(progress["done"]), int(progress["total"]))
-    return SemanticStatus("waiting", encoder.name)
+        return SemanticStatus("building", name, _count(progress.get("done")), _count(progress.get("total")))
+    return SemanticStatus("waiting", name)
+
+
+def _count(value: object) -> int:
+    """A count from a side file, 0 when it is missing or not a number (a hand-edited file)."""
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
 
 
 def search_note(index: Index | None, settings: Settings) -> str:

@@ -64,3 +64,8 @@ def slow_encoder() -> HashedWordEncoder:
     """The same vectors, slowly (PAPERSIFT_TEST_ENCODE_DELAY seconds a batch): a process can
     be killed mid-run."""
     return HashedWordEncoder(delay=float(os.environ.get("PAPERSIFT_TEST_ENCODE_DELAY", "0.2")))
+
+
+def failing_factory():
+    """An operator's encoder whose model file is missing."""
+    raise OSError("no model at /nowhere")

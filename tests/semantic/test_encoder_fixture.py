@@ -41,3 +41,19 @@ def test_encoder_spec_none_empty_and_import_path(monkeypatch):
 def test_a_bad_encoder_spec_is_a_clear_error(spec):
     with pytest.raises(EncoderSpecError, match="PAPERSIFT_EMBEDDING_ENCODER"):
         encoder_from_spec(spec)
+
+
+def test_a_factory_that_fails_is_a_clear_error_not_a_crash():
+    with pytest.raises(EncoderSpecError, match="failed to load: OSError: no model at /nowhere"):
+        encoder_from_spec("tests.semantic.encoder:failing_factory")
+
+
+def test_the_default_name_is_read_without_loading_the_table(tmp_path, monkeypatch):
+    from recommend import embedding
+
+    assert encoder_choice.encoder_name_from_spec("") == embedding.load_default_encoder().name
+    assert encoder_choice.encoder_name_from_spec("none") is None
+    monkeypatch.setattr(embedding, "DEFAULT_MODEL", tmp_path / "missing.npz")
+    assert encoder_choice.encoder_name_from_spec("") is None
+    (tmp_path / "missing.npz").write_bytes(b"not a zip")
+    assert encoder_choice.encoder_name_from_spec("") is None

@@ -8,7 +8,6 @@ from bs4 import BeautifulSoup
 
 from ingest import indexing
 from ingest.embeddings import embed_current_index
-from recommend import encoder_choice
 from services import semantic
 from tests.factories import add_papers
 from tests.helpers.accounts import login, make_user, post_json
@@ -86,8 +85,10 @@ def test_without_an_encoder_search_is_lexical_and_says_so(make_app, monkeypatch)
     assert _search(client, "policy gradient")["total"] > 0
 
 
-def test_with_no_default_model_installed_everything_is_lexical(make_app, monkeypatch):
-    monkeypatch.setattr(encoder_choice, "load_default_encoder", lambda: None)
+def test_with_no_default_model_installed_everything_is_lexical(make_app, monkeypatch, tmp_path):
+    from recommend import embedding
+
+    monkeypatch.setattr(embedding, "DEFAULT_MODEL", tmp_path / "no-model.npz")
     app = _app(make_app, encoder="")
     client = app.test_client()
     body = _search(client, QUESTION)
@@ -198,3 +199,15 @@ def test_the_digest_uses_the_hybrid_recommendations_and_says_why(make_app):
     section = digest.sections[0]
     assert PARAPHRASE_ID in section.notes
     assert section.notes[PARAPHRASE_ID].startswith("similar in meaning to “Study ")
+
+
+def test_status_survives_a_hand_edited_vectors_file(make_app):
+    app = _app(make_app)
+    _embed(app)
+    from domain import index_files
+
+    settings = app.config["SETTINGS"]
+    meta = settings.index_dir / index_files.current_version(settings.index_dir) / "embeddings.json"
+    meta.write_text('{"model": "test-hashed-words"}')
+    out = app.test_cli_runner().invoke(args=["status"])
+    assert out.exit_code == 0 and "embeddings: 0 of 0 papers (model test-hashed-words)" in out.output
