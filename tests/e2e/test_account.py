@@ -38,6 +38,23 @@ def save_first_result(visit, query: str) -> tuple[str, str]:
     return paper_id, title
 
 
+def tag_from_card(visit, paper_id: str, tag: str, *, untagged_id: str) -> None:
+    """Tag a paper from its library card; only that card shows the tag, the list counts it once."""
+    page = visit.page
+    card = page.locator(f"article.paper-card[data-paper-id='{paper_id}']")
+    card.locator("details.lib-tag-add summary").click()
+    card.locator("details.lib-tag-add input[name=tag]").fill(tag)
+    with page.expect_navigation():
+        card.locator("details.lib-tag-add button[type=submit]").click()
+    card = page.locator(f"article.paper-card[data-paper-id='{paper_id}']")
+    assert card.locator(".tag-chip").all_inner_texts() == [tag]
+    assert page.locator(f"article.paper-card[data-paper-id='{untagged_id}'] .tag-chip").count() == 0
+    tag_row = page.locator(".tag-list li[data-tag-id]")
+    assert tag_row.count() == 1
+    assert re.fullmatch(rf"{tag}\s+1", tag_row.inner_text().strip())
+    visit.shot("library-tagged")
+
+
 def test_register_save_tag_and_recommendations_change(visit) -> None:
     page = visit.page
     username = "reader" + secrets.token_hex(4)
@@ -59,19 +76,7 @@ def test_register_save_tag_and_recommendations_change(visit) -> None:
     assert library_ids == [second_id, first_id]
     visit.shot("library")
 
-    # tag the speech paper from its card
-    card = page.locator(f"article.paper-card[data-paper-id='{second_id}']")
-    card.locator("details.lib-tag-add summary").click()
-    card.locator("details.lib-tag-add input[name=tag]").fill("speech")
-    with page.expect_navigation():
-        card.locator("details.lib-tag-add button[type=submit]").click()
-    card = page.locator(f"article.paper-card[data-paper-id='{second_id}']")
-    assert card.locator(".tag-chip").all_inner_texts() == ["speech"]
-    assert page.locator(f"article.paper-card[data-paper-id='{first_id}'] .tag-chip").count() == 0
-    tag_row = page.locator(".tag-list li[data-tag-id]")
-    assert tag_row.count() == 1
-    assert re.fullmatch(r"speech\s+1", tag_row.inner_text().strip())
-    visit.shot("library-tagged")
+    tag_from_card(visit, second_id, "speech", untagged_id=first_id)
 
     whole = trained_recommendations(visit, "/recommend", "recommend-library")
     assert len(whole) >= 10

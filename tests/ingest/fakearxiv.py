@@ -205,6 +205,19 @@ class FakeArxiv:
         return feed_xml(ordered[start:start + size], total=len(ordered), start=start, per_page=size,
                         query=query)
 
+    def answer(self, path: str, query: str, params: dict[str, str]) -> tuple[int, bytes]:
+        """(status, body) for a request the fault plan leaves alone."""
+        if (path, query) in self.files:
+            return self.files[(path, query)]
+        if path == "/api/query":
+            return 200, self.page(params)
+        if path == "/oai":
+            token = params.get("resumptionToken")
+            if token not in self.oai_pages:
+                return 200, oai_error("badResumptionToken", f"unknown token {token}")
+            return 200, self.oai_pages[token]
+        return 404, b"not found"
+
     def _handler(self):
         fake = self
 
@@ -234,37 +247,29 @@ class FakeArxiv:
                     return self._send(fault.status, fault.body, {"Content-Type": "application/atom+xml"})
                 if fault and fault.kind == "hang":
                     fake.release.wait(fault.seconds)
-                status, body = self._answer(url.path, url.query, params)
+                status, body = fake.answer(url.path, url.query, params)
                 if fault and fault.kind == "truncate":
                     body = body[: len(body) // 2]
                 if fault and fault.kind == "empty":
                     body = re.sub(rb"\s*<entry>.*</entry>", b"", body, flags=re.S)
                 self._send(status, body, {"Content-Type": "application/atom+xml; charset=utf-8"})
 
-            def _answer(self, path: str, query: str, params: dict[str, str]) -> tuple[int, bytes]:
-                if (path, query) in fake.files:
-                    return fake.files[(path, query)]
-                if path == "/api/query":
-                    return 200, fake.page(params)
-                if path == "/oai":
-                    token = params.get("resumptionToken")
-                    if token not in fake.oai_pages:
-                        return 200, oai_error("badResumptionToken", f"unknown token {token}")
-                    return 200, fake.oai_pages[token]
-                return 404, b"not found"
-
             def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-                try:
-                    self.send_response(status)
-                    for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
-                    pass
+                send(self, status, body, headers)
 
         return Handler
+
+
+def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+    try:
+        handler.send_response(status)
+        for k, v in headers.items():
+            handler.send_header(k, v)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
+        pass
 
 
 def oai_error(code: str, message: str) -> bytes:
