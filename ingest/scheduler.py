@@ -76,11 +76,10 @@ def index_stage(engine: Engine, settings: Settings) -> None:
     """Build the index if the store changed, then encode the papers' vectors for it: the
     site serves the new version lexically at once and turns hybrid when the vectors land."""
     from ingest import indexing
-    from ingest.embeddings import embed_current_index, load_encoder
+    from ingest.embeddings import embed_with_workers
 
     log.info("scheduled index: %s", indexing.build(engine, settings).summary())
-    log.info("scheduled embeddings: %s",
-             embed_current_index(engine, settings, load_encoder(settings)).summary())
+    log.info("scheduled embeddings: %s", embed_with_workers(engine, settings).summary())
 
 
 @dataclass(frozen=True)
