@@ -161,3 +161,28 @@ def test_unreachable_redis_is_no_crash_when_choosing_the_encoder(engine, indexed
     settings = dataclasses.replace(indexed, redis_url="redis://127.0.0.1:1/0")
     assert embeddings.batch_encoder_for(settings, HashedWordEncoder()) is None      # local
     assert embeddings.batch_encoder_for(indexed, HashedWordEncoder()) is None       # no Redis
+
+
+@pytest.mark.redis
+def test_a_run_longer_than_the_redis_lock_ttl_keeps_other_processes_out(engine, indexed, redis_server,  # noqa: F811
+                                                                        monkeypatch):
+    from ingest.locks import RedisLock
+
+    monkeypatch.setattr(embeddings, "LOCK_TTL", 1.0)
+    settings = dataclasses.replace(indexed, redis_url=redis_server)
+    other = RedisLock(redis_server, "embeddings", ttl=1.0)     # a second machine's run
+    let_in: list[bool] = []
+    local = local_batches(HashedWordEncoder(delay=0.4), settings.embedding_batch)   # 5 batches: 2 s
+
+    def encode_and_try_the_lock(batches):
+        for done in local(batches):
+            yield done
+            let_in.append(other.acquire())
+
+    try:
+        result = embed_current_index(engine, settings, HashedWordEncoder(),
+                                     batch_encoder=encode_and_try_the_lock)
+    finally:
+        other.close()
+    assert let_in == [False] * 5
+    assert (result.status, result.covered) == ("built", N)
