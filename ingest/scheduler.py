@@ -2,7 +2,8 @@
 
 APScheduler runs two jobs, and any others its caller hands it (services.jobs adds the
 email digests):
-- `pipeline` every PAPERSIFT_SCHEDULE_HOURS: the three stages in order. Coalesced (missed
+- `pipeline` every PAPERSIFT_SCHEDULE_HOURS: the three stages in order (the index stage also
+  encodes the new version's embeddings, on RQ workers when they listen). Coalesced (missed
   runs collapse into one), never two at once (max_instances=1), and a run up to
   MISFIRE_GRACE late (a suspended laptop, a busy process) still happens.
 - `leader` every HEARTBEAT seconds: takes or renews the scheduler lock (Redis with
