@@ -35,8 +35,8 @@ def _batches(pulled: list[int]):
         yield [f"p{n}"], [f"paper {n} about reinforcement learning"]
 
 
-def test_only_a_window_of_batches_is_queued_and_late_ones_are_encoded_locally(settings, redis_server,
-                                                                               idle_worker):  # noqa: F811
+def test_only_a_window_of_batches_is_queued_and_late_ones_are_encoded_locally(
+        settings, redis_server, idle_worker):  # noqa: F811
     settings = dataclasses.replace(settings, redis_url=redis_server)
     encoder = HashedWordEncoder()
     queue = Queue(QUEUE_NAME, connection=idle_worker)
@@ -58,5 +58,5 @@ def test_only_a_window_of_batches_is_queued_and_late_ones_are_encoded_locally(se
         np.testing.assert_allclose(vectors, HashedWordEncoder().encode(texts), atol=1e-6)
     assert sorted(results) == sorted(f"p{n}" for n in range(BATCHES))    # the run ended
     assert max(in_queue) <= IN_FLIGHT_PER_WORKER                          # 2 per listening worker
-    assert encoder.calls == [1] * BATCHES                                 # all encoded here after the deadline
+    assert encoder.calls == [1] * BATCHES                # all encoded here, after the deadline
     assert queue.count == 0                                               # late jobs were cancelled
