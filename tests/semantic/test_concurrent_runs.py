@@ -168,11 +168,11 @@ def test_a_run_longer_than_the_redis_lock_ttl_keeps_other_processes_out(engine, 
                                                                         monkeypatch):
     from ingest.locks import RedisLock
 
-    monkeypatch.setattr(embeddings, "LOCK_TTL", 1.0)
+    monkeypatch.setattr(embeddings, "LOCK_TTL", 2.0)
     settings = dataclasses.replace(indexed, redis_url=redis_server)
-    other = RedisLock(redis_server, "embeddings", ttl=1.0)     # a second machine's run
+    other = RedisLock(redis_server, "embeddings", ttl=2.0)     # a second machine's run
     let_in: list[bool] = []
-    local = local_batches(HashedWordEncoder(delay=0.4), settings.embedding_batch)   # 5 batches: 2 s
+    local = local_batches(HashedWordEncoder(delay=0.6), settings.embedding_batch)   # 5 batches: 3 s
 
     def encode_and_try_the_lock(batches):
         for done in local(batches):
