@@ -19,7 +19,7 @@ def embed_command(force: bool, local: bool) -> None:
     command says so and papersift stays lexical.
     """
     from cli import _store as db
-    from ingest.embeddings import embed_current_index, load_encoder
+    from ingest.embeddings import batch_encoder_for, embed_current_index, load_encoder
     from recommend.encoder_choice import EncoderSpecError
 
     settings = current_app.config["SETTINGS"]
@@ -27,11 +27,7 @@ def embed_command(force: bool, local: bool) -> None:
         encoder = load_encoder(settings)
     except EncoderSpecError as exc:
         raise click.ClickException(str(exc)) from None
-    batches = None
-    if encoder is not None and not local and settings.redis_url:
-        from ingest.embedding_queue import queue_batches
-
-        batches = queue_batches(settings, encoder)
+    batches = None if local else batch_encoder_for(settings, encoder)
     result = embed_current_index(db.engine(), settings, encoder, batch_encoder=batches, force=force)
     click.echo(result.summary())
 

@@ -1,11 +1,13 @@
 """Encoded papers kept on disk between index versions: batches that survive kill -9.
 
-Each finished batch of papers is one file `batch-<n>.npz` (paper ids, the hash of the
-text encoded, float16 vectors) written under a temporary name, flushed to disk and renamed,
+Each finished batch of papers is one file `batch-<n>-<writer>.npz` (paper ids, the hash of
+the text encoded, float16 vectors) written under a temporary name, flushed to disk and renamed,
 so a run that dies loses at most the batch it was encoding and the next run starts where
 it stopped. One folder per encoder: a different model never reuses another's vectors.
 Later batches win over earlier ones (a paper whose text changed is encoded again), and
-`compact` folds the batches into one file when they pile up.
+`compact` folds the batches into one file when they pile up. The random writer part of the
+name means two processes writing the same folder (a lock that expired under a long run) never
+replace each other's files, and `compact` only removes the files its own cache has read.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import hashlib
 import os
 import re
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-BATCH_FILE = re.compile(r"^batch-(\d{8})\.npz$")
+BATCH_FILE = re.compile(r"^batch-(\d{8})(?:-[0-9a-f]{12})?\.npz$")   # older files: no writer part
 COMPACT_AFTER = 64            # batch files before they are folded into one
 _STALE_TMP_SECONDS = 3600
 
@@ -46,7 +49,7 @@ class EmbeddingCache:
         self._files: list[Path] = []
         directory.mkdir(parents=True, exist_ok=True)
         self._remove_stale_tmp()
-        for path in sorted(p for p in directory.iterdir() if BATCH_FILE.match(p.name)):
+        for path in sorted(self._batch_files(), key=_write_order):
             self._read(path)
 
     def fresh(self, paper_id: str, digest: str) -> bool:
@@ -86,7 +89,9 @@ class EmbeddingCache:
         return True
 
     def _write(self, ids: Sequence[str], hashes: Sequence[str], vectors: np.ndarray) -> Path:
-        path = self.directory / f"batch-{self._next:08d}.npz"
+        # after any batch another writer saved meanwhile, so later files keep winning on load
+        self._next = max([self._next] + [_counter(p) + 1 for p in self._batch_files()])
+        path = self.directory / f"batch-{self._next:08d}-{uuid.uuid4().hex[:12]}.npz"
         tmp = self.directory / f".tmp-{path.name}"
         with open(tmp, "wb") as out:
             np.savez(out, ids=np.array(list(ids), dtype=str), hashes=np.array(list(hashes), dtype=str),
@@ -106,12 +111,13 @@ class EmbeddingCache:
         except (OSError, ValueError, KeyError):   # unreadable: its papers are encoded again
             path.unlink(missing_ok=True)
             return
-        match = BATCH_FILE.match(path.name)
-        assert match is not None
-        self._next = max(self._next, int(match.group(1)) + 1)
+        self._next = max(self._next, _counter(path) + 1)
         self._files.append(path)
         if vectors.ndim == 2 and vectors.shape[1] == self.dim:
             self._remember([str(i) for i in ids], [str(h) for h in hashes], vectors)
+
+    def _batch_files(self) -> list[Path]:
+        return [p for p in self.directory.iterdir() if BATCH_FILE.match(p.name)]
 
     def _remember(self, ids: Sequence[str], hashes: Sequence[str], vectors: np.ndarray) -> None:
         for pid, digest, vec in zip(ids, hashes, vectors, strict=True):
@@ -126,6 +132,20 @@ class EmbeddingCache:
                     path.unlink()
             except FileNotFoundError:
                 pass
+
+
+def _counter(path: Path) -> int:
+    match = BATCH_FILE.match(path.name)
+    return int(match.group(1)) if match else 0
+
+
+def _write_order(path: Path) -> tuple[int, int]:
+    """Oldest first: by counter, then (two writers with one counter) by when it was written."""
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        mtime = 0
+    return _counter(path), mtime
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -12,6 +12,7 @@ serves lexical results.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 from config import Settings
 from domain import index_files
 from ingest.embedding_cache import EmbeddingCache, encoder_dir, text_hash
+from ingest.locks import Lock
 from recommend.embedding import Encoder
 from recommend.encoder_choice import encoder_from_spec
 from recommend.index_vectors import read_vectors_meta, write_vectors
@@ -35,6 +37,7 @@ from store.papers import iter_index_docs
 
 log = logging.getLogger("papersift.embeddings")
 PROGRESS = "progress.json"
+LOCK_TTL = 600.0              # seconds; renewed after every batch, so only a dead holder loses it
 
 # encodes batches of (ids, texts), yielding (ids, texts, vectors) as each is done, in any
 # order: the local encoder, or RQ jobs on worker machines (ingest/embedding_queue.py)
@@ -44,7 +47,7 @@ BatchEncoder = Callable[[Iterable[Batch]], Iterator[tuple[list[str], list[str], 
 
 @dataclass(frozen=True)
 class EmbedResult:
-    status: str                   # "built", "current", "busy", "no-encoder", "no-index"
+    status: str                   # "built", "current", "busy", "lost-lock", "no-encoder", "no-index"
     model: str = ""
     version: str = ""
     papers: int = 0
@@ -60,6 +63,9 @@ class EmbedResult:
             return "Embeddings: no index yet (run `papersift index` first)."
         if self.status == "busy":
             return "Embeddings: another process is encoding papers; nothing done."
+        if self.status == "lost-lock":
+            return (f"Embeddings: stopped after {self.encoded:,} papers encoded: the embeddings lock "
+                    "expired and another process may be encoding; the next run resumes from the cache.")
         done = "already current" if self.status == "current" else (
             f"{self.encoded:,} papers encoded in {self.seconds:.1f} s")
         return (f"Embeddings for {self.version}: {self.covered:,} of {self.papers:,} papers "
@@ -84,12 +90,35 @@ def local_batches(encoder: Encoder, batch_size: int) -> BatchEncoder:
     return run
 
 
+def batch_encoder_for(settings: Settings, encoder: Encoder | None) -> BatchEncoder | None:
+    """RQ workers when REDIS_URL is set and a worker listens on the embeddings queue, else
+    None (the caller encodes locally); the rule of `papersift embed`, the scheduler and
+    start-up alike. Redis being down means local encoding, not a failed run."""
+    if encoder is None or not settings.redis_url:
+        return None
+    try:
+        from ingest.embedding_queue import queue_batches
+
+        return queue_batches(settings, encoder)
+    except Exception as exc:  # noqa: BLE001 - redis or rq unavailable: encode here instead
+        log.warning("embeddings: RQ workers unavailable (%s: %s); encoding locally",
+                    exc.__class__.__name__, exc)
+        return None
+
+
+def embed_with_workers(engine: Engine, settings: Settings) -> EmbedResult:
+    """Embed the current index with the configured encoder, on RQ workers when they listen."""
+    encoder = load_encoder(settings)
+    return embed_current_index(engine, settings, encoder,
+                               batch_encoder=batch_encoder_for(settings, encoder))
+
+
 def start_background(engine: Engine, settings: Settings) -> threading.Thread:
     """Encode the current index's papers in a daemon thread (`run-all` at start-up), so the
     site turns hybrid as soon as it can rather than after the first scheduled fetch."""
     def run() -> None:
         try:
-            result = embed_current_index(engine, settings, load_encoder(settings))
+            result = embed_with_workers(engine, settings)
             log.info("embeddings: %s", result.summary())
         except Exception:  # noqa: BLE001 - the site keeps serving lexical results
             log.exception("embedding the current index failed; search stays lexical")
@@ -101,29 +130,42 @@ def start_background(engine: Engine, settings: Settings) -> threading.Thread:
 
 def embed_current_index(engine: Engine, settings: Settings, encoder: Encoder | None, *,
                         batch_encoder: BatchEncoder | None = None, force: bool = False) -> EmbedResult:
-    """Give the current index version its vectors, encoding only new or changed papers."""
+    """Give the current index version its vectors, encoding only new or changed papers.
+
+    A version built while this run encoded (the scheduler's, say) is done by this run too:
+    after each pass the current version is read again, and the other caller, finding the
+    lock taken, relies on that (the cache makes the second pass encode only new papers)."""
     if encoder is None:
         return EmbedResult("no-encoder")
-    root = settings.index_dir
-    version = index_files.current_version(root)
-    if version is None:
-        return EmbedResult("no-index", encoder.name)
-    meta = read_vectors_meta(root / version)
-    if meta is not None and meta.get("model") == encoder.name and not force:
-        return EmbedResult("current", encoder.name, version, meta["n_docs"], meta["covered"])
     from ingest.locks import make_lock
 
-    lock = make_lock(settings, "embeddings", ttl=600.0)
-    if not lock.acquire():
-        return EmbedResult("busy", encoder.name, version)
-    try:
-        return _embed(engine, settings, encoder, version, batch_encoder)
-    finally:
-        lock.release()
+    root = settings.index_dir
+    done: EmbedResult | None = None
+    while True:
+        version = index_files.current_version(root)
+        if version is None:
+            return done or EmbedResult("no-index", encoder.name)
+        meta = read_vectors_meta(root / version)
+        if meta is not None and meta.get("model") == encoder.name and not force:
+            return done or EmbedResult("current", encoder.name, version, meta["n_docs"], meta["covered"])
+        lock = make_lock(settings, "embeddings", ttl=LOCK_TTL)
+        if not lock.acquire():
+            return done or EmbedResult("busy", encoder.name, version)
+        try:
+            result = _embed(engine, settings, encoder, version, batch_encoder, lock)
+        finally:
+            lock.release()
+        if done is not None:
+            result = dataclasses.replace(result, encoded=result.encoded + done.encoded,
+                                         seconds=result.seconds + done.seconds)
+        if result.status != "built" or index_files.current_version(root) == version:
+            return result
+        log.info("embeddings: %s is no longer current; going on with the new version", version)
+        done, force = result, False
 
 
 def _embed(engine: Engine, settings: Settings, encoder: Encoder, version: str,
-           batch_encoder: BatchEncoder | None) -> EmbedResult:
+           batch_encoder: BatchEncoder | None, lock: Lock) -> EmbedResult:
     from recommend.index import load_index
 
     started = time.perf_counter()
@@ -141,6 +183,11 @@ def _embed(engine: Engine, settings: Settings, encoder: Encoder, version: str,
         encoded += len(batch_ids)
         _write_progress(cache_dir, version, len(cache.vectors), len(ids), encoder.name)
         log.info("embeddings: %d papers encoded (%d of %d cached)", encoded, len(cache.vectors), len(ids))
+        if not lock.acquire():        # renew; lost means another process may be encoding
+            log.warning("embeddings: lost the lock after %d papers; stopping (the next run resumes)",
+                        encoded)
+            return EmbedResult("lost-lock", encoder.name, version, len(ids), 0, encoded,
+                               time.perf_counter() - started)
     vectors = write_vectors(index.path, encoder.name, cache.matrix(ids),
                             seconds=round(time.perf_counter() - started, 3))
     cache.compact(ids)

@@ -2,7 +2,8 @@
 
 APScheduler runs two jobs, and any others its caller hands it (services.jobs adds the
 email digests):
-- `pipeline` every PAPERSIFT_SCHEDULE_HOURS: the three stages in order. Coalesced (missed
+- `pipeline` every PAPERSIFT_SCHEDULE_HOURS: the three stages in order (the index stage also
+  encodes the new version's embeddings, on RQ workers when they listen). Coalesced (missed
   runs collapse into one), never two at once (max_instances=1), and a run up to
   MISFIRE_GRACE late (a suspended laptop, a busy process) still happens.
 - `leader` every HEARTBEAT seconds: takes or renews the scheduler lock (Redis with
@@ -76,11 +77,10 @@ def index_stage(engine: Engine, settings: Settings) -> None:
     """Build the index if the store changed, then encode the papers' vectors for it: the
     site serves the new version lexically at once and turns hybrid when the vectors land."""
     from ingest import indexing
-    from ingest.embeddings import embed_current_index, load_encoder
+    from ingest.embeddings import embed_with_workers
 
     log.info("scheduled index: %s", indexing.build(engine, settings).summary())
-    log.info("scheduled embeddings: %s",
-             embed_current_index(engine, settings, load_encoder(settings)).summary())
+    log.info("scheduled embeddings: %s", embed_with_workers(engine, settings).summary())
 
 
 @dataclass(frozen=True)
