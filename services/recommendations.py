@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import weakref
 from collections.abc import MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -260,11 +260,28 @@ def candidate_mask(index: Index, excluded: frozenset[str], since: datetime | Non
     return mask
 
 
-@lru_cache(maxsize=16)
+# keyed weakly by index so an old version (its matrix, maps and vectors) is freed once
+# the holder swaps it out; a cache keyed strongly would keep recent versions alive
+_category_masks: weakref.WeakKeyDictionary[Index, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary())
+_category_masks_lock = threading.Lock()
+CATEGORY_MASKS_PER_INDEX = 64
+
+
 def category_mask(index: Index, category: str) -> np.ndarray:
     """Rows listing `category` (any position); computed once per index version and category."""
+    with _category_masks_lock:
+        found = _category_masks.get(index, {}).get(category)
+    if found is not None:
+        return found
     padded = np.char.add(np.char.add(" ", np.asarray(index.categories)), " ")
-    return np.char.find(padded, f" {category} ") >= 0
+    mask = np.char.find(padded, f" {category} ") >= 0
+    with _category_masks_lock:
+        masks = _category_masks.setdefault(index, {})
+        if len(masks) >= CATEGORY_MASKS_PER_INDEX:
+            masks.pop(next(iter(masks)))        # oldest first: bounded for odd category strings
+        masks[category] = mask
+    return mask
 
 
 def rank_page(index: Index, sets: TrainingSets, query: RecoQuery, settings: Settings, cache,
