@@ -1,0 +1,78 @@
+"""Serving the semantic layer across index swaps and setting changes: old versions are freed,
+a version that cannot be loaded does not take the site down, and cached pages follow the
+configured encoder."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import weakref
+
+from bs4 import BeautifulSoup
+
+from ingest import indexing
+from services import index_holder, semantic
+from services.index_holder import holder_of
+from services.recommendations import category_mask
+from tests.semantic.corpus import PARAPHRASE_TITLE, QUESTION
+from tests.semantic.test_web import _app, _embed, no_recheck_delay  # noqa: F401 (fixture)
+from web.page_cache import HEADER
+
+
+def _rebuild(app) -> None:
+    indexing.build(app.extensions["papersift.engine"], app.config["SETTINGS"], force=True)
+
+
+def test_a_swapped_out_index_version_is_freed(make_app):
+    app = _app(make_app)
+    _embed(app)
+    holder = holder_of(app.extensions, app.config["SETTINGS"])
+    old = holder.get()
+    assert category_mask(old, "cs.LG").any() and semantic.vectors_of(old) is not None
+    assert app.test_client().get("/api/search", query_string={"q": QUESTION}).status_code == 200
+    old_ref = weakref.ref(old)
+    del old
+
+    _rebuild(app)
+    holder.reload()
+    new = holder.get()
+    gc.collect()
+    assert new is not None and old_ref() is None   # its matrices, maps and vectors are released
+
+
+def test_a_version_that_fails_to_load_leaves_the_previous_one_serving(make_app, monkeypatch):
+    app = _app(make_app)
+    holder = holder_of(app.extensions, app.config["SETTINGS"])
+    version, serving = holder.current()
+    assert serving is not None and serving.version == version
+
+    def removed_while_loading(root):
+        raise FileNotFoundError(f"{root}/v-new/meta.json")
+
+    _rebuild(app)
+    monkeypatch.setattr(index_holder, "load_index", removed_while_loading)
+    holder.reload()
+    assert holder.current() == (version, serving)
+    response = app.test_client().get("/api/search", query_string={"q": "policy gradient"})
+    assert response.status_code == 200 and response.get_json()["total"] > 0
+
+    monkeypatch.undo()
+    holder.reload()
+    new_version, new = holder.current()
+    assert new_version != version and new.version == new_version
+
+
+def test_turning_the_encoder_off_stops_serving_cached_hybrid_pages(make_app):
+    app = _app(make_app)
+    _embed(app)
+    path = f"/search?q={QUESTION.replace(' ', '+')}"
+    hybrid = app.test_client().get(path)
+    assert hybrid.headers[HEADER] == "miss" and PARAPHRASE_TITLE in hybrid.text
+    assert app.test_client().get(path).headers[HEADER] == "hit"
+
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], embedding_encoder="none")
+    lexical = app.test_client().get(path)
+    assert lexical.headers[HEADER] == "miss"
+    page = BeautifulSoup(lexical.text, "html.parser")
+    assert PARAPHRASE_TITLE not in page.text
+    assert "not available on this installation" in page.select_one(".semantic-note").text
