@@ -4,8 +4,14 @@ from pathlib import Path
 
 import numpy as np
 
-from recommend.index_vectors import (DENSE_VECTORS, VECTORS, VECTORS_META, load_vectors,
-                                     read_vectors_meta, write_vectors)
+from recommend.index_vectors import (
+    DENSE_VECTORS,
+    VECTORS,
+    VECTORS_META,
+    load_vectors,
+    read_vectors_meta,
+    write_vectors,
+)
 
 
 def test_round_trip_is_float16_memory_mapped_and_counts_coverage(tmp_path):
