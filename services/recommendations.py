@@ -30,6 +30,7 @@ from config import Settings
 from recommend.explain import explain_folded
 from recommend.hybrid import meaning_drove, nearest_in_meaning, score_parts, train_hybrid
 from recommend.index import Index
+from recommend.index_vectors import Vectors
 from recommend.similar import top_k
 from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
 from recommend.trends import written_forms
@@ -156,9 +157,11 @@ def training_sets(conn: Connection, user_id: int, query: RecoQuery) -> TrainingS
     return TrainingSets(tuple(sorted(positives)), tuple(sorted(negatives)), frozenset(excluded))
 
 
-def cache_key(index: Index, sets: TrainingSets, settings: Settings) -> str:
+def cache_key(index: Index, sets: TrainingSets, settings: Settings, vectors: Vectors | None
+              ) -> str:
+    """The ranking's key; `vectors` are the ones the ranking is (to be) trained with, so a
+    hybrid ranking is never stored under a lexical key or the reverse."""
     h = hashlib.sha256()
-    vectors = vectors_of(index)
     # vectors appearing for the version (or another model) make a new key: a hybrid ranking
     hybrid = (f"vec={vectors.model}:{vectors.covered}:a={settings.hybrid_alpha}:C={settings.hybrid_svm_c}"
               if vectors is not None else "lexical")
@@ -173,10 +176,10 @@ def _rows(index: Index, ids: Sequence[str]) -> list[int]:
     return [r for r in (index.row(i) for i in ids) if r is not None]
 
 
-def train_ranking(index: Index, sets: TrainingSets, settings: Settings) -> Ranking:
+def train_ranking(index: Index, sets: TrainingSets, settings: Settings, vectors: Vectors | None
+                  ) -> Ranking:
     """Train the SVM and score every paper (the cold path): over TF-IDF ⊕ α·embedding when
-    the index version has vectors, else over TF-IDF alone."""
-    vectors = vectors_of(index)
+    the index version has `vectors`, else over TF-IDF alone."""
     positives, negatives = _rows(index, sets.positives), _rows(index, sets.hard_negatives)
     if vectors is not None and vectors.covered and len(index) > len(set(positives)):
         model = train_hybrid(index.matrix, vectors.dense, positives, negatives,
@@ -201,17 +204,19 @@ class Trainer:
         self._pending: dict[str, Future] = {}
         self._lock = threading.Lock()
 
-    def submit(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache) -> Future:
+    def submit(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache,
+               vectors: Vectors | None) -> Future:
         with self._lock:
             future = self._pending.get(key)
             if future is None:
-                future = self._pool.submit(self._train, key, index, sets, settings, cache)
+                future = self._pool.submit(self._train, key, index, sets, settings, cache, vectors)
                 self._pending[key] = future
             return future
 
-    def _train(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache) -> None:
+    def _train(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache,
+               vectors: Vectors | None) -> None:
         try:
-            cache.set(key, train_ranking(index, sets, settings), ttl=RANKING_TTL)
+            cache.set(key, train_ranking(index, sets, settings, vectors), ttl=RANKING_TTL)
         except Exception:  # noqa: BLE001 - the centroid ranking stays in use
             log.exception("training a ranking failed")
         finally:
@@ -229,15 +234,16 @@ class Trainer:
 def get_ranking(index: Index, sets: TrainingSets, settings: Settings, cache, trainer: Trainer | None
                 ) -> Ranking:
     """The cached SVM ranking; else train it now (no trainer) or serve a centroid meanwhile."""
-    key = cache_key(index, sets, settings)
+    vectors = vectors_of(index)     # once: the key and the training must agree on them
+    key = cache_key(index, sets, settings, vectors)
     ranking = cache.get(key)
     if ranking is not None:
         return ranking
     if trainer is None:
-        ranking = train_ranking(index, sets, settings)
+        ranking = train_ranking(index, sets, settings, vectors)
         cache.set(key, ranking, ttl=RANKING_TTL)
         return ranking
-    trainer.submit(key, index, sets, settings, cache)
+    trainer.submit(key, index, sets, settings, cache, vectors)
     provisional = cache.get(key + ":centroid")
     if provisional is None:
         provisional = _ranking(index, centroid_model(index.matrix, _rows(index, sets.positives)))
@@ -342,11 +348,12 @@ def cached_top_ids(index: Index, sets: TrainingSets, settings: Settings, cache, 
     enough for marking cards on every browse page."""
     if not sets.positives:
         return set()
-    key = cache_key(index, sets, settings)
+    vectors = vectors_of(index)
+    key = cache_key(index, sets, settings, vectors)
     ranking = cache.get(key) or cache.get(key + ":centroid")
     if ranking is None:
         if trainer is not None:
-            trainer.submit(key, index, sets, settings, cache)
+            trainer.submit(key, index, sets, settings, cache, vectors)
         return set()
     mask = candidate_mask(index, sets.excluded, None, "")
     hits = top_k(np.where(mask, ranking.scores, -np.inf).astype(np.float32), n)

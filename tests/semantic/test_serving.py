@@ -15,7 +15,7 @@ from services import index_holder, semantic
 from services.index_holder import holder_of
 from services.recommendations import category_mask
 from tests.semantic.corpus import PARAPHRASE_TITLE, QUESTION
-from tests.semantic.test_web import _app, _embed, no_recheck_delay  # noqa: F401 (fixture)
+from tests.semantic.test_web import RL_LIBRARY, _app, _embed, no_recheck_delay  # noqa: F401
 from web.page_cache import HEADER
 
 
@@ -76,3 +76,30 @@ def test_turning_the_encoder_off_stops_serving_cached_hybrid_pages(make_app):
     page = BeautifulSoup(lexical.text, "html.parser")
     assert PARAPHRASE_TITLE not in page.text
     assert "not available on this installation" in page.select_one(".semantic-note").text
+
+
+def test_vectors_landing_mid_request_never_store_a_hybrid_ranking_under_the_lexical_key(
+        make_app, monkeypatch):
+    """The 2 s recheck can find vectors between computing the key and training: both must
+    use the same answer, or a wrong ranking is served from the cache for a week."""
+    from services import recommendations
+    from services.cache import MemoryCache
+    from services.recommendations import TrainingSets, cache_key, get_ranking
+
+    app = _app(make_app)
+    _embed(app)
+    index = holder_of(app.extensions, app.config["SETTINGS"]).get()
+    settings = app.config["SETTINGS"]
+    vectors = semantic.vectors_of(index)
+    answers = iter([None, vectors, vectors])               # lexical first, then they land
+    monkeypatch.setattr(recommendations, "vectors_of", lambda _index: next(answers))
+    sets = TrainingSets(tuple(RL_LIBRARY), (), frozenset(RL_LIBRARY))
+    cache = MemoryCache()
+
+    ranking = get_ranking(index, sets, settings, cache, trainer=None)
+    assert ranking.vec_coef is None                        # trained as keyed: lexical
+    assert cache.get(cache_key(index, sets, settings, None)).vec_coef is None
+    assert cache.get(cache_key(index, sets, settings, vectors)) is None
+    hybrid = get_ranking(index, sets, settings, cache, trainer=None)
+    assert hybrid.vec_coef is not None
+    assert cache.get(cache_key(index, sets, settings, vectors)).vec_coef is not None
