@@ -103,3 +103,59 @@ def test_vectors_landing_mid_request_never_store_a_hybrid_ranking_under_the_lexi
     hybrid = get_ranking(index, sets, settings, cache, trainer=None)
     assert hybrid.vec_coef is not None
     assert cache.get(cache_key(index, sets, settings, vectors)).vec_coef is not None
+
+
+def _walk(client, q: str, per_page: int) -> tuple[list[str], list[dict]]:
+    shown, pages = [], []
+    for number in range(1, 100):
+        body = client.get("/api/search", query_string={"q": q, "per_page": per_page,
+                                                       "page": number}).get_json()
+        pages.append(body)
+        if not body["results"]:
+            break
+        shown += [hit["paper"]["id"] for hit in body["results"]]
+    return shown, pages
+
+
+def test_walking_every_page_of_a_fused_query_shows_each_match_once(make_app, monkeypatch):
+    from services import semantic_search
+
+    monkeypatch.setattr(semantic_search, "FUSION_DEPTH", 4)   # pages past the fused head
+    app = _app(make_app)
+    client = app.test_client()
+    q = "policy gradient learning for robots"
+    lexical, _ = _walk(client, q, 50)                         # before vectors: words only
+    _embed(app)
+    shown, pages = _walk(client, q, 3)
+
+    assert len(shown) == len(set(shown)) == pages[0]["total"] > 4
+    assert all(body["total"] == pages[0]["total"] for body in pages)
+    assert set(lexical) <= set(shown)                         # no word match is lost
+    assert all(body["semantic"] and body["score_kind"] == "rrf" for body in pages)
+    scores = [hit["score"] for body in pages for hit in body["results"]]
+    assert scores == sorted(scores, reverse=True)             # one ranking across the pages
+    page = BeautifulSoup(client.get("/search", query_string={"q": q}).text, "html.parser")
+    count = " ".join(page.select_one(".search-count").text.split())
+    # papers matching the words below the fused head are not counted as "close in meaning"
+    assert (f"{len(lexical)} by their words, {len(shown) - len(lexical)} more close in meaning"
+            in count)
+
+
+def test_the_api_says_which_pages_were_ranked_by_meaning_and_what_scores_are(make_app):
+    app = _app(make_app)
+    _embed(app)
+    client = app.test_client()
+
+    def ask(**params) -> dict:
+        return client.get("/api/search", query_string=params).get_json()
+
+    words = ask(q="policy gradient")
+    assert (words["semantic"], words["score_kind"]) == (True, "rrf")
+    assert words["results"][0]["score"] < 0.05
+    for exact in (ask(q='"trial and error"'), ask(q="author:Smith policy"),
+                  ask(q="policy gradient", sort="date")):
+        assert (exact["semantic"], exact["score_kind"]) == (False, "bm25")
+    lexical_app = make_app(RECOMMEND_SYNC=True, embedding_encoder="none")
+    lexical = lexical_app.test_client().get("/api/search", query_string={"q": "policy gradient"})
+    assert lexical.get_json()["score_kind"] == "bm25" and lexical.get_json()["semantic"] is False
+    assert lexical.get_json()["results"][0]["score"] > 1
