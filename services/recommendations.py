@@ -35,6 +35,7 @@ from recommend.similar import top_k
 from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
 from recommend.trends import written_forms
 from services.cache import Cache, MemoryCache, make_cache
+from services.cache_codec import register_value_type
 from services.params import InvalidArgument, QueryArgs, category_arg, int_arg
 from services.semantic import vectors_of
 from store import library as lib
@@ -64,6 +65,7 @@ class RecoQuery:
     hide_seen: bool = False         # leave out papers the user has seen (store/seen.py)
 
 
+@register_value_type           # stored in Redis by the cache codec, not pickled
 @dataclass(frozen=True)
 class Ranking:
     kind: str                       # "svm" or "centroid" (while the SVM trains)
