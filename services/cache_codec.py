@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import zipfile
 from datetime import date, datetime
 from typing import Any
 
@@ -50,7 +51,7 @@ def decode(raw: bytes) -> Any:
             arrays = {name: archive[name] for name in archive.files}
         tree = json.loads(arrays.pop(TREE).tobytes().decode())
         return _from_tree(tree, arrays)
-    except (OSError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a cache value: {exc}") from exc
 
 
