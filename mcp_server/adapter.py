@@ -138,7 +138,8 @@ def search_papers(query: str, category: str, window: str, sort: str, limit: int,
             "results": [{**paper_summary(h.paper), "score": round(h.score, 4),
                          "snippet": "".join(s.text for s in h.snippet), "snippet_from": h.snippet_from}
                         for h in result.hits],
-            "suggestions": result.suggestions, "missing_words": list(result.missing)}
+            "suggestions": result.suggestions, "missing_words": list(result.missing),
+            "semantic": result.fused, "score_kind": result.score_kind}
 
 
 def get_paper_details(paper_id: str, fulltext_chars: int) -> dict[str, Any]:

@@ -7,22 +7,31 @@ name, flushed and renamed, so a reader finds either no vectors or complete ones.
 paper `index.ids[i]`; a zero row is a paper without vectors (no text, or not encoded).
 The sidecar names the encoder, so vectors of another model are never mixed with a query
 encoded by this one. `load_vectors` maps the matrix read-only (mmap), as the other parts.
+
+Scoring runs over a float32 copy (`embeddings.f32.npy`, dim x 4 bytes a paper on disk):
+a matrix-vector product over float32 runs in BLAS, where float16 would be widened on every
+query. The copy is a file mapped read-only, not a per-process array, so every worker of a
+server shares one set of pages through the page cache instead of holding its own copy.
+`write_vectors` writes it; `load_vectors` writes it (atomically) for versions that lack it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 VECTORS = "embeddings.npy"
+DENSE_VECTORS = "embeddings.f32.npy"
 VECTORS_META = "embeddings.json"
 DTYPE = np.float16
+log = logging.getLogger("papersift.vectors")
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,13 +42,7 @@ class Vectors:
     matrix: np.ndarray            # (n_papers, dim) float16, memory-mapped
     covered: int                  # rows that hold a vector (non-zero)
     meta: dict[str, Any]
-
-    @cached_property
-    def dense(self) -> np.ndarray:
-        """The vectors widened to float32 once per process (dim x 4 bytes a paper): a
-        matrix-vector product over them runs in BLAS, where float16 would be widened on
-        every query (measured in bench/hybrid_cost.py)."""
-        return np.asarray(self.matrix, dtype=np.float32)
+    dense: np.ndarray             # the same vectors as float32, memory-mapped, for scoring
 
     @property
     def dim(self) -> int:
@@ -57,14 +60,12 @@ def write_vectors(version_dir: Path, model: str, matrix: np.ndarray, **extra: An
     covered = int(np.count_nonzero(np.any(values != 0, axis=1)))
     meta = {"model": model, "n_docs": int(values.shape[0]), "dim": int(values.shape[1]),
             "covered": covered, "dtype": str(values.dtype), "version": version_dir.name, **extra}
-    tmp = version_dir / f".{VECTORS}.tmp"
-    with open(tmp, "wb") as out:
-        np.save(out, values, allow_pickle=False)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, version_dir / VECTORS)
+    _write_npy(version_dir / VECTORS, values)
+    # the float32 copy is written before the sidecar, so a reader that finds the sidecar
+    # finds a copy at least as new as the float16 matrix
+    _write_npy(version_dir / DENSE_VECTORS, values.astype(np.float32))
     _write_json(version_dir / VECTORS_META, meta)
-    return Vectors(model, values, covered, meta)
+    return Vectors(model, values, covered, meta, _dense_of(version_dir, values))
 
 
 def read_vectors_meta(version_dir: Path) -> dict[str, Any] | None:
@@ -87,7 +88,41 @@ def load_vectors(version_dir: Path, n_docs: int) -> Vectors | None:
         return None
     if matrix.ndim != 2 or matrix.shape[0] != n_docs or matrix.shape[0] != meta.get("n_docs"):
         return None
-    return Vectors(str(meta["model"]), matrix, int(meta.get("covered", 0)), meta)
+    return Vectors(str(meta["model"]), matrix, int(meta.get("covered", 0)), meta,
+                   _dense_of(version_dir, matrix))
+
+
+def _dense_of(version_dir: Path, matrix: np.ndarray) -> np.ndarray:
+    """The float32 copy of `matrix` mapped read-only, written first when it is missing or
+    older than the float16 file (a version written before the copy existed)."""
+    path = version_dir / DENSE_VECTORS
+    try:
+        if path.stat().st_mtime_ns >= (version_dir / VECTORS).stat().st_mtime_ns:
+            dense = np.load(path, mmap_mode="r", allow_pickle=False)
+            if dense.shape == matrix.shape and dense.dtype == np.float32:
+                return dense
+    except (FileNotFoundError, ValueError):
+        pass
+    try:
+        _write_npy(path, np.asarray(matrix, dtype=np.float32))
+    except OSError as exc:    # a read-only or full disk: serve, at the cost of a private copy
+        log.warning("cannot write %s (%s); this process keeps its own float32 copy", path, exc)
+        return np.asarray(matrix, dtype=np.float32)
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def _write_npy(path: Path, values: np.ndarray) -> None:
+    """Save under a name of this process and thread, then rename: workers converting the
+    same version at once each write whole files, and readers only ever see a whole one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            np.save(out, values, allow_pickle=False)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _write_json(path: Path, value: dict[str, Any]) -> None:

@@ -47,8 +47,8 @@ from recommend.search_topk import ranked_scores
 __all__ = [
     "Expansion", "Filters", "SearchIndex", "SearchResult", "bm25_idf", "bm25_weights",
     "build_search_parts", "empty_reasons", "expand", "filter_rows", "full_scores",
-    "like_scores", "like_search", "match_rows", "min_should_match", "relaxed", "score_rows",
-    "search", "search_index", "title_key",
+    "like_scores", "like_search", "match_rows", "matched_ids", "min_should_match", "relaxed",
+    "score_rows", "search", "search_index", "title_key",
 ]
 
 SORTS = ("relevance", "date")
@@ -98,6 +98,29 @@ def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
     order = order_rows(si, rows, scores, sort, offset + limit, tiers)[offset:offset + limit]
     hits = [(str(si.ids[rows[i]]), round(float(scores[i]), 4)) for i in order]
     return SearchResult(total, hits, missing, all_words=n_complete, also_searched=expansion.shown)
+
+
+def matched_ids(si: SearchIndex, q: ParsedQuery, filters: Filters, ids: Sequence[str]) -> set[str]:
+    """Which of `ids` `search(si, q, filters)` ranks at all (at any depth), without ranking:
+    the papers a fused search must not count as found by meaning alone. Exact phrases are
+    matched by their terms (as `search` without `verify`)."""
+    rows_of = {pid: si.row_of(pid) if si.row_of else None for pid in ids}
+    wanted = np.array(sorted({r for r in rows_of.values() if r is not None}), dtype=np.int64)
+    if not len(wanted) or q.is_empty:
+        return set()
+    if q.like:
+        scores = like_scores(si.index, q.like)
+        if scores is None:
+            return set()
+        matched = wanted[scores[wanted] > 0]
+        allowed = filter_rows(si, q, filters)
+        if allowed is not None:
+            matched = matched[np.isin(matched, allowed)]
+    else:
+        rows, _, _ = match_rows(si, q, filters, expand(si, q))
+        matched = wanted[np.isin(wanted, rows)]
+    found = set(matched.tolist())
+    return {pid for pid, row in rows_of.items() if row in found}
 
 
 def _adjacent(si: SearchIndex, q: ParsedQuery, rows: np.ndarray, complete: np.ndarray

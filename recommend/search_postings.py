@@ -97,9 +97,25 @@ def search_index(index) -> SearchIndex | None:
                      words_df=p[f"{PREFIX}words_df"],
                      text_max=_plain(p[f"{PREFIX}text_max"]) if f"{PREFIX}text_max" in p else None,
                      acronyms=tuple(acronym_rules.unpack(p.get(f"{PREFIX}acronyms", ()))),
-                     row_of=getattr(index, "row", None), index=index)
+                     row_of=_weak_row_of(index), index=_weak(index))
     _loaded[index] = si
     return si
+
+
+# The cached SearchIndex refers to its index only weakly: a value holding its own key
+# strongly would keep every index version it was ever built for alive (and its maps open).
+def _weak(index):
+    try:
+        return weakref.proxy(index)
+    except TypeError:       # an object that takes no weak reference is not cached weakly anyway
+        return index
+
+
+def _weak_row_of(index) -> Callable[[str], int | None] | None:
+    if not hasattr(index, "row"):
+        return None
+    ref = _weak(index)
+    return lambda paper_id: ref.row(paper_id)
 
 
 def _plain(part):

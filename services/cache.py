@@ -20,14 +20,14 @@ then the next call tries again and, when it works, logs that Redis is back.
 The Redis client library is imported only when Redis is used (it takes ~50 ms, which
 every command of the CLI would otherwise pay).
 
-Values are pickled: Redis holds only what this application wrote (RQ trusts it the same
-way), so treat access to Redis like access to the data directory.
+Values are stored in Redis as numpy archives and JSON (services/cache_codec.py), never
+pickled: whoever can write to Redis can make papersift serve a wrong cached answer, but
+not run code in it. A value the codec does not store is not cached (logged).
 """
 
 from __future__ import annotations
 
 import logging
-import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -94,6 +94,9 @@ class RedisCache:
                  clock=time.monotonic) -> None:
         import redis
 
+        from services import cache_codec  # numpy: only when Redis is used, as redis
+
+        self._codec = cache_codec
         self._client = redis_client(url)
         self._ttl_on_read = ttl_on_read
         self._lost = (redis.ConnectionError, redis.TimeoutError, OSError)
@@ -142,13 +145,18 @@ class RedisCache:
         if raw is None:
             return None
         try:
-            return pickle.loads(raw)
-        except Exception:  # noqa: BLE001 - a corrupt or foreign entry is a miss
+            return self._codec.decode(raw)
+        except ValueError:                  # a corrupt or foreign entry is a miss
             return None
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
         px = None if ttl is None else max(1, int(ttl * 1000))
-        self._call("set", self._prefix + key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), px=px)
+        try:
+            raw = self._codec.encode(value)
+        except self._codec.UnstorableValue as exc:
+            log.warning("not caching %s: %s", key, exc)
+            return
+        self._call("set", self._prefix + key, raw, px=px)
 
     def delete(self, key: str) -> None:
         self._call("delete", self._prefix + key)

@@ -7,6 +7,7 @@ mapping, so this module needs no Flask.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import MutableMapping
@@ -17,6 +18,7 @@ from config import Settings
 from domain import index_files
 from recommend.index import Index, load_index
 
+log = logging.getLogger("papersift.index")
 RECHECK_SECONDS = 2.0
 EXTENSION_KEY = "papersift.index"
 
@@ -30,27 +32,40 @@ class IndexHolder:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._index: Index | None = None
-        self._version: str | None = None
+        # (version, index) swapped as one tuple: a reader never pairs one version's name
+        # with another version's index
+        self._current: tuple[str | None, Index | None] = (None, None)
         self._checked = 0.0
         self._lock = threading.Lock()
 
     def get(self) -> Index | None:
+        return self.current()[1]
+
+    def current(self) -> tuple[str | None, Index | None]:
+        """(version, index) of the same version, read together."""
         now = time.monotonic()
         if now - self._checked >= RECHECK_SECONDS:
             with self._lock:
                 self._checked = now
                 version = index_files.current_version(self.root)
-                if version != self._version:
-                    self._index = load_index(self.root) if version else None
-                    self._version = version
-        return self._index
+                if version != self._current[0]:
+                    self._swap(version)
+        return self._current
+
+    def _swap(self, version: str | None) -> None:
+        try:
+            index = load_index(self.root) if version else None
+        except Exception:       # e.g. the version directory removed while it was read
+            log.exception("cannot load index version %s; serving version %s until it loads",
+                          version, self._current[0])
+            return
+        # the loaded index names its own version (the pointer may have moved meanwhile)
+        self._current = (index.version if index is not None else None, index)
 
     @property
     def version(self) -> str | None:
         """The version of the index get() returns (None before the first build)."""
-        self.get()
-        return self._version
+        return self.current()[0]
 
     def reload(self) -> None:
         """Forget the check time so the next get() re-reads the pointer (after a build)."""

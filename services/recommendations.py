@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import weakref
 from collections.abc import MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -30,10 +30,12 @@ from config import Settings
 from recommend.explain import explain_folded
 from recommend.hybrid import meaning_drove, nearest_in_meaning, score_parts, train_hybrid
 from recommend.index import Index
+from recommend.index_vectors import Vectors
 from recommend.similar import top_k
 from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
 from recommend.trends import written_forms
 from services.cache import Cache, MemoryCache, make_cache
+from services.cache_codec import register_value_type
 from services.params import InvalidArgument, QueryArgs, category_arg, int_arg
 from services.semantic import vectors_of
 from store import library as lib
@@ -63,6 +65,7 @@ class RecoQuery:
     hide_seen: bool = False         # leave out papers the user has seen (store/seen.py)
 
 
+@register_value_type           # stored in Redis by the cache codec, not pickled
 @dataclass(frozen=True)
 class Ranking:
     kind: str                       # "svm" or "centroid" (while the SVM trains)
@@ -156,9 +159,11 @@ def training_sets(conn: Connection, user_id: int, query: RecoQuery) -> TrainingS
     return TrainingSets(tuple(sorted(positives)), tuple(sorted(negatives)), frozenset(excluded))
 
 
-def cache_key(index: Index, sets: TrainingSets, settings: Settings) -> str:
+def cache_key(index: Index, sets: TrainingSets, settings: Settings, vectors: Vectors | None
+              ) -> str:
+    """The ranking's key; `vectors` are the ones the ranking is (to be) trained with, so a
+    hybrid ranking is never stored under a lexical key or the reverse."""
     h = hashlib.sha256()
-    vectors = vectors_of(index)
     # vectors appearing for the version (or another model) make a new key: a hybrid ranking
     hybrid = (f"vec={vectors.model}:{vectors.covered}:a={settings.hybrid_alpha}:C={settings.hybrid_svm_c}"
               if vectors is not None else "lexical")
@@ -173,10 +178,10 @@ def _rows(index: Index, ids: Sequence[str]) -> list[int]:
     return [r for r in (index.row(i) for i in ids) if r is not None]
 
 
-def train_ranking(index: Index, sets: TrainingSets, settings: Settings) -> Ranking:
+def train_ranking(index: Index, sets: TrainingSets, settings: Settings, vectors: Vectors | None
+                  ) -> Ranking:
     """Train the SVM and score every paper (the cold path): over TF-IDF ⊕ α·embedding when
-    the index version has vectors, else over TF-IDF alone."""
-    vectors = vectors_of(index)
+    the index version has `vectors`, else over TF-IDF alone."""
     positives, negatives = _rows(index, sets.positives), _rows(index, sets.hard_negatives)
     if vectors is not None and vectors.covered and len(index) > len(set(positives)):
         model = train_hybrid(index.matrix, vectors.dense, positives, negatives,
@@ -201,17 +206,19 @@ class Trainer:
         self._pending: dict[str, Future] = {}
         self._lock = threading.Lock()
 
-    def submit(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache) -> Future:
+    def submit(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache,
+               vectors: Vectors | None) -> Future:
         with self._lock:
             future = self._pending.get(key)
             if future is None:
-                future = self._pool.submit(self._train, key, index, sets, settings, cache)
+                future = self._pool.submit(self._train, key, index, sets, settings, cache, vectors)
                 self._pending[key] = future
             return future
 
-    def _train(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache) -> None:
+    def _train(self, key: str, index: Index, sets: TrainingSets, settings: Settings, cache,
+               vectors: Vectors | None) -> None:
         try:
-            cache.set(key, train_ranking(index, sets, settings), ttl=RANKING_TTL)
+            cache.set(key, train_ranking(index, sets, settings, vectors), ttl=RANKING_TTL)
         except Exception:  # noqa: BLE001 - the centroid ranking stays in use
             log.exception("training a ranking failed")
         finally:
@@ -229,15 +236,16 @@ class Trainer:
 def get_ranking(index: Index, sets: TrainingSets, settings: Settings, cache, trainer: Trainer | None
                 ) -> Ranking:
     """The cached SVM ranking; else train it now (no trainer) or serve a centroid meanwhile."""
-    key = cache_key(index, sets, settings)
+    vectors = vectors_of(index)     # once: the key and the training must agree on them
+    key = cache_key(index, sets, settings, vectors)
     ranking = cache.get(key)
     if ranking is not None:
         return ranking
     if trainer is None:
-        ranking = train_ranking(index, sets, settings)
+        ranking = train_ranking(index, sets, settings, vectors)
         cache.set(key, ranking, ttl=RANKING_TTL)
         return ranking
-    trainer.submit(key, index, sets, settings, cache)
+    trainer.submit(key, index, sets, settings, cache, vectors)
     provisional = cache.get(key + ":centroid")
     if provisional is None:
         provisional = _ranking(index, centroid_model(index.matrix, _rows(index, sets.positives)))
@@ -260,11 +268,28 @@ def candidate_mask(index: Index, excluded: frozenset[str], since: datetime | Non
     return mask
 
 
-@lru_cache(maxsize=16)
+# keyed weakly by index so an old version (its matrix, maps and vectors) is freed once
+# the holder swaps it out; a cache keyed strongly would keep recent versions alive
+_category_masks: weakref.WeakKeyDictionary[Index, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary())
+_category_masks_lock = threading.Lock()
+CATEGORY_MASKS_PER_INDEX = 64
+
+
 def category_mask(index: Index, category: str) -> np.ndarray:
     """Rows listing `category` (any position); computed once per index version and category."""
+    with _category_masks_lock:
+        found = _category_masks.get(index, {}).get(category)
+    if found is not None:
+        return found
     padded = np.char.add(np.char.add(" ", np.asarray(index.categories)), " ")
-    return np.char.find(padded, f" {category} ") >= 0
+    mask = np.char.find(padded, f" {category} ") >= 0
+    with _category_masks_lock:
+        masks = _category_masks.setdefault(index, {})
+        if len(masks) >= CATEGORY_MASKS_PER_INDEX:
+            masks.pop(next(iter(masks)))        # oldest first: bounded for odd category strings
+        masks[category] = mask
+    return mask
 
 
 def rank_page(index: Index, sets: TrainingSets, query: RecoQuery, settings: Settings, cache,
@@ -325,11 +350,12 @@ def cached_top_ids(index: Index, sets: TrainingSets, settings: Settings, cache, 
     enough for marking cards on every browse page."""
     if not sets.positives:
         return set()
-    key = cache_key(index, sets, settings)
+    vectors = vectors_of(index)
+    key = cache_key(index, sets, settings, vectors)
     ranking = cache.get(key) or cache.get(key + ":centroid")
     if ranking is None:
         if trainer is not None:
-            trainer.submit(key, index, sets, settings, cache)
+            trainer.submit(key, index, sets, settings, cache, vectors)
         return set()
     mask = candidate_mask(index, sets.excluded, None, "")
     hits = top_k(np.where(mask, ranking.scores, -np.inf).astype(np.float32), n)

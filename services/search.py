@@ -21,6 +21,7 @@ from recommend.search import (
     SearchIndex,
     SearchResult,
     empty_reasons,
+    matched_ids,
     relaxed,
     search,
     search_index,
@@ -41,6 +42,9 @@ from store.fulltext import get_text, with_text
 from store.papers import WINDOWS, Paper, get_paper, get_papers, window_start
 
 SORTS = {"relevance": "Relevance", "date": "Newest first"}
+# what a hit's `score` is: BM25 of the words, a reciprocal-rank fusion of BM25 and vector
+# rankings (about 0.03 at best), or TF-IDF cosine with a pasted text (query by example)
+SCORE_KINDS = ("bm25", "rrf", "cosine")
 SUGGEST_BELOW = 5
 FULLTEXT_SNIPPET_CHARS = 200_000   # look for the words this far into a full text
 
@@ -93,6 +97,8 @@ class SearchPage:
     semantic_note: str = ""                              # why search matches words only
     by_meaning: int = 0                                  # hits on this page found by meaning alone
     meaning_only: int | None = None                      # of total, found by meaning alone (fused)
+    fused: bool = False                                  # ranked by words and meaning together
+    score_kind: str = "bm25"                             # what hits' scores are: SCORE_KINDS
 
     @property
     def pages(self) -> int:
@@ -158,6 +164,7 @@ def _ranked(conn: Connection, index: Index, si: SearchIndex, page: SearchPage, f
 
     req, parsed = page.request, page.parsed
     assert parsed is not None
+    page.score_kind = "cosine" if parsed.like else "bm25"
 
     def lexical(offset: int, limit: int) -> SearchResult:
         return search(si, parsed, filters, sort=req.sort, offset=offset, limit=limit,
@@ -168,15 +175,16 @@ def _ranked(conn: Connection, index: Index, si: SearchIndex, page: SearchPage, f
         result = lexical(req.offset, req.per_page)
         return result, result.hits
     page.semantic_note = search_note(index, settings)
-    if not fusion_applies(parsed, sort=req.sort, all_words=req.all_words, offset=req.offset,
-                          limit=req.per_page):
+    if not fusion_applies(parsed, sort=req.sort, all_words=req.all_words):
         result = lexical(req.offset, req.per_page)
         return result, result.hits
-    result, fused = fused_search(index, settings, parsed, filters, lexical, offset=req.offset,
-                                 limit=req.per_page)
+    result, fused = fused_search(index, settings, parsed, filters, lexical,
+                                 lambda ids: matched_ids(si, parsed, filters, ids),
+                                 offset=req.offset, limit=req.per_page)
     if fused is None:
         return result, result.hits
-    page.by_meaning, page.meaning_only = fused.semantic, fused.total - result.total
+    page.by_meaning, page.meaning_only = fused.semantic, fused.meaning_only
+    page.fused, page.score_kind = True, "rrf"
     return dataclasses.replace(result, total=fused.total), fused.hits
 
 

@@ -64,10 +64,15 @@ def vectors_of(index: Index | None) -> Vectors | None:
         return found
 
 
-def vectors_mark(index: Index | None) -> str:
-    """What of the semantic layer a cached page was made with ("" for lexical only)."""
+def vectors_mark(index: Index | None, settings: Settings) -> str:
+    """What of the semantic layer a cached page was made with ("" for lexical only): the
+    configured encoder too, so changing it (or turning it off) makes new pages."""
     vectors = vectors_of(index)
-    return "" if vectors is None else f"{vectors.model}:{vectors.covered}"
+    if vectors is None:
+        return ""
+    hybrid = query_vectors(index, settings) is not None
+    return (f"{vectors.model}:{vectors.covered}:{settings.embedding_encoder}:"
+            f"{'hybrid' if hybrid else 'lexical'}")
 
 
 def _stamp(index: Index) -> float:

@@ -19,7 +19,7 @@ from config import Settings
 from recommend.hybrid import nearest_vectors
 from recommend.index import Index
 from recommend.search import Filters, SearchResult
-from recommend.search_fusion import reciprocal_rank_fusion
+from recommend.search_fusion import RRF_K, reciprocal_rank_fusion
 from recommend.search_query import ParsedQuery
 from services.semantic import query_vectors
 
@@ -30,8 +30,9 @@ MIN_COSINE = 0.3              # a vector hit below this is not "close in meaning
 @dataclass(frozen=True)
 class FusedPage:
     total: int
-    hits: list[tuple[str, float]]
-    semantic: int                 # hits on the page found by meaning alone
+    hits: list[tuple[str, float]]   # (paper id, RRF score), best first
+    semantic: int                   # hits on the page found by meaning alone
+    meaning_only: int               # of total, papers found by meaning alone
 
 
 def is_plain_words(parsed: ParsedQuery) -> bool:
@@ -41,9 +42,9 @@ def is_plain_words(parsed: ParsedQuery) -> bool:
     return bool(parsed.words or parsed.like) and not exact
 
 
-def fusion_applies(parsed: ParsedQuery, *, sort: str, all_words: bool, offset: int, limit: int) -> bool:
-    return (sort == "relevance" and not all_words and is_plain_words(parsed)
-            and offset + limit <= FUSION_DEPTH)
+def fusion_applies(parsed: ParsedQuery, *, sort: str, all_words: bool) -> bool:
+    """Whether the query is fused with vector search (when there are vectors), on every page."""
+    return sort == "relevance" and not all_words and is_plain_words(parsed)
 
 
 def vector_hits(index: Index, settings: Settings, parsed: ParsedQuery, filters: Filters,
@@ -79,21 +80,39 @@ def _allowed(index: Index, filters: Filters) -> np.ndarray | None:
 
 
 def fused_search(index: Index, settings: Settings, parsed: ParsedQuery, filters: Filters,
-                 lexical: Callable[[int, int], SearchResult], *, offset: int, limit: int
+                 lexical: Callable[[int, int], SearchResult],
+                 matched: Callable[[list[str]], set[str]], *, offset: int, limit: int
                  ) -> tuple[SearchResult, FusedPage | None]:
-    """The lexical result for the page, and the fused page when meaning takes part.
+    """The lexical result, and the fused page when meaning takes part.
 
-    lexical(offset, limit) runs the BM25 search; it is asked for the top FUSION_DEPTH when
-    the query is fused, else for the page alone.
+    lexical(offset, limit) runs the BM25 search; matched(ids) says which papers it ranks at
+    any depth. The fused ranking is the RRF of the top FUSION_DEPTH of each list, followed
+    by the lexical matches ranked below FUSION_DEPTH (minus those fused already), scored as
+    RRF scores them (1 / (k + lexical rank)), so they rank after every fused paper: paging
+    walks one list in which every matching paper appears once, `total` long.
     """
     semantic = vector_hits(index, settings, parsed, filters)
     if semantic is None:
         return lexical(offset, limit), None
-    result = lexical(0, FUSION_DEPTH)
-    words = [pid for pid, _ in result.hits]
-    fused = reciprocal_rank_fusion(words, [pid for pid, _ in semantic])
-    by_words = set(words)
-    meaning_only = [pid for pid, _ in semantic if pid not in by_words]
+    head = lexical(0, FUSION_DEPTH)
+    words = [pid for pid, _ in head.hits]
+    vector_ids = [pid for pid, _ in semantic]
+    fused = reciprocal_rank_fusion(words, vector_ids)
+    by_words = matched(vector_ids)          # against every lexical match, not the top 100
+    meaning_only = {pid for pid in vector_ids if pid not in by_words}
+    total = head.total + len(meaning_only)
     page = fused[offset:offset + limit]
-    return result, FusedPage(result.total + len(meaning_only), page,
-                             sum(1 for pid, _ in page if pid not in by_words))
+    if offset + limit > len(fused) and head.total > len(words):
+        page += _lexical_tail(lexical, {pid for pid, _ in fused}, len(words),
+                              max(0, offset - len(fused)), offset + limit - len(fused))
+    return head, FusedPage(total, page, sum(1 for pid, _ in page if pid in meaning_only),
+                           len(meaning_only))
+
+
+def _lexical_tail(lexical: Callable[[int, int], SearchResult], fused: set[str], start: int,
+                  begin: int, end: int) -> list[tuple[str, float]]:
+    """Positions [begin, end) of the lexical ranking below rank `start`, without the papers
+    already in the fused list, each scored as RRF scores a paper of that lexical rank."""
+    deeper = lexical(start, end + len(fused))       # enough to skip every fused paper in it
+    kept = [(start + i + 1, pid) for i, (pid, _) in enumerate(deeper.hits) if pid not in fused]
+    return [(pid, 1.0 / (RRF_K + rank)) for rank, pid in kept[begin:end]]

@@ -68,8 +68,10 @@ def page_key() -> str | None:
     from services.semantic import vectors_mark
 
     # the version's vectors arriving turns search and similar papers hybrid: a new page
-    parts = (request.host, request.full_path, services.index_holder().version or "",
-             vectors_mark(services.current_index()), fingerprint(conn), library_mark(conn))
+    index = services.current_index()      # the index this request's view will render from
+    parts = (request.host, request.full_path, index.version if index is not None else "",
+             vectors_mark(index, current_app.config["SETTINGS"]), fingerprint(conn),
+             library_mark(conn))
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -74,4 +74,5 @@ def api():
                    partial_results=[h.to_json() for h in page.partial],
                    ignored_words=list(parsed.stopped if parsed else ()),
                    mode="like" if parsed and parsed.like else "words",
-                   semantic=not page.semantic_note, semantic_note=page.semantic_note)
+                   semantic=page.fused, semantic_note=page.semantic_note,
+                   score_kind=page.score_kind)

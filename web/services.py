@@ -6,7 +6,7 @@ with `current_index()` and the request's connection, and render.
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort, current_app, g
 from sqlalchemy.engine import Connection
 
 from recommend.index import Index
@@ -19,8 +19,11 @@ def index_holder() -> IndexHolder:
 
 
 def current_index() -> Index | None:
-    """The loaded current index, or None before the first `papersift index`."""
-    return index_holder().get()
+    """The loaded current index, or None before the first `papersift index`: the same one
+    for the whole request, so a page and its cache key come from one version."""
+    if "papersift_index" not in g:
+        g.papersift_index = index_holder().get()
+    return g.papersift_index
 
 
 def get_paper_or_404(conn: Connection, paper_id: str) -> Paper:

@@ -43,6 +43,7 @@ def test_search_answers_as_the_json_api_does(mcp_app):
                                               "limit": 7}))
     assert tool["total"] == api["total"] > 7
     assert [r["id"] for r in tool["results"]] == [r["paper"]["id"] for r in api["results"]]
+    assert (tool["semantic"], tool["score_kind"]) == (api["semantic"], api["score_kind"])
 
 
 def test_similar_papers_are_the_api_s(mcp_app):

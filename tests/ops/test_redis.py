@@ -214,3 +214,53 @@ def test_hot_terms_are_shared_through_redis(redis_app, redis_proc):
     assert len(keys) == 1
     # the next request is answered from that shared entry
     assert client.get("/api/hot?min_support=1").get_json() == first.get_json()
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (exec, ("import builtins; builtins.PAPERSIFT_PWNED = True",))
+
+
+def test_a_value_planted_in_redis_is_a_miss_and_runs_no_code(redis_app, redis_proc):
+    import builtins
+    import pickle
+
+    with redis_app.app_context():
+        cache = cache_mod.get_cache()
+    direct = redis.Redis.from_url(redis_proc.url)
+    direct.set(shared_cache.KEY_PREFIX + "page:planted", pickle.dumps(_RunsCode()))
+    assert cache.get("page:planted") is None
+    assert not hasattr(builtins, "PAPERSIFT_PWNED")
+    direct.set(shared_cache.KEY_PREFIX + "page:garbage", b"\x00not an archive")
+    assert cache.get("page:garbage") is None
+
+
+def test_every_kind_of_cached_value_comes_back_from_redis(redis_app, redis_proc, caplog):
+    from datetime import date
+
+    import numpy as np
+
+    from services.recommendations import Ranking
+
+    with redis_app.app_context():
+        cache = cache_mod.get_cache()
+    page = (b"<html>\x00\xff</html>", "text/html; charset=utf-8")
+    report = {"terms": ["graph"], "series": [[0.1, 0.25]], "month": "2024-01", "n": 3,
+              "since": date(2024, 1, 1), "empty": None, 1: (2, "x")}
+    ranking = Ranking("svm", np.arange(5, dtype=np.float32), np.ones(3, np.float32),
+                      np.full(4, 0.5, np.float32))
+    for key, value in (("page", page), ("report", report)):
+        cache.set(key, value, ttl=60)
+        assert cache.get(key) == value
+    lexical = Ranking("centroid", np.zeros(2, np.float32), np.ones(2, np.float32))
+    for key, value in (("ranking", ranking), ("lexical", lexical)):
+        cache.set(key, value, ttl=60)
+        back = cache.get(key)
+        assert type(back) is Ranking and back.kind == value.kind
+        assert back.scores.dtype == np.float32
+        for name in ("scores", "coef", "vec_coef"):
+            np.testing.assert_array_equal(getattr(back, name), getattr(value, name))
+    assert cache.get("lexical").vec_coef is None
+    caplog.set_level(logging.WARNING, logger="papersift.cache")
+    cache.set("odd", object(), ttl=60)                        # not stored, and says so
+    assert cache.get("odd") is None and "not caching odd" in caplog.text

@@ -204,8 +204,8 @@ def test_not_interested_is_an_svm_negative_and_can_be_reviewed_and_undone(reco_a
     assert sets.hard_negatives == (SEG[5],)
     index = load_index(reco_app.config["SETTINGS"].index_dir)
     settings = reco_app.config["SETTINGS"]
-    without = train_ranking(index, TrainingSets(sets.positives, (), sets.excluded), settings)
-    learned = train_ranking(index, sets, settings)
+    without = train_ranking(index, TrainingSets(sets.positives, (), sets.excluded), settings, None)
+    learned = train_ranking(index, sets, settings, None)
     near = [index.row(p) for p in SEG[6:]]          # papers like the dismissed one score lower
     assert np.all(learned.scores[near] < without.scores[near])
     soup = _soup(ada.get("/library/not-interested"))
