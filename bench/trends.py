@@ -135,8 +135,10 @@ def main() -> None:
         rng = np.random.default_rng(1)
         n_terms = table.n_terms
         frequent = np.flatnonzero(np.asarray(table.df) >= 50)
-        # a stem can be a stop word ("thick" of "thickness"): not a query anyone can type
-        picks = [t for t in (table.term(int(i)) for i in rng.choice(frequent, size=args.queries))
+        # queries as people type them: a term's written form (its label), not the stem, which
+        # the analyser need not map to itself ("advers" -> "adver") and which can be a stop
+        # word ("thick" of "thickness")
+        picks = [t for t in (table.label(int(i)) for i in rng.choice(frequent, size=args.queries))
                  if all(w for w in words(t))]
         queries = [parse_terms(term)[0] for term in picks]
         top_cat = str(table.cats[0])
