@@ -12,14 +12,8 @@ from ingest import indexing
 from tests.factories import add_papers, record
 from tests.helpers.accounts import login
 from tests.helpers.feeds import REFUSED, engine_of, subscribe
+from tests.helpers.recommend_web import TOPICS
 from tests.procs import free_port
-
-TOPICS = {
-    "rl": ["reinforcement learning agent", "policy gradient", "reward shaping", "markov decision process"],
-    "seg": ["image segmentation", "semantic segmentation masks", "medical image", "pixel labels"],
-    "lm": ["language model", "text generation", "machine translation", "token prediction"],
-    "graph": ["graph neural network", "message passing", "node classification", "molecule graph"],
-}
 
 
 def corpus() -> list:
