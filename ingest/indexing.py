@@ -7,8 +7,9 @@ Skipped when the store's fingerprint equals the current index's, so a second
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
@@ -20,8 +21,12 @@ from recommend.index import Doc, build_index
 from recommend.search import build_search_parts
 from recommend.text import document
 from recommend.trends import trend_builder
-from store.papers import count_papers, index_fingerprint, iter_index_docs
+from store.index_docs import index_doc_ids, index_docs_by_id, snapshot
+from store.papers import IndexDoc, count_papers, index_fingerprint, iter_index_docs
 from store.trends import paper_texts
+
+# papers read from the store at a time: the build holds about this many texts at once
+READ_CHUNK_DOCS = 2000
 
 # builders of extra index parts (search, trends) register here: (name, builder)
 EXTRA_BUILDERS: list[tuple[str, Callable]] = []
@@ -52,18 +57,68 @@ def document_texts(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
 
 def load_docs(engine: Engine, settings: Settings, progress: bool = False
               ) -> tuple[str, list[Doc]]:
-    """The store's fingerprint and every paper as an index document, read in one snapshot."""
+    """The store's fingerprint and every paper as an index document, all in memory.
+
+    The whole corpus at once: for tests and small stores. `build` streams `StoreDocs`.
+    """
     with engine.connect() as conn, conn.begin():
         stamp = index_fingerprint(conn, settings)
         total = count_papers(conn)
-        docs = [
-            Doc(d.id, d.published, d.categories,
-                document(d.title, d.abstract, d.fulltext), d.fulltext is not None,
-                d.title, d.authors)
-            for d in tqdm(iter_index_docs(conn), total=total, disable=not progress,
-                          desc="reading papers", unit=" papers")
-        ]
+        docs = [index_doc(d) for d in tqdm(iter_index_docs(conn), total=total,
+                                           disable=not progress, desc="reading papers",
+                                           unit=" papers")]
     return stamp, docs
+
+
+def index_doc(d: IndexDoc) -> Doc:
+    """A stored paper as the index sees it."""
+    return Doc(d.id, d.published, d.categories, document(d.title, d.abstract, d.fulltext),
+               d.fulltext is not None, d.title, d.authors)
+
+
+class StoreDocs(Sequence[Doc]):
+    """The papers of a pinned id list, read from the store `chunk` at a time.
+
+    A re-iterable, indexable sequence for `build_index` and its builders, each of which
+    passes over it once or more: only the chunk being read is held, never every text.
+    `conn` must stay open (in a `snapshot`) while the sequence is used.
+    """
+
+    def __init__(self, conn: Connection, ids: Sequence[str], *,
+                 chunk: int | None = None, progress: bool = False) -> None:
+        chunk = READ_CHUNK_DOCS if chunk is None else chunk
+        if chunk < 1:
+            raise ValueError(f"chunk must be at least 1 paper, got {chunk}")
+        self._conn, self._ids, self._chunk, self._progress = conn, ids, chunk, progress
+        self._cached: tuple[int, list[Doc]] = (-1, [])
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, i: int) -> Doc: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Doc]: ...
+
+    def __getitem__(self, i: int | slice) -> Doc | list[Doc]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        start = i - i % self._chunk
+        if self._cached[0] != start:
+            self._cached = (start, self._read(start))
+        return self._cached[1][i - start]
+
+    def __iter__(self) -> Iterator[Doc]:
+        for start in tqdm(range(0, len(self), self._chunk), disable=not self._progress,
+                          desc="reading papers", unit=" chunks"):
+            yield from (self._cached[1] if self._cached[0] == start else self._read(start))
+
+    def _read(self, start: int) -> list[Doc]:
+        ids = self._ids[start:start + self._chunk]
+        return [index_doc(d) for d in index_docs_by_id(self._conn, ids)]
 
 
 def is_current(engine: Engine, settings: Settings) -> bool:
@@ -80,15 +135,17 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, progress: 
     started = time.perf_counter()
     if not force and is_current(engine, settings):
         return IndexResult(False, index_files.index_info(settings.index_dir), 0.0)
-    stamp, docs = load_docs(engine, settings, progress)
-    if not docs:
-        return IndexResult(False, None, 0.0, "the store has no papers yet")
-    info = build_index(
-        settings.index_dir, docs, fingerprint=stamp,
-        extra=extra_builders(), max_features=settings.index_max_features,
-        sample_docs=settings.index_sample_docs,
-        min_df=2 if len(docs) >= 50 else 1,
-    )
+    with snapshot(engine) as conn:
+        stamp = index_fingerprint(conn, settings)
+        docs = StoreDocs(conn, index_doc_ids(conn), progress=progress)
+        if not docs:
+            return IndexResult(False, None, 0.0, "the store has no papers yet")
+        info = build_index(
+            settings.index_dir, docs, fingerprint=stamp,
+            extra=extra_builders(), max_features=settings.index_max_features,
+            sample_docs=settings.index_sample_docs,
+            min_df=2 if len(docs) >= 50 else 1,
+        )
     return IndexResult(True, info, time.perf_counter() - started)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -201,7 +201,23 @@ def _mapper(workers: int) -> Iterator[Mapper]:
     # spawn: a fresh interpreter, safe even when the caller runs threads
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        yield pool.map
+        yield lambda fn, tasks: _bounded_map(pool, fn, tasks, ahead=2 * workers)
+
+
+def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable[Any], *, ahead: int
+                 ) -> Iterator[Any]:
+    """pool.map, in order, with at most `ahead` tasks submitted and not yet collected.
+
+    Executor.map submits every task at once, which would hold the texts of every chunk
+    (a lazily read corpus included) in memory together.
+    """
+    pending: deque = deque()
+    for task in tasks:
+        pending.append(pool.submit(fn, task))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _workers(n_jobs: int | None, n_docs: int) -> int:

@@ -136,6 +136,9 @@ def build_index(
 
     fingerprint: the caller's summary of the store state the index was built from
     (compared with `index_info(root).fingerprint` to skip needless rebuilds).
+    docs: a list, or a lazy sequence that reads documents chunk by chunk (each pass
+    iterates it again; features read sampled items and slices), so that no more than a
+    chunk of texts need be in memory at once.
     extra: builders called with the new Index (before it is published) and the docs;
     each returns named arrays or sparse matrices saved in the same version.
     The feature parameters go to `recommend.features.fit_features`.
@@ -150,9 +153,9 @@ def build_index(
                     "sample_docs": sample_docs, "seed": seed}
         from recommend.features import fit_features
 
-        features = fit_features([d.text for d in docs], n_jobs=n_jobs, **settings)
-        _write_core(tmp, docs, features)
-        meta = _core_meta(docs, features, fingerprint, settings)
+        features = fit_features(DocTexts(docs), n_jobs=n_jobs, **settings)
+        n_fulltext = _write_core(tmp, docs, features)
+        meta = _core_meta(docs, features, fingerprint, settings, n_fulltext)
         _write_meta(tmp, meta)
         _run_builders(tmp, extra, docs, meta)
         meta["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -214,17 +217,41 @@ def _load(directory: Path, name: str) -> np.ndarray:
     return np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
 
 
-def _write_core(directory: Path, docs: Sequence[Doc], features: Features) -> None:
-    cats = [tuple(d.categories) for d in docs]
+class DocTexts(Sequence[str]):
+    """The texts of a sequence of docs, read through it item by item or slice by slice."""
+
+    def __init__(self, docs: Sequence[Doc]) -> None:
+        self._docs = docs
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __getitem__(self, i):  # int -> str, slice -> list[str]
+        if isinstance(i, slice):
+            return [d.text for d in self._docs[i]]
+        return self._docs[i].text
+
+
+def _write_core(directory: Path, docs: Sequence[Doc], features: Features) -> int:
+    """Save the matrix and the per-paper columns (one pass over docs); returns the
+    number of papers with full text."""
+    ids, days, primary, cats = [], [], [], []
+    n_fulltext = 0
+    for d in docs:
+        ids.append(d.id)
+        days.append(_day(d.published))
+        primary.append(d.categories[0] if d.categories else "")
+        cats.append(" ".join(d.categories))
+        n_fulltext += bool(d.has_fulltext)
     write_part(directory, "matrix", features.matrix)
-    write_part(directory, "ids", _strings([d.id for d in docs]))
-    write_part(directory, "published",
-               np.array([_day(d.published) for d in docs], dtype="datetime64[D]"))
-    write_part(directory, "primary_category", _strings([c[0] if c else "" for c in cats]))
-    write_part(directory, "categories", _strings([" ".join(c) for c in cats]))
+    write_part(directory, "ids", _strings(ids))
+    write_part(directory, "published", np.array(days, dtype="datetime64[D]"))
+    write_part(directory, "primary_category", _strings(primary))
+    write_part(directory, "categories", _strings(cats))
     write_part(directory, "vocab", _strings(features.vocabulary))
     write_part(directory, "idf", features.idf)
     write_part(directory, "df", features.df)
+    return n_fulltext
 
 
 def _run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[Doc],
@@ -255,14 +282,14 @@ def _index_from(path: Path) -> Index:
 
 
 def _core_meta(docs: Sequence[Doc], features: Features, fingerprint: str,
-               settings: dict[str, Any]) -> dict[str, Any]:
+               settings: dict[str, Any], n_fulltext: int) -> dict[str, Any]:
     return {
         "format": FORMAT, "version": None,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "n_docs": len(docs), "n_terms": len(features.vocabulary),
         "nnz": int(features.matrix.nnz), "fingerprint": fingerprint,
         "settings": settings, "sample_size": features.sample_size,
-        "n_fulltext": sum(1 for d in docs if d.has_fulltext),
+        "n_fulltext": n_fulltext,
         "parts": {}, "build_seconds": None,
     }
 

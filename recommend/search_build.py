@@ -106,14 +106,14 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
         return analyze_words(seq)
 
     vec = CountVectorizer(analyzer=analyzer, dtype=np.float32)
-    counts = vec.fit_transform([d.text for d in docs]).tocsr() if n else None
+    counts = vec.fit_transform(d.text for d in docs).tocsr() if n else None
     if counts is None or counts.shape[1] == 0:
         return {}
     vocab = list(vec.get_feature_names_out())
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     text = _csc(bm25_weights(counts, df))
     titles = CountVectorizer(analyzer=analyze, vocabulary=vec.vocabulary_, binary=True,
-                             dtype=np.float32).transform([d.title for d in docs])
+                             dtype=np.float32).transform(d.title for d in docs)
     titles = _csc(titles)
     authors, author_vocab = _binary_counts(
         [tuple(getattr(d, "authors", ())) for d in docs],
