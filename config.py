@@ -54,6 +54,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _non_negative(value: str) -> float:
+    number = float(value)
+    if not number >= 0:          # also refuses nan
+        raise ValueError(f"expected a number of 0 or more, got {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -160,6 +167,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Vocabulary size of the recommendation features."),
     Setting("index_sample_docs", "PAPERSIFT_INDEX_SAMPLE_DOCS", 20_000, int,
             "Documents sampled to fit the vocabulary (all are transformed)."),
+    Setting("index_refit_drift", "PAPERSIFT_INDEX_REFIT_DRIFT", 0.05, _non_negative,
+            "Refit the index vocabulary from scratch once the papers added, revised or removed "
+            "since the last refit pass this share of it (0.05 = 5%); below, updates are incremental."),
+    Setting("index_refit_days", "PAPERSIFT_INDEX_REFIT_DAYS", 7.0, _non_negative,
+            "Refit the index vocabulary from scratch when the last refit is this many days old."),
     Setting("svm_c", "PAPERSIFT_SVM_C", 0.005, float,
             "Regularisation C of the per-user linear SVM (default chosen by bench/recommend_quality.py)."),
     Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 5.0, float,

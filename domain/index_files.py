@@ -66,6 +66,13 @@ def index_info(root: Path, version: str | None = None) -> IndexInfo | None:
                      fingerprint=meta["fingerprint"], created=meta["created"], meta=meta)
 
 
+def refit_info(meta: dict[str, Any]) -> tuple[str, str]:
+    """(version, created) of the full build whose vocabulary and idf a version carries:
+    itself for a full build, the last full build before it for an incremental update."""
+    return (meta.get("refit_version") or meta.get("version") or "",
+            meta.get("refit_created") or meta.get("created") or "")
+
+
 def set_current(root: Path, version: str) -> None:
     """Point `current` at an existing version (a rollback), atomically."""
     if not VERSION_NAME.match(version) or not (root / version / META).is_file():

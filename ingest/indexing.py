@@ -1,7 +1,9 @@
 """The index stage of the pipeline: read the store, hand documents to recommend.index.
 
 Skipped when the store's fingerprint equals the current index's, so a second
-`make run` or a scheduled run with nothing new costs one query.
+`make run` or a scheduled run with nothing new costs one query. When the store changed,
+the new and changed papers update the current version incrementally
+(recommend/index_update.py) unless a full refit is due (ingest/index_plan.py says when).
 """
 
 from __future__ import annotations
@@ -17,21 +19,39 @@ from tqdm import tqdm
 
 from config import Settings
 from domain import index_files
-from recommend.index import Doc, build_index
+from ingest.index_plan import UpdatePlan, plan_update, refit_age_days
+from recommend.index import Doc, build_index, load_index
+from recommend.index_update import update_index
 from recommend.search import build_search_parts
 from recommend.text import document
+from recommend.trend_update import update_trend_parts
 from recommend.trends import trend_builder
+from store.fulltext import with_text_count
+from store.index_delta import high_water
 from store.index_docs import index_doc_ids, index_docs_by_id, snapshot
 from store.papers import IndexDoc, count_papers, index_fingerprint, iter_index_docs
 from store.trends import paper_texts
 
+
+def _optional_search_updater() -> Callable | None:
+    """recommend.search_update.update_search_parts where that module exists, else None."""
+    try:
+        from recommend.search_update import update_search_parts
+    except ModuleNotFoundError as exc:
+        if exc.name != "recommend.search_update":
+            raise
+        return None
+    return update_search_parts
+
+
 # papers read from the store at a time: the build holds about this many texts at once
 READ_CHUNK_DOCS = 2000
 
-# builders of extra index parts (search, trends) register here: (name, builder)
-EXTRA_BUILDERS: list[tuple[str, Callable]] = []
-EXTRA_BUILDERS.append(("search", build_search_parts))
-EXTRA_BUILDERS.append(("trends", trend_builder))
+# extra index parts register here: (name, builder, updater or None). Without an updater
+# every change to the store is a full build (ingest/index_plan.py).
+EXTRA_BUILDERS: list[tuple[str, Callable, Callable | None]] = []
+EXTRA_BUILDERS.append(("search", build_search_parts, _optional_search_updater()))
+EXTRA_BUILDERS.append(("trends", trend_builder, update_trend_parts))
 
 
 @dataclass(frozen=True)
@@ -40,14 +60,38 @@ class IndexResult:
     info: index_files.IndexInfo | None
     seconds: float
     reason: str = ""
+    updated: bool = False           # an incremental update, not a full build
+    refit_reason: str = ""          # why a full build refitted instead of updating
+    drift_limit: float | None = None
 
     def summary(self) -> str:
         if self.info is None:
             return f"No index: {self.reason}"
+        if self.updated:
+            return self._update_summary()
         what = "Built" if self.built else "Index is current, not rebuilt:"
+        why = f" (full refit: {self.refit_reason})" if self.built and self.refit_reason else ""
         return (f"{what} {self.info.version}: {self.info.n_docs:,} papers, "
                 f"{self.info.n_terms:,} terms, {self.info.size_bytes / 1e6:.1f} MB"
-                + (f" in {self.seconds:.1f} s" if self.built else ""))
+                + (f" in {self.seconds:.1f} s" if self.built else "") + why)
+
+    def _update_summary(self) -> str:
+        assert self.info is not None
+        meta = self.info.meta
+        age = refit_age_days(meta)
+        fitted = "at an unknown time" if age is None else _days_ago(age)
+        limit = f" of {self.drift_limit:.0%}" if self.drift_limit is not None else ""
+        return (f"Updated {self.info.version}: +{meta['n_added']:,} new, {meta['n_revised']:,} "
+                f"revised, {meta['n_removed']:,} removed in {self.seconds:.1f} s "
+                f"({self.info.n_docs:,} papers); vocabulary fitted {fitted}, "
+                f"drift {meta['drift']:.1%}{limit}")
+
+
+def _days_ago(days: float) -> str:
+    if days < 1:
+        hours = days * 24
+        return "less than an hour ago" if hours < 1 else f"{hours:.0f} h ago"
+    return f"{days:.0f} day{'s' if round(days) != 1 else ''} ago"
 
 
 def document_texts(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
@@ -129,14 +173,35 @@ def is_current(engine: Engine, settings: Settings) -> bool:
         return info.fingerprint == index_fingerprint(conn, settings)
 
 
-def build(engine: Engine, settings: Settings, *, force: bool = False, progress: bool = False
-          ) -> IndexResult:
-    """Build a new index version unless the current one already reflects the store."""
+def build(engine: Engine, settings: Settings, *, force: bool = False, full: bool = False,
+          progress: bool = False) -> IndexResult:
+    """Make a new index version unless the current one already reflects the store.
+
+    The new version updates the current one incrementally when it can (ingest/index_plan.py),
+    else it is a full build that refits the vocabulary. force: a full build even when the
+    store has not changed; full: a full refit whatever changed.
+    """
     started = time.perf_counter()
-    if not force and is_current(engine, settings):
+    if not (force or full) and is_current(engine, settings):
         return IndexResult(False, index_files.index_info(settings.index_dir), 0.0)
     with snapshot(engine) as conn:
         stamp = index_fingerprint(conn, settings)
+        mark = {"high_water": high_water(conn)}
+        base = None
+        if force or full:
+            plan: UpdatePlan | str = "asked for (--full)" if full else "asked for (--force)"
+        else:
+            base = load_index(settings.index_dir)
+            plan = plan_update(conn, base, settings, stamp, extra_updaters())
+        if isinstance(plan, UpdatePlan):
+            info = update_index(
+                settings.index_dir, base, plan.keep,
+                StoreDocs(conn, plan.new_ids, progress=progress), fingerprint=stamp,
+                updaters=[u for u in extra_updaters() if u is not None],
+                n_revised=plan.n_revised,
+                meta_extra={**mark, "n_fulltext": with_text_count(conn)})
+            return IndexResult(True, info, time.perf_counter() - started, updated=True,
+                               drift_limit=settings.index_refit_drift)
         docs = StoreDocs(conn, index_doc_ids(conn), progress=progress)
         if not docs:
             return IndexResult(False, None, 0.0, "the store has no papers yet")
@@ -144,10 +209,16 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, progress: 
             settings.index_dir, docs, fingerprint=stamp,
             extra=extra_builders(), max_features=settings.index_max_features,
             sample_docs=settings.index_sample_docs,
-            min_df=2 if len(docs) >= 50 else 1,
+            min_df=2 if len(docs) >= 50 else 1, meta_extra=mark,
         )
-    return IndexResult(True, info, time.perf_counter() - started)
+    return IndexResult(True, info, time.perf_counter() - started, refit_reason=plan,
+                       drift_limit=settings.index_refit_drift)
 
 
 def extra_builders() -> Sequence[Callable]:
-    return [builder for _name, builder in EXTRA_BUILDERS]
+    return [entry[1] for entry in EXTRA_BUILDERS]
+
+
+def extra_updaters() -> list[Callable | None]:
+    """The updater of each extra part, None where a part has none."""
+    return [entry[2] if len(entry) > 2 else None for entry in EXTRA_BUILDERS]

@@ -131,6 +131,7 @@ def build_index(
     sample_docs: int = 20_000,
     seed: int = 0,
     n_jobs: int | None = None,
+    meta_extra: Mapping[str, Any] | None = None,
 ) -> IndexInfo:
     """Build a new index version from `docs`, make it current, prune old versions.
 
@@ -142,6 +143,9 @@ def build_index(
     extra: builders called with the new Index (before it is published) and the docs;
     each returns named arrays or sparse matrices saved in the same version.
     The feature parameters go to `recommend.features.fit_features`.
+    meta_extra: more entries for the version's meta.json (the store's high-water mark).
+    A full build fits the vocabulary and idf: its meta says so (`refit_*`, see
+    `recommend.index_update`).
     """
     started = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
@@ -156,6 +160,7 @@ def build_index(
         features = fit_features(DocTexts(docs), n_jobs=n_jobs, **settings)
         n_fulltext = _write_core(tmp, docs, features)
         meta = _core_meta(docs, features, fingerprint, settings, n_fulltext)
+        meta.update({"refit_docs": len(docs), "changed_since_refit": 0, **(meta_extra or {})})
         _write_meta(tmp, meta)
         _run_builders(tmp, extra, docs, meta)
         meta["build_seconds"] = round(time.perf_counter() - started, 3)

@@ -107,6 +107,12 @@ def with_text(conn: Connection, paper_ids: Sequence[str]) -> set[str]:
         fulltext.c.paper_id.in_(list(paper_ids)), fulltext.c.status == "ok")).scalars())
 
 
+def with_text_count(conn: Connection) -> int:
+    """How many papers have a stored full text (status ok)."""
+    return conn.execute(select(func.count()).select_from(fulltext)
+                        .where(fulltext.c.status == "ok")).scalar() or 0
+
+
 def get_text(conn: Connection, paper_id: str) -> str | None:
     """The stored full text of a paper (status ok), decompressed."""
     blob = conn.execute(select(fulltext.c.text).where(
