@@ -70,6 +70,7 @@ def format_status(status: dict) -> str:
         stale = "" if idx["current"] else " - out of date, run `papersift index`"
         lines.append(f"index: {idx['version']} ({idx['n_docs']:,} papers, {idx['n_terms']:,} terms, "
                      f"{idx['bytes'] / 1e6:.1f} MB){stale}")
+        lines.append(_refit_line(idx))
     else:
         lines.append("index: none yet (run `papersift index`)")
     if status.get("embeddings"):
@@ -82,6 +83,15 @@ def format_status(status: dict) -> str:
         lines.append("recent runs:")
         lines.extend(_run_line(run) for run in status["runs"])
     return "\n".join(lines)
+
+
+def _refit_line(idx: dict) -> str:
+    """When the vocabulary was last fitted, and the drift since (refit past the limit)."""
+    how = (f"updated incrementally from {idx['updated_from']}" if idx.get("updated_from")
+           else "a full build")
+    return (f"    vocabulary fitted {idx['refit_created'].replace('T', ' ')[:16]} UTC "
+            f"({idx['refit_version']}; refit every {idx['refit_days']:g} days), "
+            f"drift {idx['drift']:.1%} of {idx['drift_limit']:.0%}; this version: {how}")
 
 
 def _embedding_status() -> dict:
@@ -100,14 +110,18 @@ def _run_line(run: dict) -> str:
 
 
 @click.command("index")
-@click.option("--force", is_flag=True, help="Rebuild even if the store has not changed.")
+@click.option("--force", is_flag=True, help="Rebuild in full even if the store has not changed.")
+@click.option("--full", is_flag=True,
+              help="Refit the vocabulary with a full build instead of an incremental update.")
 @with_appcontext
-def index_command(force: bool) -> None:
-    """Build the search and recommendation index and swap it in atomically."""
+def index_command(force: bool, full: bool) -> None:
+    """Update the search and recommendation index with new and changed papers (or build
+    it in full when a refit is due) and swap the new version in atomically."""
     from cli import _store as db
     from ingest import indexing
 
-    result = indexing.build(db.engine(), _settings(), force=force, progress=sys.stderr.isatty())
+    result = indexing.build(db.engine(), _settings(), force=force, full=full,
+                            progress=sys.stderr.isatty())
     click.echo(result.summary())
 
 

@@ -1,57 +1,74 @@
 """What changed in the store since an index version was read: the delta of an incremental
 index update.
 
-A version records the store's high-water mark, the newest `papers.modified` and the
-newest `fulltext.updated` it saw, read in the same snapshot as its documents. The next
-update reads the papers whose row or full text changed at or after that mark (a full text
-becoming ok or stale changes the document) and the papers no longer in the store.
-
-The comparison is inclusive: papers stamped exactly at the mark are read again. Writers
-stamp a whole batch with one time, so a batch may straddle the snapshot on equal
-timestamps; reading a paper twice is harmless (it is replaced by itself), missing one is
-not.
+A version records the store's high-water mark, read in the same snapshot as its
+documents: the newest `papers.modified` and the newest `fulltext.updated` it saw, and the
+ids stamped exactly at each (writers stamp a whole batch with one time). The next update
+reads the papers whose row or full text changed after the mark (a full text becoming ok
+or stale changes the document), those stamped at the mark but not seen with it (a batch
+committed after the snapshot on an equal timestamp), and finds the papers no longer in
+the store. Past MAX_TIED_IDS ties the ids are not recorded and every tie is read again:
+reading a paper twice is harmless (it replaces itself), missing one is not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from store.schema import fulltext, papers
 
-# high-water mark: {"papers": ISO time or None, "fulltext": ISO time or None}
-HighWater = Mapping[str, str | None]
+# {"papers": ISO time or None, "papers_at_mark": [ids] or None, "fulltext": ..., "fulltext_at_mark": ...}
+HighWater = Mapping[str, Any]
+MAX_TIED_IDS = 20_000
 
 
-def high_water(conn: Connection) -> dict[str, str | None]:
-    """The newest paper change and full-text change the connection's snapshot sees."""
-    last_paper = conn.execute(select(func.max(papers.c.modified))).scalar()
-    last_text = conn.execute(select(func.max(fulltext.c.updated))).scalar()
-    return {"papers": _iso(last_paper), "fulltext": _iso(last_text)}
+def high_water(conn: Connection) -> dict[str, Any]:
+    """The newest paper change and full-text change the connection's snapshot sees, with
+    the ids stamped at each."""
+    mark: dict[str, Any] = {}
+    for name, stamp, key in (("papers", papers.c.modified, papers.c.id),
+                             ("fulltext", fulltext.c.updated, fulltext.c.paper_id)):
+        last = conn.execute(select(func.max(stamp))).scalar()
+        tied = None if last is None else list(conn.execute(
+            select(key).where(stamp == last).limit(MAX_TIED_IDS + 1)).scalars())
+        mark[name] = _iso(last)
+        mark[f"{name}_at_mark"] = sorted(tied) if tied is not None and len(tied) <= MAX_TIED_IDS \
+            else None
+    return mark
 
 
 def changed_paper_ids(conn: Connection, since: HighWater) -> list[str]:
-    """Ids of the papers changed at or after `since`, in index row order (oldest first).
+    """Ids of the papers changed since the mark `since`, in index row order (oldest first).
 
     A paper counts as changed when its row was modified or its full text's status or text
     changed (any status: ok, stale, failed alike; a needless re-read costs little).
     """
-    clauses = []
-    if since.get("papers") is not None:
-        clauses.append(papers.c.modified >= _time(since["papers"]))
+    paper_mark, text_mark = _time(since.get("papers")), _time(since.get("fulltext"))
+    clauses = [papers.c.id.isnot(None) if paper_mark is None else papers.c.modified >= paper_mark]
+    if text_mark is None:
+        clauses.append(fulltext.c.paper_id.isnot(None))
     else:
-        clauses.append(papers.c.id.isnot(None))     # no mark: every paper is new
-    if since.get("fulltext") is not None:
-        texts = select(fulltext.c.paper_id).where(fulltext.c.updated >= _time(since["fulltext"]))
-    else:
-        texts = select(fulltext.c.paper_id)
-    clauses.append(papers.c.id.in_(texts))
-    query = (select(papers.c.id).where(or_(*clauses))
-             .order_by(papers.c.published, papers.c.id))
-    return list(conn.execute(query).scalars())
+        clauses.append(fulltext.c.updated >= text_mark)
+    query = (select(papers.c.id, papers.c.modified, fulltext.c.updated)
+             .select_from(papers.outerjoin(fulltext, fulltext.c.paper_id == papers.c.id))
+             .where(or_(*clauses)).order_by(papers.c.published, papers.c.id))
+    seen_papers = set(since.get("papers_at_mark") or ())
+    seen_texts = set(since.get("fulltext_at_mark") or ())
+    return [row.id for row in conn.execute(query)
+            if _after(row.modified, paper_mark, row.id, seen_papers)
+            or (row.updated is not None and _after(row.updated, text_mark, row.id, seen_texts))]
+
+
+def _after(stamp: datetime, mark: datetime | None, paper_id: str, seen: set[str]) -> bool:
+    """Whether a change stamped `stamp` is news to a version read at `mark`."""
+    if mark is None or stamp > mark:
+        return True
+    return stamp == mark and paper_id not in seen
 
 
 def stored_paper_ids(conn: Connection) -> list[str]:
@@ -65,7 +82,5 @@ def _iso(value: datetime | str | None) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _time(value: str | None) -> datetime:
-    if value is None:
-        raise ValueError("no high-water time")
-    return datetime.fromisoformat(value)
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
