@@ -8,15 +8,19 @@ command again must finish the job.
 
 from __future__ import annotations
 
+import gzip
+import json
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 import config
+from app import create_app
 from domain.index_files import current_version, index_info
 from recommend.index import load_index
 from store.db import open_store
@@ -24,6 +28,7 @@ from store.library import library_ids, paper_tag_names
 from store.runs import latest_runs
 from store.users import find_user
 from tests.helpers.crash import TAG, Baseline, papersift, papersift_command, papersift_env
+from tests.helpers.paths import SAMPLE_CORPUS
 
 pytestmark = pytest.mark.slow
 
@@ -149,3 +154,64 @@ def test_index_killed_mid_build_keeps_the_old_index_current(data_dir: Path, base
     papersift("index", "--force", data_dir=data_dir)
     assert current_version(root) not in (None, version)
     assert_index_current(data_dir, current_version(root), baseline.papers)
+
+
+# `papersift index` with its trend part updated by an updater that announces itself and
+# then waits, so the process is killed mid-update (after the new version's features were
+# written, before it is published). Only trends is registered: every part must have an
+# updater for `build` to update rather than rebuild.
+SLOW_UPDATE = """
+import sys, time
+from pathlib import Path
+from app import create_app
+from ingest import indexing
+from recommend.trends import trend_builder
+
+def slow_update(base, keep, new_docs, new_index):
+    Path(sys.argv[2]).write_text(f"{len(new_docs)} new papers, base {base.version}")
+    time.sleep(600)
+
+indexing.EXTRA_BUILDERS[:] = [("trends", trend_builder, slow_update)]
+app = create_app({"data_dir": sys.argv[1], "scheduler_enabled": False}, web=False)
+print(indexing.build(app.extensions["papersift.engine"], app.config["SETTINGS"]).summary())
+"""
+NEW_PAPERS = 20
+
+
+def new_papers_file(path: Path) -> Path:
+    """NEW_PAPERS sample records under fresh ids, as a listing file to import."""
+    with gzip.open(SAMPLE_CORPUS, "rt", encoding="utf-8") as f:
+        records = [json.loads(next(f)) for _ in range(NEW_PAPERS)]
+    path.write_text("".join(json.dumps({**rec, "id": f"2612.{n:05d}"}) + "\n"
+                            for n, rec in enumerate(records)))
+    return path
+
+
+def test_index_killed_mid_update_keeps_the_old_version_serving(data_dir: Path, baseline: Baseline,
+                                                                tmp_path: Path) -> None:
+    root = data_dir / "index"
+    version = current_version(root)
+    assert version is not None
+    papersift("import", str(new_papers_file(tmp_path / "new.jsonl")), data_dir=data_dir)
+    started = tmp_path / "updating"
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_UPDATE, str(data_dir), str(started)],
+                            env=papersift_env(data_dir), cwd=data_dir.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for(started.exists, proc, "the update reached its trend part")
+    assert started.read_text() == f"{NEW_PAPERS} new papers, base {version}"
+    kill(proc)
+
+    assert index_tmp_dirs(root), "the update had not started writing"
+    assert_index_current(data_dir, version, baseline.papers)
+    app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False, "TESTING": True})
+    try:
+        body = app.test_client().get("/api/search", query_string={"q": "neural networks"}).get_json()
+        assert body["results"], "the old version no longer answers searches"
+    finally:
+        app.extensions["papersift.engine"].dispose()
+
+    # the next run succeeds and its version, with the new papers, becomes current
+    papersift("index", data_dir=data_dir)
+    assert current_version(root) not in (None, version)
+    assert_index_current(data_dir, current_version(root), baseline.papers + NEW_PAPERS)
+    assert load_index(root).row("2612.00000") is not None
