@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -73,6 +74,28 @@ def test_a_new_version_encodes_only_new_and_changed_papers(engine, indexed):
     result = embed_current_index(engine, indexed, enc)
     assert (result.status, result.encoded, result.covered) == ("built", 2, N + 1)
     assert enc.calls == [2]
+
+
+def test_an_incrementally_updated_version_gets_its_vectors_too(engine, indexed, monkeypatch):
+    from recommend.trend_update import update_trend_parts
+    from recommend.trends import trend_builder
+
+    monkeypatch.setattr(indexing, "EXTRA_BUILDERS", [("trends", trend_builder, update_trend_parts)])
+    indexing.build(engine, indexed, full=True)
+    embed_current_index(engine, indexed, HashedWordEncoder())
+    changed = [r for r in corpus() if r.id == "2405.10001"][0]
+    add_papers(engine, dataclasses.replace(changed, abstract="A new abstract about pixel masks."),
+               record(id="2406.00001", title="Brand new", abstract="Policy gradient for agents.",
+                      published=datetime(2024, 6, 1)))
+    assert indexing.build(engine, indexed).updated
+    enc = HashedWordEncoder()
+    result = embed_current_index(engine, indexed, enc)
+    assert (result.status, result.encoded, result.covered) == ("built", 2, N + 1)
+    index = load_index(indexed.index_dir)
+    vectors = load_vectors(index.path, len(index))
+    assert index.row("2406.00001") == N and index.row("2405.10001") == N - 1   # re-added rows
+    expected = HashedWordEncoder().encode(["Brand new. Policy gradient for agents."])[0]
+    np.testing.assert_allclose(vectors.matrix[N], expected, atol=2e-3)
 
 
 def test_a_crash_keeps_finished_batches_and_the_next_run_resumes(engine, indexed):
