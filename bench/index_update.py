@@ -14,7 +14,8 @@ Parts: only the extra parts that have an incremental updater take part, in both 
 update and the full build, so the two make the same parts (without an updater for
 every part `build` would not update at all); the line starting `# parts` names them.
 The drift limit is lifted (PAPERSIFT_INDEX_REFIT_DRIFT=1), so that small stores, where
-2,000 papers pass the default 5%, update too. Peak RSS is the process's own peak plus its worker processes' (as index_build.py).
+2,000 papers pass the default 5%, update too. Peak RSS is the process's own peak plus
+its worker processes' (as index_build.py).
 """
 
 from __future__ import annotations

@@ -130,8 +130,7 @@ def build_index(
     max_df: int | float = 0.5,
     sample_docs: int = 20_000,
     seed: int = 0,
-    n_jobs: int | None = None,
-    meta_extra: Mapping[str, Any] | None = None,
+    n_jobs: int | None = None, meta_extra: Mapping[str, Any] | None = None,
 ) -> IndexInfo:
     """Build a new index version from `docs`, make it current, prune old versions.
 
@@ -142,10 +141,8 @@ def build_index(
     chunk of texts need be in memory at once.
     extra: builders called with the new Index (before it is published) and the docs;
     each returns named arrays or sparse matrices saved in the same version.
-    The feature parameters go to `recommend.features.fit_features`.
-    meta_extra: more entries for the version's meta.json (the store's high-water mark).
-    A full build fits the vocabulary and idf: its meta says so (`refit_*`, see
-    `recommend.index_update`).
+    The feature parameters go to `recommend.features.fit_features`. meta_extra: more
+    meta.json entries (the store's high-water mark).
     """
     started = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
@@ -159,8 +156,7 @@ def build_index(
 
         features = fit_features(DocTexts(docs), n_jobs=n_jobs, **settings)
         n_fulltext = _write_core(tmp, docs, features)
-        meta = _core_meta(docs, features, fingerprint, settings, n_fulltext)
-        meta.update({"refit_docs": len(docs), "changed_since_refit": 0, **(meta_extra or {})})
+        meta = {**_core_meta(docs, features, fingerprint, settings, n_fulltext), **(meta_extra or {})}
         _write_meta(tmp, meta)
         _run_builders(tmp, extra, docs, meta)
         meta["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -296,6 +292,8 @@ def _core_meta(docs: Sequence[Doc], features: Features, fingerprint: str,
         "settings": settings, "sample_size": features.sample_size,
         "n_fulltext": n_fulltext,
         "parts": {}, "build_seconds": None,
+        # a full build fits the vocabulary: incremental updates count changes from here
+        "refit_docs": len(docs), "changed_since_refit": 0,
     }
 
 
