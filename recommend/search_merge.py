@@ -28,15 +28,46 @@ class TableEdit:
     added_to_new: np.ndarray
 
 
-def lookup(table: TermTable, terms: Sequence[str]) -> np.ndarray:
-    """Position of each term in `table`, -1 where it is not there."""
-    return np.array([-1 if (j := table.find(t)) is None else j for t in terms], dtype=np.int64)
+PREFIX_BYTES = 16
 
 
-def merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str]) -> TableEdit:
-    """`old` without the terms where `alive` is False, plus `added` (sorted, none in old)."""
+def _prefixes(table: TermTable, width: int = PREFIX_BYTES) -> np.ndarray:
+    """Each term's first `width` bytes as a fixed-width bytes array (sorts as the table)."""
+    offsets = np.asarray(table.offsets)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    blob = np.asarray(table.blob)
+    out = np.zeros((len(table), width), dtype=np.uint8)
+    for k in range(width):
+        longer = np.flatnonzero(lengths > k)
+        out[longer, k] = blob[starts[longer] + k]
+    return out.view(f"S{width}").ravel()
+
+
+def locate(table: TermTable, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted `terms`: each one's position in `table` (-1 when absent) and the
+    position before which it sorts. Compares fixed-width prefixes with numpy; only a
+    term at least PREFIX_BYTES long is bisected, over the few terms sharing its prefix."""
+    encoded = [t.encode() for t in terms]
+    if not encoded:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    old = _prefixes(table)
+    keys = np.array(encoded, dtype=f"S{PREFIX_BYTES}")   # truncated to the prefix
+    lo = np.searchsorted(old, keys, side="left").astype(np.int64)
+    hi = np.searchsorted(old, keys, side="right").astype(np.int64)
+    found = np.where(hi > lo, lo, -1)
+    for i in np.flatnonzero([len(e) >= PREFIX_BYTES for e in encoded]):
+        lo[i] = table.bisect(encoded[i], int(lo[i]), int(hi[i]))
+        found[i] = lo[i] if lo[i] < hi[i] and table.raw(int(lo[i])) == encoded[i] else -1
+    return found, lo
+
+
+def merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str],
+                insert_at: np.ndarray | None = None) -> TableEdit:
+    """`old` without the terms where `alive` is False, plus `added` (sorted, none in old;
+    `insert_at`: where each sorts in old, as `locate` gives it)."""
     encoded = [t.encode() for t in added]
-    insert_at = np.array([old._bisect(e) for e in encoded], dtype=np.int64)
+    if insert_at is None:
+        insert_at = locate(old, added)[1]
     alive_before = np.zeros(len(old) + 1, dtype=np.int64)
     np.cumsum(alive, out=alive_before[1:])
     old_to_new = np.full(len(old), -1, dtype=np.int64)

@@ -58,9 +58,12 @@ class TermTable(Sequence[str]):
     def _raw(self, i: int) -> bytes:
         return bytes(self._bytes[int(self._offsets[i]):int(self._offsets[i + 1])])
 
-    def _bisect(self, key: bytes) -> int:
-        """First position whose UTF-8 bytes are >= key (byte order is code-point order)."""
-        lo, hi = 0, len(self)
+    raw = _raw
+
+    def _bisect(self, key: bytes, lo: int = 0, hi: int | None = None) -> int:
+        """First position in [lo, hi) whose UTF-8 bytes are >= key (byte order is
+        code-point order)."""
+        hi = len(self) if hi is None else hi
         while lo < hi:
             mid = (lo + hi) // 2
             if self._raw(mid) < key:
@@ -68,6 +71,8 @@ class TermTable(Sequence[str]):
             else:
                 hi = mid
         return lo
+
+    bisect = _bisect
 
     def find(self, term: str) -> int | None:
         """Position of `term`, or None."""

@@ -31,7 +31,7 @@ from recommend.search_merge import (
     Postings,
     TableEdit,
     kept_column_counts,
-    lookup,
+    locate,
     merge_postings,
     merge_table,
     to_csc,
@@ -149,18 +149,19 @@ def _read_new(docs: Sequence) -> NewPapers:
     return new
 
 
-def _merge_columns(table: TermTable, matrix: sparse.csc_matrix, keep: np.ndarray,
-                   new_terms: Sequence[str]):
-    """The table with the new terms added and those no kept or new paper holds dropped,
-    and the new column of each of `new_terms`."""
-    found = lookup(table, new_terms)
-    alive = kept_column_counts(matrix, keep) > 0
+def _merge_columns(table: TermTable, kept_df: np.ndarray, new_terms: Sequence[str]
+                   ) -> tuple[TableEdit, np.ndarray]:
+    """The table with the (sorted) new terms added and those no kept or new paper holds
+    (`kept_df` 0) dropped, and the new column of each of `new_terms`."""
+    found, insert_at = locate(table, new_terms)
+    alive = kept_df > 0
     alive[found[found >= 0]] = True
-    added = [t for t, j in zip(new_terms, found, strict=True) if j < 0]
-    edit = merge_table(table, alive, added)
+    absent = found < 0
+    edit = merge_table(table, alive, [t for t, a in zip(new_terms, absent, strict=True) if a],
+                       insert_at[absent])
     columns = np.empty(len(new_terms), dtype=np.int64)
-    columns[found >= 0] = edit.old_to_new[found[found >= 0]]
-    columns[found < 0] = edit.added_to_new
+    columns[~absent] = edit.old_to_new[found[~absent]]
+    columns[absent] = edit.added_to_new
     return edit, columns
 
 
@@ -168,7 +169,8 @@ def _text_parts(p: Mapping[str, Part], keep: np.ndarray, new: NewPapers
                 ) -> tuple[dict[str, Part], TableEdit]:
     """search_text (BM25 recomputed), its column maxima, the term table, tf and dl."""
     text = p[f"{PREFIX}text"]
-    edit, columns = _merge_columns(_table(p, "terms"), text, keep, new.terms)
+    edit, columns = _merge_columns(_table(p, "terms"), kept_column_counts(text, keep),
+                                   new.terms)
     n_terms = len(edit.table)
     base_tf = np.asarray(p[f"{PREFIX}text_tf"])
     new_max = int(new.counts.data.max(initial=0))
@@ -221,11 +223,10 @@ def bm25_data(indptr: np.ndarray, indices: np.ndarray, tf: np.ndarray, lengths: 
 
 def _title_columns(docs: Sequence, terms: TermTable) -> list[list[int]]:
     """Each new paper's title terms as columns of the new term table."""
-    out = []
-    for d in docs:
-        found = (terms.find(t) for t in set(analyze(getattr(d, "title", ""))))
-        out.append(sorted(j for j in found if j is not None))
-    return out
+    titles = [set(analyze(getattr(d, "title", ""))) for d in docs]
+    every = sorted(set().union(*titles))
+    column_of = dict(zip(every, locate(terms, every)[0].tolist(), strict=True))
+    return [sorted(j for t in title if (j := column_of[t]) >= 0) for title in titles]
 
 
 def _merge_binary_matrix(matrix: sparse.csc_matrix, keep: np.ndarray,
@@ -250,7 +251,8 @@ def _merge_binary(p: Mapping[str, Part], name: str, table_name: str, keep: np.nd
                   new_tokens: list[set[str]]) -> dict[str, Part]:
     """A 0/1 matrix with its own vocabulary (authors, categories) and its table."""
     terms = sorted(set().union(*new_tokens))
-    edit, columns = _merge_columns(_table(p, table_name), p[f"{PREFIX}{name}"], keep, terms)
+    edit, columns = _merge_columns(_table(p, table_name),
+                                   kept_column_counts(p[f"{PREFIX}{name}"], keep), terms)
     column_of = dict(zip(terms, columns.tolist(), strict=True))
     matrix = _merge_binary_matrix(p[f"{PREFIX}{name}"], keep,
                                   [sorted(column_of[t] for t in tokens) for tokens in new_tokens],
@@ -281,14 +283,8 @@ def _surface_parts(p: Mapping[str, Part], keep: np.ndarray, surface: SurfaceWord
     rows, ids = _kept_rows(p[f"{PREFIX}surface_rows"], p[f"{PREFIX}surface_ids"], keep)
     table = _table(p, "surface")
     new_table, new_rows, new_ids = surface.rows()
-    new_words = list(new_table)
-    found = lookup(table, new_words)
-    alive = np.bincount(ids, minlength=len(table)) > 0
-    alive[found[found >= 0]] = True
-    edit = merge_table(table, alive, [w for w, j in zip(new_words, found, strict=True) if j < 0])
-    columns = np.empty(len(new_words), dtype=np.int64)
-    columns[found >= 0] = edit.old_to_new[found[found >= 0]]
-    columns[found < 0] = edit.added_to_new
+    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)),
+                                   list(new_table))
     rows, ids = _append_rows(rows, edit.old_to_new[ids], new_rows,
                              sort_rows(new_rows, columns[new_ids]))
     state: dict[str, Part] = {f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids,

@@ -203,3 +203,19 @@ def test_update_of_a_stored_version_equals_the_stored_full_build(tmp_path, corpu
     base, full = load_index(tmp_path / "a"), load_index(tmp_path / "b")
     got = update_search_parts(base, keep, new_docs, full)
     assert_same_parts(got, {k: v for k, v in full.parts.items() if k.startswith("search_")})
+
+
+def test_new_terms_in_other_scripts_and_long_terms_sort_into_place():
+    base_docs = [doc("b0", "Greek letters", f"The αλφα βητα method and supercalifragilistic "
+                     f"models. {FILLER}"),
+                 doc("b1", "Kana", f"The かな model of 漢字 writing. {FILLER}"),
+                 doc("b2", "Plain", f"Superconducting qubits and superconductivity. {FILLER}")]
+    new_docs = [doc("n0", "More", f"The αβγ δελτα method, supercalifragilisticexpialidocious "
+                    f"models, superconductingly qubit かなり. {FILLER}", authors=("Ωmega Ñandú",))]
+    got, want, result = updated(base_docs, np.array([True, False, True]), new_docs)
+    assert_same_parts(got, want)
+    si = _Index(result)
+    si.parts = got
+    for term in ("αβγ", "supercalifragilisticexpialidoci", "βητα"):
+        found = search_index(si).terms.find(term) is not None
+        assert found == (search_index(_Index(result)).terms.find(term) is not None), term
