@@ -156,7 +156,7 @@ def merge_postings(base: Postings, keep: np.ndarray, old_to_new: np.ndarray,
         counts = np.diff(kept_before[indptr])
         indices, values = indices[entry_kept], [v[entry_kept] for v in values]
     if n_kept < len(keep):
-        renumber = np.cumsum(keep, dtype=np.int64) - 1
+        renumber = (np.cumsum(keep, dtype=np.int64) - 1).astype(indices.dtype)
         indices = renumber[indices]
     base_counts = np.zeros(n_columns, dtype=np.int64)
     alive = old_to_new >= 0
@@ -166,8 +166,10 @@ def merge_postings(base: Postings, keep: np.ndarray, old_to_new: np.ndarray,
     at = np.repeat(through, added_counts)
     new_indptr = np.zeros(n_columns + 1, dtype=np.int64)
     np.cumsum(base_counts + added_counts, out=new_indptr[1:])
-    new_indices = np.insert(indices.astype(np.int64, copy=False), at,
-                            np.asarray(added.indices, dtype=np.int64) + n_kept)
+    n_rows = n_kept + len(added.indptr) - 1
+    dtype = indices.dtype if n_rows <= np.iinfo(indices.dtype).max else np.int64
+    new_indices = np.insert(indices.astype(dtype, copy=False), at,
+                            np.asarray(added.indices, dtype=dtype) + n_kept)
     new_values = [np.insert(v, at, np.asarray(a, dtype=v.dtype))
                   for v, a in zip(values, added.values, strict=True)]
     return Postings(new_indptr, new_indices, new_values)

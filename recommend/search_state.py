@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from recommend.search_merge import merge_table
 from recommend.search_terms import PREFIX, TermTable
 
 Part = np.ndarray | sparse.spmatrix
@@ -65,8 +66,6 @@ def sort_rows(indptr: np.ndarray, ids: np.ndarray) -> np.ndarray:
 def common_words_parts(state: dict[str, Part]) -> dict[str, Part]:
     """search_words and search_words_df, the words in two or more papers (did-you-mean),
     from the state's table of all words and each paper's words."""
-    from recommend.search_merge import merge_table
-
     table = TermTable(*(state[f"{PREFIX}surface_{k}"] for k in ("blob", "offsets", "hash",
                                                                  "hash_pos")))
     df = np.bincount(state[f"{PREFIX}surface_ids"], minlength=len(table))
