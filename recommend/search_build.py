@@ -16,6 +16,8 @@ in the index version as parts:
 - the term, author-token and category tables as sorted UTF-8 blobs with offsets
   (`TermTable`), memory-mapped and binary-searched, so a multi-million-term vocabulary
   costs no start-up time and no per-worker copy
+- the state an incremental update reads instead of the kept papers' texts (term counts,
+  lengths, every written word, acronym definitions: `recommend.search_state`)
 
 Terms are stems (`recommend.text.analyze`), so every form of a word is one term.
 """

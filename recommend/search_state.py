@@ -9,8 +9,9 @@ them. So a version stores, beside the search parts:
 - search_doc_len: each paper's number of terms (unigrams and bigrams), BM25's dl
 - search_surface_*: every word as written (singletons too) as a `TermTable`, and
   search_surface_rows / search_surface_ids: each paper's words (CSR, sorted ids)
-- search_acronym_lines: every acronym definition a paper gives (`acronyms.paper_evidence`),
-  sorted, and search_acronym_rows / search_acronym_ids: each paper's definitions
+- search_acronym_lines_*: every acronym definition a paper gives
+  (`acronyms.paper_evidence`), sorted UTF-8 lines, and search_acronym_rows /
+  search_acronym_ids: each paper's definitions
 
 `recommend.search_update` reads them back.
 """
@@ -97,13 +98,15 @@ def state_parts(counts: sparse.csr_matrix, surface: SurfaceWords,
 
 
 def acronym_state(evidence: Sequence[Sequence[str]],
-                  lines: np.ndarray | None = None) -> dict[str, Part]:
+                  lines: Sequence[str] | None = None) -> dict[str, Part]:
     """The acronym parts of papers' evidence lines (`lines`: their sorted union, when known)."""
     if lines is None:
-        lines = np.array(sorted({x for paper in evidence for x in paper}), dtype=str)
-    position = {str(x): i for i, x in enumerate(lines)}
+        lines = sorted({x for paper in evidence for x in paper})
+    position = {x: i for i, x in enumerate(lines)}
     rows = np.zeros(len(evidence) + 1, dtype=np.int64)
     np.cumsum([len(paper) for paper in evidence], out=rows[1:])
     ids = np.array([position[x] for paper in evidence for x in sorted(paper)], dtype=np.int32)
-    return {f"{PREFIX}acronym_lines": lines if len(lines) else np.array([], dtype="<U1"),
+    table = TermTable.pack(lines)
+    return {f"{PREFIX}acronym_lines_blob": table.blob,
+            f"{PREFIX}acronym_lines_offsets": table.offsets,
             f"{PREFIX}acronym_rows": rows, f"{PREFIX}acronym_ids": ids}

@@ -51,7 +51,8 @@ Part = np.ndarray | sparse.spmatrix
 # entries of search_text whose BM25 weights are computed at once (bounds temporary memory)
 BM25_CHUNK = 1 << 22
 STATE_PARTS = ("text_tf", "doc_len", "surface_blob", "surface_offsets", "surface_hash",
-               "surface_hash_pos", "surface_rows", "surface_ids", "acronym_lines",
+               "surface_hash_pos", "surface_rows", "surface_ids", "acronym_lines_blob",
+               "acronym_lines_offsets",
                "acronym_rows", "acronym_ids")
 
 
@@ -296,13 +297,14 @@ def _acronym_parts(p: Mapping[str, Part], keep: np.ndarray, evidence: list[list[
                    ) -> dict[str, Part]:
     """The learned acronyms, recounted from the kept papers' and new papers' definitions."""
     rows, ids = _kept_rows(p[f"{PREFIX}acronym_rows"], p[f"{PREFIX}acronym_ids"], keep)
-    old_lines = np.asarray(p[f"{PREFIX}acronym_lines"])
+    old_lines = TermTable(p[f"{PREFIX}acronym_lines_blob"], p[f"{PREFIX}acronym_lines_offsets"])
     used = np.unique(ids)
-    lines = sorted({str(x) for x in old_lines[used]} | {x for paper in evidence for x in paper})
-    line_array = np.array(lines, dtype=str) if lines else np.array([], dtype="<U1")
+    kept_lines = [old_lines[int(i)] for i in used]
+    lines = sorted(set(kept_lines) | {x for paper in evidence for x in paper})
+    position = {x: i for i, x in enumerate(lines)}
     old_to_new = np.full(len(old_lines), -1, dtype=np.int64)
-    old_to_new[used] = np.searchsorted(line_array, old_lines[used])
-    new = acronym_state(evidence, line_array)
+    old_to_new[used] = [position[x] for x in kept_lines]
+    new = acronym_state(evidence, lines)
     rows, ids = _append_rows(rows, old_to_new[ids], new[f"{PREFIX}acronym_rows"],
                              new[f"{PREFIX}acronym_ids"])
     papers = np.bincount(ids, minlength=len(lines))
@@ -312,5 +314,5 @@ def _acronym_parts(p: Mapping[str, Part], keep: np.ndarray, evidence: list[list[
     first[np.unique(ids)] = entry_row[first_entry]
     learned = acronym_rules.pack(acronym_rules.choose(lines, papers, first))
     return {f"{PREFIX}acronyms": np.array(learned, dtype=str) if learned else
-            np.array([], "<U1"), f"{PREFIX}acronym_lines": line_array,
-            f"{PREFIX}acronym_rows": rows, f"{PREFIX}acronym_ids": ids}
+            np.array([], "<U1"), **new, f"{PREFIX}acronym_rows": rows,
+            f"{PREFIX}acronym_ids": ids}
