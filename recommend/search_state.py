@@ -35,7 +35,7 @@ class SurfaceWords:
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
-        self._words = array("q")
+        self._words = array("i")   # 4 bytes per (paper, word) while a build runs
         self._ends = array("q", [0])
 
     def add(self, seq: Sequence[str | None]) -> None:
@@ -52,7 +52,7 @@ class SurfaceWords:
         rank = np.empty(len(seen), dtype=np.int32)
         rank[np.array(order, dtype=np.int64)] = np.arange(len(seen), dtype=np.int32)
         indptr = np.frombuffer(self._ends, dtype=np.int64).copy()
-        ids = rank[np.frombuffer(self._words, dtype=np.int64)]
+        ids = rank[np.frombuffer(self._words, dtype=np.int32)]
         return TermTable.pack([seen[i] for i in order]), indptr, sort_rows(indptr, ids)
 
 
