@@ -219,3 +219,15 @@ def test_new_terms_in_other_scripts_and_long_terms_sort_into_place():
     for term in ("αβγ", "supercalifragilisticexpialidoci", "βητα"):
         found = search_index(si).terms.find(term) is not None
         assert found == (search_index(_Index(result)).terms.find(term) is not None), term
+
+
+def test_a_count_beyond_16_bits_widens_the_stored_counts_and_narrows_when_removed():
+    plain = [doc(f"b{i}", f"Paper {i}", f"{FILLER} number {i}") for i in range(3)]
+    huge = doc("h", "Repetition", "tokamak " * 70_000)
+    got, want, _ = updated(plain, np.ones(3, dtype=bool), [huge])
+    assert_same_parts(got, want)
+    assert got["search_text_tf"].dtype == np.uint32
+    got, want, _ = updated([*plain, huge], np.array([True, True, True, False]),
+                             [doc("n0", "New", FILLER)])
+    assert_same_parts(got, want)
+    assert got["search_text_tf"].dtype == np.uint16
