@@ -31,15 +31,21 @@ class TableEdit:
 PREFIX_BYTES = 16
 
 
+PREFIX_CHUNK = 1 << 20
+
+
 def _prefixes(table: TermTable, width: int = PREFIX_BYTES) -> np.ndarray:
     """Each term's first `width` bytes as a fixed-width bytes array (sorts as the table)."""
     offsets = np.asarray(table.offsets)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    blob = np.asarray(table.blob)
-    out = np.zeros((len(table), width), dtype=np.uint8)
-    for k in range(width):
-        longer = np.flatnonzero(lengths > k)
-        out[longer, k] = blob[starts[longer] + k]
+    padded = np.concatenate([np.asarray(table.blob), np.zeros(width, dtype=np.uint8)])
+    out = np.empty((len(table), width), dtype=np.uint8)
+    step = np.arange(width)
+    for lo in range(0, len(table), PREFIX_CHUNK):   # chunks bound the index temporaries
+        hi = min(lo + PREFIX_CHUNK, len(table))
+        starts, ends = offsets[lo:hi], offsets[lo + 1:hi + 1]
+        chunk = padded[starts[:, None] + step]
+        chunk[step >= (ends - starts)[:, None]] = 0     # bytes of the next term
+        out[lo:hi] = chunk
     return out.view(f"S{width}").ravel()
 
 

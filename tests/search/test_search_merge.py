@@ -7,6 +7,7 @@ import bisect
 import numpy as np
 import pytest
 
+from recommend import search_merge
 from recommend.search_merge import locate, merge_table
 from recommend.search_terms import TermTable
 
@@ -19,7 +20,8 @@ def _words(rng: np.random.Generator, n: int) -> list[str]:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_merged_table_equals_the_packed_merge(seed):
+def test_merged_table_equals_the_packed_merge(seed, monkeypatch):
+    monkeypatch.setattr(search_merge, "PREFIX_CHUNK", 7)   # prefixes read in many chunks
     rng = np.random.default_rng(seed)
     old = sorted(set(_words(rng, int(rng.integers(0, 300)))))
     candidates = sorted(set(_words(rng, int(rng.integers(0, 100)))) - set(old))
