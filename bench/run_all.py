@@ -97,6 +97,7 @@ TARGETS = (
     Target(r"cli_(help|config)_median", "<", 0.3, "s"),
     Target(r"cli_(status|search)_median", "<", 1, "s"),
     Target(r"library_import_2000_seconds", "<", 10, "s"),
+    Target(r"search_update_equals_full_build", "=", 1, ""),
 )
 
 

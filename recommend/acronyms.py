@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from recommend.text import STOP_WORDS, stem
@@ -74,29 +74,62 @@ def _spells(parts: list[str], letters: str) -> bool:
     return head in STOP_WORDS and _spells(rest, letters)
 
 
+def paper_evidence(text: str) -> list[str]:
+    """A text's definitions, one line per (acronym term, long form terms) as written
+    (`term<TAB>long terms<TAB>acronym<TAB>long form`): where a text writes one
+    definition two ways, the first in sorted order counts, so the choice never depends
+    on the process."""
+    lines = {}
+    for acr, long_form in sorted(definitions(text)):
+        key = (stem(acr.lower()), " ".join(_stems(long_form)))
+        lines.setdefault(key, "\t".join((*key, acr, long_form)))
+    return sorted(lines.values())
+
+
 def learn(texts: Iterable[str], *, min_papers: int = MIN_PAPERS, min_share: float = MIN_SHARE
           ) -> list[Acronym]:
     """The acronyms the texts define often and consistently enough, sorted by term."""
-    by_pair: Counter[tuple[str, tuple[str, ...]]] = Counter()
-    written: dict[tuple[str, tuple[str, ...]], Counter[tuple[str, str]]] = {}
-    for text in texts:
-        seen = set()
-        for acr, long_form in definitions(text):
-            key = (stem(acr.lower()), _stems(long_form))
-            if key not in seen:
-                seen.add(key)
-                by_pair[key] += 1
-                written.setdefault(key, Counter())[(acr, long_form)] += 1
+    return learn_evidence((paper_evidence(text) for text in texts), min_papers=min_papers,
+                          min_share=min_share)
+
+
+def learn_evidence(evidence: Iterable[Iterable[str]], *, min_papers: int = MIN_PAPERS,
+                   min_share: float = MIN_SHARE) -> list[Acronym]:
+    """`learn` from each paper's `paper_evidence` lines."""
+    papers: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for row, paper in enumerate(evidence):
+        for line in paper:
+            papers[line] += 1
+            first.setdefault(line, row)
+    lines = list(papers)
+    return choose(lines, [papers[x] for x in lines], [first[x] for x in lines],
+                  min_papers=min_papers, min_share=min_share)
+
+
+def choose(lines: Sequence[str], papers: Sequence[int], first_paper: Sequence[int], *,
+           min_papers: int = MIN_PAPERS, min_share: float = MIN_SHARE) -> list[Acronym]:
+    """The acronyms learned from `paper_evidence` lines, each with the number of papers
+    giving it and the first of them: a definition is learned when enough papers give it
+    and more than `min_share` of its acronym's definitions; it is shown as most often
+    written (the earliest such paper breaks ties)."""
+    forms: dict[tuple[str, str], list[tuple[int, int, str, str]]] = {}
     per_acronym: Counter[str] = Counter()
-    for (term, _), n in by_pair.items():
-        per_acronym[term] += n
-    out = {}
-    for key, n in by_pair.most_common():
-        term, long_terms = key
-        if n >= min_papers and n > min_share * per_acronym[term] and term not in out:
-            acr, long_form = written[key].most_common(1)[0][0]
-            out[term] = Acronym(term, long_terms, acr, long_form)
-    return [out[t] for t in sorted(out)]
+    for line, n, row in zip(lines, papers, first_paper, strict=True):
+        term, long_terms, acr, long_form = str(line).split("\t")
+        forms.setdefault((term, long_terms), []).append((-int(n), int(row), acr, long_form))
+        per_acronym[term] += int(n)
+    best: dict[str, tuple[int, int, Acronym]] = {}
+    for (term, long_terms), written in forms.items():
+        n = -sum(f[0] for f in written)
+        if n < min_papers or n <= min_share * per_acronym[term]:
+            continue
+        _, _, acr, long_form = min(written)
+        rank = (-n, min(f[1] for f in written))
+        if term not in best or rank < best[term][:2]:
+            best[term] = (*rank, Acronym(term, tuple(long_terms.split(" ")) if long_terms else (),
+                                         acr, long_form))
+    return [best[t][2] for t in sorted(best)]
 
 
 def _stems(long_form: str) -> tuple[str, ...]:

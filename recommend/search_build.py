@@ -16,6 +16,8 @@ in the index version as parts:
 - the term, author-token and category tables as sorted UTF-8 blobs with offsets
   (`TermTable`), memory-mapped and binary-searched, so a multi-million-term vocabulary
   costs no start-up time and no per-worker copy
+- the state an incremental update reads instead of the kept papers' texts (term counts,
+  lengths, every written word, acronym definitions: `recommend.search_state`)
 
 Terms are stems (`recommend.text.analyze`), so every form of a word is one term.
 """
@@ -23,7 +25,6 @@ Terms are stems (`recommend.text.analyze`), so every form of a word is one term.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,6 +32,7 @@ from scipy import sparse
 
 from recommend import acronyms as acronym_rules
 from recommend.search_query import author_tokens
+from recommend.search_state import SurfaceWords, common_words_parts, state_parts
 from recommend.search_terms import PREFIX, TermTable
 from recommend.text import ANALYZER, analyze, analyze_words, words
 
@@ -98,11 +100,11 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
     from sklearn.feature_extraction.text import CountVectorizer  # building only: slow to import
 
     n = len(docs)
-    surface_df: Counter[str] = Counter()
+    surface = SurfaceWords()
 
     def analyzer(text: str) -> list[str]:
         seq = words(text)
-        surface_df.update({w for w in seq if w})   # the words as written, for did-you-mean
+        surface.add(seq)   # the words as written, for did-you-mean
         return analyze_words(seq)
 
     vec = CountVectorizer(analyzer=analyzer, dtype=np.float32)
@@ -120,6 +122,8 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
         lambda names: [t for name in names for t in author_tokens(name)])
     cats, cat_vocab = _binary_counts([tuple(d.categories) for d in docs],
                                      lambda cs: [c.lower() for c in cs])
+    evidence = [acronym_rules.paper_evidence(d.text) for d in docs]
+    state = state_parts(counts, surface, evidence)
     del vec, counts
     parts: dict[str, np.ndarray | sparse.spmatrix] = {
         f"{PREFIX}analyzer": np.array([ANALYZER]),
@@ -128,12 +132,11 @@ def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.s
         f"{PREFIX}title_key": np.array([title_key(getattr(d, "title", "")) for d in docs],
                                        dtype=np.int64),
     }
-    learned = acronym_rules.pack(acronym_rules.learn(d.text for d in docs))
+    learned = acronym_rules.pack(acronym_rules.learn_evidence(evidence))
     parts[f"{PREFIX}acronyms"] = np.array(learned, dtype=str) if learned else np.array([], "<U1")
     parts.update(TermTable.pack(vocab).parts("terms"))
-    common = sorted(w for w, k in surface_df.items() if k >= 2)
-    parts.update(TermTable.pack(common).parts("words"))
-    parts[f"{PREFIX}words_df"] = np.array([surface_df[w] for w in common], dtype=np.int32)
+    parts.update(common_words_parts(state))
     parts.update(TermTable.pack(author_vocab).parts("author_terms"))
     parts.update(TermTable.pack(cat_vocab).parts("cat_terms"))
+    parts.update(state)   # what an incremental update needs (recommend.search_state)
     return parts

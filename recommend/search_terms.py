@@ -53,40 +53,44 @@ class TermTable(Sequence[str]):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        return self._raw(i).decode()
+        return self.raw(i).decode()
 
-    def _raw(self, i: int) -> bytes:
+    def raw(self, i: int) -> bytes:
+        """The UTF-8 bytes of term i."""
         return bytes(self._bytes[int(self._offsets[i]):int(self._offsets[i + 1])])
 
-    def _bisect(self, key: bytes) -> int:
-        """First position whose UTF-8 bytes are >= key (byte order is code-point order)."""
-        lo, hi = 0, len(self)
+
+    def bisect(self, key: bytes, lo: int = 0, hi: int | None = None) -> int:
+        """First position in [lo, hi) whose UTF-8 bytes are >= key (byte order is
+        code-point order)."""
+        hi = len(self) if hi is None else hi
         while lo < hi:
             mid = (lo + hi) // 2
-            if self._raw(mid) < key:
+            if self.raw(mid) < key:
                 lo = mid + 1
             else:
                 hi = mid
         return lo
 
+
     def find(self, term: str) -> int | None:
         """Position of `term`, or None."""
         key = term.encode()
         if self.hashes is None:
-            i = self._bisect(key)
-            return i if i < len(self) and self._raw(i) == key else None
+            i = self.bisect(key)
+            return i if i < len(self) and self.raw(i) == key else None
         h = term_hash(key)
         i = int(np.searchsorted(self.hashes, h))
         while i < len(self.hashes) and self.hashes[i] == h:  # collisions: check the string
             pos = int(self.hash_pos[i])
-            if self._raw(pos) == key:
+            if self.raw(pos) == key:
                 return pos
             i += 1
         return None
 
     def prefix_range(self, prefix: str) -> tuple[int, int]:
         """[lo, hi) of the terms starting with `prefix`."""
-        return self._bisect(prefix.encode()), self._bisect((prefix + "\U0010ffff").encode())
+        return self.bisect(prefix.encode()), self.bisect((prefix + "\U0010ffff").encode())
 
     def parts(self, name: str) -> dict[str, np.ndarray]:
         out = {f"{PREFIX}{name}_blob": self.blob, f"{PREFIX}{name}_offsets": self.offsets}

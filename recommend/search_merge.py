@@ -1,0 +1,188 @@
+"""Vectorised edits of the search index's sorted term tables and CSC postings.
+
+An incremental update drops some papers (rows), appends new ones and adds the new
+papers' terms to the sorted tables, while terms no paper holds any more disappear. Both
+edits are numpy over whole arrays: term bytes are spliced into the packed blob, columns
+renumbered by cumulative counts and new rows inserted at the end of each column, so the
+cost grows with the size of the arrays, never with a Python loop over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from recommend.search_terms import TermTable, term_hash
+
+
+@dataclass
+class TableEdit:
+    """A table merged with new terms: the table, and where each old term (-1 when
+    dropped) and each added term went."""
+
+    table: TermTable
+    old_to_new: np.ndarray
+    added_to_new: np.ndarray
+
+
+PREFIX_BYTES = 16
+
+
+PREFIX_CHUNK = 1 << 20
+
+
+def _prefixes(table: TermTable, width: int = PREFIX_BYTES) -> np.ndarray:
+    """Each term's first `width` bytes as a fixed-width bytes array (sorts as the table)."""
+    offsets = np.asarray(table.offsets)
+    padded = np.concatenate([np.asarray(table.blob), np.zeros(width, dtype=np.uint8)])
+    out = np.empty((len(table), width), dtype=np.uint8)
+    step = np.arange(width)
+    for lo in range(0, len(table), PREFIX_CHUNK):   # chunks bound the index temporaries
+        hi = min(lo + PREFIX_CHUNK, len(table))
+        starts, ends = offsets[lo:hi], offsets[lo + 1:hi + 1]
+        chunk = padded[starts[:, None] + step]
+        chunk[step >= (ends - starts)[:, None]] = 0     # bytes of the next term
+        out[lo:hi] = chunk
+    return out.view(f"S{width}").ravel()
+
+
+def locate(table: TermTable, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted `terms`: each one's position in `table` (-1 when absent) and the
+    position before which it sorts. Compares fixed-width prefixes with numpy; only a
+    term at least PREFIX_BYTES long is bisected, over the few terms sharing its prefix."""
+    encoded = [t.encode() for t in terms]
+    if not encoded:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    old = _prefixes(table)
+    keys = np.array(encoded, dtype=f"S{PREFIX_BYTES}")   # truncated to the prefix
+    lo = np.searchsorted(old, keys, side="left").astype(np.int64)
+    hi = np.searchsorted(old, keys, side="right").astype(np.int64)
+    found = np.where(hi > lo, lo, -1)
+    for i in np.flatnonzero([len(e) >= PREFIX_BYTES for e in encoded]):
+        lo[i] = table.bisect(encoded[i], int(lo[i]), int(hi[i]))
+        found[i] = lo[i] if lo[i] < hi[i] and table.raw(int(lo[i])) == encoded[i] else -1
+    return found, lo
+
+
+def merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str],
+                insert_at: np.ndarray | None = None) -> TableEdit:
+    """`old` without the terms where `alive` is False, plus `added` (sorted, none in old;
+    `insert_at`: where each sorts in old, as `locate` gives it)."""
+    encoded = [t.encode() for t in added]
+    if insert_at is None:
+        insert_at = locate(old, added)[1]
+    alive_before = np.zeros(len(old) + 1, dtype=np.int64)
+    np.cumsum(alive, out=alive_before[1:])
+    old_to_new = np.full(len(old), -1, dtype=np.int64)
+    survivors = np.flatnonzero(alive)
+    old_to_new[survivors] = alive_before[survivors] + np.searchsorted(insert_at, survivors,
+                                                                      side="right")
+    added_to_new = alive_before[insert_at] + np.arange(len(added), dtype=np.int64)
+
+    offsets = np.asarray(old.offsets)
+    lengths = np.diff(offsets)
+    blob = np.asarray(old.blob)
+    kept_blob = blob if len(survivors) == len(old) else blob[np.repeat(alive, lengths)]
+    kept_offsets = np.zeros(len(survivors) + 1, dtype=np.int64)
+    np.cumsum(lengths[survivors], out=kept_offsets[1:])
+    added_lengths = np.array([len(e) for e in encoded], dtype=np.int64)
+    added_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    new_blob = np.insert(kept_blob, np.repeat(kept_offsets[alive_before[insert_at]],
+                                              added_lengths), added_bytes)
+    new_lengths = np.zeros(len(survivors) + len(added), dtype=np.int64)
+    new_lengths[old_to_new[survivors]] = lengths[survivors]
+    new_lengths[added_to_new] = added_lengths
+    new_offsets = np.zeros(len(new_lengths) + 1, dtype=np.int64)
+    np.cumsum(new_lengths, out=new_offsets[1:])
+    hashes, hash_pos = _merged_hashes(old, old_to_new, encoded, added_to_new)
+    return TableEdit(TermTable(new_blob.astype(np.uint8, copy=False), new_offsets, hashes,
+                               hash_pos), old_to_new, added_to_new)
+
+
+def _merged_hashes(old: TermTable, old_to_new: np.ndarray, encoded: list[bytes],
+                   added_to_new: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The hash index `TermTable.pack` would give: hashes sorted, ties by position."""
+    if old.hashes is None:
+        return None, None
+    old_pos = old_to_new[np.asarray(old.hash_pos)]
+    survives = old_pos >= 0
+    hashes, positions = np.asarray(old.hashes)[survives], old_pos[survives]
+    added_hashes = np.array([term_hash(e) for e in encoded], dtype=np.int64)
+    order = np.lexsort((added_to_new, added_hashes))
+    added_hashes, added_pos = added_hashes[order], added_to_new[order]
+    at = np.searchsorted(hashes, added_hashes)
+    # 64-bit collisions: among equal hashes the lower position comes first
+    for i in np.flatnonzero((at < len(hashes)) & (hashes[np.minimum(at, len(hashes) - 1)]
+                                                  == added_hashes)):
+        while (at[i] < len(hashes) and hashes[at[i]] == added_hashes[i]
+               and positions[at[i]] < added_pos[i]):
+            at[i] += 1
+    return np.insert(hashes, at, added_hashes), np.insert(positions, at, added_pos)
+
+
+def kept_column_counts(matrix: sparse.csc_matrix, keep: np.ndarray) -> np.ndarray:
+    """Each column's number of entries in the kept rows."""
+    indptr = np.asarray(matrix.indptr)
+    if keep.all():
+        return np.diff(indptr)
+    kept = np.zeros(len(matrix.indices) + 1, dtype=np.int64)
+    np.cumsum(keep[np.asarray(matrix.indices)], out=kept[1:])
+    return np.diff(kept[indptr])
+
+
+@dataclass
+class Postings:
+    """CSC arrays: indptr, row indices and any values aligned with them."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: list[np.ndarray]
+
+
+def merge_postings(base: Postings, keep: np.ndarray, old_to_new: np.ndarray,
+                   added: Postings, n_columns: int) -> Postings:
+    """Base columns without the rows where `keep` is False (rows renumbered in order) and
+    without the columns mapped to -1, moved to their new numbers, with the `added`
+    papers' entries (rows counted from 0, columns already new) appended as rows after
+    the kept ones."""
+    indptr, indices = np.asarray(base.indptr), np.asarray(base.indices)
+    counts = np.diff(indptr)
+    entry_kept = None if keep.all() else keep[indices]
+    if (counts[old_to_new < 0] > 0).any():
+        columns_kept = np.repeat(old_to_new >= 0, counts)
+        entry_kept = columns_kept if entry_kept is None else entry_kept & columns_kept
+    values = [np.asarray(v) for v in base.values]
+    n_kept = int(keep.sum())
+    if entry_kept is not None:
+        kept_before = np.zeros(len(indices) + 1, dtype=np.int64)
+        np.cumsum(entry_kept, out=kept_before[1:])
+        counts = np.diff(kept_before[indptr])
+        indices, values = indices[entry_kept], [v[entry_kept] for v in values]
+    if n_kept < len(keep):
+        renumber = (np.cumsum(keep, dtype=np.int64) - 1).astype(indices.dtype)
+        indices = renumber[indices]
+    base_counts = np.zeros(n_columns, dtype=np.int64)
+    alive = old_to_new >= 0
+    base_counts[old_to_new[alive]] = counts[alive]
+    added_counts = np.diff(np.asarray(added.indptr))
+    through = np.cumsum(base_counts)
+    at = np.repeat(through, added_counts)
+    new_indptr = np.zeros(n_columns + 1, dtype=np.int64)
+    np.cumsum(base_counts + added_counts, out=new_indptr[1:])
+    n_rows = n_kept + len(added.indptr) - 1
+    dtype = indices.dtype if n_rows <= np.iinfo(indices.dtype).max else np.int64
+    new_indices = np.insert(indices.astype(dtype, copy=False), at,
+                            np.asarray(added.indices, dtype=dtype) + n_kept)
+    new_values = [np.insert(v, at, np.asarray(a, dtype=v.dtype))
+                  for v, a in zip(values, added.values, strict=True)]
+    return Postings(new_indptr, new_indices, new_values)
+
+
+def to_csc(postings: Postings, n_rows: int, data: np.ndarray) -> sparse.csc_matrix:
+    """A CSC matrix of the postings with `data`, index arrays as scipy would choose."""
+    n_columns = len(postings.indptr) - 1
+    return sparse.csc_matrix((data, postings.indices, postings.indptr),
+                             shape=(n_rows, n_columns))

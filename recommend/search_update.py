@@ -1,0 +1,318 @@
+"""Updating the search parts of an index version with a delta, without re-reading papers.
+
+`update_search_parts` is the search part's updater for an incremental index update: the
+new version's rows are the base version's rows where `keep` is True (in order), then
+the new papers. It returns exactly what `build_search_parts` returns for those papers:
+the kept papers' counts, lengths, words and acronym definitions come from the state the
+base version stores (`recommend.search_state`), only the new papers are analysed, and
+every BM25 weight is recomputed with the new document frequencies and average length.
+All edits over the base arrays are vectorised (`recommend.search_merge`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from recommend import acronyms as acronym_rules
+from recommend.search_build import (
+    BM25_B,
+    BM25_K1,
+    _column_max,
+    bm25_idf,
+    build_search_parts,
+    title_key,
+)
+from recommend.search_merge import (
+    Postings,
+    TableEdit,
+    kept_column_counts,
+    locate,
+    merge_postings,
+    merge_table,
+    to_csc,
+)
+from recommend.search_query import author_tokens
+from recommend.search_state import (
+    SurfaceWords,
+    acronym_state,
+    common_words_parts,
+    sort_rows,
+    tf_dtype,
+)
+from recommend.search_terms import PREFIX, TermTable
+from recommend.text import ANALYZER, analyze, analyze_words, words
+
+Part = np.ndarray | sparse.spmatrix
+# entries of search_text whose BM25 weights are computed at once (bounds temporary memory)
+BM25_CHUNK = 1 << 22
+STATE_PARTS = ("text_tf", "doc_len", "surface_blob", "surface_offsets", "surface_hash",
+               "surface_hash_pos", "surface_rows", "surface_ids", "acronym_lines_blob",
+               "acronym_lines_offsets",
+               "acronym_rows", "acronym_ids")
+
+
+class NeedsFullBuild(ValueError):
+    """The base version cannot be updated (built before update state was stored, or with
+    another analyser): build the index in full instead."""
+
+
+@dataclass
+class NewPapers:
+    """The added papers as the search index reads them."""
+
+    terms: list[str]                 # sorted text terms of the new papers
+    counts: sparse.csr_matrix        # new papers x terms
+    surface: SurfaceWords = field(default_factory=SurfaceWords)
+    evidence: list[list[str]] = field(default_factory=list)
+
+
+def update_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
+                        ) -> dict[str, Part]:
+    """Search's updater (see `recommend.index`'s incremental update): the search parts
+    of the base version's kept rows followed by `new_docs`, equal to a full
+    `build_search_parts` over those papers. Raises ValueError on a mismatched delta and
+    `NeedsFullBuild` when the base version lacks the state an update reads."""
+    keep = _checked_keep(base, keep)
+    n_kept = int(keep.sum())
+    if len(new_index) != n_kept + len(new_docs):
+        raise ValueError(f"the new index has {len(new_index)} papers, but the update keeps "
+                         f"{n_kept} and adds {len(new_docs)}")
+    if n_kept == 0:
+        return build_search_parts(new_index, new_docs)
+    p = base.parts
+    _check_state(p)
+    new = _read_new(new_docs)
+    parts, terms = _text_parts(p, keep, new)
+    if not len(terms.table):
+        return {}
+    parts[f"{PREFIX}title"] = _merge_binary_matrix(
+        p[f"{PREFIX}title"], keep, _title_columns(new_docs, terms.table), len(terms.table),
+        terms.old_to_new)
+    parts.update(_merge_binary(p, "authors", "author_terms", keep,
+                               [{t for n in getattr(d, "authors", ()) for t in author_tokens(n)}
+                                for d in new_docs]))
+    parts.update(_merge_binary(p, "cats", "cat_terms", keep,
+                               [{c.lower() for c in d.categories} for d in new_docs]))
+    parts[f"{PREFIX}title_key"] = np.concatenate([
+        np.asarray(p[f"{PREFIX}title_key"])[keep],
+        np.array([title_key(getattr(d, "title", "")) for d in new_docs], dtype=np.int64)])
+    parts.update(_surface_parts(p, keep, new.surface))
+    parts.update(_acronym_parts(p, keep, new.evidence))
+    return {f"{PREFIX}analyzer": np.array([ANALYZER]), **parts}
+
+
+def _checked_keep(base, keep) -> np.ndarray:
+    keep = np.asarray(keep)
+    if keep.dtype != bool:
+        raise ValueError(f"keep must be a boolean array, got dtype {keep.dtype}")
+    if keep.shape != (len(base),):
+        raise ValueError(f"keep must hold one flag per paper of the base index ({len(base)}), "
+                         f"got shape {keep.shape}")
+    return keep
+
+
+def _check_state(p: Mapping[str, Part]) -> None:
+    if f"{PREFIX}text" not in p or str(p.get(f"{PREFIX}analyzer", [""])[0]) != ANALYZER:
+        raise NeedsFullBuild("the base index has no search parts of the current analyser")
+    missing = [f"{PREFIX}{name}" for name in STATE_PARTS if f"{PREFIX}{name}" not in p]
+    if missing:
+        raise NeedsFullBuild("the base index was built without search update state "
+                             f"(missing {', '.join(missing)})")
+
+
+def _table(p: Mapping[str, Part], name: str) -> TermTable:
+    return TermTable(p[f"{PREFIX}{name}_blob"], p[f"{PREFIX}{name}_offsets"],
+                     p.get(f"{PREFIX}{name}_hash"), p.get(f"{PREFIX}{name}_hash_pos"))
+
+
+def _read_new(docs: Sequence) -> NewPapers:
+    """Count the new papers' terms (the build's analyser) and record their words and
+    acronym definitions."""
+    new = NewPapers([], sparse.csr_matrix((len(docs), 0), dtype=np.int64))
+    per_paper = []
+    for d in docs:
+        seq = words(d.text)
+        new.surface.add(seq)
+        per_paper.append(Counter(analyze_words(seq)))
+        new.evidence.append(acronym_rules.paper_evidence(d.text))
+    new.terms = sorted(set().union(*per_paper))
+    column = {t: j for j, t in enumerate(new.terms)}
+    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in per_paper], out=indptr[1:])
+    indices = np.array([column[t] for c in per_paper for t in c], dtype=np.int64)
+    data = np.array([k for c in per_paper for k in c.values()], dtype=np.int64)
+    new.counts = sparse.csr_matrix((data, indices, indptr), shape=(len(docs), len(new.terms)))
+    return new
+
+
+def _merge_columns(table: TermTable, kept_df: np.ndarray, new_terms: Sequence[str]
+                   ) -> tuple[TableEdit, np.ndarray]:
+    """The table with the (sorted) new terms added and those no kept or new paper holds
+    (`kept_df` 0) dropped, and the new column of each of `new_terms`."""
+    found, insert_at = locate(table, new_terms)
+    alive = kept_df > 0
+    alive[found[found >= 0]] = True
+    absent = found < 0
+    edit = merge_table(table, alive, [t for t, a in zip(new_terms, absent, strict=True) if a],
+                       insert_at[absent])
+    columns = np.empty(len(new_terms), dtype=np.int64)
+    columns[~absent] = edit.old_to_new[found[~absent]]
+    columns[absent] = edit.added_to_new
+    return edit, columns
+
+
+def _text_parts(p: Mapping[str, Part], keep: np.ndarray, new: NewPapers
+                ) -> tuple[dict[str, Part], TableEdit]:
+    """search_text (BM25 recomputed), its column maxima, the term table, tf and dl."""
+    text = p[f"{PREFIX}text"]
+    edit, columns = _merge_columns(_table(p, "terms"), kept_column_counts(text, keep),
+                                   new.terms)
+    n_terms = len(edit.table)
+    base_tf = np.asarray(p[f"{PREFIX}text_tf"])
+    new_max = int(new.counts.data.max(initial=0))
+    if np.dtype(tf_dtype(new_max)).itemsize > base_tf.dtype.itemsize:
+        base_tf = base_tf.astype(tf_dtype(new_max))
+    added = _added_postings(new.counts, columns, n_terms)
+    merged = merge_postings(Postings(text.indptr, text.indices, [base_tf]), keep,
+                            edit.old_to_new, added, n_terms)
+    tf = merged.values[0]
+    tf = tf.astype(tf_dtype(int(tf.max(initial=0))), copy=False)
+    lengths = np.concatenate([np.asarray(p[f"{PREFIX}doc_len"])[keep],
+                              np.asarray(new.counts.sum(axis=1)).ravel().astype(np.int64)])
+    data = bm25_data(merged.indptr, merged.indices, tf, lengths)
+    matrix = to_csc(merged, len(lengths), data)
+    parts: dict[str, Part] = {f"{PREFIX}text": matrix, f"{PREFIX}text_max": _column_max(matrix),
+                              f"{PREFIX}text_tf": tf, f"{PREFIX}doc_len": lengths}
+    parts.update(edit.table.parts("terms"))
+    return parts, edit
+
+
+def _added_postings(counts: sparse.csr_matrix, columns: np.ndarray, n_columns: int
+                    ) -> Postings:
+    """The new papers' entries in the new columns, as CSC postings."""
+    moved = sparse.csr_matrix((counts.data, columns[counts.indices], counts.indptr),
+                              shape=(counts.shape[0], n_columns)).tocsc()
+    moved.sort_indices()
+    return Postings(moved.indptr, moved.indices, [moved.data])
+
+
+def bm25_data(indptr: np.ndarray, indices: np.ndarray, tf: np.ndarray, lengths: np.ndarray
+              ) -> np.ndarray:
+    """search_text's data from counts in CSC order: the float32 operations of
+    `search_build.bm25_weights`, in the same order, so the weights are bit-identical."""
+    lengths = lengths.astype(np.float32)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
+    norm = norm.astype(np.float32)
+    idf = bm25_idf(np.diff(indptr), len(lengths))
+    out = np.empty(len(indices), dtype=np.float32)
+    bounds = np.searchsorted(indptr, np.arange(0, len(indices), BM25_CHUNK), side="right") - 1
+    for lo_col, hi_col in zip(bounds, [*bounds[1:], len(indptr) - 1], strict=True):
+        lo, hi = indptr[lo_col], indptr[hi_col]
+        if lo == hi:
+            continue
+        count = tf[lo:hi].astype(np.float32)
+        column_idf = np.repeat(idf[lo_col:hi_col], np.diff(indptr[lo_col:hi_col + 1]))
+        out[lo:hi] = (count * np.float32(BM25_K1 + 1) / (count + norm[indices[lo:hi]])
+                      * column_idf)
+    return out
+
+
+def _title_columns(docs: Sequence, terms: TermTable) -> list[list[int]]:
+    """Each new paper's title terms as columns of the new term table."""
+    titles = [set(analyze(getattr(d, "title", ""))) for d in docs]
+    every = sorted(set().union(*titles))
+    column_of = dict(zip(every, locate(terms, every)[0].tolist(), strict=True))
+    return [sorted(j for t in title if (j := column_of[t]) >= 0) for title in titles]
+
+
+def _merge_binary_matrix(matrix: sparse.csc_matrix, keep: np.ndarray,
+                         new_columns: list[list[int]], n_columns: int,
+                         old_to_new: np.ndarray | None = None) -> sparse.csc_matrix:
+    """A 0/1 papers x terms matrix: kept rows, columns renumbered, new rows appended."""
+    if old_to_new is None:
+        old_to_new = np.arange(matrix.shape[1], dtype=np.int64)
+    indptr = np.zeros(len(new_columns) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in new_columns], out=indptr[1:])
+    indices = np.array([j for c in new_columns for j in c], dtype=np.int64)
+    added = _added_postings(sparse.csr_matrix(
+        (np.ones(len(indices), np.float32), indices, indptr), shape=(len(new_columns),
+                                                                     n_columns)),
+        np.arange(n_columns, dtype=np.int64), n_columns)
+    merged = merge_postings(Postings(matrix.indptr, matrix.indices, [matrix.data]), keep,
+                            old_to_new, added, n_columns)
+    return to_csc(merged, int(keep.sum()) + len(new_columns), merged.values[0])
+
+
+def _merge_binary(p: Mapping[str, Part], name: str, table_name: str, keep: np.ndarray,
+                  new_tokens: list[set[str]]) -> dict[str, Part]:
+    """A 0/1 matrix with its own vocabulary (authors, categories) and its table."""
+    terms = sorted(set().union(*new_tokens))
+    edit, columns = _merge_columns(_table(p, table_name),
+                                   kept_column_counts(p[f"{PREFIX}{name}"], keep), terms)
+    column_of = dict(zip(terms, columns.tolist(), strict=True))
+    matrix = _merge_binary_matrix(p[f"{PREFIX}{name}"], keep,
+                                  [sorted(column_of[t] for t in tokens) for tokens in new_tokens],
+                                  len(edit.table), edit.old_to_new)
+    return {f"{PREFIX}{name}": matrix, **edit.table.parts(table_name)}
+
+
+def _kept_rows(rows: np.ndarray, ids: np.ndarray, keep: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """A CSR layout (indptr, ids) without the rows where `keep` is False."""
+    rows = np.asarray(rows)
+    sizes = np.diff(rows)
+    ids = np.asarray(ids)[np.repeat(keep, sizes)]
+    indptr = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    np.cumsum(sizes[keep], out=indptr[1:])
+    return indptr, ids
+
+
+def _append_rows(indptr: np.ndarray, ids: np.ndarray, new_indptr: np.ndarray,
+                 new_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (np.concatenate([indptr, np.asarray(new_indptr[1:], dtype=np.int64) + indptr[-1]]),
+            np.concatenate([ids, new_ids]).astype(np.int32))
+
+
+def _surface_parts(p: Mapping[str, Part], keep: np.ndarray, surface: SurfaceWords
+                   ) -> dict[str, Part]:
+    """All words as written with each paper's words, and the did-you-mean words."""
+    rows, ids = _kept_rows(p[f"{PREFIX}surface_rows"], p[f"{PREFIX}surface_ids"], keep)
+    table = _table(p, "surface")
+    new_table, new_rows, new_ids = surface.rows()
+    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)),
+                                   list(new_table))
+    rows, ids = _append_rows(rows, edit.old_to_new[ids], new_rows,
+                             sort_rows(new_rows, columns[new_ids]))
+    state: dict[str, Part] = {f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids,
+                              **edit.table.parts("surface")}
+    return {**common_words_parts(state), **state}
+
+
+def _acronym_parts(p: Mapping[str, Part], keep: np.ndarray, evidence: list[list[str]]
+                   ) -> dict[str, Part]:
+    """The learned acronyms, recounted from the kept papers' and new papers' definitions."""
+    rows, ids = _kept_rows(p[f"{PREFIX}acronym_rows"], p[f"{PREFIX}acronym_ids"], keep)
+    old_lines = TermTable(p[f"{PREFIX}acronym_lines_blob"], p[f"{PREFIX}acronym_lines_offsets"])
+    used = np.unique(ids)
+    kept_lines = [old_lines[int(i)] for i in used]
+    lines = sorted(set(kept_lines) | {x for paper in evidence for x in paper})
+    position = {x: i for i, x in enumerate(lines)}
+    old_to_new = np.full(len(old_lines), -1, dtype=np.int64)
+    old_to_new[used] = [position[x] for x in kept_lines]
+    new = acronym_state(evidence, lines)
+    rows, ids = _append_rows(rows, old_to_new[ids], new[f"{PREFIX}acronym_rows"],
+                             new[f"{PREFIX}acronym_ids"])
+    papers = np.bincount(ids, minlength=len(lines))
+    first_entry = np.unique(ids, return_index=True)[1]
+    entry_row = np.repeat(np.arange(len(rows) - 1), np.diff(rows))
+    first = np.zeros(len(lines), dtype=np.int64)
+    first[np.unique(ids)] = entry_row[first_entry]
+    learned = acronym_rules.pack(acronym_rules.choose(lines, papers, first))
+    return {f"{PREFIX}acronyms": np.array(learned, dtype=str) if learned else
+            np.array([], "<U1"), **new, f"{PREFIX}acronym_rows": rows,
+            f"{PREFIX}acronym_ids": ids}
