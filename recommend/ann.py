@@ -2,7 +2,7 @@
 an exact matrix product per query.
 
 An inverted-file index (faiss IndexIVFFlat, inner product): k-means cuts the unit vectors
-into about 4·sqrt(n) cells, each paper is filed under its nearest centre, and a query scans
+into about 2·sqrt(n) cells, each paper is filed under its nearest centre, and a query scans
 only the papers of its `nprobe` nearest cells, exact products within them. It was chosen
 over HNSW graphs (usearch, hnswlib) by measurement (docs/semantic.md): on two busy cores a
 graph over 200k papers took over 14 minutes to build, the inverted file under four, with
@@ -32,7 +32,8 @@ ANN_FILE = "embeddings.ann"
 ANN_META = "embeddings.ann.json"
 KIND = "faiss-ivf-flat-ip"
 POINTS_PER_CELL = 39           # faiss's minimum of training points per k-means centre
-TRAIN_PER_CELL = 64            # training sample: this many papers per cell (at most every paper)
+TRAIN_PER_CELL = 40            # training sample: this many papers per cell (at most every paper)
+KMEANS_ITERATIONS = 10         # faiss's default 25 costs 2.5x the build for no recall on the bench
 log = logging.getLogger("papersift.ann")
 
 
@@ -46,13 +47,14 @@ def ann_available() -> bool:
 
 
 def cells_for(n: int) -> int:
-    """k-means cells for n papers: about 4·sqrt(n), with enough training points for each."""
-    return max(1, min(int(4 * math.sqrt(max(n, 1))), n // POINTS_PER_CELL))
+    """k-means cells for n papers: about 2·sqrt(n), with enough training points for each."""
+    return max(1, min(int(2 * math.sqrt(max(n, 1))), n // POINTS_PER_CELL))
 
 
 def probes_for(cells: int) -> int:
-    """Cells a query scans: 1/64 of them, at least 8 (recall@10 >= 0.95 on the bench)."""
-    return min(cells, max(8, cells // 64))
+    """Cells a query scans: 1/16 of them, at least 16 (recall@10 >= 0.95 on bench/ann.py's
+    clustered vectors from 50k papers up; 1/64 gave 0.95 at 50k, too close)."""
+    return min(cells, max(16, cells // 16))
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,6 +92,7 @@ def build_ann(version_dir: Path, vectors: np.ndarray, *, model: str, seed: int =
     cells = cells_for(n)
     index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, cells, faiss.METRIC_INNER_PRODUCT)
     index.cp.seed = seed
+    index.cp.niter = KMEANS_ITERATIONS
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(rows, size=min(n, cells * TRAIN_PER_CELL), replace=False))
     index.train(dense[sample])
