@@ -124,7 +124,7 @@ def main() -> None:
     args = ap.parse_args()
     n = args.papers
     rng = np.random.default_rng(1)
-    with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         version = Path(tmp)
         write_vectors(version, "bench", clustered_rows(n, args.dim))
         dense = load_vectors(version, n).dense

@@ -193,7 +193,10 @@ def _ann_nearest(ann: AnnIndex, query: np.ndarray, k: int, allowed: np.ndarray |
     keep = scores > min_score
     if allowed is not None:
         keep &= allowed[rows]
-    exhausted = scores.size > 0 and scores[-1] <= min_score     # the rest scores lower still
+    # a full list that ran below min_score in the query's nearest cells: the other cells,
+    # farther from the query, are taken to score lower still; a short list (the probed cells
+    # held fewer papers) says nothing about the rest
+    exhausted = rows.size == fetch and scores[-1] <= min_score
     if np.count_nonzero(keep) < k and not exhausted:
         return None
     kept = rows[keep]
