@@ -126,7 +126,8 @@ def load_ann(version_dir: Path, n_docs: int, model: str) -> AnnIndex | None:
     import faiss
 
     try:
-        index = faiss.read_index(str(version_dir / ANN_FILE))
+        # mapped, not read: every worker of a server shares the file's pages (page cache)
+        index = faiss.read_index(str(version_dir / ANN_FILE), faiss.IO_FLAG_MMAP)
     except (RuntimeError, OSError) as exc:       # faiss reports a bad file as RuntimeError
         log.warning("cannot read %s (%s); vector search stays exact", version_dir / ANN_FILE, exc)
         return None
