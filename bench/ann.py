@@ -159,7 +159,7 @@ def main() -> None:
         for name, values in found["times"].items():
             print(f"ann_{name}_p95: {np.percentile(values, 95) * 1e3:.1f} ms")
         for name, values in found["recalls"].items():
-            print(f"ann_{name}_recall_at_10: {np.mean(values):.3f}")
+            print(f"ann_{name}_recall_at_10: {np.mean(values):.3f} fraction")
     if args.encode:
         measured = encode_throughput(args.encode)
         if measured is not None:

@@ -168,8 +168,8 @@ def nearest_vectors(vectors: np.ndarray, query: np.ndarray, k: int, *,
         found = _ann_nearest(ann, query, k, allowed, min_score)
         if found is not None:
             return found
-        if allowed is not None:         # exact over the filtered rows only
-            rows = np.flatnonzero(allowed)
+        rows = None if allowed is None else np.flatnonzero(allowed)
+        if rows is not None and rows.size * 4 < len(allowed):    # few rows: score those only
             hits = top_k(vector_scores(vectors[rows], query), k, min_score=min_score)
             return [(int(rows[i]), score) for i, score in hits]
     scores = vector_scores(vectors, query)
