@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._data import corpus, open_text  # noqa: E402
-from recommend.ann import ANN_FILE, build_ann, load_ann  # noqa: E402
+from recommend.ann import ANN_FILE, AnnIndex, build_ann, load_ann  # noqa: E402
 from recommend.embedding import load_default_encoder  # noqa: E402
 from recommend.hybrid import nearest_vectors  # noqa: E402
 from recommend.index_vectors import load_vectors, write_vectors  # noqa: E402
@@ -132,6 +132,7 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--encode", type=int, default=2_000, help="real abstracts to encode (0: skip)")
+    ap.add_argument("--probes", default="", help="also measure search at these probe counts (e.g. 8,16)")
     args = ap.parse_args()
     n = args.papers
     rng = np.random.default_rng(1)
@@ -160,6 +161,13 @@ def main() -> None:
             print(f"ann_{name}_p95: {np.percentile(values, 95) * 1e3:.1f} ms")
         for name, values in found["recalls"].items():
             print(f"ann_{name}_recall_at_10: {np.mean(values):.3f} fraction")
+        for probes in [int(p) for p in args.probes.split(",") if p]:
+            tuned = AnnIndex(ann.index, {**ann.meta, "nprobe": probes})
+            swept = per_query(dense, tuned, queries, rows, allowed)
+            print(f"ann_probes_{probes}_search_p95: "
+                  f"{np.percentile(swept['times']['search_ann'], 95) * 1e3:.1f} ms")
+            recall_at_10 = np.mean(swept["recalls"]["search"])
+            print(f"ann_probes_{probes}_search_recall_at_10: {recall_at_10:.3f} fraction")
     if args.encode:
         measured = encode_throughput(args.encode)
         if measured is not None:
