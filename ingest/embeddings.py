@@ -148,7 +148,7 @@ def embed_current_index(engine: Engine, settings: Settings, encoder: Encoder | N
             return done or EmbedResult("no-index", encoder.name)
         meta = read_vectors_meta(root / version)
         if meta is not None and meta.get("model") == encoder.name and not force:
-            ensure_ann(settings, root / version)     # vectors written before the ANN existed
+            _ensure_ann_locked(settings, root / version)    # vectors written before the ANN was
             return done or EmbedResult("current", encoder.name, version, meta["n_docs"], meta["covered"])
         lock = make_lock(settings, "embeddings", ttl=LOCK_TTL)
         if not lock.acquire():
@@ -222,6 +222,21 @@ def ensure_ann(settings: Settings, version_dir: Path) -> str:
     build_ann(version_dir, vectors.dense, model=vectors.model)
     log.info("embeddings: ANN index of %s built in %.1f s", version_dir.name, time.perf_counter() - started)
     return "built"
+
+
+def _ensure_ann_locked(settings: Settings, version_dir: Path) -> None:
+    """ensure_ann under the embeddings lock, so two runs never build the same index at once
+    (a run finding the lock taken leaves it to the holder)."""
+    from ingest.locks import make_lock
+
+    if read_ann_meta(version_dir) is not None or not read_vectors_meta(version_dir):
+        return
+    lock = make_lock(settings, "embeddings", ttl=LOCK_TTL)
+    if lock.acquire():
+        try:
+            ensure_ann(settings, version_dir)
+        finally:
+            lock.release()
 
 
 def _stale_ids(engine: Engine, wanted: set[str], cache: EmbeddingCache) -> list[str]:

@@ -215,3 +215,21 @@ def test_without_faiss_or_an_encoder_search_is_lexical(make_app, faiss_missing):
     result = _search(client, "policy gradient")
     assert result["total"] > 0 and result["semantic"] is False
     assert "not available" in app.test_cli_runner().invoke(args=["status"]).output
+
+
+def test_a_version_whose_vectors_lack_the_index_gets_it_on_the_next_embed_run(make_app):
+    from ingest.embeddings import embed_current_index
+    from tests.semantic.encoder import HashedWordEncoder
+    from tests.semantic.test_web import ENCODER
+
+    app = make_ann_app(make_app, ENCODER)
+    _embed(app)
+    version = _version_dir(app)
+    (version / ANN_FILE).unlink()
+    (version / ANN_META).unlink()              # as if built before the threshold was lowered
+    assert "nearest-neighbour index not built yet" in app.test_cli_runner().invoke(args=["status"]).output
+    result = embed_current_index(app.extensions["papersift.engine"], app.config["SETTINGS"],
+                                 HashedWordEncoder())
+    assert result.status == "current" and (version / ANN_FILE).is_file()
+    assert "approximate nearest-neighbour index built" in \
+        app.test_cli_runner().invoke(args=["status"]).output
