@@ -189,6 +189,9 @@ SETTINGS: tuple[Setting, ...] = (
             "topic collections: docs/semantic.md)."),
     Setting("similar_vector_weight", "PAPERSIFT_SIMILAR_VECTOR_WEIGHT", 0.5, float,
             "Share of the embedding cosine in similar papers (the rest is TF-IDF cosine)."),
+    Setting("ann_min_papers", "PAPERSIFT_ANN_MIN_PAPERS", 200_000, _count,
+            "Index versions with more papers than this get an approximate nearest-neighbour index "
+            "(faiss, the ann extra) built beside their vectors; smaller ones use exact products."),
     # -- assistants (MCP server)
     Setting("mcp_user", "PAPERSIFT_MCP_USER", "", str,
             "Account whose library and recommendations `papersift mcp` serves over stdio "

@@ -3,6 +3,7 @@
     .venv/bin/python bench/run_all.py                 # everything, ~10 minutes on 2 cores
     .venv/bin/python bench/run_all.py --only load search
     .venv/bin/python bench/run_all.py --list
+    .venv/bin/python bench/run_all.py --long --only ann   # LONG_SIZES: ann at 1M papers
 
 Each bench/*.py (and bench/load.sh) runs in a fresh process with the arguments in SIZES,
 chosen so the whole run fits in about ten minutes on two cores; a bench not listed runs
@@ -45,6 +46,12 @@ SIZES: dict[str, tuple[list[str], dict[str, str], int]] = {
     "load": ([], {"LOAD_SECONDS": "30"}, 420),
     "browse": ([], {}, 420),                              # builds search's 100k store if absent
     "cli_startup": ([], {}, 180),                         # ~130 s loaded: 10 runs, 5 of the baseline
+    # small enough for make bench's budget (~20 s loaded); the 1M figures are `--long`'s
+    "ann": (["--papers", "30000", "--queries", "60", "--encode", "1000"], {}, 59),
+}
+# `--long`: the sizes the targets are stated for, beyond make bench's ten minutes
+LONG_SIZES: dict[str, tuple[list[str], dict[str, str], int]] = {
+    "ann": (["--papers", "1000000", "--queries", "200"], {}, 1800),  # ~8 min quiet, ~15 loaded
 }
 DEFAULT_LIMIT = 300
 FIGURE = re.compile(r"^([A-Za-z][\w.-]*):\s+(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?:\s+(\S+))?$")
@@ -98,6 +105,10 @@ TARGETS = (
     Target(r"cli_(status|search)_median", "<", 1, "s"),
     Target(r"library_import_2000_seconds", "<", 10, "s"),
     Target(r"search_update_equals_full_build", "=", 1, ""),
+
+    Target(r"ann_(search|search_filtered|similar)_ann_p95", "<", 30, "ms"),
+    Target(r"ann_\w+_recall_at_10", ">=", 0.95, "fraction"),
+    Target(r"encode_default_2000_abstracts_seconds", "<", 120, "s"),
 )
 
 
@@ -122,8 +133,9 @@ def discover() -> dict[str, Path]:
     return found
 
 
-def command_for(name: str, path: Path) -> tuple[list[str], dict[str, str], int]:
-    args, env, limit = SIZES.get(name, ([], {}, DEFAULT_LIMIT))
+def command_for(name: str, path: Path, long: bool = False) -> tuple[list[str], dict[str, str], int]:
+    sizes = {**SIZES, **LONG_SIZES} if long else SIZES
+    args, env, limit = sizes.get(name, ([], {}, DEFAULT_LIMIT))
     python = str(PYTHON) if PYTHON.exists() else sys.executable
     runner = ["bash", str(path)] if path.suffix == ".sh" else [python, str(path)]
     return runner + args, env, limit
@@ -145,8 +157,8 @@ def parse_figures(stdout: str) -> list[tuple[str, float, str]]:
     return figures
 
 
-def run_bench(name: str, path: Path, log_dir: Path) -> Result:
-    argv, extra_env, limit = command_for(name, path)
+def run_bench(name: str, path: Path, log_dir: Path, long: bool = False) -> Result:
+    argv, extra_env, limit = command_for(name, path, long)
     shown = shown_command(argv, extra_env)
     print(f"== {name}: {shown} (limit {limit} s)", file=sys.stderr, flush=True)
     started = time.monotonic()
@@ -252,11 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benches")
     parser.add_argument("--list", action="store_true", help="list the benches and exit")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument("--long", action="store_true",
+                        help="the benches of LONG_SIZES at full size (ann at 1M papers, ~15 min)")
     args = parser.parse_args(argv)
     benches = discover()
     if args.list:
         for name, path in benches.items():
-            print(f"{name}: {shown_command(*command_for(name, path)[:2])}")
+            print(f"{name}: {shown_command(*command_for(name, path, args.long)[:2])}")
         return 0
     names = args.only or list(benches)
     log_dir = ROOT / "bench" / "logs"
@@ -268,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         if path is None:
             results.append(Result(name, f"bench/{name}.py", [], "missing", 0.0))
             continue
-        results.append(run_bench(name, path, log_dir))
+        results.append(run_bench(name, path, log_dir, args.long))
     which = "`make bench`" if not args.only else f"`bench/run_all.py --only {' '.join(names)}`"
     note = (f"Last {which}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
             f"load average {load:.1f} at the start (other jobs share the machine); "

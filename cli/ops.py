@@ -147,6 +147,10 @@ def check_embeddings(s: config.Settings) -> Check:
         status = semantic_status(s)
     except EncoderSpecError as exc:
         return Check("embeddings", FAIL, str(exc), "fix or unset PAPERSIFT_EMBEDDING_ENCODER")
+    if status.state == "ready" and status.ann in ("not built", "no library"):
+        fix = ("pip install 'papersift[ann]', then papersift embed" if status.ann == "no library"
+               else "papersift embed (builds the index beside the vectors)")
+        return Check("embeddings", WARN, status.line(), fix)
     if status.state == "ready":
         return Check("embeddings", OK, status.line())
     if status.state == "unavailable":

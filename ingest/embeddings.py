@@ -29,9 +29,10 @@ from config import Settings
 from domain import index_files
 from ingest.embedding_cache import EmbeddingCache, encoder_dir, text_hash
 from ingest.locks import Lock
+from recommend.ann import ann_available, build_ann, read_ann_meta
 from recommend.embedding import Encoder
 from recommend.encoder_choice import encoder_from_spec
-from recommend.index_vectors import read_vectors_meta, write_vectors
+from recommend.index_vectors import load_vectors, read_vectors_meta, write_vectors
 from store.paper_abstracts import titles_and_abstracts
 from store.papers import iter_index_docs
 
@@ -147,6 +148,7 @@ def embed_current_index(engine: Engine, settings: Settings, encoder: Encoder | N
             return done or EmbedResult("no-index", encoder.name)
         meta = read_vectors_meta(root / version)
         if meta is not None and meta.get("model") == encoder.name and not force:
+            _ensure_ann_locked(settings, root / version)    # vectors written before the ANN was
             return done or EmbedResult("current", encoder.name, version, meta["n_docs"], meta["covered"])
         lock = make_lock(settings, "embeddings", ttl=LOCK_TTL)
         if not lock.acquire():
@@ -190,10 +192,51 @@ def _embed(engine: Engine, settings: Settings, encoder: Encoder, version: str,
                                time.perf_counter() - started)
     vectors = write_vectors(index.path, encoder.name, cache.matrix(ids),
                             seconds=round(time.perf_counter() - started, 3))
+    ensure_ann(settings, index.path)
     cache.compact(ids)
     _write_progress(cache_dir, version, len(ids), len(ids), encoder.name)
     return EmbedResult("built", encoder.name, version, len(ids), vectors.covered, encoded,
                        time.perf_counter() - started)
+
+
+def ensure_ann(settings: Settings, version_dir: Path) -> str:
+    """Build the version's ANN index when it has more papers than PAPERSIFT_ANN_MIN_PAPERS and
+    none yet; says what it did ("built", "present", "not needed", "no library", "no vectors")."""
+    meta = read_vectors_meta(version_dir)
+    if meta is None:
+        return "no vectors"
+    n_docs = int(meta.get("n_docs", 0))
+    if n_docs <= settings.ann_min_papers:
+        return "not needed"
+    ann = read_ann_meta(version_dir)
+    if ann is not None and ann.get("n_docs") == n_docs and ann.get("model") == meta.get("model"):
+        return "present"
+    if not ann_available():
+        log.warning("embeddings: %s has %d papers but faiss is not installed (pip install "
+                    "papersift[ann]); vector search stays exact", version_dir.name, n_docs)
+        return "no library"
+    vectors = load_vectors(version_dir, n_docs)
+    if vectors is None:
+        return "no vectors"
+    started = time.perf_counter()
+    build_ann(version_dir, vectors.dense, model=vectors.model)
+    log.info("embeddings: ANN index of %s built in %.1f s", version_dir.name, time.perf_counter() - started)
+    return "built"
+
+
+def _ensure_ann_locked(settings: Settings, version_dir: Path) -> None:
+    """ensure_ann under the embeddings lock, so two runs never build the same index at once
+    (a run finding the lock taken leaves it to the holder)."""
+    from ingest.locks import make_lock
+
+    if read_ann_meta(version_dir) is not None or not read_vectors_meta(version_dir):
+        return
+    lock = make_lock(settings, "embeddings", ttl=LOCK_TTL)
+    if lock.acquire():
+        try:
+            ensure_ann(settings, version_dir)
+        finally:
+            lock.release()
 
 
 def _stale_ids(engine: Engine, wanted: set[str], cache: EmbeddingCache) -> list[str]:

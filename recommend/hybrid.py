@@ -10,6 +10,7 @@ every paper is one sparse and one dense matrix-vector product. Pure numpy/scipy/
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,11 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from recommend.ann import AnnIndex
 from recommend.similar import scores_for, top_k
 from recommend.svm import DEFAULT_NEGATIVES, training_set
 
 DEFAULT_ALPHA = 0.5
 SCORE_CHUNK = 32_768          # rows of float16 vectors widened to float32 at a time
+BLEND_DEPTH = 200             # similar papers with an ANN: candidates from each side
+OVER_FETCH = 2.0              # filtered ANN search: fetch k / (allowed share) times this
+MAX_FETCH = 4_096             # ... at most this many; beyond, the exact product on the rows
+EXACT_BELOW = 20_000          # allowed rows below which the exact product is cheaper anyway
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,11 +127,13 @@ def nearest_in_meaning(vectors: np.ndarray, rows: Sequence[int], candidates: Seq
 
 
 def blended_similar(matrix: sparse.csr_matrix, vectors: np.ndarray | None, row: int, k: int = 10,
-                    *, vector_weight: float = 0.5, min_score: float = 0.0
+                    *, vector_weight: float = 0.5, min_score: float = 0.0, ann: AnnIndex | None = None
                     ) -> list[tuple[int, float]]:
     """The k papers nearest `row` by (1 - w)·TF-IDF cosine + w·embedding cosine, best first.
 
-    Without vectors, or when the paper itself has none, this is the TF-IDF cosine alone.
+    Without vectors, or when the paper itself has none, this is the TF-IDF cosine alone. With
+    an ANN index the embedding cosine is computed only for the candidates: the ANN's nearest
+    and the lexical top, BLEND_DEPTH of each (a paper outside both is far down both lists).
     """
     if not 0 <= row < matrix.shape[0]:
         raise IndexError(f"row {row} out of range for {matrix.shape[0]} rows")
@@ -133,16 +141,63 @@ def blended_similar(matrix: sparse.csr_matrix, vectors: np.ndarray | None, row: 
     query = None if vectors is None else np.asarray(vectors[row], dtype=np.float32)
     if query is None or not query.any():
         return top_k(lexical, k, exclude=(row,), min_score=min_score)
-    dense = vector_scores(vectors, query)
-    blended = (1.0 - vector_weight) * lexical + vector_weight * dense
-    return top_k(blended, k, exclude=(row,), min_score=min_score)
+    if ann is None:
+        dense = vector_scores(vectors, query)
+        blended = (1.0 - vector_weight) * lexical + vector_weight * dense
+        return top_k(blended, k, exclude=(row,), min_score=min_score)
+    depth = max(BLEND_DEPTH, k + 1)
+    near, _ = ann.search(query, depth)
+    by_words = (np.argpartition(-lexical, depth - 1)[:depth] if lexical.size > depth
+                else np.arange(lexical.size))
+    rows = np.union1d(near, by_words).astype(np.int64)
+    blended = (1.0 - vector_weight) * lexical[rows] + vector_weight * vector_scores(vectors[rows], query)
+    hits = top_k(blended, k, exclude=np.flatnonzero(rows == row), min_score=min_score)
+    return [(int(rows[i]), score) for i, score in hits]
 
 
 def nearest_vectors(vectors: np.ndarray, query: np.ndarray, k: int, *,
-                    allowed: np.ndarray | None = None, min_score: float = 0.0
-                    ) -> list[tuple[int, float]]:
-    """The k rows with the largest cosine to a unit `query` vector (within `allowed` rows)."""
+                    allowed: np.ndarray | None = None, min_score: float = 0.0,
+                    ann: AnnIndex | None = None) -> list[tuple[int, float]]:
+    """The k rows with the largest cosine to a unit `query` vector (within `allowed` rows).
+
+    With an ANN index: its nearest rows, over-fetched in proportion to how few rows the
+    filter allows and then filtered; when fewer than k survive (and the ANN's list did not
+    already run below `min_score`), the exact product over the allowed rows decides.
+    """
+    if ann is not None:
+        found = _ann_nearest(ann, query, k, allowed, min_score)
+        if found is not None:
+            return found
+        rows = None if allowed is None else np.flatnonzero(allowed)
+        if rows is not None and rows.size * 4 < len(allowed):    # few rows: score those only
+            hits = top_k(vector_scores(vectors[rows], query), k, min_score=min_score)
+            return [(int(rows[i]), score) for i, score in hits]
     scores = vector_scores(vectors, query)
     if allowed is not None:
         scores = np.where(allowed, scores, -np.inf).astype(np.float32)
     return top_k(scores, k, min_score=min_score)
+
+
+def _ann_nearest(ann: AnnIndex, query: np.ndarray, k: int, allowed: np.ndarray | None,
+                 min_score: float) -> list[tuple[int, float]] | None:
+    """The ANN's answer, or None when the exact product must decide: few rows allowed (exact
+    is cheap), or fewer than k survive while the ANN's list still scored above `min_score`."""
+    share = 1.0
+    if allowed is not None:
+        count = int(np.count_nonzero(allowed))
+        if count < EXACT_BELOW:
+            return None
+        share = count / len(allowed)
+    fetch = min(MAX_FETCH, int(math.ceil(k * OVER_FETCH / share)))
+    rows, scores = ann.search(query, fetch)
+    keep = scores > min_score
+    if allowed is not None:
+        keep &= allowed[rows]
+    # a full list that ran below min_score in the query's nearest cells: the other cells,
+    # farther from the query, are taken to score lower still; a short list (the probed cells
+    # held fewer papers) says nothing about the rest
+    exhausted = rows.size == fetch and scores[-1] <= min_score
+    if np.count_nonzero(keep) < k and not exhausted:
+        return None
+    kept = rows[keep]
+    return [(int(kept[i]), score) for i, score in top_k(scores[keep], k)]

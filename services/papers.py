@@ -29,18 +29,19 @@ class ScoredPaper:
 def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int = 10,
                    vector_weight: float = 0.5) -> list[ScoredPaper]:
     """Top k papers by cosine similarity over the index (TF-IDF blended with the embeddings,
-    `vector_weight` of the vectors' cosine, once the version has them); empty when the paper
+    `vector_weight` of the vectors' cosine, once the version has them; over the version's ANN
+    index when it has one); empty when the paper
     is not indexed."""
     if index is None:
         return []
     row = index.row(paper_id)
     if row is None:
         return []
-    from services.semantic import vectors_of
+    from services.semantic import ann_of, vectors_of
 
     vectors = vectors_of(index)
     hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
-                           vector_weight=vector_weight)
+                           vector_weight=vector_weight, ann=ann_of(index))
     scores = {str(index.ids[r]): s for r, s in hits}
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 

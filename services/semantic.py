@@ -14,9 +14,11 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import Settings
+from recommend.ann import ANN_META, AnnIndex, ann_available, load_ann, read_ann_meta
 from recommend.embedding import Encoder
 from recommend.encoder_choice import EncoderSpecError, encoder_from_spec, encoder_name_from_spec
 from recommend.index_vectors import VECTORS_META, Vectors, load_vectors, read_vectors_meta
@@ -29,8 +31,8 @@ RECHECK_SECONDS = 2.0
 
 _encoders: dict[str, Encoder | None] = {}
 _encoder_lock = threading.Lock()
-_vectors: weakref.WeakKeyDictionary[Index, tuple[float, float, Vectors | None]] = (
-    weakref.WeakKeyDictionary())
+_Served = tuple[float, tuple[float, float], "Vectors | None", "AnnIndex | None"]
+_vectors: weakref.WeakKeyDictionary[Index, _Served] = weakref.WeakKeyDictionary()
 _vectors_lock = threading.Lock()
 
 
@@ -50,18 +52,32 @@ def encoder_for(settings: Settings) -> Encoder | None:
 
 def vectors_of(index: Index | None) -> Vectors | None:
     """The index version's vectors (memory-mapped), or None until they are written."""
+    return _served(index)[0]
+
+
+def ann_of(index: Index | None) -> AnnIndex | None:
+    """The version's ANN index for the vector side of search and similar papers, or None
+    (small version, not built yet, or faiss missing): callers then take exact products."""
+    return _served(index)[1]
+
+
+def _served(index: Index | None) -> tuple[Vectors | None, AnnIndex | None]:
+    """Vectors and ANN index of the version, looked for again when their sidecars change."""
     if index is None:
-        return None
+        return None, None
     now = time.monotonic()
     with _vectors_lock:
-        checked, stamp, found = _vectors.get(index, (-RECHECK_SECONDS, -1.0, None))
+        checked, stamp, found, ann = _vectors.get(index, (-RECHECK_SECONDS, (-1.0, -1.0), None, None))
         if now - checked < RECHECK_SECONDS:
-            return found
+            return found, ann
         current = _stamp(index)
         if current != stamp:
-            found = load_vectors(index.path, len(index)) if current >= 0 else None
-        _vectors[index] = (now, current, found)
-        return found
+            found = load_vectors(index.path, len(index)) if current[0] >= 0 else None
+            ann = None
+            if found is not None and current[1] >= 0:
+                ann = load_ann(index.path, len(index), found.model)
+        _vectors[index] = (now, current, found, ann)
+        return found, ann
 
 
 def vectors_mark(index: Index | None, settings: Settings) -> str:
@@ -75,9 +91,13 @@ def vectors_mark(index: Index | None, settings: Settings) -> str:
             f"{'hybrid' if hybrid else 'lexical'}")
 
 
-def _stamp(index: Index) -> float:
+def _stamp(index: Index) -> tuple[float, float]:
+    return _mtime(index.path / VECTORS_META), _mtime(index.path / ANN_META)
+
+
+def _mtime(path: Path) -> float:
     try:
-        return (index.path / VECTORS_META).stat().st_mtime
+        return path.stat().st_mtime
     except (FileNotFoundError, NotADirectoryError):
         return -1.0
 
@@ -100,6 +120,7 @@ class SemanticStatus:
     model: str = ""
     covered: int = 0
     papers: int = 0
+    ann: str = ""                 # "built", "not built", "no library", "not needed" ("" without vectors)
 
     @property
     def hybrid(self) -> bool:
@@ -108,7 +129,7 @@ class SemanticStatus:
     def line(self) -> str:
         """One line for `papersift status` and `doctor`."""
         if self.state == "ready":
-            return f"{self.covered:,} of {self.papers:,} papers (model {self.model})"
+            return f"{self.covered:,} of {self.papers:,} papers (model {self.model}); {self.ann_line()}"
         if self.state == "stale":
             return (f"{self.covered:,} of {self.papers:,} papers (model {self.model}), but that "
                     "model is not the configured encoder: search matches words only")
@@ -119,9 +140,20 @@ class SemanticStatus:
             return f"not built yet (model {self.model}): lexical only; run `papersift embed`"
         return "not available: lexical only (no encoder installed)"
 
+    def ann_line(self) -> str:
+        """Whether vector search runs over the ANN index or exact products, and why."""
+        if self.ann == "built":
+            return "approximate nearest-neighbour index built"
+        if self.ann == "not built":
+            return "nearest-neighbour index not built yet (exact vector search); run `papersift embed`"
+        if self.ann == "no library":
+            return ("nearest-neighbour index unavailable (faiss not installed: pip install "
+                    "'papersift[ann]'); exact vector search, slow at this size")
+        return "exact vector search (below PAPERSIFT_ANN_MIN_PAPERS, no ANN index needed)"
+
     def to_json(self) -> dict:
         return {"state": self.state, "model": self.model, "covered": self.covered,
-                "papers": self.papers, "hybrid": self.hybrid}
+                "papers": self.papers, "hybrid": self.hybrid, "ann": self.ann}
 
 
 def semantic_status(settings: Settings) -> SemanticStatus:
@@ -138,7 +170,9 @@ def semantic_status(settings: Settings) -> SemanticStatus:
         # vectors of another model (or with no encoder to read queries) serve no search
         model = str(meta.get("model", "?"))
         state = "ready" if name is not None and name == model else "stale"
-        return SemanticStatus(state, model, _count(meta.get("covered")), _count(meta.get("n_docs")))
+        papers = _count(meta.get("n_docs"))
+        ann = _ann_state(settings.index_dir / version, settings, papers, model)
+        return SemanticStatus(state, model, _count(meta.get("covered")), papers, ann)
     if name is None:
         return SemanticStatus("unavailable")
     from ingest.embeddings import read_progress
@@ -147,6 +181,15 @@ def semantic_status(settings: Settings) -> SemanticStatus:
     if version and progress and progress.get("version") == version:
         return SemanticStatus("building", name, _count(progress.get("done")), _count(progress.get("total")))
     return SemanticStatus("waiting", name)
+
+
+def _ann_state(version_dir: Path, settings: Settings, papers: int, model: str) -> str:
+    if papers <= settings.ann_min_papers:
+        return "not needed"
+    meta = read_ann_meta(version_dir)
+    if meta is not None and meta.get("n_docs") == papers and meta.get("model") == model:
+        return "built" if ann_available() else "no library"
+    return "not built" if ann_available() else "no library"
 
 
 def _count(value: object) -> int:

@@ -21,7 +21,7 @@ from recommend.index import Index
 from recommend.search import Filters, SearchResult
 from recommend.search_fusion import RRF_K, reciprocal_rank_fusion
 from recommend.search_query import ParsedQuery
-from services.semantic import query_vectors
+from services.semantic import ann_of, query_vectors
 
 FUSION_DEPTH = 100            # papers taken from each ranking into the fusion
 MIN_COSINE = 0.3              # a vector hit below this is not "close in meaning"
@@ -59,7 +59,7 @@ def vector_hits(index: Index, settings: Settings, parsed: ParsedQuery, filters: 
     if not query.any():
         return []
     hits = nearest_vectors(vectors.dense, query, depth, allowed=_allowed(index, filters),
-                           min_score=MIN_COSINE)
+                           min_score=MIN_COSINE, ann=ann_of(index))
     return [(str(index.ids[r]), score) for r, score in hits]
 
 
