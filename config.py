@@ -160,6 +160,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Vocabulary size of the recommendation features."),
     Setting("index_sample_docs", "PAPERSIFT_INDEX_SAMPLE_DOCS", 20_000, int,
             "Documents sampled to fit the vocabulary (all are transformed)."),
+    Setting("index_root", "PAPERSIFT_INDEX_DIR", "", str,
+            "Folder of the index versions and the `current` link; empty means <data dir>/index. "
+            "Web machines that serve versions another machine builds point it at the shared "
+            "volume, or at the folder `papersift index-publish` copies into."),
+    Setting("index_grace_minutes", "PAPERSIFT_INDEX_GRACE_MINUTES", 10, _count,
+            "Minutes an old index version stays on disk after the version that replaced it "
+            "arrived, before a build or `papersift index-publish` may delete it (the newest two "
+            "always stay); raise it when web machines read versions from a network volume."),
     Setting("svm_c", "PAPERSIFT_SVM_C", 0.005, float,
             "Regularisation C of the per-user linear SVM (default chosen by bench/recommend_quality.py)."),
     Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 5.0, float,
@@ -246,7 +254,8 @@ class Settings(_SettingsBase):  # type: ignore[misc, valid-type]
 
     @property
     def index_dir(self) -> Path:
-        return self.data_path / "index"
+        """Where index versions live: PAPERSIFT_INDEX_DIR, else <data dir>/index."""
+        return Path(self.index_root).resolve() if self.index_root else self.data_path / "index"
 
     @property
     def embeddings_dir(self) -> Path:

@@ -145,6 +145,7 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, progress: 
             extra=extra_builders(), max_features=settings.index_max_features,
             sample_docs=settings.index_sample_docs,
             min_df=2 if len(docs) >= 50 else 1,
+            grace_seconds=settings.index_grace_minutes * 60,
         )
     return IndexResult(True, info, time.perf_counter() - started)
 

@@ -39,6 +39,7 @@ from domain.index_files import (
     IndexInfo,
     current_version,
     index_info,
+    mark_arrived,
     next_version,
     point_current,
     prune,
@@ -125,6 +126,7 @@ def build_index(
     fingerprint: str,
     extra: Sequence[Builder] = (),
     keep: int = 2,
+    grace_seconds: float = 0.0,
     max_features: int = 100_000,
     min_df: int | float = 2,
     max_df: int | float = 0.5,
@@ -141,6 +143,7 @@ def build_index(
     chunk of texts need be in memory at once.
     extra: builders called with the new Index (before it is published) and the docs;
     each returns named arrays or sparse matrices saved in the same version.
+    keep, grace_seconds: what survives pruning (`domain.index_files.prune`).
     The feature parameters go to `recommend.features.fit_features`.
     """
     started = time.perf_counter()
@@ -163,7 +166,7 @@ def build_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    prune(root, keep=keep)
+    prune(root, keep=keep, grace_seconds=grace_seconds)
     info = index_info(root, version)
     assert info is not None
     return info
@@ -211,6 +214,24 @@ def read_part(directory: Path, name: str, kind: str = "array") -> Part:
     shape = tuple(int(x) for x in np.load(directory / f"{name}.shape.npy"))
     cls = sparse.csc_matrix if kind == "csc" else sparse.csr_matrix
     return cls((data, indices, indptr), shape=shape, copy=False)
+
+
+def part_files(name: str, kind: str = "array") -> list[str]:
+    """The file names `write_part` gives a part of this kind."""
+    if kind == "array":
+        return [f"{name}.npy"]
+    return [f"{name}.{attr}.npy" for attr in ("data", "indices", "indptr", "shape")]
+
+
+def version_files(meta: Mapping[str, Any]) -> list[str]:
+    """Every file a complete version with this meta.json holds (meta.json last), so a copy
+    of a version can be checked for completeness without loading it."""
+    core = [("matrix", "csr"), *((name, "array") for name in
+                                 ("ids", "published", "primary_category", "categories",
+                                  "vocab", "idf", "df"))]
+    names = [f for name, kind in [*core, *meta.get("parts", {}).items()]
+             for f in part_files(name, kind)]
+    return [*names, META]
 
 
 def _load(directory: Path, name: str) -> np.ndarray:
@@ -315,6 +336,7 @@ def _publish(root: Path, tmp: Path, meta: dict[str, Any]) -> str:
             if (root / version).exists():  # another build took the name
                 continue
             raise
+        mark_arrived(root / version)
         point_current(root, version)
         return version
     raise RuntimeError(f"could not name a new index version under {root}")
