@@ -134,7 +134,8 @@ def publish_version(source_root: Path, dest_root: Path, *, version: str | None =
 
 def _source_version(source_root: Path, version: str | None) -> str:
     if not source_root.is_dir():
-        raise PublishError(f"{source_root} is not an index folder (it does not exist)")
+        raise PublishError(f"no index to publish in {source_root} (no such folder): build one "
+                           "first (`papersift index`)")
     if version is None:
         version = current_version(source_root)
         if version is None:
@@ -178,8 +179,9 @@ def _check_destination(source_root: Path, dest_root: Path) -> None:
         raise PublishError(f"cannot write to {dest_root}: permission denied")
     foreign = sorted(p.name for p in dest_root.iterdir() if not _is_index_entry(p.name))
     if foreign:
-        hint = (f"; its index folder is {dest_root / 'index'}"
-                if (dest_root / "index").is_dir() else "; give the index folder itself")
+        data_folder = any((dest_root / name).exists() for name in ("index", "papersift.db", "secret_key"))
+        hint = (f"; it looks like a data folder: give its index folder, {dest_root / 'index'}"
+                if data_folder else "; give the index folder itself")
         raise PublishError(f"{dest_root} holds files that are not index versions "
                            f"({', '.join(foreign[:3])}){hint}")
 
