@@ -81,8 +81,10 @@ class PublishResult:
                     f"in {self.seconds:.1f} s")
         elif self.vectors == "copied":
             done = f"Copied the vectors (model {self.vectors_model}) of {self.version} to {self.dest}"
-        else:
+        elif self.switched:
             done = f"{self.version} was already in {self.dest}"
+        else:
+            done = f"{self.version} is already current in {self.dest}"
         lines = [done + ("; it is current there now." if self.switched else ".")]
         if self.removed:
             lines.append(f"Removed {len(self.removed)} old version(s) there: {', '.join(self.removed)}.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -107,6 +108,40 @@ def test_publishing_the_same_version_again_says_so_and_changes_nothing(machines)
     assert sorted((p.name, p.lstat().st_mtime_ns) for p in machines.web_index.iterdir()) == before
     report = json.loads(machines.publish("--json").output)
     assert report["changed"] is False and report["copied"] is False
+
+
+def test_a_pulled_mirror_is_published_once_complete(machines):
+    """The rsync pull: the builder's folder mirrored as `rsync -a` leaves it (the `current`
+    link kept as a link), then `index-publish --from MIRROR`."""
+    client = machines.web.test_client()
+    version = machines.build()
+    mirror = machines.web_data / "index-mirror"
+    shutil.copytree(machines.builder_index, mirror, symlinks=True)
+    (mirror / version / "ids.npy").unlink()                  # rsync caught half-way
+    half = machines.cli("index-publish", "--from", str(mirror), str(machines.web_index))
+    assert half.exit_code == 1 and "incomplete (missing ids.npy)" in half.output
+    assert current_version(machines.web_index) is None
+    shutil.copy2(machines.builder_index / version / "ids.npy", mirror / version / "ids.npy")
+    machines.publish("--from", str(mirror))
+    assert current_version(machines.web_index) == version
+    assert found_ids(client, "lattice")
+
+
+def test_old_versions_at_the_destination_outlive_the_grace_period(machines, make_app):
+    first = machines.build()
+    machines.publish()
+    machines.build()
+    machines.publish()
+    third = machines.build()
+    machines.publish()
+    assert first in versions(machines.web_index)     # replaced minutes ago: within the 10
+    impatient = make_app(index_grace_minutes=0)
+    result = impatient.test_cli_runner().invoke(args=["index-publish", str(machines.web_index)])
+    assert result.exit_code == 0, result.output
+    assert first not in versions(machines.web_index)
+    assert result.output == (f"{third} is already current in {machines.web_index}.\n"
+                             f"Removed 1 old version(s) there: {first}.\n")
+    assert current_version(machines.web_index) == third
 
 
 @pytest.mark.parametrize(("dest", "message"), [
