@@ -6,7 +6,9 @@ written under a temporary name, renamed into place, and then `<root>/current` (a
 symlink) is replaced atomically, so a reader sees the old version or the new one,
 never half of one. Parts are loaded with mmap_mode="r": every
 web worker maps the same pages, and a loaded Index keeps working after its directory is
-pruned. The newest `keep` versions and the current one survive each build.
+pruned. The newest `keep` versions and the current one survive each build, and older ones
+until `grace_seconds` after the version that replaced them arrived (for readers on other
+machines: recommend/index_publish.py).
 
 Other features (search, trends) store their own arrays or sparse matrices in the same
 version through `extra` builders passed to `build_index`; they come back in
@@ -134,7 +136,7 @@ def build_index(
     seed: int = 0,
     n_jobs: int | None = None,
 ) -> IndexInfo:
-    """Build a new index version from `docs`, make it current, prune old versions.
+    """Build a new index version from `docs`, make it current, prune old versions (`prune`).
 
     fingerprint: the caller's summary of the store state the index was built from
     (compared with `index_info(root).fingerprint` to skip needless rebuilds).
@@ -143,7 +145,6 @@ def build_index(
     chunk of texts need be in memory at once.
     extra: builders called with the new Index (before it is published) and the docs;
     each returns named arrays or sparse matrices saved in the same version.
-    keep, grace_seconds: what survives pruning (`domain.index_files.prune`).
     The feature parameters go to `recommend.features.fit_features`.
     """
     started = time.perf_counter()
