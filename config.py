@@ -66,7 +66,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     # -- core
     Setting("data_dir", "PAPERSIFT_DATA_DIR", "./data", str,
-            "Folder holding the SQLite database, PDF cache, thumbnails and index versions."),
+            "Folder holding the SQLite database, PDF cache, thumbnails and index versions "
+            "(the versions elsewhere when PAPERSIFT_INDEX_DIR is set)."),
     Setting("database_url", "DATABASE_URL", "", str,
             "SQLAlchemy URL of the store; empty means SQLite at <data dir>/papersift.db. "
             "postgresql://user:pass@host/db for PostgreSQL."),
