@@ -73,7 +73,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     # -- core
     Setting("data_dir", "PAPERSIFT_DATA_DIR", "./data", str,
-            "Folder holding the SQLite database, PDF cache, thumbnails and index versions."),
+            "Folder holding the SQLite database, PDF cache, thumbnails and index versions "
+            "(the versions elsewhere when PAPERSIFT_INDEX_DIR is set)."),
     Setting("database_url", "DATABASE_URL", "", str,
             "SQLAlchemy URL of the store; empty means SQLite at <data dir>/papersift.db. "
             "postgresql://user:pass@host/db for PostgreSQL."),
@@ -172,6 +173,15 @@ SETTINGS: tuple[Setting, ...] = (
             "since the last refit pass this share of it (0.05 = 5%); below, updates are incremental."),
     Setting("index_refit_days", "PAPERSIFT_INDEX_REFIT_DAYS", 7.0, _non_negative,
             "Refit the index vocabulary from scratch when the last refit is this many days old."),
+
+    Setting("index_root", "PAPERSIFT_INDEX_DIR", "", str,
+            "Folder of the index versions and the `current` link; empty means <data dir>/index. "
+            "Web machines that serve versions another machine builds point it at the shared "
+            "volume, or at the folder `papersift index-publish` copies into."),
+    Setting("index_grace_minutes", "PAPERSIFT_INDEX_GRACE_MINUTES", 10, _count,
+            "Minutes an old index version stays on disk after the version that replaced it "
+            "arrived, before a build or `papersift index-publish` may delete it (the newest two "
+            "always stay); raise it when web machines read versions from a network volume."),
     Setting("svm_c", "PAPERSIFT_SVM_C", 0.005, float,
             "Regularisation C of the per-user linear SVM (default chosen by bench/recommend_quality.py)."),
     Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 5.0, float,
@@ -261,7 +271,8 @@ class Settings(_SettingsBase):  # type: ignore[misc, valid-type]
 
     @property
     def index_dir(self) -> Path:
-        return self.data_path / "index"
+        """Where index versions live: PAPERSIFT_INDEX_DIR, else <data dir>/index."""
+        return Path(self.index_root).resolve() if self.index_root else self.data_path / "index"
 
     @property
     def embeddings_dir(self) -> Path:

@@ -88,14 +88,40 @@ def versions(root: Path) -> list[str]:
     return sorted(found, key=_version_key)
 
 
-def prune(root: Path, *, keep: int = 2) -> list[str]:
-    """Delete all but the newest `keep` versions, never the current one; return removed."""
+def prune(root: Path, *, keep: int = 2, grace_seconds: float = 0.0) -> list[str]:
+    """Delete all but the newest `keep` versions, never the current one; return removed.
+
+    A version also stays until `grace_seconds` after the next newer version arrived (the
+    time it stopped being current, as near as the files tell): a web machine reading the
+    versions over a network volume may still be answering from it, and unlike a local
+    disk, NFS does not keep a deleted file alive for another machine that maps it.
+    """
     current = current_version(root)
-    old = versions(root)[:-keep] if keep > 0 else versions(root)
-    removed = [v for v in old if v != current]
+    found = versions(root)
+    old = found[:-keep] if keep > 0 else found
+    successor = dict(zip(found, found[1:], strict=False))
+    cutoff = time.time() - grace_seconds
+    removed = [v for v in old if v != current
+               and (grace_seconds <= 0 or _arrived(root, successor.get(v)) <= cutoff)]
     for version in removed:
         shutil.rmtree(root / version, ignore_errors=True)
     return removed
+
+
+def mark_arrived(path: Path) -> None:
+    """Stamp a version directory with the time it arrived under its final name (its mtime,
+    which `prune`'s grace period counts from)."""
+    os.utime(path)
+
+
+def _arrived(root: Path, version: str | None) -> float:
+    """When a version arrived (its directory's mtime; now when there is none)."""
+    if version is None:
+        return time.time()
+    try:
+        return (root / version).stat().st_mtime
+    except FileNotFoundError:
+        return time.time()
 
 
 def point_current(root: Path, version: str) -> None:

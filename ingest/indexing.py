@@ -210,6 +210,7 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, full: bool
             extra=extra_builders(), max_features=settings.index_max_features,
             sample_docs=settings.index_sample_docs,
             min_df=2 if len(docs) >= 50 else 1, meta_extra=mark,
+            grace_seconds=settings.index_grace_minutes * 60,
         )
     return IndexResult(True, info, time.perf_counter() - started, refit_reason=plan,
                        drift_limit=settings.index_refit_drift)

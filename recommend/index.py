@@ -6,7 +6,9 @@ written under a temporary name, renamed into place, and then `<root>/current` (a
 symlink) is replaced atomically, so a reader sees the old version or the new one,
 never half of one. Parts are loaded with mmap_mode="r": every
 web worker maps the same pages, and a loaded Index keeps working after its directory is
-pruned. The newest `keep` versions and the current one survive each build.
+pruned. The newest `keep` versions and the current one survive each build, and older ones
+until `grace_seconds` after the version that replaced them arrived (for readers on other
+machines: recommend/index_publish.py).
 
 Other features (search, trends) store their own arrays or sparse matrices in the same
 version through `extra` builders passed to `build_index`; they come back in
@@ -39,6 +41,7 @@ from domain.index_files import (
     IndexInfo,
     current_version,
     index_info,
+    mark_arrived,
     next_version,
     point_current,
     prune,
@@ -125,6 +128,7 @@ def build_index(
     fingerprint: str,
     extra: Sequence[Builder] = (),
     keep: int = 2,
+    grace_seconds: float = 0.0,
     max_features: int = 100_000,
     min_df: int | float = 2,
     max_df: int | float = 0.5,
@@ -132,7 +136,7 @@ def build_index(
     seed: int = 0,
     n_jobs: int | None = None, meta_extra: Mapping[str, Any] | None = None,
 ) -> IndexInfo:
-    """Build a new index version from `docs`, make it current, prune old versions.
+    """Build a new index version from `docs`, make it current, prune old versions (`prune`).
 
     fingerprint: the caller's summary of the store state the index was built from
     (compared with `index_info(root).fingerprint` to skip needless rebuilds).
@@ -164,7 +168,7 @@ def build_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    prune(root, keep=keep)
+    prune(root, keep=keep, grace_seconds=grace_seconds)
     info = index_info(root, version)
     assert info is not None
     return info
@@ -212,6 +216,24 @@ def read_part(directory: Path, name: str, kind: str = "array") -> Part:
     shape = tuple(int(x) for x in np.load(directory / f"{name}.shape.npy"))
     cls = sparse.csc_matrix if kind == "csc" else sparse.csr_matrix
     return cls((data, indices, indptr), shape=shape, copy=False)
+
+
+def part_files(name: str, kind: str = "array") -> list[str]:
+    """The file names `write_part` gives a part of this kind."""
+    if kind == "array":
+        return [f"{name}.npy"]
+    return [f"{name}.{attr}.npy" for attr in ("data", "indices", "indptr", "shape")]
+
+
+def version_files(meta: Mapping[str, Any]) -> list[str]:
+    """Every file a complete version with this meta.json holds (meta.json last), so a copy
+    of a version can be checked for completeness without loading it."""
+    core = [("matrix", "csr"), *((name, "array") for name in
+                                 ("ids", "published", "primary_category", "categories",
+                                  "vocab", "idf", "df"))]
+    names = [f for name, kind in [*core, *meta.get("parts", {}).items()]
+             for f in part_files(name, kind)]
+    return [*names, META]
 
 
 def _load(directory: Path, name: str) -> np.ndarray:
@@ -318,6 +340,7 @@ def _publish(root: Path, tmp: Path, meta: dict[str, Any]) -> str:
             if (root / version).exists():  # another build took the name
                 continue
             raise
+        mark_arrived(root / version)
         point_current(root, version)
         return version
     raise RuntimeError(f"could not name a new index version under {root}")

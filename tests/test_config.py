@@ -68,3 +68,15 @@ def test_config_command_lists_every_setting(runner):
     assert result.exit_code == 0
     for setting in config.SETTINGS:
         assert setting.env in result.output
+
+
+def test_the_index_folder_is_in_the_data_dir_unless_set(tmp_path):
+    default = config.load_settings({"PAPERSIFT_DATA_DIR": str(tmp_path / "data")})
+    assert default.index_dir == tmp_path / "data" / "index"
+    shared = config.load_settings({"PAPERSIFT_DATA_DIR": str(tmp_path / "data"),
+                                   "PAPERSIFT_INDEX_DIR": str(tmp_path / "volume" / "index")})
+    assert shared.index_dir == tmp_path / "volume" / "index"
+    assert shared.db_url.endswith("/data/papersift.db")       # only the index moves
+    assert default.index_grace_minutes == 10
+    with pytest.raises(config.ConfigError, match="PAPERSIFT_INDEX_GRACE_MINUTES"):
+        config.load_settings({"PAPERSIFT_INDEX_GRACE_MINUTES": "-1"})
