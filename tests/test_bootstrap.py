@@ -39,7 +39,7 @@ def test_index_rebuilds_only_after_the_store_changes(runner):
     assert status["index"]["current"] is False
 
     rebuilt = runner.invoke(args=["index"])
-    assert rebuilt.exit_code == 0 and "Built" in rebuilt.output
+    assert rebuilt.exit_code == 0 and "Updated" in rebuilt.output and "+1 new" in rebuilt.output
     status = _status(runner)
     assert status["index"]["version"] != version
     assert status["index"]["n_docs"] == 4002 and status["index"]["current"] is True
