@@ -156,3 +156,12 @@ def _version_key(name: str) -> tuple[int, str]:
     match = VERSION_NAME.match(name)
     assert match is not None
     return int(match.group(2)), match.group(1)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file or a folder's entries to disk (so a rename after it survives a crash)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from domain.index_files import fsync_path
+
 ANN_FILE = "embeddings.ann"
 ANN_META = "embeddings.ann.json"
 KIND = "faiss-ivf-flat-ip"
@@ -144,19 +146,12 @@ def _save(version_dir: Path, index: Any, meta: dict[str, Any]) -> None:
     tmp_meta = version_dir / f".{ANN_META}.{tag}.tmp"
     try:
         faiss.write_index(index, str(tmp))
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, version_dir / ANN_FILE)
         tmp_meta.write_text(json.dumps(meta, indent=2, sort_keys=True))
-        _fsync(tmp_meta)
+        fsync_path(tmp_meta)
         os.replace(tmp_meta, version_dir / ANN_META)
     finally:
         tmp.unlink(missing_ok=True)
         tmp_meta.unlink(missing_ok=True)
 
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

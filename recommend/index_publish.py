@@ -33,6 +33,7 @@ from domain.index_files import (
     TMP_PREFIX,
     VERSION_NAME,
     current_version,
+    fsync_path,
     mark_arrived,
     point_current,
     prune,
@@ -232,7 +233,7 @@ def _copy_version(source: Path, dest_root: Path, version: str, on_file: OnFile |
             _copy_file(source / name, tmp / name)
             if on_file is not None:
                 on_file(name)
-        _fsync_dir(tmp)
+        fsync_path(tmp)
         try:
             os.rename(tmp, dest_root / version)
         except OSError:
@@ -244,7 +245,7 @@ def _copy_version(source: Path, dest_root: Path, version: str, on_file: OnFile |
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     mark_arrived(dest_root / version)
-    _fsync_dir(dest_root)
+    fsync_path(dest_root)
     return size
 
 
@@ -309,10 +310,3 @@ def _read_bytes(path: Path) -> bytes | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
