@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from store import utcnow
+from store import change_stamp
 from store.schema import fulltext, papers
 
 
@@ -67,7 +67,7 @@ def record_result(conn: Connection, paper_id: str, version: int, *, status: str,
                   pages: int | None = None, seconds: float | None = None, engine: str | None = None,
                   reason: str | None = None, now: datetime | None = None) -> None:
     """Store one extraction outcome; attempts count up per version and restart for a new one."""
-    now = now or utcnow()
+    now = now or change_stamp()
     row = conn.execute(select(fulltext.c.version, fulltext.c.attempts)
                        .where(fulltext.c.paper_id == paper_id)).first()
     attempts = (row.attempts or 0) + 1 if row is not None and row.version == version else 1

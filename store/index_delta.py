@@ -8,7 +8,9 @@ reads the papers whose row or full text changed after the mark (a full text beco
 or stale changes the document), those stamped at the mark but not seen with it (a batch
 committed after the snapshot on an equal timestamp), and finds the papers no longer in
 the store. Past MAX_TIED_IDS ties the ids are not recorded and every tie is read again:
-reading a paper twice is harmless (it replaces itself), missing one is not.
+reading a paper twice is harmless (it replaces itself), missing one is not. Writers stamp
+to the microsecond (store.change_stamp), so a paper seen at the mark and changed again
+carries a later stamp.
 """
 
 from __future__ import annotations

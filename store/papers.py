@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from domain.ids import abs_url, pdf_url
 from domain.names import folded_authors
 from domain.records import PaperRecord
-from store import utcnow
+from store import change_stamp
 from store.code_links import CODE_HOSTS, code_links
 from store.fulltext import decompress
 from store.schema import fulltext, paper_categories, papers
@@ -145,7 +145,7 @@ def upsert_papers(conn: Connection, records: Iterable[PaperRecord], now: datetim
     A paper whose version increased gets its full text marked stale. The caller owns the
     transaction, so a batch is stored whole or not at all.
     """
-    now = now or utcnow()
+    now = now or change_stamp()
     counts = UpsertCounts()
     batch: list[PaperRecord] = []
     for record in records:

@@ -76,3 +76,31 @@ def test_stored_ids_show_deleted_papers(engine) -> None:
     with engine.begin() as conn:
         conn.execute(delete(papers).where(papers.c.id == "2611.00001"))
         assert stored_paper_ids(conn) == ["2611.00002"]
+
+
+def test_a_paper_changed_again_right_after_its_change_was_indexed_is_read(engine) -> None:
+    """Writers stamp changes to the microsecond: a revision in the same second as the
+    indexed change must not hide behind the mark (or leave the fingerprint unchanged)."""
+    from store.papers import fingerprint
+
+    for attempt in range(5):
+        with engine.begin() as conn:
+            upsert_papers(conn, [record(id="2611.00001", title=f"Title {attempt}")])
+        mark = _mark(engine)
+        with engine.connect() as conn:
+            before = fingerprint(conn)
+        with engine.begin() as conn:
+            upsert_papers(conn, [record(id="2611.00001", title=f"Revised {attempt}")])
+            assert fingerprint(conn) != before
+        assert _changed(engine, mark) == ["2611.00001"]
+
+
+def test_a_full_text_recorded_right_after_the_mark_is_read(engine) -> None:
+    _store(engine, [record(id="2611.00001")], T0)
+    for attempt in range(5):
+        with engine.begin() as conn:
+            record_result(conn, "2611.00001", 1, status="ok", text=f"Text {attempt}.")
+        mark = _mark(engine)
+        with engine.begin() as conn:
+            record_result(conn, "2611.00001", 1, status="ok", text=f"Other text {attempt}.")
+        assert _changed(engine, mark) == ["2611.00001"]
