@@ -16,6 +16,11 @@ from recommend.text import analyze_words, stem, words
 
 MIN_DF = 3
 FORM_SAMPLE_DOCS = 10_000
+# two-word labels come from the phrase as written in the opening of this many papers (the
+# title and abstract: how people name a topic); a phrase missing there is labelled word
+# by word
+PHRASE_FORM_DOCS = 2_000
+PHRASE_FORM_CHARS = 3_000
 MAX_TERM_CHARS = 64
 # With this much text (full texts: ~10k papers) the vocabulary of every distinct unigram
 # and bigram outgrows memory, almost all of it terms below min_df. A first pass then
@@ -67,22 +72,43 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
     return parts
 
 
-def _doc_terms(doc: Doc, forms: Counter[tuple[str, str]] | None = None) -> set[str]:
-    """The doc's terms; `forms` counts the papers with each (stem, word as written) pair."""
+def _doc_terms(doc: Doc, forms: Counter[tuple[str, str]] | None = None,
+               phrases: bool = False) -> set[str]:
+    """The doc's terms; `forms` counts the papers with each (stem, word as written) pair
+    and, with `phrases`, each (two-word term, phrase as written) pair of the doc's opening."""
     seq = words(doc.text)
     if forms is not None:
         plain = set(filter(None, seq))
         forms.update(zip(map(stem, plain), plain, strict=True))
+        if phrases:
+            forms.update(_phrase_forms(words(doc.text[:PHRASE_FORM_CHARS])))
     return {t for t in analyze_words(seq) if len(t) <= MAX_TERM_CHARS}
 
 
+def _phrase_forms(seq: Sequence[str | None]) -> set[tuple[str, str]]:
+    return {(f"{stem(a)} {stem(b)}", f"{a} {b}")
+            for a, b in zip(seq, seq[1:], strict=False) if a and b}
+
+
 def _labels(terms: Sequence[str], forms: Counter[tuple[str, str]]) -> list[str]:
-    """Each term with each stem replaced by its most common written form."""
+    """Each term as most often written: a two-word term as its most common phrase ("language
+    models", not "language" and "models" chosen apart), else each stem as its most common
+    word (also the choice among phrases written equally often)."""
     best: dict[str, tuple[int, str]] = {}
-    for (st, word), n in forms.items():
-        if (n, word) > best.get(st, (0, "")):
-            best[st] = (n, word)
-    return [" ".join(best[p][1] if p in best else p for p in term.split(" ")) for term in terms]
+    tied: dict[str, set[str]] = {}
+    for (term, written), n in forms.items():
+        top = best.get(term, (0, ""))[0]
+        if n > top:
+            best[term], tied[term] = (n, written), {written}
+        elif n == top:
+            best[term] = max(best[term], (n, written))
+            tied[term].add(written)
+    labels = []
+    for term in terms:
+        by_word = " ".join(best[p][1] if p in best else p for p in term.split(" "))
+        phrase = best.get(term) if " " in term else None
+        labels.append(phrase[1] if phrase and by_word not in tied[term] else by_word)
+    return labels
 
 
 def _bucket_df(docs: Sequence[Doc], buckets: int) -> np.ndarray:
@@ -109,8 +135,9 @@ def _postings(docs: Sequence[Doc], min_df: int, *, two_pass: bool | None = None,
     indices = array("i")            # 4 bytes a posting; a list of ints costs about 36
     indptr = [0]
     every = max(1, -(-len(docs) // FORM_SAMPLE_DOCS))
+    every_phrase = every * max(1, -(-min(len(docs), FORM_SAMPLE_DOCS) // PHRASE_FORM_DOCS))
     for i, doc in enumerate(docs):
-        seen = _doc_terms(doc, forms if i % every == 0 else None)
+        seen = _doc_terms(doc, forms if i % every == 0 else None, i % every_phrase == 0)
         if admit is not None:
             seen = {t for t in seen if admit[hash(t) % buckets]}
         indices.extend(vocab.setdefault(t, len(vocab)) for t in seen)

@@ -42,3 +42,15 @@ def test_the_trend_table_counts_both_forms_as_one_term_shown_as_people_write_it(
     assert table.df[row] == 3
     assert table.label(row) == "equilibria"                    # the more common form
     assert table.label(table.row(f"nash {stem('equilibria')}")) == "nash equilibria"
+
+
+def test_a_two_word_term_is_labelled_as_the_phrase_is_most_often_written():
+    """"model" alone is mostly singular here, but the phrase is "language models": the label
+    is the phrase people write, not its words chosen one by one."""
+    rows = ["Large language models reason.", "Language models as agents.",
+            "Language models at scale.", "A model of the cell.", "One model, one data set.",
+            "The model of choice.", "A simple model.", "The model fits."]
+    docs = [Doc(f"p{i}", date(2024, 1, 1 + i), ("cs.CL",), text) for i, text in enumerate(rows)]
+    table = table_of(docs)
+    assert table.label(table.row(stem("model"))) == "model"
+    assert table.label(table.row(f"{stem('language')} {stem('models')}")) == "language models"
