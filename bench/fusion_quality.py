@@ -94,8 +94,8 @@ def variants() -> dict[str, Callable[[dict[str, Ranked]], list[str]]]:
                     out[f"rrf_static_k{k}_w{w}_d{depth}_min{floor}"] = (
                         lambda s, k=k, w=w, d=depth, f=floor:
                         rrf([s["lex"], s["static"]], [1, w], k, [100, d], [-9, f]))
-    for k in (30, 60):
-        for w in (0.5, 1.0, 1.5):
+    for k in (20, 30, 60):
+        for w in (0.5, 0.75, 1.0, 1.5):
             out[f"rrf_lsa_k{k}_w{w}"] = (lambda s, k=k, w=w:
                                          rrf([s["lex"], s["lsa"]], [1, w], k, [100, 100], [-9, 0.0]))
             out[f"rrf3_k{k}_w{w}"] = (lambda s, k=k, w=w: rrf(
@@ -142,19 +142,23 @@ def side_lists(docs, queries: list[str], lsa_dim: int) -> dict[str, list[Ranked]
 
 
 def lsa_lists(index, queries: list[str], dim: int, ids: np.ndarray) -> list[Ranked]:
-    from sklearn.decomposition import TruncatedSVD
-
-    from recommend.features import transform
+    """The LSA side as served: recommend.lsa fitted on the index's features, queries projected
+    from their TF-IDF weights."""
+    from recommend import lsa
+    from recommend.search_like import query_tfidf
 
     t = time.perf_counter()
-    matrix = index.matrix
-    svd = TruncatedSVD(dim, random_state=0).fit(matrix)
-    vectors = unit(svd.transform(matrix)).astype(np.float16)
-    print(f"lsa {dim}: fitted and projected {matrix.shape[0]:,} papers x {matrix.shape[1]:,} terms in "
-          f"{time.perf_counter() - t:.0f} s; components {svd.components_.nbytes / 1e6:.0f} MB float64",
-          flush=True)
-    q = unit(svd.transform(transform(queries, [str(v) for v in index.vocabulary], index.idf, n_jobs=1)))
-    return [top(vectors.astype(np.float32) @ v, ids) for v in q]
+    terms, vectors = lsa.fit_lsa(index.matrix, dim)
+    print(f"lsa {dim}: fitted and projected {index.matrix.shape[0]:,} papers x "
+          f"{index.matrix.shape[1]:,} terms in {time.perf_counter() - t:.0f} s; term directions "
+          f"{terms.nbytes / 1e6:.0f} MB, vectors {vectors.nbytes / 1e6:.0f} MB (float32)", flush=True)
+    index.parts.update({lsa.TERMS_PART: terms, lsa.VECTORS_PART: vectors})
+    out = []
+    for q in queries:
+        weighted = query_tfidf(index, q)
+        vector = None if weighted is None else lsa.query_vector(index, *weighted)
+        out.append([] if vector is None else top(vectors @ vector, ids))
+    return out
 
 
 def main() -> None:

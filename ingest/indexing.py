@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import overload
 
 from sqlalchemy import Engine
@@ -18,6 +19,7 @@ from tqdm import tqdm
 from config import Settings
 from domain import index_files
 from recommend.index import Doc, build_index
+from recommend.lsa import build_lsa_parts
 from recommend.search import build_search_parts
 from recommend.text import document
 from recommend.trends import trend_builder
@@ -28,10 +30,11 @@ from store.trends import paper_texts
 # papers read from the store at a time: the build holds about this many texts at once
 READ_CHUNK_DOCS = 2000
 
-# builders of extra index parts (search, trends) register here: (name, builder)
+# builders of extra index parts (search, trends, LSA) register here: (name, builder)
 EXTRA_BUILDERS: list[tuple[str, Callable]] = []
 EXTRA_BUILDERS.append(("search", build_search_parts))
 EXTRA_BUILDERS.append(("trends", trend_builder))
+EXTRA_BUILDERS.append(("lsa", build_lsa_parts))
 
 
 @dataclass(frozen=True)
@@ -142,12 +145,14 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, progress: 
             return IndexResult(False, None, 0.0, "the store has no papers yet")
         info = build_index(
             settings.index_dir, docs, fingerprint=stamp,
-            extra=extra_builders(), max_features=settings.index_max_features,
+            extra=extra_builders(settings), max_features=settings.index_max_features,
             sample_docs=settings.index_sample_docs,
             min_df=2 if len(docs) >= 50 else 1,
         )
     return IndexResult(True, info, time.perf_counter() - started)
 
 
-def extra_builders() -> Sequence[Callable]:
-    return [builder for _name, builder in EXTRA_BUILDERS]
+def extra_builders(settings: Settings | None = None) -> Sequence[Callable]:
+    """The registered builders; the LSA one with the configured dimensions (0: not built)."""
+    return [partial(builder, dim=settings.search_lsa_dim) if name == "lsa" and settings else builder
+            for name, builder in EXTRA_BUILDERS]
