@@ -7,7 +7,7 @@ computed from those lists, so a sweep costs little more than one run. Figures: r
 and nDCG@10 on the two question sets of bench/semantic_quality.py and on the 300 title
 queries of bench/search_quality.py, each beside the TF-IDF cosine baseline of the same run.
 
-    .venv/bin/python bench/fusion_quality.py [--corpus PATH] [--topics PATH] [--lsa-dim 256]
+    .venv/bin/python bench/fusion_quality.py [--corpus PATH] [--topics PATH] [--lsa-dim 128]
 
 The defaults are the repository's files (the bundled sample and the topic collections in
 tests/data); docs/semantic.md has the figures on the shared 24k-paper corpus.
@@ -165,7 +165,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=sq.CORPUS)
     ap.add_argument("--topics", type=Path, default=sq.TOPICS)
-    ap.add_argument("--lsa-dim", type=int, default=256)
+    ap.add_argument("--lsa-dim", type=int, default=128)
     args = ap.parse_args()
     started = time.perf_counter()
     docs, members = sq.load(args.corpus, args.topics)

@@ -12,6 +12,7 @@ through the rows of its terms alone. docs/semantic.md has the measurements.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -21,11 +22,12 @@ from scipy import sparse
 from recommend.features import sample_rows
 from recommend.hybrid import nearest_vectors
 
-LSA_DIM = 256             # dimensions: docs/semantic.md compares 128 and 256
+LSA_DIM = 128             # dimensions: docs/semantic.md compares 128 and 256
 FIT_DOCS = 20_000         # rows the SVD is fitted on: bounds build time and memory
 PROJECT_CHUNK = 20_000    # rows projected at a time
 MIN_DIM = 2               # a corpus too small for this many dimensions gets no LSA parts
 TERMS_PART, VECTORS_PART = "lsa_terms", "lsa_vectors"
+log = logging.getLogger(__name__)
 
 
 def fit_lsa(matrix: sparse.csr_matrix, dim: int = LSA_DIM, *, fit_docs: int = FIT_DOCS,
@@ -58,7 +60,8 @@ def build_lsa_parts(index: Any, docs: Any = None, *, dim: int = LSA_DIM
     if fitted is None:
         return {}
     terms, vectors = fitted
-    index.meta["lsa_seconds"] = round(time.perf_counter() - started, 2)
+    log.info("LSA: %d dimensions for %d papers in %.1f s", terms.shape[1], len(vectors),
+             time.perf_counter() - started)
     return {TERMS_PART: terms, VECTORS_PART: vectors}
 
 

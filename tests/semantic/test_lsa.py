@@ -90,3 +90,12 @@ def test_fused_search_ranks_by_lsa_beside_words_and_embeddings(make_app, monkeyp
 
 def _served(app):
     return app.extensions, app.config["SETTINGS"]
+
+
+@pytest.mark.parametrize("raw", ["-1", "many"])
+def test_a_bad_lsa_dimension_setting_is_refused_with_its_name(raw):
+    import config
+
+    with pytest.raises(config.ConfigError, match="PAPERSIFT_SEARCH_LSA_DIM"):
+        config.load_settings({"PAPERSIFT_SEARCH_LSA_DIM": raw})
+    assert config.load_settings({"PAPERSIFT_SEARCH_LSA_DIM": "0"}).search_lsa_dim == 0
