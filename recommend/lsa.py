@@ -3,11 +3,12 @@
 TruncatedSVD (latent semantic analysis) over the index's own TF-IDF matrix gives every paper
 a short dense vector in which words that occur in the same papers ("tumour", "lesion",
 "segmentation") point the same way, so a plain-words question finds papers that share
-few words with it. It is a function of the corpus, fitted with each index build (on a
+few words with it. It is a function of the corpus, fitted with each full index build (on a
 seeded sample of rows, so the fit costs the same at any corpus size) and stored beside the
 features as two parts: the term directions (terms x dim) and the papers' unit vectors
-(papers x dim, float32, read by memory map). A query is projected from its TF-IDF weights
-through the rows of its terms alone. docs/semantic.md has the measurements.
+(papers x dim, float32, read by memory map). Incremental updates keep the directions and
+project the new papers through them (recommend/lsa_update.py). A query is projected from its
+TF-IDF weights through the rows of its terms alone. docs/semantic.md has the measurements.
 """
 
 from __future__ import annotations
