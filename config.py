@@ -192,6 +192,10 @@ SETTINGS: tuple[Setting, ...] = (
             "lexical, or module:factory returning an encoder."),
     Setting("embedding_batch", "PAPERSIFT_EMBEDDING_BATCH", 256, _positive,
             "Papers encoded per batch; each finished batch is saved, so a stopped run resumes."),
+    Setting("search_lsa_dim", "PAPERSIFT_SEARCH_LSA_DIM", 128, _count,
+            "Dimensions of the LSA vectors fitted with each full index build (carried forward "
+            "by updates) and fused into plain-words search beside the embeddings (0: not "
+            "built; a new value rebuilds the index in full)."),
     Setting("hybrid_alpha", "PAPERSIFT_HYBRID_ALPHA", 0.5, float,
             "Weight alpha of the embedding in the recommendation SVM over TF-IDF + alpha * embedding."),
     Setting("hybrid_svm_c", "PAPERSIFT_HYBRID_SVM_C", 0.01, float,

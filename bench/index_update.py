@@ -13,6 +13,8 @@ round updates the same base with the same delta.
 Parts: only the extra parts that have an incremental updater take part, in both the
 update and the full build, so the two make the same parts (without an updater for
 every part `build` would not update at all); the line starting `# parts` names them.
+Each part's builder or updater is timed on its own, and the LSA parts' size on disk is
+printed (PAPERSIFT_SEARCH_LSA_DIM sets their dimensions, 128 by default).
 The drift limit is lifted (PAPERSIFT_INDEX_REFIT_DRIFT=1), so that small stores, where
 2,000 papers pass the default 5%, update too. Peak RSS is the process's own peak plus
 its worker processes' (as index_build.py).
@@ -68,6 +70,34 @@ def updatable_parts() -> list[str]:
     return left_out
 
 
+def timed_parts() -> dict[str, float]:
+    """Time each extra part's builder and updater; returns seconds per part name, filled
+    as the build runs."""
+    from ingest import indexing
+
+    seconds: dict[str, float] = {}
+
+    def timed(name, function):
+        if function is None:
+            return None
+
+        def run(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+        return run
+
+    indexing.EXTRA_BUILDERS[:] = [(e[0], timed(e[0], e[1]), timed(e[0], e[2]))
+                                  for e in indexing.EXTRA_BUILDERS]
+    return seconds
+
+
+def part_bytes(version_dir: Path, prefix: str) -> int:
+    return sum(f.stat().st_size for f in version_dir.glob(f"{prefix}*.npy"))
+
+
 def run_step(data_dir: Path, step: str) -> dict:
     """One measured build in this (fresh) process: "update" or "full"."""
     from index_build import WorkerWatch, _maxrss_mb
@@ -75,6 +105,7 @@ def run_step(data_dir: Path, step: str) -> dict:
     from ingest import indexing
 
     left_out = updatable_parts()
+    part_seconds = timed_parts()
     app = _app(data_dir)
     watcher = WorkerWatch()
     watcher.start()
@@ -88,7 +119,9 @@ def run_step(data_dir: Path, step: str) -> dict:
     return {"seconds": seconds, "summary": result.summary(), "updated": result.updated,
             "version": result.info.version, "n_docs": result.info.n_docs,
             "peak_rss_mb": self_mb + worker_mb, "left_out": left_out,
-            "parts": [e[0] for e in indexing.EXTRA_BUILDERS]}
+            "parts": [e[0] for e in indexing.EXTRA_BUILDERS], "part_seconds": part_seconds,
+            "version_mb": result.info.size_bytes / 1e6,
+            "lsa_mb": part_bytes(data_dir / "index" / result.info.version, "lsa_") / 1e6}
 
 
 def _fresh(data_dir: Path, step: str) -> dict:
@@ -145,14 +178,20 @@ def main(argv: list[str] | None = None) -> int:
                 r = _fresh(data_dir, step)
                 if step == "update" and not r["updated"]:
                     raise SystemExit(f"expected an incremental update, got: {r['summary']}")
-                print(f"# {step}: {r['summary']}; peak RSS {r['peak_rss_mb']:.0f} MB; load {load}",
-                      flush=True)
+                parts = ", ".join(f"{name} {sec:.1f} s" for name, sec in r["part_seconds"].items())
+                print(f"# {step}: {r['summary']}; peak RSS {r['peak_rss_mb']:.0f} MB; load {load}; "
+                      f"parts: {parts}; version {r['version_mb']:.1f} MB of which LSA "
+                      f"{r['lsa_mb']:.1f} MB", flush=True)
                 figures[step].append(r)
         label = f"index_update_{args.n // 1000}k_plus_{NEW_PAPERS}"
         for step, name in (("update", "update"), ("full", "full_rebuild")):
             best = min(figures[step], key=lambda r: r["seconds"])
             print(f"{label}_{name}_seconds: {best['seconds']:.1f} s")
             print(f"{label}_{name}_peak_rss: {best['peak_rss_mb']:.0f} MB")
+            if "lsa" in best["part_seconds"]:
+                print(f"{label}_{name}_lsa_seconds: {best['part_seconds']['lsa']:.1f} s")
+        print(f"{label}_lsa_disk: {figures['update'][-1]['lsa_mb']:.1f} MB "
+              f"of {figures['update'][-1]['version_mb']:.1f} MB")
     return 0
 
 

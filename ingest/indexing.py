@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import overload
 
 from sqlalchemy import Engine
@@ -20,8 +21,10 @@ from tqdm import tqdm
 from config import Settings
 from domain import index_files
 from ingest.index_plan import UpdatePlan, plan_update, refit_age_days
-from recommend.index import Doc, build_index, load_index
-from recommend.index_update import update_index
+from recommend.index import Doc, Index, build_index, load_index
+from recommend.index_update import NeedsFullBuild, update_index
+from recommend.lsa import build_lsa_parts
+from recommend.lsa_update import update_lsa_parts
 from recommend.search import build_search_parts
 from recommend.text import document
 from recommend.trend_update import update_trend_parts
@@ -47,11 +50,12 @@ def _optional_search_updater() -> Callable | None:
 # papers read from the store at a time: the build holds about this many texts at once
 READ_CHUNK_DOCS = 2000
 
-# extra index parts register here: (name, builder, updater or None). Without an updater
-# every change to the store is a full build (ingest/index_plan.py).
+# extra index parts (search, trends, LSA) register here: (name, builder, updater or None).
+# Without an updater every change to the store is a full build (ingest/index_plan.py).
 EXTRA_BUILDERS: list[tuple[str, Callable, Callable | None]] = []
 EXTRA_BUILDERS.append(("search", build_search_parts, _optional_search_updater()))
 EXTRA_BUILDERS.append(("trends", trend_builder, update_trend_parts))
+EXTRA_BUILDERS.append(("lsa", build_lsa_parts, update_lsa_parts))
 
 
 @dataclass(frozen=True)
@@ -192,22 +196,21 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, full: bool
             plan: UpdatePlan | str = "asked for (--full)" if full else "asked for (--force)"
         else:
             base = load_index(settings.index_dir)
-            plan = plan_update(conn, base, settings, stamp, extra_updaters())
+            plan = plan_update(conn, base, settings, stamp, extra_updaters(settings))
         if isinstance(plan, UpdatePlan):
-            info = update_index(
-                settings.index_dir, base, plan.keep,
-                StoreDocs(conn, plan.new_ids, progress=progress), fingerprint=stamp,
-                updaters=[u for u in extra_updaters() if u is not None],
-                n_revised=plan.n_revised,
-                meta_extra={**mark, "n_fulltext": with_text_count(conn)})
-            return IndexResult(True, info, time.perf_counter() - started, updated=True,
-                               drift_limit=settings.index_refit_drift)
+            try:
+                info = _update(conn, settings, base, plan, stamp, mark, progress)
+            except NeedsFullBuild as exc:      # a part cannot be carried forward: refit
+                plan = str(exc)
+            else:
+                return IndexResult(True, info, time.perf_counter() - started, updated=True,
+                                   drift_limit=settings.index_refit_drift)
         docs = StoreDocs(conn, index_doc_ids(conn), progress=progress)
         if not docs:
             return IndexResult(False, None, 0.0, "the store has no papers yet")
         info = build_index(
             settings.index_dir, docs, fingerprint=stamp,
-            extra=extra_builders(), max_features=settings.index_max_features,
+            extra=extra_builders(settings), max_features=settings.index_max_features,
             sample_docs=settings.index_sample_docs,
             min_df=2 if len(docs) >= 50 else 1, meta_extra=mark,
             grace_seconds=settings.index_grace_minutes * 60,
@@ -216,10 +219,31 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, full: bool
                        drift_limit=settings.index_refit_drift)
 
 
-def extra_builders() -> Sequence[Callable]:
-    return [entry[1] for entry in EXTRA_BUILDERS]
+def _update(conn: Connection, settings: Settings, base: Index, plan: UpdatePlan, stamp: str,
+            mark: dict, progress: bool) -> index_files.IndexInfo:
+    """A new version from the current one and the plan's delta (recommend/index_update.py)."""
+    return update_index(
+        settings.index_dir, base, plan.keep,
+        StoreDocs(conn, plan.new_ids, progress=progress), fingerprint=stamp,
+        updaters=[u for u in extra_updaters(settings) if u is not None],
+        n_revised=plan.n_revised,
+        meta_extra={**mark, "n_fulltext": with_text_count(conn)})
 
 
-def extra_updaters() -> list[Callable | None]:
-    """The updater of each extra part, None where a part has none."""
-    return [entry[2] if len(entry) > 2 else None for entry in EXTRA_BUILDERS]
+def _configured(name: str, function: Callable, settings: Settings | None) -> Callable:
+    """A part's builder or updater with the settings it takes (the LSA dimensions)."""
+    if name == "lsa" and settings is not None:
+        return partial(function, dim=settings.search_lsa_dim)
+    return function
+
+
+def extra_builders(settings: Settings | None = None) -> Sequence[Callable]:
+    """The registered builders; the LSA one with the configured dimensions (0: not built)."""
+    return [_configured(entry[0], entry[1], settings) for entry in EXTRA_BUILDERS]
+
+
+def extra_updaters(settings: Settings | None = None) -> list[Callable | None]:
+    """The updater of each extra part, None where a part has none; the LSA one with the
+    configured dimensions."""
+    return [_configured(entry[0], entry[2], settings)
+            if len(entry) > 2 and entry[2] is not None else None for entry in EXTRA_BUILDERS]

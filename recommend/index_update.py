@@ -12,13 +12,14 @@ next refit, and terms born since the refit are not in the vocabulary. How far th
 may have moved from a fresh fit is measured by `drift` below, and past a threshold the
 caller refits (ingest/indexing.py).
 
-Extra parts (search, trends) come from *updaters* registered beside their builders:
+Extra parts (search, trends, LSA) come from *updaters* registered beside their builders:
 
     updater(base, keep, new_docs, new_index) -> {part name: array or sparse matrix}
 
-with the same part names the builder returns. The new version is written in a
-temporary directory and published with the same atomic swap as a full build, so a
-reader sees the old version or the new one, never half of one.
+with the same part names the builder returns; an updater that cannot carry its parts
+forward raises `NeedsFullBuild`. The new version is written in a temporary directory and
+published with the same atomic swap as a full build, so a reader sees the old version or
+the new one, never half of one.
 
 Meta of an updated version: `base_version`, `refit_version` and `refit_created` (the
 full build whose vocabulary it carries), `refit_docs` (that build's papers),
@@ -58,6 +59,12 @@ if TYPE_CHECKING:
     from recommend.index import Part
 
     Updater = Callable[[Index, np.ndarray, Sequence[Doc], Index], Mapping[str, Part]]
+
+
+class NeedsFullBuild(ValueError):
+    """An updater cannot carry the base version forward (its parts were built before the
+    updater's state was stored, with another analyser, or not at all): the caller builds
+    the index in full instead (ingest/indexing.py)."""
 
 
 def drift(base_meta: Mapping[str, Any], n_changed: int) -> float:

@@ -39,8 +39,18 @@ def like_scores(index, text: str) -> np.ndarray | None:
     """Cosine of `text` with every paper in the index's feature space, or None when the
     index has no features (or the text no feature term)."""
     matrix = getattr(index, "matrix", None)
-    if matrix is None:
+    weighted = query_tfidf(index, text) if matrix is not None else None
+    if weighted is None:
         return None
+    columns, weights = weighted
+    vector = np.zeros(matrix.shape[1], dtype=np.float32)
+    vector[columns] = weights
+    return np.asarray(matrix @ vector).ravel()
+
+
+def query_tfidf(index, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(columns, unit TF-IDF weights) of `text` in the index's feature space, as a paper's
+    row is weighted; None when the text holds no feature term."""
     counts: dict[int, int] = {}
     for term in analyze(text):
         j = index.column_of.get(term)
@@ -51,6 +61,4 @@ def like_scores(index, text: str) -> np.ndarray | None:
     columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
     tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
     weights = (1 + np.log(tf)) * np.asarray(index.idf)[columns]
-    vector = np.zeros(matrix.shape[1], dtype=np.float32)
-    vector[columns] = weights / np.linalg.norm(weights)
-    return np.asarray(matrix @ vector).ravel()
+    return columns, (weights / np.linalg.norm(weights)).astype(np.float32)

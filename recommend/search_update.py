@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from recommend import acronyms as acronym_rules
+from recommend.index_update import NeedsFullBuild
 from recommend.search_build import (
     BM25_B,
     BM25_K1,
@@ -54,11 +55,6 @@ STATE_PARTS = ("text_tf", "doc_len", "surface_blob", "surface_offsets", "surface
                "surface_hash_pos", "surface_rows", "surface_ids", "acronym_lines_blob",
                "acronym_lines_offsets",
                "acronym_rows", "acronym_ids")
-
-
-class NeedsFullBuild(ValueError):
-    """The base version cannot be updated (built before update state was stored, or with
-    another analyser): build the index in full instead."""
 
 
 @dataclass

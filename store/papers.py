@@ -368,9 +368,9 @@ def fingerprint(conn: Connection) -> str:
 
 def index_fingerprint(conn: Connection, settings) -> str:
     """The store's state, the index settings and the analyser: a change in any calls for a
-    rebuild."""
-    return (f"{fingerprint(conn)}|max_features={settings.index_max_features}"
-            f"|sample_docs={settings.index_sample_docs}|analyzer={INDEX_ANALYZER}")
+    rebuild (in full for settings or analyser: ingest/index_plan.py)."""
+    return (f"{fingerprint(conn)}|max_features={settings.index_max_features}|sample_docs="
+            f"{settings.index_sample_docs}|lsa_dim={settings.search_lsa_dim}|analyzer={INDEX_ANALYZER}")
 
 
 @dataclass(frozen=True, slots=True)

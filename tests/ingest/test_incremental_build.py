@@ -17,6 +17,7 @@ from domain.index_files import current_version
 from ingest import indexing
 from ingest.pipeline import import_files
 from recommend.index import load_index
+from recommend.index_update import NeedsFullBuild
 from recommend.search import build_search_parts
 from recommend.text import analyze
 from recommend.trend_update import update_trend_parts
@@ -151,6 +152,26 @@ def test_a_part_without_updater_means_a_full_build(make_store, monkeypatch) -> N
     result = indexing.build(engine, settings)
     assert not result.updated
     assert "(full refit: an index part has no incremental updater)" in result.summary()
+
+
+def test_a_part_that_cannot_be_carried_forward_means_a_full_build(make_store, monkeypatch
+                                                                  ) -> None:
+    """An updater that finds the current version lacks what it reads (NeedsFullBuild) makes
+    `build` refit in full and say why, instead of failing."""
+    app, engine, settings = make_store()
+
+    def lacks_state(base, keep, new_docs, new_index):
+        raise NeedsFullBuild(f"{base.version} was built without the state this part reads")
+
+    monkeypatch.setattr(indexing, "EXTRA_BUILDERS",
+                        [*UPDATABLE, ("search", build_search_parts, lacks_state)])
+    base = current_version(settings.index_dir)
+    add_papers(engine, *_new_papers(2))
+    result = indexing.build(engine, settings)
+    assert result.built and not result.updated
+    assert (f"(full refit: {base} was built without the state this part reads)"
+            in result.summary())
+    assert load_index(settings.index_dir).row("2606.00001") is not None
 
 
 def test_index_full_and_force_refit(make_store) -> None:

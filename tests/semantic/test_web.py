@@ -24,8 +24,8 @@ def no_recheck_delay(monkeypatch):
     monkeypatch.setattr(semantic, "_encoders", {})        # each test loads its own encoder
 
 
-def _app(make_app, encoder: str = ENCODER):
-    app = make_app(RECOMMEND_SYNC=True, embedding_encoder=encoder)
+def _app(make_app, encoder: str = ENCODER, **settings):
+    app = make_app(RECOMMEND_SYNC=True, embedding_encoder=encoder, **settings)
     engine = app.extensions["papersift.engine"]
     add_papers(engine, *corpus())
     indexing.build(engine, app.config["SETTINGS"], force=True)
