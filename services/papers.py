@@ -45,11 +45,17 @@ def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int 
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 
 
+# a filtered browse count stops here ("more than 10,000 papers"): past it, an exact count
+# would read every matching row on every page view
+BROWSE_COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True)
 class BrowsePage:
-    total: int
+    total: int                  # exact, or the cap when `more`
     papers: list[Paper]
     query: BrowseQuery
+    more: bool = False          # more than `total` papers match
 
     @property
     def pages(self) -> int:
@@ -57,9 +63,13 @@ class BrowsePage:
 
 
 def browse(conn: Connection, query: BrowseQuery) -> BrowsePage:
-    total, papers = list_papers(conn, query.paper_filter(conn), limit=query.per_page,
-                                offset=query.offset)
-    return BrowsePage(total, papers, query)
+    flt = query.paper_filter(conn)
+    # the whole store's count is kept between pages (store/counts.py): exact at no cost
+    cap = None if flt.where() is None else BROWSE_COUNT_CAP
+    total, papers = list_papers(conn, flt, limit=query.per_page, offset=query.offset,
+                                count_cap=cap)
+    more = cap is not None and total > cap
+    return BrowsePage(min(total, cap) if more and cap is not None else total, papers, query, more)
 
 
 def papers_holding(conn: Connection, ids: list[str], phrases: Iterable) -> set[str]:
