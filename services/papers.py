@@ -15,9 +15,18 @@ from sqlalchemy.engine import Connection
 from ingest.indexing import document_texts
 from recommend.hybrid import blended_similar
 from recommend.index import Index
+from recommend.search_postings import rows_with, search_index
+from recommend.similar import nearest_among, shared_term_rows
 from recommend.trend_query import text_holds
 from services.params import BrowseQuery
 from store.papers import Paper, get_papers, list_papers
+
+# Past SIMILAR_SCAN_ALL papers (and without embeddings), similar papers are looked for among
+# the papers sharing the paper's heavier terms (from the search postings), at most about
+# SIMILAR_CANDIDATES of them, rather than by scoring every paper: the cost of one paper
+# page no longer grows with the corpus.
+SIMILAR_SCAN_ALL = 50_000
+SIMILAR_CANDIDATES = 5_000
 
 
 @dataclass(frozen=True)
@@ -39,8 +48,15 @@ def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int 
     from services.semantic import vectors_of
 
     vectors = vectors_of(index)
-    hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
-                           vector_weight=vector_weight)
+    si = search_index(index) if vectors is None and len(index) > SIMILAR_SCAN_ALL else None
+    if si is not None:
+        candidates = shared_term_rows(index.matrix, index.vocabulary, row,
+                                      lambda term: rows_with(si.text, si.terms, term),
+                                      SIMILAR_CANDIDATES)
+        hits = nearest_among(index.matrix, row, candidates, k)
+    else:
+        hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
+                               vector_weight=vector_weight)
     scores = {str(index.ids[r]): s for r, s in hits}
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 
