@@ -45,6 +45,9 @@ SIZES: dict[str, tuple[list[str], dict[str, str], int]] = {
     "load": ([], {"LOAD_SECONDS": "30"}, 420),
     "browse": ([], {}, 420),                              # builds search's 100k store if absent
     "cli_startup": ([], {}, 180),                         # ~130 s loaded: 10 runs, 5 of the baseline
+    # 30k papers: ~4 min the first time (store cached in ~/.cache/papersift-bench), ~1 min
+    # after. Long mode, not run here: `.venv/bin/python bench/scale.py --papers 1000000`
+    "scale": (["--papers", "30000"], {}, 600),
 }
 DEFAULT_LIMIT = 300
 FIGURE = re.compile(r"^([A-Za-z][\w.-]*):\s+(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?:\s+(\S+))?$")
@@ -97,6 +100,12 @@ TARGETS = (
     Target(r"cli_(help|config)_median", "<", 0.3, "s"),
     Target(r"cli_(status|search)_median", "<", 1, "s"),
     Target(r"library_import_2000_seconds", "<", 10, "s"),
+    Target(r"scale_\w+_browse(_cat_year)?_p95", "<", 50, "ms"),
+    Target(r"scale_\w+_paper_p95", "<", 60, "ms"),
+    Target(r"scale_\w+_(search|phrase_cat)_p95", "<", 100, "ms"),
+    Target(r"scale_\w+_trends_p95", "<", 30, "ms"),
+    Target(r"scale_\w+_worker\d_rss", "<", 1.5, "GB"),
+    Target(r"scale_1000k_update_index_seconds", "<", 60, "s"),
 )
 
 
