@@ -21,8 +21,9 @@ command in its own process (time and peak RSS):
    but only in part in PSS).
 
 The store and index are cached between runs in $PAPERSIFT_BENCH_CACHE (default
-~/.cache/papersift-bench) under scale-N: a later run skips steps 1-3, prints their
-figures from the first run as comments, and measures the pages again (--fresh rebuilds).
+~/.cache/papersift-bench) under scale-N, with each step's figures as it ends: a later run
+skips the steps done, prints their figures as comments, and measures the pages again
+(--fresh rebuilds; --no-update stops before step 3, which a later run then does).
 
 --baseline-root names another papersift checkout (e.g. `git worktree add /tmp/main main`):
 it serves a copy of the same store (migrated down to that checkout's schema) and the same
@@ -117,35 +118,41 @@ def papersift(data_dir: Path, *args: str) -> dict:
             "output": done.stdout.strip().splitlines()[-1:]}
 
 
-def build(n: int, where: Path) -> dict:
-    """Import, index, update and index again into where/data; the figures."""
-    data = where / "data"
-    shutil.rmtree(where, ignore_errors=True)
-    data.mkdir(parents=True)
-    figures: dict[str, dict] = {}
-    main_file, update_file = where / "corpus.jsonl.gz", where / "update.jsonl.gz"
-    t = time.perf_counter()
-    write_corpus(main_file, n, seed=0, first_year=2016)
-    write_corpus(update_file, UPDATE_PAPERS, seed=1, first_year=2026)
-    print(f"# corpus of {n:,} + {UPDATE_PAPERS:,} papers written in "
-          f"{time.perf_counter() - t:.0f} s", flush=True)
-    for step, args in (("import", ("import", str(main_file))), ("index", ("index",)),
-                       ("update_import", ("import", str(update_file))),
-                       ("update_index", ("index",))):
-        figures[step] = papersift(data, *args)
+STEPS = ("import", "index", "update_import", "update_index")
+
+
+def build(n: int, where: Path, steps: tuple[str, ...]) -> tuple[dict, set[str]]:
+    """Run the build steps not yet done into where/data (each step's figures are saved in
+    where/build.json as it ends, so an interrupted build resumes); (figures, steps run now)."""
+    data, saved = where / "data", where / "build.json"
+    figures: dict[str, dict] = json.loads(saved.read_text()) if saved.is_file() else {}
+    if not figures:
+        shutil.rmtree(where, ignore_errors=True)
+        data.mkdir(parents=True)
+    ran = set()
+    for step in steps:
+        if step in figures:
+            continue
+        source = where / f"{step}.jsonl.gz"
+        if step.endswith("import"):
+            t, main = time.perf_counter(), step == "import"
+            write_corpus(source, n if main else UPDATE_PAPERS, seed=0 if main else 1,
+                         first_year=2016 if main else 2026)
+            print(f"# {step}: corpus written in {time.perf_counter() - t:.0f} s", flush=True)
+        figures[step] = papersift(data, *(("import", str(source)) if source.exists() else ("index",)))
+        source.unlink(missing_ok=True)
+        ran.add(step)
+        saved.write_text(json.dumps(figures))
         print(f"# {step}: {figures[step]['seconds']:.1f} s {figures[step]['output']}", flush=True)
-    main_file.unlink()
-    update_file.unlink()
-    (where / "build.json").write_text(json.dumps(figures))
-    return figures
+    return figures, ran
 
 
-def print_build(n: int, figures: dict, cached: bool) -> None:
+def print_build(n: int, figures: dict, ran: set[str]) -> None:
     label = f"scale_{n // 1000}k"
     for step, fig in figures.items():
         peak = f"{fig['peak_mb']:.0f}" if fig.get("peak_mb") else "?"
-        if cached:
-            print(f"# {label}_{step}_seconds (cached from the first run): {fig['seconds']:.1f} s, "
+        if step not in ran:
+            print(f"# {label}_{step}_seconds (cached from an earlier run): {fig['seconds']:.1f} s, "
                   f"peak {peak} MB")
             continue
         print(f"{label}_{step}_seconds: {fig['seconds']:.1f} s")
@@ -304,15 +311,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=60, help="requests per page kind (60)")
     parser.add_argument("--cache-dir", type=Path, help="where stores are kept between runs")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached store")
+    parser.add_argument("--no-update", action="store_true",
+                        help="leave the 2,000-paper update for a later run (pages before it)")
     parser.add_argument("--baseline-root", type=Path, help="other papersift code to compare")
     parser.add_argument("--pages", nargs="*", choices=PAGES, default=list(PAGES))
     args = parser.parse_args(argv)
     if args.papers < 1000 or args.requests < 1:
         parser.error("--papers must be at least 1000 and --requests at least 1")
     where = cache_dir(args.papers, args.cache_dir)
-    cached = (where / "build.json").is_file() and not args.fresh
-    figures = json.loads((where / "build.json").read_text()) if cached else build(args.papers, where)
-    print_build(args.papers, figures, cached)
+    if args.fresh:
+        shutil.rmtree(where, ignore_errors=True)
+    figures, ran = build(args.papers, where, STEPS[:2] if args.no_update else STEPS)
+    print_build(args.papers, figures, ran)
     other = args.baseline_root.resolve() if args.baseline_root else None
     other_data = baseline_data(where, other) if other else None
     servers = {"this": Server(ROOT, where / "data")}
