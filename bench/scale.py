@@ -44,6 +44,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -163,9 +164,8 @@ def print_build(n: int, figures: dict, ran: set[str]) -> None:
 # -- serving -----------------------------------------------------------------------------
 
 
-def baseline_data(where: Path, code_root: Path) -> Path:
+def baseline_data(data: Path, copy: Path, code_root: Path) -> Path:
     """A data dir for other code: a copy of the store at that code's schema, the same index."""
-    data, copy = where / "data", where / "baseline-data"
     shutil.rmtree(copy, ignore_errors=True)
     copy.mkdir()
     for entry in data.iterdir():
@@ -315,27 +315,35 @@ def main(argv: list[str] | None = None) -> int:
                         help="leave the 2,000-paper update for a later run (pages before it)")
     parser.add_argument("--baseline-root", type=Path, help="other papersift code to compare")
     parser.add_argument("--pages", nargs="*", choices=PAGES, default=list(PAGES))
+    parser.add_argument("--store", type=Path,
+                        help="time the pages of this existing data dir (no build; --papers labels)")
     args = parser.parse_args(argv)
     if args.papers < 1000 or args.requests < 1:
         parser.error("--papers must be at least 1000 and --requests at least 1")
     where = cache_dir(args.papers, args.cache_dir)
-    if args.fresh:
-        shutil.rmtree(where, ignore_errors=True)
-    figures, ran = build(args.papers, where, STEPS[:2] if args.no_update else STEPS)
-    print_build(args.papers, figures, ran)
+    if args.store:
+        data, where = args.store.resolve(), Path(tempfile.mkdtemp(prefix="papersift-scale-"))
+    else:
+        if args.fresh:
+            shutil.rmtree(where, ignore_errors=True)
+        figures, ran = build(args.papers, where, STEPS[:2] if args.no_update else STEPS)
+        print_build(args.papers, figures, ran)
+        data = where / "data"
     other = args.baseline_root.resolve() if args.baseline_root else None
-    other_data = baseline_data(where, other) if other else None
-    servers = {"this": Server(ROOT, where / "data")}
+    other_data = baseline_data(data, where / "baseline-data", other) if other else None
+    servers = {"this": Server(ROOT, data)}
     try:
         if other and other_data:
             servers["baseline"] = Server(other, other_data)
-        paths = {k: v for k, v in page_paths(where / "data", args.requests).items() if k in args.pages}
+        paths = {k: v for k, v in page_paths(data, args.requests).items() if k in args.pages}
         times = measure_pages(servers, paths)
         for name, server in servers.items():
             report_pages(args.papers, name, times[name], server)
     finally:
         for server in servers.values():
             server.stop()
+        if args.store:
+            shutil.rmtree(where, ignore_errors=True)
     return 0
 
 
