@@ -61,9 +61,9 @@ def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int 
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 
 
-# a filtered browse count stops here ("more than 10,000 papers"): past it, an exact count
+# a filtered browse count stops here ("More than 2,000 papers"): past it, an exact count
 # would read every matching row on every page view
-BROWSE_COUNT_CAP = 10_000
+BROWSE_COUNT_CAP = 2_000
 
 
 @dataclass(frozen=True)
