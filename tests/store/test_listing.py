@@ -109,3 +109,26 @@ def test_a_store_from_version_1_gets_the_date_index(engine):
         else:
             names = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'papers'"))
             assert "ix_papers_recent" in set(names.scalars())
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=lambda f: repr(f).replace(" ", ""))
+@pytest.mark.parametrize("offset", [0, 25, 275])
+def test_a_capped_count_stops_past_the_cap_and_lists_the_same_pages(listed, corpus, flt, offset):
+    want = expected(corpus, flt)
+    with listed.connect() as conn:
+        total, page = list_papers(conn, flt, limit=25, offset=offset, count_cap=40)
+    assert total == min(len(want), 41)          # 41: "more than 40"
+    assert [p.id for p in page] == want[offset:offset + 25]
+
+
+def test_kept_counts_follow_new_papers(engine):
+    from store.papers import category_counts
+
+    add_papers(engine, record(id="2405.00001", categories=["cs.LG"]))
+    with engine.connect() as conn:
+        assert category_counts(conn) == {"cs.LG": 1}
+        assert list_papers(conn)[0] == 1
+    add_papers(engine, record(id="2405.00002", categories=["cs.LG", "cs.CV"]))
+    with engine.connect() as conn:
+        assert category_counts(conn) == {"cs.LG": 2, "cs.CV": 1}
+        assert list_papers(conn)[0] == 2
