@@ -248,6 +248,10 @@ def window_start(conn: Connection, window: str) -> datetime | None:
     return end - span
 
 
+# a paper's latest version's date: browse's sort key, the expression of ix_papers_recent
+latest_date = func.coalesce(papers.c.updated, papers.c.published)
+
+
 @dataclass(frozen=True)
 class PaperFilter:
     category: str | None = None
@@ -273,7 +277,12 @@ class PaperFilter:
             ))
         if self.since is not None:
             new = papers.c.published >= self.since
-            clauses.append(or_(new, papers.c.updated >= self.since) if self.revisions else new)
+            # "new or revised since": the latest version's date (browse's sort key, indexed by
+            # ix_papers_recent with each paper's id) or the first's. The same papers as
+            # published >= since OR updated >= since, but a range of ix_papers_recent that
+            # stops with the page or the count's cap, where an OR of published and updated
+            # collected every paper of the window from two indexes and read each row
+            clauses.append(or_(latest_date >= self.since, new) if self.revisions else new)
         if self.until is not None:
             clauses.append(papers.c.published < self.until)
         if not self.revisions:
@@ -289,7 +298,7 @@ ROW_BY_ROW_SHARE = 20     # walk in date order when >= 1 candidate in 20 is in t
 
 def _sort_key(flt: PaperFilter):
     if flt.revisions:
-        return func.coalesce(papers.c.updated, papers.c.published)
+        return latest_date
     return papers.c.published
 
 
