@@ -7,16 +7,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from domain.ids import abs_url, pdf_url
 from domain.names import folded_authors
 from domain.records import PaperRecord
 from store import change_stamp
-from store.code_links import CODE_HOSTS, code_links
+from store.code_links import code_links
 from store.counts import capped_count, mark_changed, papers_per_category
 from store.fulltext import decompress
+from store.paper_filter import PaperFilter, latest_date
 from store.schema import fulltext, paper_categories, papers
 
 BATCH = 500
@@ -248,51 +249,6 @@ def window_start(conn: Connection, window: str) -> datetime | None:
     return end - span
 
 
-# a paper's latest version's date: browse's sort key, the expression of ix_papers_recent
-latest_date = func.coalesce(papers.c.updated, papers.c.published)
-
-
-@dataclass(frozen=True)
-class PaperFilter:
-    category: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    revisions: bool = True        # include papers revised in the window, not only new ones
-    has_code: bool = False        # only papers naming a code repository (store/code_links.py)
-
-    def where(self, *, row_by_row: bool = False):
-        """The filter as a WHERE clause (None for no filter).
-
-        `row_by_row` checks the category per paper (a correlated EXISTS) instead of
-        collecting the category's ids first: faster when walking papers in date order and
-        most of them match, since the walk stops after one page.
-        """
-        clauses = []
-        if self.category and row_by_row:
-            clauses.append(exists().where(paper_categories.c.paper_id == papers.c.id,
-                                          paper_categories.c.category == self.category))
-        elif self.category:
-            clauses.append(papers.c.id.in_(
-                select(paper_categories.c.paper_id).where(paper_categories.c.category == self.category)
-            ))
-        if self.since is not None:
-            new = papers.c.published >= self.since
-            # "new or revised since": the latest version's date (browse's sort key, indexed by
-            # ix_papers_recent with each paper's id) or the first's. The same papers as
-            # published >= since OR updated >= since, but a range of ix_papers_recent that
-            # stops with the page or the count's cap, where an OR of published and updated
-            # collected every paper of the window from two indexes and read each row
-            clauses.append(or_(latest_date >= self.since, new) if self.revisions else new)
-        if self.until is not None:
-            clauses.append(papers.c.published < self.until)
-        if not self.revisions:
-            clauses.append(papers.c.version == 1)
-        if self.has_code:
-            clauses.append(or_(*[col.ilike(f"%{host}%") for host in CODE_HOSTS
-                                 for col in (papers.c.abstract, papers.c.comment)]))
-        return and_(*clauses) if clauses else None
-
-
 ROW_BY_ROW_SHARE = 20     # walk in date order when >= 1 candidate in 20 is in the category
 
 
@@ -314,7 +270,8 @@ def list_papers(conn: Connection, flt: PaperFilter = PaperFilter(), *, limit: in
     candidates is checked paper by paper while walking ix_papers_recent, which stops after
     one page, while a rare one is looked up by category and sorted.
     """
-    rest = replace(flt, category=None).where()
+    latest_first = conn.dialect.name == "sqlite"      # see PaperFilter.where
+    rest = replace(flt, category=None).where(latest_first=latest_first)
     n_rest = capped_count(conn, rest, count_cap)
     if not flt.category:
         total = n_rest
@@ -323,13 +280,13 @@ def list_papers(conn: Connection, flt: PaperFilter = PaperFilter(), *, limit: in
         if count_cap is not None:
             n_category = min(n_category, count_cap + 1)
         total = n_category if rest is None else capped_count(
-            conn, flt.where(row_by_row=n_rest <= n_category), count_cap)
+            conn, flt.where(row_by_row=n_rest <= n_category, latest_first=latest_first), count_cap)
     more = count_cap is not None and total > count_cap
     if total == 0 or (offset >= total and not more):
         return total, []
     row_by_row = bool(flt.category) and total * ROW_BY_ROW_SHARE >= n_rest
     query = select(papers).order_by(_sort_key(flt).desc(), papers.c.id.desc())
-    where = flt.where(row_by_row=row_by_row)
+    where = flt.where(row_by_row=row_by_row, latest_first=latest_first)
     if where is not None:
         query = query.where(where)
     rows = conn.execute(query.limit(limit).offset(offset))

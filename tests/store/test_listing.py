@@ -163,7 +163,7 @@ def test_a_window_is_read_from_the_date_index(engine):
     since = datetime(2024, 6, 1)
     with engine.connect() as conn:
         for flt in (PaperFilter(since=since), PaperFilter(category="cs.LG", since=since)):
-            query = select(papers.c.id).where(flt.where(row_by_row=True))
+            query = select(papers.c.id).where(flt.where(row_by_row=True, latest_first=True))
             sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
             plan = " ".join(row[-1] for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
             assert "ix_papers_recent" in plan, plan
