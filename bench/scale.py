@@ -1,6 +1,7 @@
 """papersift at scale: import, index, a 2,000-paper update and the pages, at N papers.
 
-    .venv/bin/python bench/scale.py --papers 100000            # make bench's size
+    .venv/bin/python bench/scale.py --papers 100000            # the figures in docs/scaling.md
+    .venv/bin/python bench/scale.py --papers 30000 --requests 50   # make bench's size
     .venv/bin/python bench/scale.py --papers 1000000           # long mode (~30 min to build)
     .venv/bin/python bench/scale.py --papers 300000 --baseline-root /tmp/papersift-main
 
