@@ -38,9 +38,11 @@ def term_papers(table: TrendTable, term: str, *, matrix: sparse.csr_matrix | Non
     windows = choose_windows(ref)
     start = windows.recent_start if windows else 0
     recent = months >= start
-    weights = _weights(matrix, column_of, term, docs)
+    # only recent papers are ranked by weight: a common term's earlier papers are most of them
+    weights = np.zeros(len(docs))
+    weights[recent] = _weights(matrix, column_of, term, docs[recent])
     # recent papers by weight, then earlier ones newest first; the row breaks ties
-    order = np.lexsort((-docs, -months, -np.where(recent, weights, 0.0), ~recent))
+    order = np.lexsort((-docs, -months, -weights, ~recent))
     return [int(d) for d in docs[order[:n]]]
 
 
