@@ -3,7 +3,7 @@
     .venv/bin/python bench/run_all.py                 # everything, ~10 minutes on 2 cores
     .venv/bin/python bench/run_all.py --only load search
     .venv/bin/python bench/run_all.py --list
-    .venv/bin/python bench/run_all.py --long --only ann   # LONG_SIZES: ann at 1M papers
+    .venv/bin/python bench/run_all.py --long --only ann   # LONG_SIZES: ann and scale at 1M papers
 
 Each bench/*.py (and bench/load.sh) runs in a fresh process with the arguments in SIZES,
 chosen so the whole run fits in about ten minutes on two cores; a bench not listed runs
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the benches and exit")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     parser.add_argument("--long", action="store_true",
-                        help="the benches of LONG_SIZES at full size (ann at 1M papers, ~15 min)")
+                        help="the benches of LONG_SIZES at full size (ann and scale at 1M papers)")
     args = parser.parse_args(argv)
     benches = discover()
     if args.list:
