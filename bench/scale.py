@@ -29,9 +29,10 @@ The store and index are cached between runs in $PAPERSIFT_BENCH_CACHE (default
 skips the steps done, prints their figures as comments, and measures the pages again
 (--fresh rebuilds; --no-update stops before step 3, which a later run then does).
 
---baseline-root names another papersift checkout (e.g. `git worktree add /tmp/main main`):
-it serves a copy of the same store (migrated down to that checkout's schema) and the same
-index, and its requests alternate with this checkout's, so both see the same machine load.
+--baseline-root names another papersift checkout (e.g. the files of main:
+`git archive main --prefix=papersift-main/ | tar -x -C /tmp`): it serves a copy of the same
+store (migrated down to that checkout's schema) and the same index, and its requests
+alternate with this checkout's, so both see the same machine load.
 """
 
 from __future__ import annotations
