@@ -54,6 +54,8 @@ __all__ = [
 SORTS = ("relevance", "date")
 COORDINATION = True     # scale scores by the share of the query's words a paper holds
 VERIFY_MAX = 5_000      # candidates whose text is read to check phrases the index cannot decide
+VERIFY_ALL = 500        # up to this many candidates, every text is read: an exact total
+VERIFY_BATCH = 100      # texts read at a time, best-ranked first, until the page is full
 
 
 def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
@@ -83,6 +85,9 @@ def search(si: SearchIndex, q: ParsedQuery, filters: Filters = Filters(), *,
     if all_words:
         rows, share, complete = rows[complete], share[complete], complete[complete]
     scored = dataclasses.replace(q, terms=q.terms + expansion.terms) if expansion.terms else q
+    if len(rows) > VERIFY_ALL and q.exact and verify is not None:
+        return _phrase_page(si, q, scored, (rows, share, complete), verify, sort, offset, limit,
+                            (missing, expansion.shown))
     if len(rows) and q.exact and verify is not None:
         keep = _verified(si, scored, rows, verify)
         rows, share, complete = rows[keep], share[keep], complete[keep]
@@ -158,6 +163,35 @@ def _verified(si: SearchIndex, q: ParsedQuery, rows: np.ndarray,
     mask = np.zeros(len(rows), dtype=bool)
     mask[checked] = np.fromiter((pid in keep for pid in ids), dtype=bool, count=len(ids))
     return mask
+
+
+def _phrase_page(si: SearchIndex, q: ParsedQuery, scored: ParsedQuery,
+                 found: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 verify: Callable[[list[str]], set[str]], sort: str, offset: int, limit: int,
+                 notes: tuple[tuple[str, ...], tuple[str, ...]]) -> SearchResult:
+    """A page of a phrase query with many candidates: their texts are read best-ranked
+    first, VERIFY_BATCH at a time, only until the page is full, so a common phrase costs
+    a page's worth of texts rather than thousands; the total is then estimated from the
+    share of texts read that held the phrases (`estimated`)."""
+    rows, share, complete = found
+    tiers = complete.astype(np.int8) + _adjacent(si, q, rows, complete)
+    scores = score_rows(si, scored, rows) * (share if COORDINATION else np.ones_like(share))
+    order = order_rows(si, rows, scores, sort, min(len(rows), VERIFY_MAX), tiers)
+    wanted, passed, checked = offset + limit, [], 0
+    while checked < len(order) and len(passed) < wanted:
+        batch = order[checked:checked + max(VERIFY_BATCH, wanted - len(passed))]
+        ids = [str(si.ids[rows[i]]) for i in batch]
+        keep = verify(ids)
+        passed += [int(i) for i, pid in zip(batch, ids, strict=True) if pid in keep]
+        checked += len(batch)
+    held = len(passed) / checked if checked else 0.0
+    unread = np.ones(len(rows), dtype=bool)
+    unread[order[:checked]] = False
+    total = len(passed) + round(held * int(unread.sum()))
+    n_complete = int(complete[passed].sum()) + round(held * int(complete[unread].sum()))
+    hits = [(str(si.ids[rows[i]]), round(float(scores[i]), 4)) for i in passed[offset:wanted]]
+    return SearchResult(total, hits, notes[0], all_words=n_complete, also_searched=notes[1],
+                        estimated=bool(unread.any()))
 
 
 # -- when nothing matches -------------------------------------------------------------

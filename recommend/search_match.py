@@ -38,6 +38,7 @@ class SearchResult:
     missing: tuple[str, ...] = ()   # query words found nowhere in the index
     all_words: int = 0              # of total, papers holding every word of the query
     also_searched: tuple[str, ...] = ()   # acronyms or long forms searched beside the words
+    estimated: bool = False         # total (and all_words) estimated from the texts read
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ sorting all of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from scipy import sparse
@@ -72,3 +72,31 @@ def top_k(
         candidates = candidates[scores[candidates] >= kth]
     order = np.lexsort((candidates, -scores[candidates]))[:k]
     return [(int(i), float(scores[i])) for i in candidates[order]]
+
+
+def shared_term_rows(matrix: sparse.csr_matrix, vocabulary: np.ndarray, row: int,
+                     rows_with: Callable[[str], np.ndarray], budget: int) -> np.ndarray:
+    """Sorted rows sharing one of `row`'s terms, heaviest terms first, at most about
+    `budget` of them: a term whose papers would pass the budget is left out (the common
+    ones, which weigh little in a cosine), so the papers most like `row` are almost always
+    among them. rows_with(term) gives the rows holding a term."""
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    columns, weights = matrix.indices[start:end], matrix.data[start:end]
+    found, size = [np.array([row], dtype=np.int64)], 1
+    for j in columns[np.argsort(-weights, kind="stable")]:
+        holders = rows_with(str(vocabulary[j]))
+        if size + len(holders) <= budget:
+            found.append(holders.astype(np.int64, copy=False))
+            size += len(holders)
+    return np.unique(np.concatenate(found))
+
+
+def nearest_among(matrix: sparse.csr_matrix, row: int, candidates: np.ndarray, k: int, *,
+                  min_score: float = 0.0) -> list[tuple[int, float]]:
+    """The k of `candidates` (sorted rows) nearest `row` by cosine, best first (ties by
+    row): `top_k` of `scores_for` over those rows only."""
+    scores = scores_for(matrix[candidates], matrix[row])
+    at = np.searchsorted(candidates, row)
+    exclude = (int(at),) if at < len(candidates) and candidates[at] == row else ()
+    return [(int(candidates[i]), s) for i, s in top_k(scores, k, exclude=exclude,
+                                                      min_score=min_score)]

@@ -38,23 +38,26 @@ def term_papers(table: TrendTable, term: str, *, matrix: sparse.csr_matrix | Non
     windows = choose_windows(ref)
     start = windows.recent_start if windows else 0
     recent = months >= start
-    weights = _weights(matrix, column_of, term, docs)
+    # only recent papers are ranked by weight: a common term's earlier papers are most of them
+    weights = np.zeros(len(docs))
+    weights[recent] = _weights(matrix, column_of, term, docs[recent])
     # recent papers by weight, then earlier ones newest first; the row breaks ties
-    order = np.lexsort((-docs, -months, -np.where(recent, weights, 0.0), ~recent))
+    order = np.lexsort((-docs, -months, -weights, ~recent))
     return [int(d) for d in docs[order[:n]]]
 
 
 def _weights(matrix: sparse.csr_matrix | None, column_of: Mapping[str, int] | None, term: str,
              docs: np.ndarray) -> np.ndarray:
     """The term's feature value in each paper (0 where the index has no such column)."""
-    out = np.zeros(len(docs))
     col = column_of.get(term) if column_of is not None else None
-    if matrix is None or col is None:
-        return out
-    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    for k, d in enumerate(docs):
-        lo, hi = indptr[d], indptr[d + 1]
-        at = np.flatnonzero(np.asarray(indices[lo:hi]) == col)  # rows need not be sorted
-        if len(at):
-            out[k] = float(data[lo + at[0]])
+    if matrix is None or col is None or not len(docs):
+        return np.zeros(len(docs))
+    # one gather over the papers' entries, not a Python step per paper: a common term is in
+    # tens of thousands of papers. Rows need not be sorted; a row holds a column at most once
+    starts, ends = matrix.indptr[docs], matrix.indptr[docs + 1]
+    lengths = ends - starts
+    entry = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    hit = np.asarray(matrix.indices[entry]) == col
+    out = np.zeros(len(docs))
+    out[np.repeat(np.arange(len(docs)), lengths)[hit]] = matrix.data[entry[hit]]
     return out

@@ -15,9 +15,18 @@ from sqlalchemy.engine import Connection
 from ingest.indexing import document_texts
 from recommend.hybrid import blended_similar
 from recommend.index import Index
+from recommend.search_postings import rows_with, search_index
+from recommend.similar import nearest_among, shared_term_rows
 from recommend.trend_query import text_holds
 from services.params import BrowseQuery
 from store.papers import Paper, get_papers, list_papers
+
+# Past SIMILAR_SCAN_ALL papers (and without embeddings), similar papers are looked for among
+# the papers sharing the paper's heavier terms (from the search postings), at most about
+# SIMILAR_CANDIDATES of them, rather than by scoring every paper: the cost of one paper
+# page no longer grows with the corpus.
+SIMILAR_SCAN_ALL = 50_000
+SIMILAR_CANDIDATES = 5_000
 
 
 @dataclass(frozen=True)
@@ -40,17 +49,30 @@ def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int 
     from services.semantic import ann_of, vectors_of
 
     vectors = vectors_of(index)
-    hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
-                           vector_weight=vector_weight, ann=ann_of(index))
+    si = search_index(index) if vectors is None and len(index) > SIMILAR_SCAN_ALL else None
+    if si is not None:
+        candidates = shared_term_rows(index.matrix, index.vocabulary, row,
+                                      lambda term: rows_with(si.text, si.terms, term),
+                                      SIMILAR_CANDIDATES)
+        hits = nearest_among(index.matrix, row, candidates, k)
+    else:
+        hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
+                               vector_weight=vector_weight, ann=ann_of(index))
     scores = {str(index.ids[r]): s for r, s in hits}
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 
 
+# a filtered browse count stops here ("More than 2,000 papers"): past it, an exact count
+# would read every matching row on every page view
+BROWSE_COUNT_CAP = 2_000
+
+
 @dataclass(frozen=True)
 class BrowsePage:
-    total: int
+    total: int                  # exact, or the cap when `more`
     papers: list[Paper]
     query: BrowseQuery
+    more: bool = False          # more than `total` papers match
 
     @property
     def pages(self) -> int:
@@ -58,9 +80,13 @@ class BrowsePage:
 
 
 def browse(conn: Connection, query: BrowseQuery) -> BrowsePage:
-    total, papers = list_papers(conn, query.paper_filter(conn), limit=query.per_page,
-                                offset=query.offset)
-    return BrowsePage(total, papers, query)
+    flt = query.paper_filter(conn)
+    # the whole store's count is kept between pages (store/counts.py): exact at no cost
+    cap = None if flt.where() is None else BROWSE_COUNT_CAP
+    total, papers = list_papers(conn, flt, limit=query.per_page, offset=query.offset,
+                                count_cap=cap)
+    more = cap is not None and total > cap
+    return BrowsePage(min(total, cap) if more and cap is not None else total, papers, query, more)
 
 
 def papers_holding(conn: Connection, ids: list[str], phrases: Iterable) -> set[str]:

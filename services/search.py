@@ -85,6 +85,7 @@ class SearchPage:
     parsed: ParsedQuery | None = None
     total: int = 0
     all_words: int = 0
+    estimated: bool = False      # total and all_words estimated (a common quoted phrase)
     also_searched: tuple[str, ...] = ()
     hits: list[Hit] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
@@ -146,6 +147,7 @@ def run_search(conn: Connection, index: Index | None, req: SearchRequest,
                       since=since.date() if since else None)
     result, hits = _ranked(conn, index, si, page, filters, settings)
     page.total, page.missing, page.all_words = result.total, result.missing, result.all_words
+    page.estimated = result.estimated
     page.also_searched = result.also_searched
     page.hits = _hits(conn, hits, parsed.highlight)
     if result.total < SUGGEST_BELOW or result.missing:  # a few hits may all be misspellings

@@ -7,15 +7,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from domain.ids import abs_url, pdf_url
 from domain.names import folded_authors
 from domain.records import PaperRecord
 from store import change_stamp
-from store.code_links import CODE_HOSTS, code_links
+from store.code_links import code_links
+from store.counts import capped_count, mark_changed, papers_per_category
 from store.fulltext import decompress
+from store.paper_filter import PaperFilter, latest_date
 from store.schema import fulltext, paper_categories, papers
 
 BATCH = 500
@@ -186,6 +188,8 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
         conn.execute(papers.insert(), inserts)
     if cat_rows:
         conn.execute(paper_categories.insert(), cat_rows)
+    if inserts or counts.updated:
+        mark_changed(conn)
     if counts.new_versions:
         conn.execute(
             fulltext.update()
@@ -245,83 +249,48 @@ def window_start(conn: Connection, window: str) -> datetime | None:
     return end - span
 
 
-@dataclass(frozen=True)
-class PaperFilter:
-    category: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    revisions: bool = True        # include papers revised in the window, not only new ones
-    has_code: bool = False        # only papers naming a code repository (store/code_links.py)
-
-    def where(self, *, row_by_row: bool = False):
-        """The filter as a WHERE clause (None for no filter).
-
-        `row_by_row` checks the category per paper (a correlated EXISTS) instead of
-        collecting the category's ids first: faster when walking papers in date order and
-        most of them match, since the walk stops after one page.
-        """
-        clauses = []
-        if self.category and row_by_row:
-            clauses.append(exists().where(paper_categories.c.paper_id == papers.c.id,
-                                          paper_categories.c.category == self.category))
-        elif self.category:
-            clauses.append(papers.c.id.in_(
-                select(paper_categories.c.paper_id).where(paper_categories.c.category == self.category)
-            ))
-        if self.since is not None:
-            new = papers.c.published >= self.since
-            clauses.append(or_(new, papers.c.updated >= self.since) if self.revisions else new)
-        if self.until is not None:
-            clauses.append(papers.c.published < self.until)
-        if not self.revisions:
-            clauses.append(papers.c.version == 1)
-        if self.has_code:
-            clauses.append(or_(*[col.ilike(f"%{host}%") for host in CODE_HOSTS
-                                 for col in (papers.c.abstract, papers.c.comment)]))
-        return and_(*clauses) if clauses else None
-
-
 ROW_BY_ROW_SHARE = 20     # walk in date order when >= 1 candidate in 20 is in the category
 
 
 def _sort_key(flt: PaperFilter):
     if flt.revisions:
-        return func.coalesce(papers.c.updated, papers.c.published)
+        return latest_date
     return papers.c.published
 
 
 def list_papers(conn: Connection, flt: PaperFilter = PaperFilter(), *, limit: int = 25,
-                offset: int = 0) -> tuple[int, list[Paper]]:
+                offset: int = 0, count_cap: int | None = None) -> tuple[int, list[Paper]]:
     """(total matching, one page of papers newest first).
 
-    The category and the other conditions are each counted first (both cheap, from
-    indexes); those counts choose how to run the costly parts: the total is counted
-    from the smaller side, and a category holding a good share of the candidates is
-    checked paper by paper while walking ix_papers_recent, which stops after one page,
-    while a rare one is looked up by category and sorted.
+    With `count_cap`, counting stops past it: a total of count_cap + 1 means "more than
+    count_cap" (store/counts.py), so a page costs the same at any corpus size.
+    The category and the other conditions are each counted first (the category from the
+    kept per-category figures); those counts choose how to run the costly parts: the total
+    is counted from the smaller side, and a category holding a good share of the
+    candidates is checked paper by paper while walking ix_papers_recent, which stops after
+    one page, while a rare one is looked up by category and sorted.
     """
-    rest = replace(flt, category=None).where()
-    n_rest = _count(conn, rest)
+    latest_first = conn.dialect.name == "sqlite"      # see PaperFilter.where
+    rest = replace(flt, category=None).where(latest_first=latest_first)
+    n_rest = capped_count(conn, rest, count_cap)
     if not flt.category:
         total = n_rest
     else:
-        n_category = conn.execute(select(func.count()).select_from(paper_categories)
-                                  .where(paper_categories.c.category == flt.category)).scalar_one()
-        total = n_category if rest is None else _count(conn, flt.where(row_by_row=n_rest <= n_category))
-    if total == 0 or offset >= total:
+        n_category = papers_per_category(conn).get(flt.category, 0)
+        if count_cap is not None:
+            n_category = min(n_category, count_cap + 1)
+        total = n_category if rest is None else capped_count(
+            conn, flt.where(row_by_row=n_rest <= n_category, latest_first=latest_first), count_cap)
+    more = count_cap is not None and total > count_cap
+    if total == 0 or (offset >= total and not more):
         return total, []
     row_by_row = bool(flt.category) and total * ROW_BY_ROW_SHARE >= n_rest
     query = select(papers).order_by(_sort_key(flt).desc(), papers.c.id.desc())
-    where = flt.where(row_by_row=row_by_row)
+    where = flt.where(row_by_row=row_by_row, latest_first=latest_first)
     if where is not None:
         query = query.where(where)
     rows = conn.execute(query.limit(limit).offset(offset))
     return total, [_paper(r) for r in rows]
-
-
-def _count(conn: Connection, where) -> int:
-    query = select(func.count()).select_from(papers)
-    return conn.execute(query if where is None else query.where(where)).scalar_one()
 
 
 def filter_ids(conn: Connection, flt: PaperFilter) -> set[str]:
@@ -334,17 +303,13 @@ def filter_ids(conn: Connection, flt: PaperFilter) -> set[str]:
 
 
 def count_papers(conn: Connection) -> int:
+    """Papers in the store, counted now (pages use store.counts' kept figure)."""
     return conn.execute(select(func.count()).select_from(papers)).scalar_one()
 
 
 def category_counts(conn: Connection) -> dict[str, int]:
     """Papers per category (any position), most first."""
-    cnt = func.count().label("n")
-    rows = conn.execute(
-        select(paper_categories.c.category, cnt).group_by(paper_categories.c.category)
-        .order_by(cnt.desc(), paper_categories.c.category)
-    )
-    return {r.category: r.n for r in rows}
+    return papers_per_category(conn)
 
 
 def date_range(conn: Connection) -> tuple[datetime | None, datetime | None]:

@@ -16,7 +16,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/papers")
 def papers():
     page = browse(get_db(), browse_query(request.args))
-    return jsonify(total=page.total, page=page.query.page, per_page=page.query.per_page,
+    return jsonify(total=page.total, more=page.more, page=page.query.page, per_page=page.query.per_page,
                    papers=[p.to_json() for p in page.papers])
 
 

@@ -67,7 +67,8 @@ def api():
     if not page.indexed:
         abort(503, description=page.error_hint)
     parsed = page.parsed
-    return jsonify(query=req.q, total=page.total, all_words=page.all_words, page=req.page,
+    return jsonify(query=req.q, total=page.total, estimated=page.estimated, all_words=page.all_words,
+                   page=req.page,
                    per_page=req.per_page, sort=req.sort, results=[h.to_json() for h in page.hits],
                    suggestions=page.suggestions, missing=list(page.missing),
                    also_searched=list(page.also_searched), reasons=page.reasons,

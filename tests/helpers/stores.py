@@ -13,11 +13,13 @@ from tests.helpers.paths import TEST_DATA
 LEGACY_STORES = TEST_DATA / "legacy"
 FUTURE_REVISION = "9999_future"
 
-# what the old runner's steps 3 to 5 added (as in scripts/make_legacy_stores.py)
+# what the old runner's steps 3 to 5 added (as in scripts/make_legacy_stores.py), and the
+# revisions after them
 ADDED_AFTER_STEP = {
     3: ["DROP TABLE user_sessions", "ALTER TABLE users DROP COLUMN email_confirmed"],
     4: ["DROP TABLE seen", "DROP TABLE follows"],
     5: ["ALTER TABLE papers DROP COLUMN authors_folded"],
+    6: ["DROP INDEX ix_papers_id_dates"],                  # revision 0006, after the runner
 }
 
 

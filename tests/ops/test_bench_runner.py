@@ -119,5 +119,5 @@ def test_the_real_benches_are_discovered_with_a_size(monkeypatch):
     assert "run_all" not in found and "load" in found
     assert found["load"].suffix == ".sh"
     argv, env, limit = module.command_for("load", found["load"])
-    assert argv[0] == "bash" and env == {"LOAD_SECONDS": "30"}
+    assert argv[0] == "bash" and env == {"LOAD_SECONDS": "15"}
     assert sum(module.SIZES[n][2] for n in module.SIZES) < 45 * 60          # bounded

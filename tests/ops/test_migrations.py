@@ -60,7 +60,7 @@ def test_the_schema_comparison_notices_a_missing_column(bare_engine):
 
 def test_upgrade_applies_only_the_missing_revisions(bare_engine):
     assert migrations.upgrade(bare_engine, to=2) == (0, 2)
-    assert migrations.pending(bare_engine) == [3, 4, 5]
+    assert migrations.pending(bare_engine) == [3, 4, 5, 6]
     assert migrations.upgrade(bare_engine) == (2, migrations.LATEST)
     assert migrations.pending(bare_engine) == []
 
@@ -197,3 +197,34 @@ def test_step_5_folds_the_author_names_of_the_papers_already_stored(bare_engine)
     with bare_engine.connect() as conn:
         assert conn.execute(text("SELECT authors_folded FROM papers")).scalar_one() == "jorg muller | zoe ng"
         assert [p.id for p in papers_naming(conn, ["Muller"])] == ["2402.00001"]
+
+
+def _index_definitions(conn) -> dict[str, str]:
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                 "AND tbl_name = 'papers'"))
+    else:
+        rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'papers'"))
+    return {name: sql or "" for name, sql in rows}
+
+
+def test_step_6_adds_the_window_index_and_keeps_the_papers(bare_engine):
+    """A store at 5 gets ix_papers_id_dates (on PostgreSQL with the dates included, for index-only
+    window checks); its papers stay, and browsing a window lists them."""
+    from datetime import datetime
+
+    from store.papers import PaperFilter, list_papers
+
+    _store_before_step_5(bare_engine)
+    migrations.upgrade(bare_engine, to=5)
+    with bare_engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_papers_id_dates"))   # the index step 5's store lacks
+        assert "ix_papers_id_dates" not in _index_definitions(conn)
+    assert migrations.upgrade(bare_engine) == (5, 6)
+    with bare_engine.connect() as conn:
+        definition = _index_definitions(conn)["ix_papers_id_dates"]
+        if conn.dialect.name == "postgresql":
+            assert "INCLUDE (published, updated)" in definition
+        assert schema_differences(conn) == []
+        total, page = list_papers(conn, PaperFilter(since=datetime(2024, 1, 1)))
+    assert total == 1 and [p.id for p in page] == ["2402.00001"]

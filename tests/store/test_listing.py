@@ -7,10 +7,11 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, select, text
 
 from store import migrations
 from store.papers import PaperFilter, list_papers
+from store.schema import papers
 from tests.factories import add_papers, record
 from tests.helpers.stores import pretend_version
 
@@ -109,3 +110,61 @@ def test_a_store_from_version_1_gets_the_date_index(engine):
         else:
             names = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'papers'"))
             assert "ix_papers_recent" in set(names.scalars())
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=lambda f: repr(f).replace(" ", ""))
+@pytest.mark.parametrize("offset", [0, 25, 275])
+def test_a_capped_count_stops_past_the_cap_and_lists_the_same_pages(listed, corpus, flt, offset):
+    want = expected(corpus, flt)
+    with listed.connect() as conn:
+        total, page = list_papers(conn, flt, limit=25, offset=offset, count_cap=40)
+    assert total == min(len(want), 41)          # 41: "more than 40"
+    assert [p.id for p in page] == want[offset:offset + 25]
+
+
+def test_kept_counts_follow_new_papers(engine):
+    from store.papers import category_counts
+
+    add_papers(engine, record(id="2405.00001", categories=["cs.LG"]))
+    with engine.connect() as conn:
+        assert category_counts(conn) == {"cs.LG": 1}
+        assert list_papers(conn)[0] == 1
+    add_papers(engine, record(id="2405.00002", categories=["cs.LG", "cs.CV"]))
+    with engine.connect() as conn:
+        assert category_counts(conn) == {"cs.LG": 2, "cs.CV": 1}
+        assert list_papers(conn)[0] == 2
+
+
+def test_a_window_holds_papers_new_or_revised_in_it_even_with_an_odd_revision_date(engine):
+    """The window is "first or latest version since": a paper whose revision date is before
+    its first date (a bad record) still shows by its first date."""
+    since = datetime(2024, 6, 1)
+    add_papers(engine,
+               record(id="2405.00001", published=datetime(2024, 5, 1)),                  # old
+               record(id="2405.00002", published=datetime(2024, 5, 2), version=2,
+                      updated=datetime(2024, 6, 5)),                                    # revised in it
+               record(id="2406.00003", published=datetime(2024, 6, 3)),                  # new
+               record(id="2406.00004", published=datetime(2024, 6, 9), version=2,
+                      updated=datetime(2024, 5, 20)))                                   # odd dates
+    with engine.connect() as conn:
+        total, page = list_papers(conn, PaperFilter(category="cs.LG", since=since))
+        capped, _ = list_papers(conn, PaperFilter(since=since), count_cap=1)
+    assert total == 3
+    assert {p.id for p in page} == {"2405.00002", "2406.00003", "2406.00004"}
+    assert capped == 2                                                 # "more than 1"
+
+
+def test_a_window_is_read_from_the_date_index_on_sqlite(tmp_path):
+    """On SQLite (in both passes), a window's papers, checked for the category paper by paper,
+    come from a range of ix_papers_recent, which stops with the page or the count's cap, rather
+    than from two indexes merged (every paper of the window, each row read)."""
+    sqlite = create_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    migrations.upgrade(sqlite)
+    since = datetime(2024, 6, 1)
+    with sqlite.connect() as conn:
+        for flt in (PaperFilter(since=since), PaperFilter(category="cs.LG", since=since)):
+            query = select(papers.c.id).where(flt.where(row_by_row=True, latest_first=True))
+            sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(row[-1] for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
+            assert "ix_papers_recent" in plan, plan
+    sqlite.dispose()

@@ -49,3 +49,16 @@ def test_unknown_terms_and_months_have_no_papers(table):
     assert term_papers(table, "no such term") == []
     assert term_papers(table, "mamba", month=parse_month("2031-01")) == []
     assert term_papers(table, "mamba", category="cs.CV") == []
+
+
+def test_the_weight_is_read_from_the_term_column_of_unsorted_rows(table):
+    """Feature rows hold other terms too, in any order: only the term's own value ranks."""
+    n = len(table.ids)
+    weight = np.array([int(str(pid)[-2:]) + 1 for pid in table.ids], dtype=np.float32)
+    noise = np.random.default_rng(3).uniform(50, 100, size=(n, 2)).astype(np.float32)
+    indices = np.tile(np.array([1, 2, 0], dtype=np.int32), n)          # mamba (2) in the middle
+    data = np.column_stack([noise[:, 0], weight, noise[:, 1]]).ravel()
+    matrix = sparse.csr_matrix((data, indices, np.arange(0, 3 * n + 1, 3)), shape=(n, 3))
+    assert not matrix.has_sorted_indices
+    rows = term_papers(table, "mamba", matrix=matrix, column_of={"mamba": 2}, n=5)
+    assert [str(table.ids[r]) for r in rows] == ["h2305", "h2205", "h2105", "h2005", "h1905"]

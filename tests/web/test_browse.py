@@ -94,3 +94,17 @@ def test_the_site_has_an_icon_where_browsers_look(client):
     for href in icons:
         with client.get(href) as served:
             assert served.status_code == 200 and served.mimetype.startswith("image/"), href
+
+
+def test_a_large_filtered_count_says_more_than(client, store, monkeypatch):
+    import services.papers
+
+    monkeypatch.setattr(services.papers, "BROWSE_COUNT_CAP", 1)
+    page = BeautifulSoup(client.get("/?cat=cs.LG").data, "html.parser")
+    assert page.select_one(".page-head .muted").get_text(" ", strip=True).startswith(
+        "More than 1 paper")
+    assert len(titles(client.get("/?cat=cs.LG"))) == 3
+    body = client.get("/api/papers", query_string={"cat": "cs.LG"}).get_json()
+    assert body["total"] == 1 and body["more"] is True and len(body["papers"]) == 3
+    everything = client.get("/api/papers").get_json()   # the whole store: exact at any size
+    assert everything["total"] == 4 and everything["more"] is False

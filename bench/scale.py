@@ -1,0 +1,367 @@
+"""papersift at scale: import, index, a 2,000-paper update and the pages, at N papers.
+
+    .venv/bin/python bench/scale.py --papers 100000            # the figures in docs/scaling.md
+    .venv/bin/python bench/scale.py --papers 30000 --requests 50   # make bench's size
+    .venv/bin/python bench/scale.py --papers 1000000           # long mode (~30 min to build)
+    .venv/bin/python bench/scale.py --papers 300000 --baseline-root /tmp/papersift-main
+
+The corpus is bench/index_build.py's: each abstract a run of real sentences from the
+bundled sample (or BENCH_CORPUS), under a real title and categories, with rare words
+respelled per paper so the vocabulary grows with N; dates spread over ten years
+(2016-2025) and authors drawn from the real author lists. Steps, each a `papersift`
+command in its own process (time and peak RSS):
+
+1. `papersift import` of the N papers into a new SQLite store;
+2. `papersift index` (the full build);
+3. the update: `papersift import` of 2,000 newer papers, then `papersift index` again,
+   which updates the index incrementally (the bench stops if it rebuilt instead; the
+   drift limit is lifted, PAPERSIFT_INDEX_REFIT_DRIFT=1, as 2,000 papers pass the
+   default 5% below 40k papers);
+4. the pages through gunicorn with 2 sync workers (page cache off): browse, browse of a
+   category within the last year, a paper page, a search, a quoted phrase within a
+   category, trends; --requests each (>= 50), p50 and p95 of the wall time per request
+   seen by the client. Then RSS, PSS and USS per web worker from /proc/PID/smaps_rollup
+   (the index is memory-mapped: its pages are shared between workers and count in RSS
+   but only in part in PSS).
+
+The store and index are cached between runs in $PAPERSIFT_BENCH_CACHE (default
+~/.cache/papersift-bench) under scale-N, with each step's figures as it ends: a later run
+skips the steps done, prints their figures as comments, and measures the pages again
+(--fresh rebuilds; --no-update stops before step 3, which a later run then does).
+
+--baseline-root names another papersift checkout (e.g. the files of main:
+`git archive main --prefix=papersift-main/ | tar -x -C /tmp`): it serves a copy of the same
+store (migrated down to that checkout's schema) and the same index, and its requests
+alternate with this checkout's, so both see the same machine load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _data import corpus  # noqa: E402
+
+UPDATE_PAPERS = 2000
+SERVER_ENV = {"PAPERSIFT_PAGE_CACHE_SECONDS": "0", "PAPERSIFT_SCHEDULER": "0",
+              "PAPERSIFT_QUERY_RATE_LIMIT": "1000000 per minute", "PAPERSIFT_LOG_LEVEL": "WARNING",
+              "SECRET_KEY": "bench-scale-secret"}
+# the drift limit lifted (as bench/index_update.py): below 40k papers the 2,000-paper update
+# passes the default 5% and `papersift index` would refit instead of updating
+BUILD_ENV = {"PAPERSIFT_INDEX_REFIT_DRIFT": "1"}
+PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends")
+
+
+def cache_dir(n: int, named: Path | None) -> Path:
+    base = named or Path(os.environ.get("PAPERSIFT_BENCH_CACHE")
+                         or Path.home() / ".cache" / "papersift-bench")
+    return base / f"scale-{n}"
+
+
+# -- corpus ------------------------------------------------------------------------------
+
+
+def write_corpus(path: Path, n: int, *, seed: int, first_year: int) -> None:
+    """n synthetic papers as JSON lines (arXiv listing shape), ids YYMM.NNNNN by date."""
+    from datetime import date, timedelta
+
+    from index_build import synthetic_docs
+
+    with gzip.open(corpus(), "rt", encoding="utf-8") as fh:
+        authors = [r["authors"] for r in map(json.loads, fh) if r.get("authors")]
+    rng = random.Random(seed)
+    per_month: dict[str, int] = defaultdict(int)
+    shift = date(first_year, 1, 1) - date(2016, 1, 1)
+    span_days = 3650 if n > UPDATE_PAPERS else 60   # the update: two months after the corpus
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        for d in synthetic_docs(n, seed=seed):
+            day = d.published + shift if span_days == 3650 else \
+                date(first_year, 1, 1) + timedelta(days=rng.randrange(span_days))
+            month = f"{day.year % 100:02d}{day.month:02d}"
+            per_month[month] += 1
+            title, _, abstract = d.text.partition(" . ")
+            out.write(json.dumps({
+                "id": f"{month}.{per_month[month]:05d}", "title": title, "summary": abstract,
+                "authors": rng.choice(authors), "categories": list(d.categories),
+                "listing_date": day.isoformat()}) + "\n")
+
+
+# -- build steps -------------------------------------------------------------------------
+
+
+def papersift(data_dir: Path, *args: str) -> dict:
+    """Run `papersift ARGS` on data_dir in a child process: seconds and peak RSS (MB)."""
+    env = {**os.environ, "PAPERSIFT_DATA_DIR": str(data_dir), **SERVER_ENV, **BUILD_ENV}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "papersift"), *args], env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"papersift {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest child so far: only a new maximum is this step's own
+    return {"seconds": seconds, "peak_mb": peak / 1024 if peak > before else None,
+            "output": done.stdout.strip().splitlines()[-1:]}
+
+
+STEPS = ("import", "index", "update_import", "update_index")
+# cached stores of another format are rebuilt: format 1's update_index was a full rebuild
+CACHE_FORMAT = 2
+
+
+def build(n: int, where: Path, steps: tuple[str, ...]) -> tuple[dict, set[str]]:
+    """Run the build steps not yet done into where/data (each step's figures are saved in
+    where/build.json as it ends, so an interrupted build resumes); (figures, steps run now)."""
+    data, saved = where / "data", where / "build.json"
+    figures: dict = json.loads(saved.read_text()) if saved.is_file() else {}
+    if figures.get("format") != CACHE_FORMAT:    # built by a papersift whose index rebuilt
+        figures = {"format": CACHE_FORMAT}
+        shutil.rmtree(where, ignore_errors=True)
+        data.mkdir(parents=True)
+    ran = set()
+    for step in steps:
+        if step in figures:
+            continue
+        source = where / f"{step}.jsonl.gz"
+        if step.endswith("import"):
+            t, main = time.perf_counter(), step == "import"
+            write_corpus(source, n if main else UPDATE_PAPERS, seed=0 if main else 1,
+                         first_year=2016 if main else 2026)
+            print(f"# {step}: corpus written in {time.perf_counter() - t:.0f} s", flush=True)
+        figures[step] = papersift(data, *(("import", str(source)) if source.exists() else ("index",)))
+        source.unlink(missing_ok=True)
+        if step == "update_index" and not figures[step]["output"][0].startswith("Updated"):
+            shutil.rmtree(where, ignore_errors=True)     # the next run builds it again
+            sys.exit(f"update_index: expected an incremental update, got {figures[step]['output']}")
+        ran.add(step)
+        saved.write_text(json.dumps(figures))
+        print(f"# {step}: {figures[step]['seconds']:.1f} s {figures[step]['output']}", flush=True)
+    return figures, ran
+
+
+def print_build(n: int, figures: dict, ran: set[str]) -> None:
+    label = f"scale_{n // 1000}k"
+    for step, fig in figures.items():
+        if step == "format":
+            continue
+        peak = f"{fig['peak_mb']:.0f}" if fig.get("peak_mb") else "?"
+        if step not in ran:
+            print(f"# {label}_{step}_seconds (cached from an earlier run): {fig['seconds']:.1f} s, "
+                  f"peak {peak} MB")
+            continue
+        print(f"{label}_{step}_seconds: {fig['seconds']:.1f} s")
+        if fig.get("peak_mb"):
+            print(f"{label}_{step}_peak_rss: {fig['peak_mb']:.0f} MB")
+
+
+# -- serving -----------------------------------------------------------------------------
+
+
+def baseline_data(data: Path, copy: Path, code_root: Path) -> Path:
+    """A data dir for other code: a copy of the store at that code's schema, the same index."""
+    shutil.rmtree(copy, ignore_errors=True)
+    copy.mkdir()
+    for entry in data.iterdir():
+        if not entry.name.startswith("papersift.db"):
+            (copy / entry.name).symlink_to(entry)
+    source, target = sqlite3.connect(data / "papersift.db"), sqlite3.connect(copy / "papersift.db")
+    source.backup(target)
+    source.close()
+    target.close()
+    heads = sorted(p.name[:4] for p in (code_root / "store" / "migrations" / "versions").glob("0*.py"))
+    from alembic import command
+
+    import config
+    from store.db import make_engine
+    from store.migrations import alembic_config
+
+    engine = make_engine(config.load_settings({}, data_dir=str(copy)))
+    with engine.begin() as conn:
+        cfg = alembic_config(conn)
+        command.downgrade(cfg, heads[-1])
+    engine.dispose()
+    return copy
+
+
+class Server:
+    """gunicorn with 2 workers serving data_dir with the code at code_root."""
+
+    def __init__(self, code_root: Path, data_dir: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {**os.environ, "PAPERSIFT_DATA_DIR": str(data_dir), **SERVER_ENV}
+        self.proc = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "python"), "-m", "gunicorn", "--config",
+             str(code_root / "gunicorn.conf.py"), "--chdir", str(code_root), "--bind",
+             f"127.0.0.1:{self.port}", "--workers", "2", "--max-requests", "0",
+             "--access-logfile", "/dev/null"],
+            env=env, cwd=code_root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                sys.exit(f"gunicorn ended: {self.proc.stderr.read().decode()[-3000:]}")
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=5).read()
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        sys.exit("gunicorn did not answer /healthz within 300 s")
+
+    def get_ms(self, path: str) -> float:
+        started = time.perf_counter()
+        with urllib.request.urlopen(self.base + path, timeout=120) as response:
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status}")
+        return (time.perf_counter() - started) * 1000
+
+    def workers(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """RSS, PSS and USS (private clean + dirty) of one process, in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) / 1024
+    return {"rss": fields["Rss"], "pss": fields["Pss"],
+            "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
+def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
+    """k request paths per page kind, drawn (seeded) from the store and real titles."""
+    from search import queries
+
+    rng = random.Random(seed)
+    db = sqlite3.connect(f"file:{data_dir / 'papersift.db'}?mode=ro", uri=True)
+    n = db.execute("SELECT max(rowid) FROM papers").fetchone()[0]
+    ids = []
+    while len(ids) < k:
+        row = db.execute("SELECT id FROM papers WHERE rowid = ?", (rng.randint(1, n),)).fetchone()
+        if row:
+            ids.append(row[0])
+    cats = [c for (c,) in db.execute(
+        "SELECT category FROM paper_categories GROUP BY category ORDER BY count(*) DESC LIMIT 8")]
+    db.close()
+    words = queries(k * 3, seed=seed)
+    two_words = [q for q in words if len(q.split()) == 2]
+    q = urllib.parse.quote
+    return {
+        "browse": [f"/?page={1 + i % 4}" for i in range(k)],
+        "browse_cat_year": [f"/?cat={cats[i % len(cats)]}&window=year" for i in range(k)],
+        "paper": [f"/paper/{pid}" for pid in ids],
+        "search": [f"/search?q={q(w)}" for w in words[:k]],
+        "phrase_cat": [f"/search?q={q(chr(34) + w + chr(34))}&cat={cats[i % len(cats)]}"
+                       for i, w in enumerate(two_words[:k])],
+        "trends": [f"/trends?q={q(w.split()[0])}" for w in words[:k]],
+    }
+
+
+def measure_pages(servers: dict[str, Server], paths: dict[str, list[str]]) -> dict:
+    """Per server and page kind, the request times (ms); requests alternate between servers."""
+    times: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in servers}
+    for kind, kind_paths in paths.items():
+        for server in servers.values():   # warm: first loads of the index, imports
+            for path in kind_paths[:3]:
+                server.get_ms(path)
+        for i, path in enumerate(kind_paths):
+            order = list(servers.items())
+            for name, server in order if i % 2 == 0 else reversed(order):
+                times[name][kind].append(server.get_ms(path))
+    return times
+
+
+def report_pages(n: int, name: str, times: dict[str, list[float]], server: Server) -> None:
+    label = f"scale_{n // 1000}k" + ("" if name == "this" else f"_{name}")
+    for kind in PAGES:
+        if kind in times:
+            p50, p95 = np.percentile(times[kind], [50, 95])
+            print(f"{label}_{kind}_p50: {p50:.1f} ms")
+            print(f"{label}_{kind}_p95: {p95:.1f} ms")
+    for i, pid in enumerate(sorted(server.workers())):
+        mem = memory_mb(pid)
+        for what in ("rss", "pss", "uss"):
+            print(f"{label}_worker{i + 1}_{what}: {mem[what]:.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=100_000, help="corpus size (100000)")
+    parser.add_argument("--requests", type=int, default=60, help="requests per page kind (60)")
+    parser.add_argument("--cache-dir", type=Path, help="where stores are kept between runs")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the cached store")
+    parser.add_argument("--no-update", action="store_true",
+                        help="leave the 2,000-paper update for a later run (pages before it)")
+    parser.add_argument("--baseline-root", type=Path, help="other papersift code to compare")
+    parser.add_argument("--pages", nargs="*", choices=PAGES, default=list(PAGES))
+    parser.add_argument("--store", type=Path,
+                        help="time the pages of this existing data dir (no build; --papers labels)")
+    args = parser.parse_args(argv)
+    if args.papers < 1000 or args.requests < 1:
+        parser.error("--papers must be at least 1000 and --requests at least 1")
+    where = cache_dir(args.papers, args.cache_dir)
+    if args.store:
+        data, where = args.store.resolve(), Path(tempfile.mkdtemp(prefix="papersift-scale-"))
+    else:
+        if args.fresh:
+            shutil.rmtree(where, ignore_errors=True)
+        figures, ran = build(args.papers, where, STEPS[:2] if args.no_update else STEPS)
+        print_build(args.papers, figures, ran)
+        data = where / "data"
+    other = args.baseline_root.resolve() if args.baseline_root else None
+    other_data = baseline_data(data, where / "baseline-data", other) if other else None
+    servers = {"this": Server(ROOT, data)}
+    try:
+        if other and other_data:
+            servers["baseline"] = Server(other, other_data)
+        paths = {k: v for k, v in page_paths(data, args.requests).items() if k in args.pages}
+        times = measure_pages(servers, paths)
+        for name, server in servers.items():
+            report_pages(args.papers, name, times[name], server)
+    finally:
+        for server in servers.values():
+            server.stop()
+        if args.store:
+            shutil.rmtree(where, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

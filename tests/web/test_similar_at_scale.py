@@ -1,0 +1,46 @@
+"""Past a corpus size, similar papers are looked for among the papers sharing a paper's
+heavier terms: an approximation that finds nearly all the papers scoring every one finds,
+each with its exact score."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import services.papers
+from recommend.search_postings import rows_with, search_index
+from recommend.similar import shared_term_rows
+from services.papers import similar_papers
+from web.services import current_index
+
+
+def test_similar_papers_among_shared_terms_are_nearly_those_of_scoring_every_paper(sample_app,
+                                                                             monkeypatch):
+    with sample_app.app_context():
+        index = current_index()
+        conn = sample_app.extensions["papersift.engine"].connect()
+        ids = [str(index.ids[r]) for r in np.random.default_rng(3).choice(len(index), 40)]
+        everyone = {pid: similar_papers(conn, index, pid) for pid in ids}
+        monkeypatch.setattr(services.papers, "SIMILAR_SCAN_ALL", 0)
+        monkeypatch.setattr(services.papers, "SIMILAR_CANDIDATES", 800)
+        found = wanted = 0
+        for pid in ids:
+            shared = similar_papers(conn, index, pid)
+            truth = {s.paper.id: s.score for s in everyone[pid]}
+            assert shared[0].paper.id == everyone[pid][0].paper.id, pid
+            assert all(abs(s.score - truth[s.paper.id]) < 1e-6
+                       for s in shared if s.paper.id in truth)
+            found += len(truth.keys() & {s.paper.id for s in shared})
+            wanted += len(truth)
+        assert found >= 0.95 * wanted, (found, wanted)
+        conn.close()
+
+
+def test_the_candidates_stay_within_the_budget(sample_app):
+    with sample_app.app_context():
+        index = current_index()
+        si = search_index(index)
+        for row in range(0, len(index), 97):
+            rows = shared_term_rows(index.matrix, index.vocabulary, row,
+                                    lambda term: rows_with(si.text, si.terms, term), 300)
+            assert row in rows and len(rows) <= 300
+            assert np.all(np.diff(rows) > 0)
