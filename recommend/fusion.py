@@ -57,7 +57,7 @@ class FusedModel:
 
 
 @dataclass(frozen=True, eq=False)
-class _Part:
+class ScoredPart:
     """One linear scorer and its raw parts over every paper (None: the block is absent)."""
 
     coef: np.ndarray | None
@@ -67,14 +67,14 @@ class _Part:
     meaning: np.ndarray | None
 
 
-def _part(matrix: sparse.csr_matrix, vectors: np.ndarray | None, coef: np.ndarray | None,
-          vec_coef: np.ndarray | None, intercept: float = 0.0) -> _Part:
+def scored_part(matrix: sparse.csr_matrix, vectors: np.ndarray | None, coef: np.ndarray | None,
+          vec_coef: np.ndarray | None, intercept: float = 0.0) -> ScoredPart:
     terms = None if coef is None else np.asarray(matrix @ coef, dtype=np.float64).ravel()
     meaning = None if vec_coef is None else vector_scores(vectors, vec_coef).astype(np.float64)
-    return _Part(coef, vec_coef, intercept, terms, meaning)
+    return ScoredPart(coef, vec_coef, intercept, terms, meaning)
 
 
-def standardised_sum(parts: Sequence[_Part], n_terms: int, dim: int | None, kind: str = "svm"
+def standardised_sum(parts: Sequence[ScoredPart], n_terms: int, dim: int | None, kind: str = "svm"
                      ) -> FusedModel:
     """The sum of each part's z-score over every paper, as one linear model.
 
@@ -130,30 +130,30 @@ def feedback_rows(scores: np.ndarray, positives: np.ndarray, excluded: np.ndarra
 
 
 def _centroid_parts(matrix: sparse.csr_matrix, vectors: np.ndarray | None, rows: np.ndarray,
-                    weights: np.ndarray) -> list[_Part]:
+                    weights: np.ndarray) -> list[ScoredPart]:
     parts = []
     words = term_centroid(matrix, rows, weights)
     if words is not None:
-        parts.append(_part(matrix, vectors, words, None))
+        parts.append(scored_part(matrix, vectors, words, None))
     meaning = None if vectors is None else vector_centroid(vectors, rows, weights)
     if meaning is not None:
-        parts.append(_part(matrix, vectors, None, meaning))
+        parts.append(scored_part(matrix, vectors, None, meaning))
     return parts
 
 
 def _base_part(matrix: sparse.csr_matrix, vectors: np.ndarray | None, positives: np.ndarray,
                hard_negatives: Sequence[int], *, alpha: float, C: float, positive_weight: float,
-               max_negatives: int | None, seed: int) -> tuple[_Part, str]:
+               max_negatives: int | None, seed: int) -> tuple[ScoredPart, str]:
     """The SVM: over TF-IDF ⊕ α·embedding with vectors, else over TF-IDF (or, when every
     paper is a positive, the centroid that `train_svm` falls back to)."""
     others = matrix.shape[0] > positives.size
     if vectors is not None and others:
         model = train_hybrid(matrix, vectors, positives, hard_negatives, alpha=alpha, C=C,
                              positive_weight=positive_weight, max_negatives=max_negatives, seed=seed)
-        return _part(matrix, vectors, model.coef, model.vec_coef, model.intercept), model.kind
+        return scored_part(matrix, vectors, model.coef, model.vec_coef, model.intercept), model.kind
     lexical = train_svm(matrix, positives, hard_negatives, C=C, positive_weight=positive_weight,
                         max_negatives=max_negatives, seed=seed)
-    return _part(matrix, None, lexical.coef, None, lexical.intercept), lexical.kind
+    return scored_part(matrix, None, lexical.coef, None, lexical.intercept), lexical.kind
 
 
 def train_fused(matrix: sparse.csr_matrix, vectors: np.ndarray | None, positives: Sequence[int],
