@@ -1,0 +1,41 @@
+"""PAPERSIFT_RECOMMEND_FEEDBACK: part of every ranking's key, checked when read, served either way."""
+
+from types import SimpleNamespace
+
+import pytest
+
+import config
+from services.recommendations import TrainingSets, cache_key
+from tests.factories import add_papers
+from tests.helpers.accounts import login, make_user, post_json
+from tests.helpers.recommend_web import corpus, rebuild
+
+RL = [f"2405.0{i:04d}" for i in range(10)]
+
+
+def test_changing_the_feedback_setting_never_serves_a_ranking_made_with_the_old_one():
+    sets = TrainingSets(("2405.00000",), (), frozenset({"2405.00000"}))
+    index = SimpleNamespace(version="v1")
+    keys = {cache_key(index, sets, config.load_settings({}, recommend_feedback=n), None) for n in (0, 20)}
+    assert len(keys) == 2
+
+
+def test_a_negative_feedback_count_is_refused_with_the_variable_named():
+    with pytest.raises(config.ConfigError, match="PAPERSIFT_RECOMMEND_FEEDBACK"):
+        config.load_settings({"PAPERSIFT_RECOMMEND_FEEDBACK": "-1"})
+
+
+@pytest.mark.parametrize("feedback", [0, 20])
+def test_recommendations_rank_the_library_topic_first_with_or_without_feedback(make_app, feedback):
+    app = make_app(RECOMMEND_SYNC=True, recommend_feedback=feedback)
+    add_papers(app.extensions["papersift.engine"], *corpus())
+    rebuild(app)
+    make_user(app, "ada")
+    client = app.test_client()
+    assert login(client, "ada").status_code == 302
+    for pid in RL[:3]:
+        assert post_json(client, f"/library/papers/{pid}/add", {}).status_code == 200
+    data = client.get("/api/recommendations?n=10").get_json()
+    ids = [p["id"] for p in data["papers"]]
+    assert data["model"] == "svm" and not set(ids) & set(RL[:3])
+    assert set(ids[:8]) == set(RL[3:]) | {"2405.99999"}
