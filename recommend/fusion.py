@@ -69,7 +69,9 @@ class ScoredPart:
 
 def scored_part(matrix: sparse.csr_matrix, vectors: np.ndarray | None, coef: np.ndarray | None,
           vec_coef: np.ndarray | None, intercept: float = 0.0) -> ScoredPart:
-    terms = None if coef is None else np.asarray(matrix @ coef, dtype=np.float64).ravel()
+    # float32 weights: a float64 vector would make scipy copy the whole matrix to float64
+    terms = (None if coef is None
+             else np.asarray(matrix @ np.asarray(coef, dtype=np.float32), dtype=np.float64).ravel())
     meaning = None if vec_coef is None else vector_scores(vectors, vec_coef).astype(np.float64)
     return ScoredPart(coef, vec_coef, intercept, terms, meaning)
 
@@ -97,6 +99,18 @@ def standardised_sum(parts: Sequence[ScoredPart], n_terms: int, dim: int | None,
             vec_offset += float(np.mean(part.meaning)) / spread
     return FusedModel(coef.astype(np.float32), None if vec_coef is None else vec_coef.astype(np.float32),
                       intercept, term_offset, vec_offset, kind)
+
+
+def zscore_sum(parts: Sequence[ScoredPart]) -> np.ndarray:
+    """What `standardised_sum(parts)` scores every paper, from the parts' scores at hand (no
+    product over the matrix again)."""
+    total: np.ndarray | float = 0.0
+    for part in parts:
+        raw = sum(p for p in (part.terms, part.meaning) if p is not None) + part.intercept
+        spread = float(np.std(raw))
+        if np.isfinite(spread) and spread > 1e-12:
+            total = total + (raw - float(np.mean(raw))) / spread
+    return np.asarray(total, dtype=np.float64)
 
 
 def term_centroid(matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
@@ -175,11 +189,10 @@ def train_fused(matrix: sparse.csr_matrix, vectors: np.ndarray | None, positives
     base, kind = _base_part(matrix, vectors, pos, hard, alpha=alpha, C=C,
                             positive_weight=positive_weight, max_negatives=max_negatives, seed=seed)
     dim = None if vectors is None else int(vectors.shape[1])
-    ones = np.ones(pos.size)
-    first = standardised_sum([base, *_centroid_parts(matrix, vectors, pos, ones)], matrix.shape[1], dim, kind)
+    first = [base, *_centroid_parts(matrix, vectors, pos, np.ones(pos.size))]
     if feedback <= 0:
-        return first
-    rows, weights = feedback_rows(first.scores(matrix, vectors), pos, hard, feedback=feedback,
+        return standardised_sum(first, matrix.shape[1], dim, kind)
+    rows, weights = feedback_rows(zscore_sum(first), pos, hard, feedback=feedback,
                                   feedback_weight=feedback_weight)
     return standardised_sum([base, *_centroid_parts(matrix, vectors, rows, weights)],
                             matrix.shape[1], dim, kind)

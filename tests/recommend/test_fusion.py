@@ -12,6 +12,7 @@ from recommend.fusion import (
     scored_part,
     standardised_sum,
     train_fused,
+    zscore_sum,
 )
 from recommend.hybrid import meaning_drove, score_parts
 from tests.semantic.encoder import HashedWordEncoder
@@ -57,6 +58,7 @@ def test_the_fused_model_is_the_sum_of_each_parts_z_score(features):
     expected = (_zscore(matrix @ coef) + _zscore(vectors @ vec_coef)
                 + _zscore(matrix @ coef + vectors @ vec_coef))
     np.testing.assert_allclose(model.scores(matrix, vectors), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(zscore_sum([words, meaning, both]), expected, rtol=1e-6, atol=1e-6)
     # the offsets are each block's mean over all papers: the parts around them add up
     terms, vecs = score_parts(matrix, vectors, range(len(DOCS)), model.coef, model.vec_coef)
     assert terms.mean() == pytest.approx(model.term_offset, abs=1e-4)
