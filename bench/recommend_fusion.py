@@ -152,7 +152,11 @@ def main() -> None:
     for name, (p10, r100) in result["table"].items():
         secs = result["seconds"].get(name)
         per = f"  ({secs / result['n']:.2f} s a library)" if secs is not None else ""
-        print(f"recommend_{name}: P@10 {p10:.3f}  R@100 {r100:.3f}{per}")
+        print(f"{name}: P@10 {p10:.3f}  R@100 {r100:.3f}{per}")
+    print()
+    for name, (p10, r100) in result["table"].items():
+        print(f"reco_fusion_{name}_precision_at_10: {p10:.3f} fraction")
+        print(f"reco_fusion_{name}_recall_at_100: {r100:.3f} fraction")
     print(f"total_seconds: {time.perf_counter() - started:.0f} s")
 
 
