@@ -13,6 +13,18 @@ from tests.helpers.recommend_web import corpus, rebuild
 RL = [f"2405.0{i:04d}" for i in range(10)]
 
 
+def _ada_with_three_rl_papers(app):
+    """A logged-in client whose library is the first three RL papers of the test corpus."""
+    add_papers(app.extensions["papersift.engine"], *corpus())
+    rebuild(app)
+    make_user(app, "ada")
+    client = app.test_client()
+    assert login(client, "ada").status_code == 302
+    for pid in RL[:3]:
+        assert post_json(client, f"/library/papers/{pid}/add", {}).status_code == 200
+    return client
+
+
 def test_changing_the_feedback_setting_never_serves_a_ranking_made_with_the_old_one():
     sets = TrainingSets(("2405.00000",), (), frozenset({"2405.00000"}))
     index = SimpleNamespace(version="v1")
@@ -27,15 +39,17 @@ def test_a_negative_feedback_count_is_refused_with_the_variable_named():
 
 @pytest.mark.parametrize("feedback", [0, 20])
 def test_recommendations_rank_the_library_topic_first_with_or_without_feedback(make_app, feedback):
-    app = make_app(RECOMMEND_SYNC=True, recommend_feedback=feedback)
-    add_papers(app.extensions["papersift.engine"], *corpus())
-    rebuild(app)
-    make_user(app, "ada")
-    client = app.test_client()
-    assert login(client, "ada").status_code == 302
-    for pid in RL[:3]:
-        assert post_json(client, f"/library/papers/{pid}/add", {}).status_code == 200
+    client = _ada_with_three_rl_papers(make_app(RECOMMEND_SYNC=True, recommend_feedback=feedback))
     data = client.get("/api/recommendations?n=10").get_json()
     ids = [p["id"] for p in data["papers"]]
     assert data["model"] == "svm" and not set(ids) & set(RL[:3])
     assert set(ids[:8]) == set(RL[3:]) | {"2405.99999"}
+
+
+def test_the_page_says_how_the_ranking_was_made(make_app):
+    from bs4 import BeautifulSoup
+
+    client = _ada_with_three_rl_papers(make_app(RECOMMEND_SYNC=True))
+    summary = BeautifulSoup(client.get("/recommend").data, "html.parser").select_one(".reco-summary")
+    assert "linear SVM trained on 3 papers, together with closeness to your library's centre" in \
+        " ".join(summary.get_text().split())
