@@ -14,7 +14,8 @@ Every part is linear in the features, and so is their standardised sum: the resu
 model, a weight per term plus a weight per embedding dimension, whose score splits exactly
 into what the words and what the meaning added (`term_offset` and `vec_offset` are each
 part's mean over all papers, so "added" means "above an average paper"). Without vectors the
-fusion is the lexical SVM with the TF-IDF centroid. Pure numpy/scipy/scikit-learn.
+fusion is the lexical SVM with the TF-IDF centroid at half weight. Pure
+numpy/scipy/scikit-learn.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ from recommend.svm import DEFAULT_NEGATIVES, train_svm
 
 DEFAULT_FEEDBACK = 20           # top papers of the first pass taken as pseudo-positives
 DEFAULT_FEEDBACK_WEIGHT = 0.5   # each one's weight in the centroids (a library paper weighs 1)
+# the TF-IDF centroid's weight in the sum without vectors (the SVM's is 1): at full weight it
+# outweighs the SVM's precision (-1.1 points of P@10 on the sample against -0.4 at half
+# weight, for the same recall; docs/semantic.md). With vectors all three weigh 1: at half
+# weight, papers that share the library's words were put down to meaning in explanations
+LEXICAL_TERM_CENTROID_WEIGHT = 0.5
 # feedback papers are at most this share of all papers: in a store of a few hundred, the top
 # twenty would be a good part of everything, most of it off the library's topic
 FEEDBACK_MAX_SHARE = 0.01
@@ -65,20 +71,21 @@ class ScoredPart:
     intercept: float
     terms: np.ndarray | None
     meaning: np.ndarray | None
+    weight: float = 1.0               # of its z-score in the sum
 
 
 def scored_part(matrix: sparse.csr_matrix, vectors: np.ndarray | None, coef: np.ndarray | None,
-          vec_coef: np.ndarray | None, intercept: float = 0.0) -> ScoredPart:
+          vec_coef: np.ndarray | None, intercept: float = 0.0, weight: float = 1.0) -> ScoredPart:
     # float32 weights: a float64 vector would make scipy copy the whole matrix to float64
     terms = (None if coef is None
              else np.asarray(matrix @ np.asarray(coef, dtype=np.float32), dtype=np.float64).ravel())
     meaning = None if vec_coef is None else vector_scores(vectors, vec_coef).astype(np.float64)
-    return ScoredPart(coef, vec_coef, intercept, terms, meaning)
+    return ScoredPart(coef, vec_coef, intercept, terms, meaning, weight)
 
 
 def standardised_sum(parts: Sequence[ScoredPart], n_terms: int, dim: int | None, kind: str = "svm"
                      ) -> FusedModel:
-    """The sum of each part's z-score over every paper, as one linear model.
+    """The weighted sum of each part's z-score over every paper, as one linear model.
 
     A part whose scores are all equal (nothing to tell papers apart) adds nothing.
     """
@@ -88,8 +95,9 @@ def standardised_sum(parts: Sequence[ScoredPart], n_terms: int, dim: int | None,
     for part in parts:
         raw = sum(p for p in (part.terms, part.meaning) if p is not None) + part.intercept
         spread = float(np.std(raw))
-        if not np.isfinite(spread) or spread <= 1e-12:
+        if not np.isfinite(spread) or spread <= 1e-12 or part.weight == 0:
             continue
+        spread /= part.weight           # weight / spread from here on
         intercept += (part.intercept - float(np.mean(raw))) / spread
         if part.coef is not None:
             coef += part.coef / spread
@@ -109,7 +117,7 @@ def zscore_sum(parts: Sequence[ScoredPart]) -> np.ndarray:
         raw = sum(p for p in (part.terms, part.meaning) if p is not None) + part.intercept
         spread = float(np.std(raw))
         if np.isfinite(spread) and spread > 1e-12:
-            total = total + (raw - float(np.mean(raw))) / spread
+            total = total + part.weight * (raw - float(np.mean(raw))) / spread
     return np.asarray(total, dtype=np.float64)
 
 
@@ -148,7 +156,8 @@ def _centroid_parts(matrix: sparse.csr_matrix, vectors: np.ndarray | None, rows:
     parts = []
     words = term_centroid(matrix, rows, weights)
     if words is not None:
-        parts.append(scored_part(matrix, vectors, words, None))
+        weight = LEXICAL_TERM_CENTROID_WEIGHT if vectors is None else 1.0
+        parts.append(scored_part(matrix, vectors, words, None, weight=weight))
     meaning = None if vectors is None else vector_centroid(vectors, rows, weights)
     if meaning is not None:
         parts.append(scored_part(matrix, vectors, None, meaning))

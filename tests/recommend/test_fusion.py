@@ -59,6 +59,11 @@ def test_the_fused_model_is_the_sum_of_each_parts_z_score(features):
                 + _zscore(matrix @ coef + vectors @ vec_coef))
     np.testing.assert_allclose(model.scores(matrix, vectors), expected, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(zscore_sum([words, meaning, both]), expected, rtol=1e-6, atol=1e-6)
+    half = scored_part(matrix, vectors, coef, None, 0.3, weight=0.5)
+    weighted = standardised_sum([half, meaning], matrix.shape[1], vectors.shape[1])
+    expected = 0.5 * _zscore(matrix @ coef) + _zscore(vectors @ vec_coef)
+    np.testing.assert_allclose(weighted.scores(matrix, vectors), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(zscore_sum([half, meaning]), expected, rtol=1e-6, atol=1e-6)
     # the offsets are each block's mean over all papers: the parts around them add up
     terms, vecs = score_parts(matrix, vectors, range(len(DOCS)), model.coef, model.vec_coef)
     assert terms.mean() == pytest.approx(model.term_offset, abs=1e-4)
