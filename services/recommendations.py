@@ -193,14 +193,14 @@ def train_ranking(index: Index, sets: TrainingSets, settings: Settings, vectors:
     when the index version has `vectors`, else over TF-IDF alone."""
     positives, negatives = _rows(index, sets.positives), _rows(index, sets.hard_negatives)
     dense = vectors.dense if vectors is not None and vectors.covered else None
+    if dense is not None and positives and not np.any(dense[np.asarray(positives)]):
+        dense = None                  # no library paper encoded yet: lexical, with the lexical C
     model = train_fused(index.matrix, dense, positives, negatives, alpha=settings.hybrid_alpha,
                         C=settings.svm_c if dense is None else settings.hybrid_svm_c,
                         positive_weight=settings.svm_positive_weight,
                         feedback=settings.recommend_feedback)
-    # the model falls back to lexical when no library paper has a vector yet
-    hybrid = model.vec_coef is not None
-    return Ranking(model.kind, model.scores(index.matrix, dense if hybrid else None), model.coef,
-                   model.vec_coef, model.term_offset, model.vec_offset)
+    return Ranking(model.kind, model.scores(index.matrix, dense), model.coef, model.vec_coef,
+                   model.term_offset, model.vec_offset)
 
 
 def _ranking(index: Index, model: LinearModel) -> Ranking:

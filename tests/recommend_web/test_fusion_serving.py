@@ -1,11 +1,14 @@
-"""PAPERSIFT_RECOMMEND_FEEDBACK: part of every ranking's key, checked when read, served either way."""
+"""The fused ranking as served: PAPERSIFT_RECOMMEND_FEEDBACK in every ranking's key and checked
+when read, rankings with or without feedback, the lexical fallback, the page's account of it."""
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
+from scipy import sparse
 
 import config
-from services.recommendations import TrainingSets, cache_key
+from services.recommendations import TrainingSets, cache_key, train_ranking
 from tests.factories import add_papers
 from tests.helpers.accounts import login, make_user, post_json
 from tests.helpers.recommend_web import corpus, rebuild
@@ -53,3 +56,22 @@ def test_the_page_says_how_the_ranking_was_made(make_app):
     summary = BeautifulSoup(client.get("/recommend").data, "html.parser").select_one(".reco-summary")
     assert "linear SVM trained on 3 papers, together with closeness to your library's centre" in \
         " ".join(summary.get_text().split())
+
+
+def test_a_library_not_encoded_yet_is_ranked_lexically_while_other_papers_have_vectors():
+    rng = np.random.default_rng(0)
+    matrix = sparse.random(300, 50, density=0.2, format="csr", dtype=np.float32, random_state=1)
+    dense = rng.standard_normal((300, 8)).astype(np.float32)
+    dense[:3] = 0                                       # the library's papers: not encoded yet
+    ids = [f"p{i}" for i in range(300)]
+    index = SimpleNamespace(version="v1", matrix=matrix, row={p: i for i, p in enumerate(ids)}.get)
+    vectors = SimpleNamespace(dense=dense, covered=297, model="test")
+    sets = TrainingSets(("p0", "p1", "p2"), (), frozenset({"p0", "p1", "p2"}))
+    ranking = train_ranking(index, sets, config.load_settings({}), vectors)
+    assert ranking.vec_coef is None and ranking.kind == "svm"
+    assert ranking.scores.shape == (300,) and np.isfinite(ranking.scores).all()
+    encoded = dense.copy()
+    encoded[:3] = rng.standard_normal((3, 8))
+    hybrid = train_ranking(index, sets, config.load_settings({}),
+                           SimpleNamespace(dense=encoded, covered=300, model="test"))
+    assert hybrid.vec_coef is not None and hybrid.vec_coef.shape == (8,)
