@@ -33,9 +33,10 @@ from recommend.svm import DEFAULT_NEGATIVES, train_svm
 DEFAULT_FEEDBACK = 20           # top papers of the first pass taken as pseudo-positives
 DEFAULT_FEEDBACK_WEIGHT = 0.5   # each one's weight in the centroids (a library paper weighs 1)
 # the TF-IDF centroid's weight in the sum without vectors (the SVM's is 1): at full weight it
-# outweighs the SVM's precision (-1.1 points of P@10 on the sample against -0.4 at half
-# weight, for the same recall; docs/semantic.md). With vectors all three weigh 1: at half
-# weight, papers that share the library's words were put down to meaning in explanations
+# outweighs the SVM's precision (on four draws per topic of the sample: -1.1 points of P@10
+# against the SVM alone, -0.4 at half weight, for the same recall; docs/semantic.md). With
+# vectors all three weigh 1: at half weight, papers that share the library's words were put
+# down to meaning in explanations
 LEXICAL_TERM_CENTROID_WEIGHT = 0.5
 # feedback papers are at most this share of all papers: in a store of a few hundred, the top
 # twenty would be a good part of everything, most of it off the library's topic
