@@ -201,6 +201,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hybrid_svm_c", "PAPERSIFT_HYBRID_SVM_C", 0.01, float,
             "Regularisation C of the SVM when it also sees embeddings (chosen with alpha on the "
             "topic collections: docs/semantic.md)."),
+    Setting("recommend_feedback", "PAPERSIFT_RECOMMEND_FEEDBACK", 20, _count,
+            "Top papers of a first ranking that join the library's centroids at half weight "
+            "(pseudo-relevance feedback) before the final recommendation ranking; 0 turns it off."),
     Setting("similar_vector_weight", "PAPERSIFT_SIMILAR_VECTOR_WEIGHT", 0.5, float,
             "Share of the embedding cosine in similar papers (the rest is TF-IDF cosine)."),
     Setting("ann_min_papers", "PAPERSIFT_ANN_MIN_PAPERS", 200_000, _count,

@@ -2,7 +2,8 @@
 
 Measured in the same run, interleaved (the machine has 2 cores shared with other work):
 - cold ranking: train the per-user SVM and score every paper, over TF-IDF alone (baseline)
-  and over TF-IDF ⊕ 0.5·embedding (recommend/hybrid.py), library of 10 and 200 papers;
+  and over TF-IDF ⊕ 0.5·embedding (recommend/hybrid.py), and the fused model as served
+  (recommend/fusion.py, with and without vectors), library of 10 and 200 papers;
 - similar papers for one paper: TF-IDF cosine (baseline) and the blend with embeddings;
 - vector search: the top 100 papers by cosine to a query vector (the fusion's second list);
 - vector search over the float32 file mapped read-only (what services use: `Vectors.dense`)
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.recommend_latency import synthetic_index  # noqa: E402
+from recommend.fusion import train_fused  # noqa: E402
 from recommend.hybrid import blended_similar, nearest_vectors, train_hybrid  # noqa: E402
 from recommend.index_vectors import load_vectors, write_vectors  # noqa: E402
 from recommend.similar import similar  # noqa: E402
@@ -53,13 +55,21 @@ def timed(fn) -> float:
 def cold_rankings(index, vectors, rng, runs: int = 3) -> None:
     for size in (10, 200):
         positives = rng.choice(len(index), size, replace=False)
-        lexical, hybrid = [], []
+        lexical, hybrid, fused, fused_lexical = [], [], [], []
         for _ in range(runs):
             lexical.append(timed(lambda p=positives: train_svm(index.matrix, p).scores(index.matrix)))
             hybrid.append(timed(lambda p=positives: train_hybrid(index.matrix, vectors, p)
                                 .scores(index.matrix, vectors)))
+            fused.append(timed(lambda p=positives: train_fused(index.matrix, vectors, p)
+                               .scores(index.matrix, vectors)))
+            fused_lexical.append(timed(lambda p=positives: train_fused(index.matrix, None, p)
+                                       .scores(index.matrix)))
         print(f"cold_ranking_lexical_lib{size}: {np.median(lexical):.2f} s")
         print(f"cold_ranking_hybrid_lib{size}: {np.median(hybrid):.2f} s")
+        print(f"cold_ranking_fused_lib{size}: {np.median(fused):.2f} s (served; hybrid SVM + "
+              "centroids + feedback)")
+        print(f"cold_ranking_fused_lexical_lib{size}: {np.median(fused_lexical):.2f} s "
+              "(served without vectors)")
 
 
 def anonymous_mb() -> float:

@@ -6,8 +6,9 @@ tests/data/metadata/topic_collections_shared.jsonl.gz, mixed into the corpus (th
 library is k papers (k = 5, 20) of one topic, and the ranking of every paper not in the
 library is scored by precision@10 and recall@100 of that topic's other papers.
 
-Methods: the SVM as served (sampled negatives, importance-weighted), the plain SVM on every
-negative (arxiv-sanity's way), cosine to the library centroid, and random. Figures are
+Methods: the SVM as trained for serving (sampled negatives, importance-weighted; the site
+fuses it with centroid similarities, measured by bench/recommend_fusion.py), the plain SVM on
+every negative (arxiv-sanity's way), cosine to the library centroid, and random. Figures are
 means over topics and repetitions; the last lines print `name: value unit`.
 
     .venv/bin/python bench/recommend_quality.py [--reps 2] [--sweep]

@@ -6,6 +6,11 @@ papers) and the model settings, so it is retrained only when one of them changes
 paper or swapping the index makes a new key. The cache lives in Redis when REDIS_URL is
 set (shared by every worker), else in-process (an LRU of recent rankings): services.cache.
 
+The ranking itself is recommend/fusion.py's: the SVM (over TF-IDF ⊕ α·embedding when the
+index version has vectors), the cosine to the library's TF-IDF centroid and to its embedding
+centroid, standardised and added, the centroids widened by the first pass's top papers
+(pseudo-relevance feedback, PAPERSIFT_RECOMMEND_FEEDBACK). Without vectors it is lexical.
+
 Training never blocks a request: a missing SVM ranking is trained in a background thread
 while the request is served a centroid ranking (cosine similarity to the library's mean,
 one sparse product). `sync=True` (the CLI, tests) trains in the caller instead.
@@ -28,11 +33,12 @@ from sqlalchemy.engine import Connection
 
 from config import Settings
 from recommend.explain import explain_folded
-from recommend.hybrid import meaning_drove, nearest_in_meaning, score_parts, train_hybrid
+from recommend.fusion import train_fused
+from recommend.hybrid import meaning_drove, nearest_in_meaning, score_parts
 from recommend.index import Index
 from recommend.index_vectors import Vectors
 from recommend.similar import top_k
-from recommend.svm import LinearModel, centroid_model, library_terms, train_svm
+from recommend.svm import LinearModel, centroid_model, library_terms
 from recommend.trends import written_forms
 from services.cache import Cache, MemoryCache, make_cache
 from services.cache_codec import register_value_type
@@ -71,7 +77,9 @@ class Ranking:
     kind: str                       # "svm" or "centroid" (while the SVM trains)
     scores: np.ndarray              # float32 per index row
     coef: np.ndarray                # float32 per term, for explanations
-    vec_coef: np.ndarray | None = None   # float32 per embedding dimension (times alpha) when hybrid
+    vec_coef: np.ndarray | None = None   # float32 per embedding dimension when hybrid
+    term_offset: float = 0.0        # mean term part over all papers: what words add above it
+    vec_offset: float = 0.0         # mean vector part over all papers
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,7 @@ def cache_key(index: Index, sets: TrainingSets, settings: Settings, vectors: Vec
     hybrid = (f"vec={vectors.model}:{vectors.covered}:a={settings.hybrid_alpha}:C={settings.hybrid_svm_c}"
               if vectors is not None else "lexical")
     for part in (index.version, hybrid, f"C={settings.svm_c}", f"w={settings.svm_positive_weight}",
+                 f"fused:feedback={settings.recommend_feedback}",
                  "+", *sets.positives, "-", *sets.hard_negatives):
         h.update(part.encode())
         h.update(b"\0")
@@ -180,18 +189,18 @@ def _rows(index: Index, ids: Sequence[str]) -> list[int]:
 
 def train_ranking(index: Index, sets: TrainingSets, settings: Settings, vectors: Vectors | None
                   ) -> Ranking:
-    """Train the SVM and score every paper (the cold path): over TF-IDF ⊕ α·embedding when
-    the index version has `vectors`, else over TF-IDF alone."""
+    """Train the fused model and score every paper (the cold path): with the embeddings
+    when the index version has `vectors`, else over TF-IDF alone."""
     positives, negatives = _rows(index, sets.positives), _rows(index, sets.hard_negatives)
-    if vectors is not None and vectors.covered and len(index) > len(set(positives)):
-        model = train_hybrid(index.matrix, vectors.dense, positives, negatives,
-                             alpha=settings.hybrid_alpha, C=settings.hybrid_svm_c,
-                             positive_weight=settings.svm_positive_weight)
-        return Ranking(model.kind, model.scores(index.matrix, vectors.dense), model.coef,
-                       model.vec_coef)
-    model = train_svm(index.matrix, _rows(index, sets.positives), _rows(index, sets.hard_negatives),
-                      C=settings.svm_c, positive_weight=settings.svm_positive_weight)
-    return _ranking(index, model)
+    dense = vectors.dense if vectors is not None and vectors.covered else None
+    if dense is not None and positives and not np.any(dense[np.asarray(positives)]):
+        dense = None                  # no library paper encoded yet: lexical, with the lexical C
+    model = train_fused(index.matrix, dense, positives, negatives, alpha=settings.hybrid_alpha,
+                        C=settings.svm_c if dense is None else settings.hybrid_svm_c,
+                        positive_weight=settings.svm_positive_weight,
+                        feedback=settings.recommend_feedback)
+    return Ranking(model.kind, model.scores(index.matrix, dense), model.coef, model.vec_coef,
+                   model.term_offset, model.vec_offset)
 
 
 def _ranking(index: Index, model: LinearModel) -> Ranking:
@@ -335,6 +344,10 @@ def meaning_reasons(conn: Connection, index: Index, ranking: Ranking, rows: Sequ
         return [[] for _ in rows]
     term_part, vector_part = score_parts(index.matrix, vectors.dense, rows, ranking.coef,
                                          ranking.vec_coef)
+    # each part above what it gives an average paper: a common word or a direction every
+    # abstract shares lifts no paper over another
+    term_part = term_part - np.float32(ranking.term_offset)
+    vector_part = vector_part - np.float32(ranking.vec_offset)
     driven = [i for i in range(len(rows)) if meaning_drove(float(term_part[i]), float(vector_part[i]))]
     nearest = nearest_in_meaning(vectors.dense, [rows[i] for i in driven], positives)
     sources = {i: str(index.ids[r]) for i, r in zip(driven, nearest, strict=True) if r is not None}
