@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from recommend.text import STOP_WORDS, stem
 
@@ -77,24 +77,55 @@ def _spells(parts: list[str], letters: str) -> bool:
 def learn(texts: Iterable[str], *, min_papers: int = MIN_PAPERS, min_share: float = MIN_SHARE
           ) -> list[Acronym]:
     """The acronyms the texts define often and consistently enough, sorted by term."""
-    by_pair: Counter[tuple[str, tuple[str, ...]]] = Counter()
-    written: dict[tuple[str, tuple[str, ...]], Counter[tuple[str, str]]] = {}
+    return choose(count_definitions(texts), min_papers=min_papers, min_share=min_share)
+
+
+@dataclass
+class DefinitionCounts:
+    """Papers defining each (acronym term, long-form stems) pair, and how it was written.
+
+    Counts of consecutive batches of texts add up (`add`) to the counts of all of them,
+    in the same order, so a corpus can be counted in chunks or in worker processes.
+    """
+
+    by_pair: Counter[tuple[str, tuple[str, ...]]] = field(default_factory=Counter)
+    written: dict[tuple[str, tuple[str, ...]], Counter[tuple[str, str]]] = field(
+        default_factory=dict)
+
+    def add(self, other: DefinitionCounts) -> None:
+        self.by_pair.update(other.by_pair)
+        for key, forms in other.written.items():
+            self.written.setdefault(key, Counter()).update(forms)
+
+
+def count_definitions(texts: Iterable[str]) -> DefinitionCounts:
+    """The definitions in `texts`, each pair counted once per text."""
+    counts = DefinitionCounts()
     for text in texts:
         seen = set()
-        for acr, long_form in definitions(text):
+        # sorted: a set's order changes with each process's string hashing, and the
+        # first pair seen wins ties in `choose`
+        for acr, long_form in sorted(definitions(text)):
             key = (stem(acr.lower()), _stems(long_form))
             if key not in seen:
                 seen.add(key)
-                by_pair[key] += 1
-                written.setdefault(key, Counter())[(acr, long_form)] += 1
+                counts.by_pair[key] += 1
+                counts.written.setdefault(key, Counter())[(acr, long_form)] += 1
+    return counts
+
+
+def choose(counts: DefinitionCounts, *, min_papers: int = MIN_PAPERS,
+           min_share: float = MIN_SHARE) -> list[Acronym]:
+    """The acronyms defined in at least `min_papers` papers and by more than `min_share`
+    of the papers defining that acronym, sorted by term."""
     per_acronym: Counter[str] = Counter()
-    for (term, _), n in by_pair.items():
+    for (term, _), n in counts.by_pair.items():
         per_acronym[term] += n
     out = {}
-    for key, n in by_pair.most_common():
+    for key, n in counts.by_pair.most_common():
         term, long_terms = key
         if n >= min_papers and n > min_share * per_acronym[term] and term not in out:
-            acr, long_form = written[key].most_common(1)[0][0]
+            acr, long_form = counts.written[key].most_common(1)[0][0]
             out[term] = Acronym(term, long_terms, acr, long_form)
     return [out[t] for t in sorted(out)]
 
