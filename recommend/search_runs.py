@@ -38,7 +38,9 @@ RUN_BUDGET_BYTES = 256 << 20
 # documents counted per task; a chunk also ends at CHUNK_CHARS of text (full texts)
 CHUNK_DOCS = 2000
 CHUNK_CHARS = 16_000_000
-_BYTES_PER_TERM = 80        # a short str object plus its list slot
+_BYTES_PER_TERM = 80
+# postings placed at a time when runs are copied into the final matrix
+BLOCK_POSTINGS = 1 << 22        # a short str object plus its list slot
 
 # what a chunk is made of: (text, title, authors, categories) per document
 ChunkInput = list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
@@ -225,8 +227,9 @@ def column_matrix(runs: Sequence[Run], n_cols: int, maps: Sequence[np.ndarray]
     """The runs' postings as one float32 CSC matrix, rows stacked in run order.
 
     maps[k] gives each of run k's columns its final column (-1: dropped). Runs are read
-    one at a time, twice: once to size each column, once to copy into place, so only the
-    final matrix and one run's postings are held at once.
+    one at a time, twice: once to size each column, once to copy into place a block of
+    rows at a time, so only the final matrix, one run and one block's temporaries are
+    held at once.
     """
     per_col = np.zeros(n_cols, dtype=np.int64)
     n_rows = 0
@@ -237,29 +240,47 @@ def column_matrix(runs: Sequence[Run], n_cols: int, maps: Sequence[np.ndarray]
         n_rows += matrix.shape[0]
     indptr = np.zeros(n_cols + 1, dtype=np.int64)
     np.cumsum(per_col, out=indptr[1:])
+    del per_col
     index_dtype = np.int32 if max(int(indptr[-1]), n_rows) <= np.iinfo(np.int32).max \
         else np.int64
-    indices = np.empty(int(indptr[-1]), dtype=index_dtype)
-    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    out = (np.empty(int(indptr[-1]), dtype=index_dtype),
+           np.empty(int(indptr[-1]), dtype=np.float32))
     cursor, row0 = indptr[:-1].copy(), 0
     for run, col_map in zip(runs, maps, strict=True):
         matrix = run.load().matrix
-        cols = col_map[matrix.indices]
-        rows = np.repeat(np.arange(row0, row0 + matrix.shape[0], dtype=index_dtype),
-                         np.diff(matrix.indptr))
-        keep = np.flatnonzero(cols >= 0)
-        keep = keep[np.argsort(cols[keep], kind="stable")]   # by column, rows in order
-        cols = cols[keep]
-        in_run = np.bincount(cols, minlength=n_cols)
-        run_start = np.zeros(n_cols, dtype=np.int64)
-        np.cumsum(in_run[:-1], out=run_start[1:])
-        where = cursor[cols] + np.arange(len(cols)) - run_start[cols]
-        indices[where] = rows[keep]
-        data[where] = matrix.data[keep]
-        cursor += in_run
+        for start, stop in _row_blocks(matrix.indptr):
+            _place(matrix[start:stop], col_map, row0 + start, cursor, out)
         row0 += matrix.shape[0]
-    return sparse.csc_matrix((data, indices, indptr.astype(index_dtype)),
+    return sparse.csc_matrix((out[1], out[0], indptr.astype(index_dtype)),
                              shape=(n_rows, n_cols))
+
+
+def _row_blocks(indptr: np.ndarray) -> Iterable[tuple[int, int]]:
+    """Row ranges of about BLOCK_POSTINGS postings each (at least one row)."""
+    start, n_rows = 0, len(indptr) - 1
+    while start < n_rows:
+        stop = int(np.searchsorted(indptr, indptr[start] + BLOCK_POSTINGS, side="right")) - 1
+        stop = min(max(stop, start + 1), n_rows)
+        yield start, stop
+        start = stop
+
+
+def _place(block: sparse.csr_matrix, col_map: np.ndarray, row0: int, cursor: np.ndarray,
+           out: tuple[np.ndarray, np.ndarray]) -> None:
+    """Copy a block of rows (final rows from row0) to the next free places of its columns."""
+    indices, data = out
+    cols = col_map[block.indices]
+    rows = np.repeat(np.arange(row0, row0 + block.shape[0], dtype=indices.dtype),
+                     np.diff(block.indptr))
+    keep = np.flatnonzero(cols >= 0)
+    keep = keep[np.argsort(cols[keep], kind="stable")]   # by column, rows in order
+    cols = cols[keep]
+    first = np.searchsorted(cols, cols)                   # each column's first entry
+    where = cursor[cols] + (np.arange(len(cols)) - first)
+    indices[where] = rows[keep]
+    data[where] = block.data[keep]
+    present, per_col = np.unique(cols, return_counts=True)
+    cursor[present] += per_col
 
 
 @dataclass

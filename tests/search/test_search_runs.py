@@ -65,6 +65,7 @@ def test_parts_equal_one_count_over_every_text(docs, reference, monkeypatch) -> 
 def test_a_tiny_budget_spills_every_chunk_and_changes_nothing(docs, reference,
                                                               monkeypatch) -> None:
     monkeypatch.setattr(search_runs, "CHUNK_DOCS", 37)
+    monkeypatch.setattr(search_runs, "BLOCK_POSTINGS", 50)    # runs copied in small blocks
     spilled = _spilled_runs(monkeypatch)
     parts = part_bytes(build_search_parts(None, docs, n_jobs=1, budget=1))
     assert len({p.name.split(".")[0] for p in spilled}) == -(-len(docs) // 37)  # each chunk
