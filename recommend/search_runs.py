@@ -235,8 +235,10 @@ def column_matrix(runs: Sequence[Run], n_cols: int, maps: Sequence[np.ndarray]
     n_rows = 0
     for run, col_map in zip(runs, maps, strict=True):
         matrix = run.load().matrix
-        cols = col_map[matrix.indices]
-        per_col += np.bincount(cols[cols >= 0], minlength=n_cols)
+        # counted per run column, then moved to final columns: no per-posting temporaries
+        in_run = np.bincount(matrix.indices, minlength=len(col_map))
+        kept = col_map >= 0
+        per_col[col_map[kept]] += in_run[kept]
         n_rows += matrix.shape[0]
     indptr = np.zeros(n_cols + 1, dtype=np.int64)
     np.cumsum(per_col, out=indptr[1:])
