@@ -156,12 +156,8 @@ def build_index(
                     "sample_docs": sample_docs, "seed": seed}
         from recommend.features import fit_features
 
-        stage_started = time.perf_counter()
-        features = fit_features(DocTexts(docs), n_jobs=n_jobs, **settings)
-        _log_stage("features", stage_started)
-        stage_started = time.perf_counter()
-        n_fulltext = _write_core(tmp, docs, features)
-        _log_stage("core columns", stage_started)
+        features = _logged("features", fit_features, DocTexts(docs), n_jobs=n_jobs, **settings)
+        n_fulltext = _logged("core columns", _write_core, tmp, docs, features)
         meta = _core_meta(docs, features, fingerprint, settings, n_fulltext)
         _write_meta(tmp, meta)
         _run_builders(tmp, extra, docs, meta)
@@ -275,6 +271,14 @@ def _run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[D
             meta["parts"][name] = write_part(directory, name, value)
         _log_stage(getattr(builder, "__name__", "builder"), started)
     _write_meta(directory, meta)
+
+
+def _logged(stage: str, step: Callable, *args: Any, **kwargs: Any) -> Any:
+    """step(*args, **kwargs), its time and memory logged as a build stage."""
+    started = time.perf_counter()
+    result = step(*args, **kwargs)
+    _log_stage(stage, started)
+    return result
 
 
 def _log_stage(stage: str, started: float) -> None:
