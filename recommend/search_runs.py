@@ -40,7 +40,7 @@ CHUNK_DOCS = 2000
 CHUNK_CHARS = 16_000_000
 _BYTES_PER_TERM = 80
 # postings placed at a time when runs are copied into the final matrix
-BLOCK_POSTINGS = 1 << 22        # a short str object plus its list slot
+BLOCK_POSTINGS = 1 << 20        # a short str object plus its list slot
 
 # what a chunk is made of: (text, title, authors, categories) per document
 ChunkInput = list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
