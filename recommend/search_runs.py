@@ -38,9 +38,9 @@ RUN_BUDGET_BYTES = 256 << 20
 # documents counted per task; a chunk also ends at CHUNK_CHARS of text (full texts)
 CHUNK_DOCS = 2000
 CHUNK_CHARS = 16_000_000
-_BYTES_PER_TERM = 80
+_BYTES_PER_TERM = 80            # a short str object plus its list slot
 # postings placed at a time when runs are copied into the final matrix
-BLOCK_POSTINGS = 1 << 20        # a short str object plus its list slot
+BLOCK_POSTINGS = 1 << 20
 
 # what a chunk is made of: (text, title, authors, categories) per document
 ChunkInput = list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
