@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import logging
 import resource
 import subprocess
 import sys
@@ -73,6 +74,9 @@ def run_build(data_dir: Path) -> dict:
     WorkerWatch, _maxrss_mb = index_build.WorkerWatch, index_build._maxrss_mb
 
     app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False}, web=False)
+    stages = _StageLog()
+    logging.getLogger("papersift.index").addHandler(stages)
+    logging.getLogger("papersift.index").setLevel(logging.INFO)
     watcher = WorkerWatch()
     watcher.start()
     started = time.perf_counter()
@@ -85,7 +89,19 @@ def run_build(data_dir: Path) -> dict:
     worker_mb = sum(watcher.peaks_kb.values()) / 1024
     return {"seconds": seconds, "n_docs": info.n_docs, "n_terms": info.n_terms,
             "self_peak_mb": self_mb, "worker_peak_mb": worker_mb,
-            "peak_rss_mb": self_mb + worker_mb, "index_mb": info.size_bytes / 1e6, "code": indexing.__file__}
+            "peak_rss_mb": self_mb + worker_mb, "index_mb": info.size_bytes / 1e6,
+            "code": indexing.__file__, "stages": stages.lines}
+
+
+class _StageLog(logging.Handler):
+    """Keeps the build's per-stage log lines (time, peak memory so far), where it logs them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 def _in_fresh_process(code_root: Path, data_dir: Path) -> dict:
@@ -125,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r['seconds']:.1f} s, peak RSS {r['self_peak_mb']:.0f} MB + workers "
                       f"{r['worker_peak_mb']:.0f} MB, index {r['index_mb']:.0f} MB; "
                       f"load {load}", flush=True)
+                for line in r.get("stages", []):
+                    print(f"#   {line}", flush=True)
                 label = f"index_store_{args.n // 1000}k_{name}"
                 print(f"{label}_seconds: {r['seconds']:.1f} s")
                 print(f"{label}_peak_rss: {r['peak_rss_mb']:.0f} MB", flush=True)
