@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from bisect import bisect_left
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,9 +34,9 @@ from scipy import sparse
 
 from domain.index_files import TMP_PREFIX
 from recommend import acronyms as acronym_rules
-from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs, merge_terms
+from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs
 from recommend.search_state import common_words_parts, state_parts
-from recommend.search_terms import PREFIX, TermTable
+from recommend.search_terms import PREFIX, TermTable, merge_terms
 from recommend.text import ANALYZER, words
 
 BM25_K1 = 1.2
@@ -133,8 +132,9 @@ def build_search_parts(index, docs: Sequence, *, n_jobs: int | None = None,
 def _parts(counted: CountedRuns, n: int) -> dict[str, np.ndarray | sparse.spmatrix]:
     runs = counted.runs
     vocab, maps = merge_terms([run.load().terms for run in runs["text"]])
-    if not vocab:
+    if not len(vocab):
         return {}
+    vocab = vocab.with_hashes()
     counts = column_matrix(runs["text"], len(vocab), maps)
     text = bm25_part(counts, counted.lengths.astype(np.float32),
                      np.diff(counts.indptr).astype(np.int64))
@@ -150,34 +150,31 @@ def _parts(counted: CountedRuns, n: int) -> dict[str, np.ndarray | sparse.spmatr
     }
     learned = acronym_rules.pack(acronym_rules.learn_evidence(counted.evidence))
     parts[f"{PREFIX}acronyms"] = np.array(learned, dtype=str) if learned else np.array([], "<U1")
-    parts.update(TermTable.pack(vocab).parts("terms"))
+    parts.update(vocab.parts("terms"))
     del vocab
     parts.update(common_words_parts(state))
     for name, table in (("authors", "author_terms"), ("cats", "cat_terms")):
         matrix, terms = _binary_part(runs[name], n)
         parts[f"{PREFIX}{name}"] = matrix
-        parts.update(TermTable.pack(terms).parts(table))
+        parts.update(terms.with_hashes().parts(table))
     parts.update(state)
     return parts
 
 
-def _title_matrix(runs: Sequence[Run], vocab: list[str]) -> sparse.csc_matrix:
+def _title_matrix(runs: Sequence[Run], vocab: TermTable) -> sparse.csc_matrix:
     """Papers x text terms, 1 where the title has the term (title terms outside the text
-    vocabulary are dropped)."""
+    vocabulary are dropped). `vocab` has its hash index."""
     terms, maps = merge_terms([run.load().terms for run in runs])
-    in_vocab = np.full(len(terms), -1, dtype=np.int64)
-    for i, term in enumerate(terms):
-        at = bisect_left(vocab, term)
-        if at < len(vocab) and vocab[at] == term:
-            in_vocab[i] = at
+    in_vocab = np.fromiter((-1 if (at := vocab.find_raw(term)) is None else at
+                            for term in terms.iter_raw()), dtype=np.int64, count=len(terms))
     return _csc(column_matrix(runs, len(vocab), [in_vocab[m] for m in maps]))
 
 
-def _binary_part(runs: Sequence[Run], n: int) -> tuple[sparse.csc_matrix, list[str]]:
+def _binary_part(runs: Sequence[Run], n: int) -> tuple[sparse.csc_matrix, TermTable]:
     """A presence matrix (papers x distinct values) and its sorted values."""
     terms, maps = merge_terms([run.load().terms for run in runs])
-    if not terms:
-        return sparse.csc_matrix((n, 0), dtype=np.float32), []
+    if not len(terms):
+        return sparse.csc_matrix((n, 0), dtype=np.float32), terms
     return _csc(column_matrix(runs, len(terms), maps)), terms
 
 
@@ -191,5 +188,5 @@ def _surface(runs: Sequence[Run]) -> tuple[TermTable, np.ndarray, np.ndarray]:
         ids.append(col_map[matrix.indices].astype(np.int32))
         indptr.append(matrix.indptr[1:].astype(np.int64) + offset)
         offset += matrix.nnz
-    return (TermTable.pack(table), np.concatenate(indptr),
+    return (table.with_hashes(), np.concatenate(indptr),
             np.concatenate(ids) if ids else np.zeros(0, np.int32))

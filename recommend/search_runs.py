@@ -14,7 +14,6 @@ The result does not depend on chunk sizes, the budget or the number of workers.
 
 from __future__ import annotations
 
-import heapq
 import pickle
 from array import array
 from collections import Counter
@@ -28,6 +27,7 @@ from scipy import sparse
 
 from recommend import acronyms as acronym_rules
 from recommend.search_query import author_tokens
+from recommend.search_terms import TermTable, merge_terms
 from recommend.text import analyze, analyze_words, words
 
 # the fields counted per document: text terms (counts), title terms, author-name tokens,
@@ -38,7 +38,6 @@ RUN_BUDGET_BYTES = 256 << 20
 # documents counted per task; a chunk also ends at CHUNK_CHARS of text (full texts)
 CHUNK_DOCS = 2000
 CHUNK_CHARS = 16_000_000
-_BYTES_PER_TERM = 80            # a short str object plus its list slot
 # postings placed at a time when runs are copied into the final matrix
 BLOCK_POSTINGS = 1 << 20
 
@@ -48,15 +47,18 @@ ChunkInput = list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
 
 @dataclass
 class Postings:
-    """Distinct terms, sorted, and a (documents x terms) CSR matrix of int32 counts."""
+    """Distinct terms, sorted, and a (documents x terms) CSR matrix of int32 counts.
 
-    terms: list[str]
+    The terms are a `TermTable` without hashes: one UTF-8 blob and offsets, 8 bytes a
+    term beside its text where a list of str costs about 65."""
+
+    terms: TermTable
     matrix: sparse.csr_matrix
 
     def nbytes(self) -> int:
-        m = self.matrix
-        return (m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-                + sum(map(len, self.terms)) + _BYTES_PER_TERM * len(self.terms))
+        m, t = self.matrix, self.terms
+        return (m.data.nbytes + m.indices.nbytes + m.indptr.nbytes + t.blob.nbytes
+                + t.offsets.nbytes)
 
 
 @dataclass
@@ -115,24 +117,7 @@ def postings(term_lists: Iterable[Iterable[str]], *, binary: bool = False) -> Po
          cols, np.frombuffer(indptr, dtype=np.int64)),
         shape=(len(indptr) - 1, len(ordered)))
     matrix.sort_indices()
-    return Postings(ordered, matrix)
-
-
-def merge_terms(lists: Sequence[Sequence[str]]) -> tuple[list[str], list[np.ndarray]]:
-    """The sorted union of sorted, distinct term lists, and each list's positions in it."""
-    if len(lists) == 1:
-        return list(lists[0]), [np.arange(len(lists[0]), dtype=np.int64)]
-    merged: list[str] = []
-    maps = [array("q") for _ in lists]
-    streams = [zip(terms, repeat(k)) for k, terms in enumerate(lists)]
-    last = None
-    for term, k in heapq.merge(*streams):
-        if term != last:
-            merged.append(term)
-            last = term
-        maps[k].append(len(merged) - 1)
-    return merged, [np.frombuffer(m, dtype=np.int64) if m else np.zeros(0, np.int64)
-                    for m in maps]
+    return Postings(TermTable.unhashed(ordered), matrix)
 
 
 def merge_postings(parts: Sequence[Postings]) -> Postings:

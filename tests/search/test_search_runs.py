@@ -4,6 +4,7 @@ text at once, byte for byte, whatever the chunk size, budget or number of worker
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 
 import numpy as np
@@ -13,6 +14,7 @@ from scipy import sparse
 from recommend import search_runs
 from recommend.index import Doc
 from recommend.search_build import bm25_part, bm25_weights, build_search_parts
+from recommend.search_terms import TermTable, merge_terms
 from recommend.text import document
 from tests.helpers.search_reference import part_bytes, reference_search_parts
 
@@ -127,6 +129,29 @@ def test_bm25_from_raw_counts_equals_bm25_of_the_count_matrix(monkeypatch) -> No
 
 
 def test_merged_term_lists_are_sorted_and_say_where_each_term_went() -> None:
-    merged, maps = search_runs.merge_terms([["a", "c", "d"], ["b", "c"], [], ["e"]])
-    assert merged == ["a", "b", "c", "d", "e"]
+    merged, maps = merge_terms([["a", "c", "d"], ["b", "c"], [], ["e"]])
+    assert list(merged) == ["a", "b", "c", "d", "e"]
     assert [m.tolist() for m in maps] == [[0, 2, 3], [1, 2], [], [4]]
+
+
+def test_merging_term_tables_streams_their_bytes_in_code_point_order() -> None:
+    """Runs' terms are kept as UTF-8 blobs; merging them with plain lists gives the order
+    Python sorts the strings in (accents, CJK and emoji after ASCII), and the merged
+    table's blob and hash index are what packing the sorted strings gives."""
+    first = sorted(["zeta", "é", "a b", "naïve", "数据"])
+    second = sorted(["a", "a b", "😀", "naïve", "zz"])
+    merged, maps = merge_terms([TermTable.pack(first), second])
+    expected = sorted(set(first) | set(second))
+    assert list(merged) == expected
+    assert [expected[i] for i in maps[0]] == first
+    assert [expected[i] for i in maps[1]] == second
+    packed, hashed = TermTable.pack(expected), merged.with_hashes()
+    for name in ("blob", "offsets", "hashes", "hash_pos"):
+        assert getattr(hashed, name).tobytes() == getattr(packed, name).tobytes(), name
+    assert hashed.find("😀") == expected.index("😀") and hashed.find("b") is None
+
+
+def test_a_term_table_survives_pickling_as_a_spilled_run_does() -> None:
+    table = TermTable.pack(["alpha", "beta", "gamma"])
+    again = pickle.loads(pickle.dumps(table))
+    assert list(again) == ["alpha", "beta", "gamma"] and again.find("beta") == 1
