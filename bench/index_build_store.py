@@ -24,6 +24,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -94,14 +95,33 @@ def run_build(data_dir: Path) -> dict:
 
 
 class _StageLog(logging.Handler):
-    """Keeps the build's per-stage log lines (time, peak memory so far), where it logs them."""
+    """Keeps the build's per-stage log lines (time, peak memory so far), where it logs them,
+    each with the build process's own peak during that stage: its RSS sampled every 20 ms
+    (the process peak that getrusage gives cannot be reset between stages)."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.lines: list[str] = []
+        self._stage_peak_kb = 0
+        self._done = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        status = Path("/proc/self/status")
+        while not self._done.wait(0.02) and status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    self._stage_peak_kb = max(self._stage_peak_kb, int(line.split()[1]))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
+        own = f"; this stage's peak {self._stage_peak_kb / 1024:.0f} MB" \
+            if self._stage_peak_kb else ""
+        self._stage_peak_kb = 0
+        self.lines.append(record.getMessage() + own)
+
+    def close(self) -> None:
+        self._done.set()
+        super().close()
 
 
 def _in_fresh_process(code_root: Path, data_dir: Path) -> dict:
