@@ -182,11 +182,11 @@ def _surface(runs: Sequence[Run]) -> tuple[TermTable, np.ndarray, np.ndarray]:
     """Every written word, sorted, and each paper's words as positions in that table
     (CSR indptr and ids, sorted within each paper since the runs' maps are increasing)."""
     table, maps = merge_terms([run.load().terms for run in runs])
-    indptr, ids, offset = [np.zeros(1, dtype=np.int64)], [], 0
+    indptr, offset = [np.zeros(1, dtype=np.int64)], 0
+    ids = np.empty(sum(run.nnz for run in runs), dtype=np.int32)   # filled in place
     for run, col_map in zip(runs, maps, strict=True):
         matrix = run.load().matrix
-        ids.append(col_map[matrix.indices].astype(np.int32))
+        ids[offset:offset + matrix.nnz] = col_map[matrix.indices]
         indptr.append(matrix.indptr[1:].astype(np.int64) + offset)
         offset += matrix.nnz
-    return (table.with_hashes(), np.concatenate(indptr),
-            np.concatenate(ids) if ids else np.zeros(0, np.int32))
+    return table.with_hashes(), np.concatenate(indptr), ids

@@ -136,6 +136,7 @@ class Run:
     def __init__(self, value: Postings, spill_to: Path | None = None) -> None:
         self._value: Postings | None = value
         self._path = spill_to
+        self.nnz = value.matrix.nnz     # postings, known without loading a spilled run
         if spill_to is not None:
             with spill_to.open("wb") as out:
                 pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
