@@ -168,9 +168,11 @@ class RunWriter:
             self._flush(spill=True)
 
     def finish(self) -> dict[str, list[Run]]:
-        """Every field's runs in document order (the last one kept in memory)."""
+        """Every field's runs in document order. The last one stays in memory when it is
+        the only one; after a spill it is spilled too, so the merge that follows holds
+        one run at a time rather than the last run throughout."""
         if self._pending:
-            self._flush(spill=False)
+            self._flush(spill=self.n_spilled > 0)
         return self.runs
 
     def _flush(self, *, spill: bool) -> None:

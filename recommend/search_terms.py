@@ -60,7 +60,8 @@ class TermTable(Sequence[str]):
         hashes = np.fromiter((term_hash(t) for t in self.iter_raw()), dtype=np.int64,
                              count=len(self))
         order = np.argsort(hashes, kind="stable")
-        return TermTable(self.blob, self.offsets, hashes[order], order.astype(np.int64))
+        hashes.sort()   # in place: the values sorted are the same whichever ties go first
+        return TermTable(self.blob, self.offsets, hashes, order.astype(np.int64, copy=False))
 
     def iter_raw(self) -> Iterator[bytes]:
         """Every term's UTF-8 bytes in order, decoding the offsets a batch at a time."""

@@ -155,3 +155,14 @@ def test_a_term_table_survives_pickling_as_a_spilled_run_does() -> None:
     table = TermTable.pack(["alpha", "beta", "gamma"])
     again = pickle.loads(pickle.dumps(table))
     assert list(again) == ["alpha", "beta", "gamma"] and again.find("beta") == 1
+
+
+def test_after_a_spill_the_last_run_is_spilled_too(docs, reference, monkeypatch) -> None:
+    """The runs are then merged from disk one at a time, none held through the merge."""
+    monkeypatch.setattr(search_runs, "CHUNK_DOCS", 50)
+    spilled = _spilled_runs(monkeypatch)
+    parts = part_bytes(build_search_parts(None, docs, n_jobs=1, budget=400_000))
+    runs = {p.name.split(".")[0] for p in spilled}
+    assert 1 < len(runs) < -(-len(docs) // 50)        # some chunks shared a run
+    assert len(spilled) == len(runs) * len(search_runs.FIELDS)   # every run, the last too
+    assert parts == reference
