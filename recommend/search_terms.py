@@ -64,11 +64,12 @@ class TermTable(Sequence[str]):
         return TermTable(self.blob, self.offsets, hashes, order.astype(np.int64, copy=False))
 
     def iter_raw(self) -> Iterator[bytes]:
-        """Every term's UTF-8 bytes in order, decoding the offsets a batch at a time."""
-        data = np.asarray(self.blob).tobytes()
+        """Every term's UTF-8 bytes in order, copied out of the blob a batch of terms at
+        a time (never the whole blob at once)."""
         for start in range(0, len(self), _DECODE_BATCH):
             ends = self._offsets[start:start + _DECODE_BATCH + 1].tolist()
-            yield from (data[a:b] for a, b in pairwise(ends))
+            data, first = bytes(self._bytes[ends[0]:ends[-1]]), ends[0]
+            yield from (data[a - first:b - first] for a, b in pairwise(ends))
 
     def __reduce__(self):
         # the memoryview kept for fast slicing cannot be pickled: rebuild it on load

@@ -134,10 +134,12 @@ def test_merged_term_lists_are_sorted_and_say_where_each_term_went() -> None:
     assert [m.tolist() for m in maps] == [[0, 2, 3], [1, 2], [], [4]]
 
 
-def test_merging_term_tables_streams_their_bytes_in_code_point_order() -> None:
+def test_merging_term_tables_streams_their_bytes_in_code_point_order(monkeypatch) -> None:
     """Runs' terms are kept as UTF-8 blobs; merging them with plain lists gives the order
     Python sorts the strings in (accents, CJK and emoji after ASCII), and the merged
-    table's blob and hash index are what packing the sorted strings gives."""
+    table's blob and hash index are what packing the sorted strings gives (tables read
+    two terms at a time, so batches end mid-table)."""
+    monkeypatch.setattr("recommend.search_terms._DECODE_BATCH", 2)
     first = sorted(["zeta", "é", "a b", "naïve", "数据"])
     second = sorted(["a", "a b", "😀", "naïve", "zz"])
     merged, maps = merge_terms([TermTable.pack(first), second])
