@@ -19,10 +19,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import logging
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -73,6 +75,9 @@ def run_build(data_dir: Path) -> dict:
     WorkerWatch, _maxrss_mb = index_build.WorkerWatch, index_build._maxrss_mb
 
     app = create_app({"data_dir": str(data_dir), "scheduler_enabled": False}, web=False)
+    stages = _StageLog()
+    logging.getLogger("papersift.index").addHandler(stages)
+    logging.getLogger("papersift.index").setLevel(logging.INFO)
     watcher = WorkerWatch()
     watcher.start()
     started = time.perf_counter()
@@ -85,7 +90,38 @@ def run_build(data_dir: Path) -> dict:
     worker_mb = sum(watcher.peaks_kb.values()) / 1024
     return {"seconds": seconds, "n_docs": info.n_docs, "n_terms": info.n_terms,
             "self_peak_mb": self_mb, "worker_peak_mb": worker_mb,
-            "peak_rss_mb": self_mb + worker_mb, "index_mb": info.size_bytes / 1e6, "code": indexing.__file__}
+            "peak_rss_mb": self_mb + worker_mb, "index_mb": info.size_bytes / 1e6,
+            "code": indexing.__file__, "stages": stages.lines}
+
+
+class _StageLog(logging.Handler):
+    """Keeps the build's per-stage log lines (time, peak memory so far), where it logs them,
+    each with the build process's own peak during that stage: its RSS sampled every 20 ms
+    (the process peak that getrusage gives cannot be reset between stages)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self._stage_peak_kb = 0
+        self._done = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        status = Path("/proc/self/status")
+        while not self._done.wait(0.02) and status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    self._stage_peak_kb = max(self._stage_peak_kb, int(line.split()[1]))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        own = f"; this stage's peak {self._stage_peak_kb / 1024:.0f} MB" \
+            if self._stage_peak_kb else ""
+        self._stage_peak_kb = 0
+        self.lines.append(record.getMessage() + own)
+
+    def close(self) -> None:
+        self._done.set()
+        super().close()
 
 
 def _in_fresh_process(code_root: Path, data_dir: Path) -> dict:
@@ -125,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r['seconds']:.1f} s, peak RSS {r['self_peak_mb']:.0f} MB + workers "
                       f"{r['worker_peak_mb']:.0f} MB, index {r['index_mb']:.0f} MB; "
                       f"load {load}", flush=True)
+                for line in r.get("stages", []):
+                    print(f"#   {line}", flush=True)
                 label = f"index_store_{args.n // 1000}k_{name}"
                 print(f"{label}_seconds: {r['seconds']:.1f} s")
                 print(f"{label}_peak_rss: {r['peak_rss_mb']:.0f} MB", flush=True)

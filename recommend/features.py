@@ -73,7 +73,7 @@ def fit_features(
     on the texts, the parameters and the seed, not on n_jobs.
     """
     sample = sample_rows(len(texts), sample_docs, seed=seed)
-    with _mapper(_workers(n_jobs, len(texts))) as run:  # one pool for both passes
+    with worker_map(worker_count(n_jobs, len(texts))) as run:  # one pool for both passes
         sample_df = _sample_df(texts, sample, run)
         vocabulary = select_vocabulary(sample_df, len(sample), max_features=max_features,
                                        min_df=min_df, max_df=max_df)
@@ -115,7 +115,7 @@ def count_matrix(
     texts: Sequence[str], vocabulary: Sequence[str], *, n_jobs: int | None = None,
 ) -> sparse.csr_matrix:
     """Raw term counts (float32 CSR, sorted indices), one row per text."""
-    with _mapper(_workers(n_jobs, len(texts))) as run:
+    with worker_map(worker_count(n_jobs, len(texts))) as run:
         return _count(texts, vocabulary, run)
 
 
@@ -193,7 +193,7 @@ def _count_chunk(task: tuple[str, tuple[str, ...], list[str]]) -> sparse.csr_mat
 
 
 @contextmanager
-def _mapper(workers: int) -> Iterator[Mapper]:
+def worker_map(workers: int) -> Iterator[Mapper]:
     """`map` in this process, or over a pool of `workers` processes (in order)."""
     if workers <= 1:
         yield map
@@ -220,7 +220,7 @@ def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable[Any], 
         yield pending.popleft().result()
 
 
-def _workers(n_jobs: int | None, n_docs: int) -> int:
+def worker_count(n_jobs: int | None, n_docs: int) -> int:
     """Worker processes to use: 1 means work in this process."""
     n_chunks = -(-n_docs // CHUNK_DOCS)
     if n_jobs is None:

@@ -21,6 +21,7 @@ reading a version's meta.json (`papersift status`) does not need them.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from scipy import sparse
 
     from recommend.features import Features
+
+log = logging.getLogger("papersift.index")
 
 FORMAT = 1
 _PART_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -157,8 +160,8 @@ def build_index(
                     "sample_docs": sample_docs, "seed": seed}
         from recommend.features import fit_features
 
-        features = fit_features(DocTexts(docs), n_jobs=n_jobs, **settings)
-        n_fulltext = _write_core(tmp, docs, features)
+        features = _logged("features", fit_features, DocTexts(docs), n_jobs=n_jobs, **settings)
+        n_fulltext = _logged("core columns", _write_core, tmp, docs, features)
         meta = {**_core_meta(docs, features, fingerprint, settings, n_fulltext), **(meta_extra or {})}
         _write_meta(tmp, meta)
         _run_builders(tmp, extra, docs, meta)
@@ -283,11 +286,33 @@ def _run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[D
         return
     index = _index_from(directory)
     for builder in builders:
+        started = time.perf_counter()
         for name, value in builder(index, docs).items():
             if name in _RESERVED or name in meta["parts"]:
                 raise ValueError(f"index part {name!r} already exists")
             meta["parts"][name] = write_part(directory, name, value)
+        _log_stage(getattr(builder, "__name__", "builder"), started)
     _write_meta(directory, meta)
+
+
+def _logged(stage: str, step: Callable, *args: Any, **kwargs: Any) -> Any:
+    """step(*args, **kwargs), its time and memory logged as a build stage."""
+    started = time.perf_counter()
+    result = step(*args, **kwargs)
+    _log_stage(stage, started)
+    return result
+
+
+def _log_stage(stage: str, started: float) -> None:
+    """Log a build stage's time and the process's peak memory so far (when it rose)."""
+    try:
+        import resource
+
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except ImportError:  # not on Unix
+        peak_mb = float("nan")
+    log.info("index stage %s: %.1f s, peak RSS so far %.0f MB", stage,
+             time.perf_counter() - started, peak_mb)
 
 
 def _index_from(path: Path) -> Index:

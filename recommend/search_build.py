@@ -25,19 +25,24 @@ Terms are stems (`recommend.text.analyze`), so every form of a word is one term.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
+from domain.index_files import TMP_PREFIX
 from recommend import acronyms as acronym_rules
-from recommend.search_query import author_tokens
-from recommend.search_state import SurfaceWords, common_words_parts, state_parts
-from recommend.search_terms import PREFIX, TermTable
-from recommend.text import ANALYZER, analyze, analyze_words, words
+from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs
+from recommend.search_state import common_words_parts, state_parts
+from recommend.search_terms import PREFIX, TermTable, merge_terms
+from recommend.text import ANALYZER, words
 
 BM25_K1 = 1.2
 BM25_B = 0.75
+# postings weighted at a time by `bm25_part`
+_BLOCK_ENTRIES = 1 << 22
 
 
 def title_key(text: str) -> int:
@@ -81,62 +86,107 @@ def _column_max(matrix: sparse.csc_matrix) -> np.ndarray:
     return out
 
 
-def _binary_counts(values: Sequence, analyzer) -> tuple[sparse.csc_matrix, list[str]]:
-    from sklearn.feature_extraction.text import CountVectorizer  # building only: slow to import
+def bm25_part(counts: sparse.csc_matrix, lengths: np.ndarray, df: np.ndarray
+              ) -> sparse.csc_matrix:
+    """The search_text part from raw counts: (papers x terms) CSC of term counts, each
+    paper's length in terms (float32) and each term's document frequency. Gives the
+    same weights as `bm25_weights`, a column block at a time to bound the temporaries."""
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
+    norm = norm.astype(np.float32)
+    idf = bm25_idf(df, counts.shape[0])
+    weights = np.empty(len(counts.data), dtype=np.float32)
+    indptr = counts.indptr
+    col = 0
+    while col < counts.shape[1]:
+        end = max(col + 1, int(np.searchsorted(indptr, indptr[col] + _BLOCK_ENTRIES)) - 1)
+        end = min(end, counts.shape[1])
+        a, b = int(indptr[col]), int(indptr[end])
+        tf = counts.data[a:b]
+        block = tf * np.float32(BM25_K1 + 1)
+        block /= tf + norm[counts.indices[a:b]]
+        block *= np.repeat(idf[col:end], np.diff(indptr[col:end + 1]))
+        weights[a:b] = block
+        col = end
+    return _csc(sparse.csc_matrix((weights, counts.indices, indptr), shape=counts.shape))
 
-    if not any(values):
-        return sparse.csc_matrix((len(values), 0), dtype=np.float32), []
-    vec = CountVectorizer(analyzer=analyzer, binary=True, dtype=np.float32)
-    matrix = _csc(vec.fit_transform(values))
-    return matrix, list(vec.get_feature_names_out())
 
-
-def build_search_parts(index, docs: Sequence) -> dict[str, np.ndarray | sparse.spmatrix]:
+def build_search_parts(index, docs: Sequence, *, n_jobs: int | None = None,
+                       budget: int | None = None) -> dict[str, np.ndarray | sparse.spmatrix]:
     """Index builder (see recommend.index.build_index): the complete search term index.
 
-    Needs only docs' text, title, authors and categories; `index` is unused but part of
-    the builder signature.
+    Needs only docs' text, title, authors and categories, read in one pass; `index`
+    gives the directory next to which counted runs are spilled (`recommend.search_runs`)
+    past `budget` bytes. n_jobs: counting processes (None: every core for a large corpus).
     """
-    from sklearn.feature_extraction.text import CountVectorizer  # building only: slow to import
-
     n = len(docs)
-    surface = SurfaceWords()
-
-    def analyzer(text: str) -> list[str]:
-        seq = words(text)
-        surface.add(seq)   # the words as written, for did-you-mean
-        return analyze_words(seq)
-
-    vec = CountVectorizer(analyzer=analyzer, dtype=np.float32)
-    counts = vec.fit_transform(d.text for d in docs).tocsr() if n else None
-    if counts is None or counts.shape[1] == 0:
+    if not n:
         return {}
-    vocab = list(vec.get_feature_names_out())
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    text = _csc(bm25_weights(counts, df))
-    titles = CountVectorizer(analyzer=analyze, vocabulary=vec.vocabulary_, binary=True,
-                             dtype=np.float32).transform(d.title for d in docs)
-    titles = _csc(titles)
-    authors, author_vocab = _binary_counts(
-        [tuple(getattr(d, "authors", ())) for d in docs],
-        lambda names: [t for name in names for t in author_tokens(name)])
-    cats, cat_vocab = _binary_counts([tuple(d.categories) for d in docs],
-                                     lambda cs: [c.lower() for c in cs])
-    evidence = [acronym_rules.paper_evidence(d.text) for d in docs]
-    state = state_parts(counts, surface, evidence)
-    del vec, counts
+    root = getattr(index, "path", None)
+    spill_root = Path(root).parent if isinstance(root, Path) and root.parent.is_dir() else None
+    # TMP_PREFIX: the next build removes what a killed one left in the index root
+    with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}search-runs-", dir=spill_root) as tmp:
+        counted = count_runs(docs, Path(tmp), n_docs=n, n_jobs=n_jobs, budget=budget)
+        return _parts(counted, n)
+
+
+def _parts(counted: CountedRuns, n: int) -> dict[str, np.ndarray | sparse.spmatrix]:
+    runs = counted.runs
+    vocab, maps = merge_terms([run.load().terms for run in runs["text"]])
+    if not len(vocab):
+        return {}
+    vocab = vocab.with_hashes()
+    counts = column_matrix(runs["text"], len(vocab), maps)
+    text = bm25_part(counts, counted.lengths.astype(np.float32),
+                     np.diff(counts.indptr).astype(np.int64))
+    # what an incremental update needs (recommend.search_state)
+    state = state_parts(counts.data, counted.lengths, _surface(runs["words"]),
+                        counted.evidence)
+    del counts
     parts: dict[str, np.ndarray | sparse.spmatrix] = {
         f"{PREFIX}analyzer": np.array([ANALYZER]),
         f"{PREFIX}text": text, f"{PREFIX}text_max": _column_max(text),
-        f"{PREFIX}title": titles, f"{PREFIX}authors": authors, f"{PREFIX}cats": cats,
-        f"{PREFIX}title_key": np.array([title_key(getattr(d, "title", "")) for d in docs],
-                                       dtype=np.int64),
+        f"{PREFIX}title": _title_matrix(runs["title"], vocab),
+        f"{PREFIX}title_key": counted.title_keys,
     }
-    learned = acronym_rules.pack(acronym_rules.learn_evidence(evidence))
+    learned = acronym_rules.pack(acronym_rules.learn_evidence(counted.evidence))
     parts[f"{PREFIX}acronyms"] = np.array(learned, dtype=str) if learned else np.array([], "<U1")
-    parts.update(TermTable.pack(vocab).parts("terms"))
+    parts.update(vocab.parts("terms"))
+    del vocab
     parts.update(common_words_parts(state))
-    parts.update(TermTable.pack(author_vocab).parts("author_terms"))
-    parts.update(TermTable.pack(cat_vocab).parts("cat_terms"))
-    parts.update(state)   # what an incremental update needs (recommend.search_state)
+    for name, table in (("authors", "author_terms"), ("cats", "cat_terms")):
+        matrix, terms = _binary_part(runs[name], n)
+        parts[f"{PREFIX}{name}"] = matrix
+        parts.update(terms.with_hashes().parts(table))
+    parts.update(state)
     return parts
+
+
+def _title_matrix(runs: Sequence[Run], vocab: TermTable) -> sparse.csc_matrix:
+    """Papers x text terms, 1 where the title has the term (title terms outside the text
+    vocabulary are dropped). `vocab` has its hash index."""
+    terms, maps = merge_terms([run.load().terms for run in runs])
+    in_vocab = np.fromiter((-1 if (at := vocab.find_raw(term)) is None else at
+                            for term in terms.iter_raw()), dtype=np.int64, count=len(terms))
+    return _csc(column_matrix(runs, len(vocab), [in_vocab[m] for m in maps]))
+
+
+def _binary_part(runs: Sequence[Run], n: int) -> tuple[sparse.csc_matrix, TermTable]:
+    """A presence matrix (papers x distinct values) and its sorted values."""
+    terms, maps = merge_terms([run.load().terms for run in runs])
+    if not len(terms):
+        return sparse.csc_matrix((n, 0), dtype=np.float32), terms
+    return _csc(column_matrix(runs, len(terms), maps)), terms
+
+
+def _surface(runs: Sequence[Run]) -> tuple[TermTable, np.ndarray, np.ndarray]:
+    """Every written word, sorted, and each paper's words as positions in that table
+    (CSR indptr and ids, sorted within each paper since the runs' maps are increasing)."""
+    table, maps = merge_terms([run.load().terms for run in runs])
+    indptr, offset = [np.zeros(1, dtype=np.int64)], 0
+    ids = np.empty(sum(run.nnz for run in runs), dtype=np.int32)   # filled in place
+    for run, col_map in zip(runs, maps, strict=True):
+        matrix = run.load().matrix
+        ids[offset:offset + matrix.nnz] = col_map[matrix.indices]
+        indptr.append(matrix.indptr[1:].astype(np.int64) + offset)
+        offset += matrix.nnz
+    return table.with_hashes(), np.concatenate(indptr), ids

@@ -78,19 +78,18 @@ def tf_dtype(max_count: int) -> type:
     return np.uint16 if max_count <= np.iinfo(np.uint16).max else np.uint32
 
 
-def state_parts(counts: sparse.csr_matrix, surface: SurfaceWords,
+def state_parts(text_counts: np.ndarray, lengths: np.ndarray,
+                surface: tuple[TermTable, np.ndarray, np.ndarray],
                 acronym_evidence: Sequence[Sequence[str]]) -> dict[str, Part]:
-    """The update state of a full build: `counts` the papers x terms counts (CSR, sorted
-    terms), `surface` the recorder the analyser filled, `acronym_evidence` each paper's
+    """The update state of a full build: `text_counts` each (paper, term) count in
+    search_text's (CSC) order, `lengths` each paper's number of terms, `surface` the
+    table of every written word with each paper's words in it (CSR indptr and sorted
+    ids, as `SurfaceWords.rows` gives them), `acronym_evidence` each paper's
     `acronyms.paper_evidence` lines."""
-    counts = counts.tocsr()
-    tf = counts.data.astype(tf_dtype(int(counts.data.max(initial=0))))
-    tf_csc = sparse.csr_matrix((tf, counts.indices, counts.indptr), shape=counts.shape).tocsc()
-    tf_csc.sort_indices()
-    lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64)
-    table, rows, ids = surface.rows()
-    parts: dict[str, Part] = {f"{PREFIX}text_tf": tf_csc.data,
-                              f"{PREFIX}doc_len": lengths,
+    table, rows, ids = surface
+    tf = text_counts.astype(tf_dtype(int(text_counts.max(initial=0))))
+    parts: dict[str, Part] = {f"{PREFIX}text_tf": tf,
+                              f"{PREFIX}doc_len": np.asarray(lengths, dtype=np.int64),
                               f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids}
     parts.update(table.parts("surface"))
     parts.update(acronym_state(acronym_evidence))

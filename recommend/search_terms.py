@@ -7,11 +7,16 @@ load and a private copy in every web worker; as arrays it is mapped, shared and 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import heapq
+from array import array
+from collections.abc import Iterator, Sequence
+from itertools import pairwise, repeat
 
 import numpy as np
 
 PREFIX = "search_"
+# terms decoded at a time from a table's offsets while tables are merged
+_DECODE_BATCH = 1 << 16
 
 
 def term_hash(key: bytes) -> int:
@@ -39,13 +44,36 @@ class TermTable(Sequence[str]):
     @classmethod
     def pack(cls, terms: Sequence[str]) -> TermTable:
         """A table of `terms`, which must already be sorted."""
+        return cls.unhashed(terms).with_hashes()
+
+    @classmethod
+    def unhashed(cls, terms: Sequence[str]) -> TermTable:
+        """A table of sorted `terms` without the hash index (`find` bisects)."""
         encoded = [t.encode() for t in terms]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=offsets[1:])
         blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
-        hashes = np.array([term_hash(e) for e in encoded], dtype=np.int64)
+        return cls(blob, offsets)
+
+    def with_hashes(self) -> TermTable:
+        """This table with its hash index (what `find` looks terms up in)."""
+        hashes = np.fromiter((term_hash(t) for t in self.iter_raw()), dtype=np.int64,
+                             count=len(self))
         order = np.argsort(hashes, kind="stable")
-        return cls(blob, offsets, hashes[order], order.astype(np.int64))
+        hashes.sort()   # in place: the values sorted are the same whichever ties go first
+        return TermTable(self.blob, self.offsets, hashes, order.astype(np.int64, copy=False))
+
+    def iter_raw(self) -> Iterator[bytes]:
+        """Every term's UTF-8 bytes in order, copied out of the blob a batch of terms at
+        a time (never the whole blob at once)."""
+        for start in range(0, len(self), _DECODE_BATCH):
+            ends = self._offsets[start:start + _DECODE_BATCH + 1].tolist()
+            data, first = bytes(self._bytes[ends[0]:ends[-1]]), ends[0]
+            yield from (data[a - first:b - first] for a, b in pairwise(ends))
+
+    def __reduce__(self):
+        # the memoryview kept for fast slicing cannot be pickled: rebuild it on load
+        return TermTable, (self.blob, self.offsets, self.hashes, self.hash_pos)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -75,7 +103,10 @@ class TermTable(Sequence[str]):
 
     def find(self, term: str) -> int | None:
         """Position of `term`, or None."""
-        key = term.encode()
+        return self.find_raw(term.encode())
+
+    def find_raw(self, key: bytes) -> int | None:
+        """Position of the term with these UTF-8 bytes, or None."""
         if self.hashes is None:
             i = self.bisect(key)
             return i if i < len(self) and self.raw(i) == key else None
@@ -99,3 +130,32 @@ class TermTable(Sequence[str]):
         return out
 
 
+def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
+    """The sorted union of sorted, distinct term lists (lists of str or `TermTable`s),
+    without a hash index, and each list's positions in it (int64).
+
+    The tables are streamed (a k-way merge of their UTF-8 bytes, which sort as the
+    strings do) straight into the union's blob, so no term is held as a Python object
+    beyond the batch being decoded."""
+    if len(tables) == 1 and isinstance(tables[0], TermTable):
+        return tables[0], [np.arange(len(tables[0]), dtype=np.int64)]
+    blob, ends = bytearray(), array("q", [0])
+    maps = [array("q") for _ in tables]
+    last = None
+    streams = [zip(_raw_terms(t), repeat(k)) for k, t in enumerate(tables)]
+    for term, k in heapq.merge(*streams):
+        if term != last:
+            blob += term
+            ends.append(len(blob))
+            last = term
+        maps[k].append(len(ends) - 2)
+    merged = TermTable(np.frombuffer(blob, dtype=np.uint8),
+                       np.frombuffer(ends, dtype=np.int64).copy())
+    return merged, [np.frombuffer(m, dtype=np.int64) if m else np.zeros(0, np.int64)
+                    for m in maps]
+
+
+def _raw_terms(terms: Sequence[str]) -> Iterator[bytes]:
+    if isinstance(terms, TermTable):
+        return terms.iter_raw()
+    return (t.encode() for t in terms)

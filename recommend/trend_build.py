@@ -146,16 +146,28 @@ def _postings(docs: Sequence[Doc], min_df: int, *, two_pass: bool | None = None,
     df = np.bincount(cols, minlength=len(vocab))
     names = list(vocab)
     kept = sorted(names[i] for i in np.flatnonzero(df >= min_df))
-    new_col = np.full(len(vocab), -1, dtype=np.int64)
-    new_col[[vocab[t] for t in kept]] = np.arange(len(kept))
-    rows = np.repeat(np.arange(len(docs), dtype=np.int32), np.diff(indptr))
-    mapped = new_col[cols]
+    del names
+    new_col = np.full(len(vocab), -1, dtype=np.int32)
+    new_col[[vocab[t] for t in kept]] = np.arange(len(kept), dtype=np.int32)
+    del vocab
+    return kept, _presence(new_col[cols], np.asarray(indptr, dtype=np.int64), len(kept))
+
+
+def _presence(mapped: np.ndarray, indptr: np.ndarray, n_terms: int) -> sparse.csr_matrix:
+    """The (term x doc) presence matrix, doc rows sorted, from each doc's term columns
+    (`mapped`, -1 for a dropped term; docs delimited by `indptr`). Transposed by scipy in
+    C, so no per-posting row or coordinate arrays are made."""
     keep = mapped >= 0
-    presence = sparse.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=np.bool_), (mapped[keep], rows[keep])),
-        shape=(len(kept), len(docs)))
+    starts, lengths = indptr[:-1], np.diff(indptr)
+    kept_per_doc = np.zeros(len(lengths), dtype=np.int64)
+    if len(keep):   # summed per doc: a running count per posting would cost 8 bytes each
+        kept_per_doc[lengths > 0] = np.add.reduceat(keep, starts[lengths > 0], dtype=np.int64)
+    by_doc = sparse.csr_matrix(
+        (np.ones(int(kept_per_doc.sum()), dtype=np.bool_), mapped[keep],
+         np.concatenate([[0], np.cumsum(kept_per_doc)])), shape=(len(lengths), n_terms))
+    presence = by_doc.T.tocsr()
     presence.sort_indices()
-    return kept, presence
+    return presence
 
 
 def _category_parts(docs: Sequence[Doc], doc_month: np.ndarray, by_month: sparse.csr_matrix,

@@ -154,3 +154,30 @@ _SETTINGS: dict[int, object] = {}
 def _settings(engine):
     """The settings of the app the `engine` fixture made."""
     return _SETTINGS[id(engine)]
+
+
+def test_each_chunk_is_read_from_the_store_once_per_build(engine, monkeypatch) -> None:
+    """Later passes (features, core columns, search, trends) read the build's local spill."""
+    settings = _settings(engine)
+    monkeypatch.setattr(indexing, "READ_CHUNK_DOCS", 40)
+    reads: list[int] = []
+    real = indexing.index_docs_by_id
+
+    def counting(conn, ids):
+        reads.append(len(ids))
+        return real(conn, ids)
+
+    monkeypatch.setattr(indexing, "index_docs_by_id", counting)
+    assert indexing.build(engine, settings, force=True).built
+    assert len(reads) == -(-N_PAPERS // 40)
+    # the spill and the search runs are gone with the build
+    assert [p.name for p in settings.index_dir.iterdir() if p.name.startswith(".")] == []
+
+
+def test_spilled_chunks_read_back_as_the_same_papers(engine, tmp_path: Path) -> None:
+    _stamp, in_memory = indexing.load_docs(engine, _settings(engine))
+    with snapshot(engine) as conn:
+        docs = indexing.StoreDocs(conn, index_doc_ids(conn), chunk=64, spill_dir=tmp_path)
+        assert list(docs) == in_memory and docs.store_reads == 5
+        assert list(docs) == in_memory and docs[::7] == in_memory[::7]
+        assert docs.store_reads == 5
