@@ -23,6 +23,7 @@ from recommend.text import analyze
 from recommend.trend_update import update_trend_parts
 from recommend.trends import TrendTable, trend_builder
 from store.fulltext import record_result
+from store.index_delta import stored_paper_ids
 from store.papers import upsert_papers
 from store.schema import papers
 from tests.factories import add_papers, record
@@ -171,7 +172,15 @@ def test_a_part_that_cannot_be_carried_forward_means_a_full_build(make_store, mo
     assert result.built and not result.updated
     assert (f"(full refit: {base} was built without the state this part reads)"
             in result.summary())
-    assert load_index(settings.index_dir).row("2606.00001") is not None
+    index = load_index(settings.index_dir)
+    with engine.connect() as conn:
+        stored = set(stored_paper_ids(conn))
+    # every stored paper, each with its own text: the refit reads nothing the update left
+    assert set(index.ids) == stored and index.row("2606.00001") is not None
+    indexing.build(engine, settings, force=True)
+    again = load_index(settings.index_dir)
+    assert list(again.ids) == list(index.ids)
+    assert (again.matrix != index.matrix).nnz == 0
 
 
 def test_index_full_and_force_refit(make_store) -> None:
