@@ -4,9 +4,7 @@ what it says; and that no change in the store is ever lost between updates."""
 
 from __future__ import annotations
 
-import gzip
 from datetime import datetime, timedelta
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +25,7 @@ from store.index_delta import stored_paper_ids
 from store.papers import upsert_papers
 from store.schema import papers
 from tests.factories import add_papers, record
-from tests.helpers.paths import SAMPLE_CORPUS
+from tests.helpers.paths import trimmed_sample
 
 N_PAPERS = 200
 
@@ -43,10 +41,7 @@ def updatable_parts(monkeypatch) -> None:
 @pytest.fixture
 def make_store(make_app, tmp_path: Path):
     """An app over the first N_PAPERS sample papers, indexed once (a full build)."""
-    trimmed = tmp_path / "papers.jsonl.gz"
-    with gzip.open(SAMPLE_CORPUS, "rt", encoding="utf-8") as src, \
-            gzip.open(trimmed, "wt", encoding="utf-8") as out:
-        out.writelines(islice(src, N_PAPERS))
+    trimmed = trimmed_sample(tmp_path, N_PAPERS)
 
     def make(**settings):
         app = make_app(**settings)

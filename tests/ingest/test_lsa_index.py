@@ -5,9 +5,7 @@ full; with LSA off the index still updates incrementally."""
 from __future__ import annotations
 
 import dataclasses
-import gzip
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +16,7 @@ from ingest.pipeline import import_files
 from recommend import lsa
 from recommend.index import load_index
 from tests.factories import add_papers, record
-from tests.helpers.paths import SAMPLE_CORPUS
+from tests.helpers.paths import trimmed_sample
 
 N_PAPERS = 200
 DIM = 16
@@ -27,10 +25,7 @@ DIM = 16
 @pytest.fixture
 def make_store(make_app, tmp_path: Path):
     """An app over the first N_PAPERS sample papers (not indexed yet)."""
-    trimmed = tmp_path / "papers.jsonl.gz"
-    with gzip.open(SAMPLE_CORPUS, "rt", encoding="utf-8") as src, \
-            gzip.open(trimmed, "wt", encoding="utf-8") as out:
-        out.writelines(islice(src, N_PAPERS))
+    trimmed = trimmed_sample(tmp_path, N_PAPERS)
 
     def make(**settings):
         app = make_app(**{"search_lsa_dim": DIM, **settings})

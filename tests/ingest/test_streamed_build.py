@@ -3,9 +3,7 @@ held in memory at once, part for part and byte for byte."""
 
 from __future__ import annotations
 
-import gzip
 import json
-from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from recommend.index import build_index, load_index
 from store.fulltext import record_result
 from store.index_docs import index_doc_ids, index_docs_by_id, snapshot
 from store.schema import papers
-from tests.helpers.paths import SAMPLE_CORPUS
+from tests.helpers.paths import trimmed_sample
 
 N_PAPERS = 300
 FULLTEXT = "Section one. We study sparse attention for long documents; attention is sparse."
@@ -27,10 +25,7 @@ FULLTEXT = "Section one. We study sparse attention for long documents; attention
 @pytest.fixture
 def engine(make_app, tmp_path: Path):
     """A store with the first N_PAPERS sample papers, three of them with full text."""
-    trimmed = tmp_path / "papers.jsonl.gz"
-    with gzip.open(SAMPLE_CORPUS, "rt", encoding="utf-8") as src, \
-            gzip.open(trimmed, "wt", encoding="utf-8") as out:
-        out.writelines(islice(src, N_PAPERS))
+    trimmed = trimmed_sample(tmp_path, N_PAPERS)
     app = make_app()
     eng = app.extensions["papersift.engine"]
     import_files(eng, [trimmed], progress=False)

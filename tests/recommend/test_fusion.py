@@ -15,16 +15,11 @@ from recommend.fusion import (
     zscore_sum,
 )
 from recommend.hybrid import meaning_drove, score_parts
+from tests.semantic.corpus import DISTRACTOR_TEXT, OTHER_TEXTS, PARAPHRASE_TEXT, RL_TEXTS
 from tests.semantic.encoder import HashedWordEncoder
 
-RL = [f"A reinforcement learning agent {w} policy reward markov decision study {i}"
-      for i, w in enumerate(["learns", "optimises", "explores", "trains", "plans", "updates"])]
-OTHER = [f"{topic} paper {i}" for i, topic in enumerate(
-    ["language model translation", "graph node classification", "protein folding structure",
-     "image compression codec", "database query optimiser", "compiler register allocation",
-     "sorting network hardware", "weather forecast ensemble"] * 2)]
-PARAPHRASE = "robots improve through trial and error incentives"
-DISTRACTOR = "ocean tides follow seasonal moon cycles nightly"
+RL, OTHER = RL_TEXTS, OTHER_TEXTS
+PARAPHRASE, DISTRACTOR = PARAPHRASE_TEXT, DISTRACTOR_TEXT
 DOCS = RL + OTHER + [DISTRACTOR, PARAPHRASE]
 TARGET = len(DOCS) - 1
 LIBRARY = [0, 1, 2]

@@ -22,3 +22,16 @@ def corpus() -> list:
 
 def rl_ids() -> set[str]:
     return {f"2405.0{i:04d}" for i in range(10)} | {"2405.99999", PARAPHRASE_ID}
+
+
+# texts for the ranking models' own tests: six papers on reinforcement learning, sixteen on
+# other topics, a paraphrase of the RL topic that shares no word with it, and an off-topic
+# text as alone lexically
+RL_TEXTS = [f"A reinforcement learning agent {w} policy reward markov decision study {i}"
+            for i, w in enumerate(["learns", "optimises", "explores", "trains", "plans", "updates"])]
+OTHER_TEXTS = [f"{topic} paper {i}" for i, topic in enumerate(
+    ["language model translation", "graph node classification", "protein folding structure",
+     "image compression codec", "database query optimiser", "compiler register allocation",
+     "sorting network hardware", "weather forecast ensemble"] * 2)]
+PARAPHRASE_TEXT = "robots improve through trial and error incentives"
+DISTRACTOR_TEXT = "ocean tides follow seasonal moon cycles nightly"

@@ -14,16 +14,11 @@ from recommend.hybrid import (
 )
 from recommend.search_fusion import reciprocal_rank_fusion
 from recommend.svm import train_svm
+from tests.semantic.corpus import DISTRACTOR_TEXT, OTHER_TEXTS, PARAPHRASE_TEXT, RL_TEXTS
 from tests.semantic.encoder import HashedWordEncoder
 
-RL = [f"A reinforcement learning agent {w} policy reward markov decision study {i}"
-      for i, w in enumerate(["learns", "optimises", "explores", "trains", "plans", "updates"])]
-OTHER = [f"{topic} paper {i}" for i, topic in enumerate(
-    ["language model translation", "graph node classification", "protein folding structure",
-     "image compression codec", "database query optimiser", "compiler register allocation",
-     "sorting network hardware", "weather forecast ensemble"] * 2)]
-PARAPHRASE = "robots improve through trial and error incentives"
-DISTRACTOR = "ocean tides follow seasonal moon cycles nightly"     # as alone lexically, off topic
+RL, OTHER = RL_TEXTS, OTHER_TEXTS
+PARAPHRASE, DISTRACTOR = PARAPHRASE_TEXT, DISTRACTOR_TEXT
 DOCS = RL + OTHER + [DISTRACTOR, PARAPHRASE]
 TARGET = len(DOCS) - 1
 LIBRARY = [0, 1, 2]
