@@ -127,17 +127,23 @@ def nearest_in_meaning(vectors: np.ndarray, rows: Sequence[int], candidates: Seq
 
 
 def blended_similar(matrix: sparse.csr_matrix, vectors: np.ndarray | None, row: int, k: int = 10,
-                    *, vector_weight: float = 0.5, min_score: float = 0.0, ann: AnnIndex | None = None
-                    ) -> list[tuple[int, float]]:
+                    *, vector_weight: float = 0.5, min_score: float = 0.0, ann: AnnIndex | None = None,
+                    lexical_rows: np.ndarray | None = None) -> list[tuple[int, float]]:
     """The k papers nearest `row` by (1 - w)·TF-IDF cosine + w·embedding cosine, best first.
 
     Without vectors, or when the paper itself has none, this is the TF-IDF cosine alone. With
     an ANN index the embedding cosine is computed only for the candidates: the ANN's nearest
     and the lexical top, BLEND_DEPTH of each (a paper outside both is far down both lists).
+    With `lexical_rows` (sorted) the TF-IDF cosine is computed for those rows only, the
+    others counting 0: in a large corpus, the papers sharing the paper's heavier terms.
     """
     if not 0 <= row < matrix.shape[0]:
         raise IndexError(f"row {row} out of range for {matrix.shape[0]} rows")
-    lexical = scores_for(matrix, matrix[row])
+    if lexical_rows is None:
+        lexical = scores_for(matrix, matrix[row])
+    else:
+        lexical = np.zeros(matrix.shape[0], dtype=np.float64)
+        lexical[lexical_rows] = scores_for(matrix[lexical_rows], matrix[row])
     query = None if vectors is None else np.asarray(vectors[row], dtype=np.float32)
     if query is None or not query.any():
         return top_k(lexical, k, exclude=(row,), min_score=min_score)

@@ -21,10 +21,11 @@ from recommend.trend_query import text_holds
 from services.params import BrowseQuery
 from store.papers import Paper, get_papers, list_papers
 
-# Past SIMILAR_SCAN_ALL papers (and without embeddings), similar papers are looked for among
-# the papers sharing the paper's heavier terms (from the search postings), at most about
-# SIMILAR_CANDIDATES of them, rather than by scoring every paper: the cost of one paper
-# page no longer grows with the corpus.
+# Past SIMILAR_SCAN_ALL papers, the TF-IDF side of similar papers scores only the papers
+# sharing the paper's heavier terms (from the search postings), at most about
+# SIMILAR_CANDIDATES of them, rather than every paper: the cost of one paper page no longer
+# grows with the corpus. The embeddings' side, when built, still looks at every paper
+# (through the ANN index past its size), so a paraphrase sharing no word is still found.
 SIMILAR_SCAN_ALL = 50_000
 SIMILAR_CANDIDATES = 5_000
 
@@ -49,15 +50,16 @@ def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int 
     from services.semantic import ann_of, vectors_of
 
     vectors = vectors_of(index)
-    si = search_index(index) if vectors is None and len(index) > SIMILAR_SCAN_ALL else None
-    if si is not None:
-        candidates = shared_term_rows(index.matrix, index.vocabulary, row,
-                                      lambda term: rows_with(si.text, si.terms, term),
-                                      SIMILAR_CANDIDATES)
+    si = search_index(index) if len(index) > SIMILAR_SCAN_ALL else None
+    candidates = None if si is None else shared_term_rows(
+        index.matrix, index.vocabulary, row, lambda term: rows_with(si.text, si.terms, term),
+        SIMILAR_CANDIDATES)
+    if candidates is not None and vectors is None:
         hits = nearest_among(index.matrix, row, candidates, k)
     else:
         hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
-                               vector_weight=vector_weight, ann=ann_of(index))
+                               vector_weight=vector_weight, ann=ann_of(index),
+                               lexical_rows=candidates)
     scores = {str(index.ids[r]): s for r, s in hits}
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 

@@ -77,6 +77,20 @@ def test_blended_similar_finds_the_paraphrase_and_falls_back_without_vectors(fea
     assert all(r in range(len(RL)) for r, _ in lexical_only)
 
 
+def test_blended_similar_scores_words_only_for_the_rows_given(features):
+    """With lexical_rows (a large corpus: the papers sharing heavier terms) a paper outside
+    them scores by meaning alone; the rows given keep their exact blend."""
+    matrix, vectors = features
+    full = dict(blended_similar(matrix, vectors, 0, k=matrix.shape[0]))
+    rows = np.array([0, 1, 2], dtype=np.int64)
+    pruned = dict(blended_similar(matrix, vectors, 0, k=matrix.shape[0], lexical_rows=rows))
+    for r in (1, 2):
+        assert pruned[r] == pytest.approx(full[r])
+    meaning_only = 0.5 * vector_scores(vectors, np.asarray(vectors[0], dtype=np.float32))
+    assert pruned[3] == pytest.approx(float(meaning_only[3]), abs=1e-6) and pruned[3] < full[3]
+    assert pruned[TARGET] == pytest.approx(full[TARGET])      # shares no word: same either way
+
+
 def test_vector_scores_work_in_chunks():
     vectors = np.random.default_rng(1).standard_normal((10, 4)).astype(np.float16)
     weights = np.arange(4, dtype=np.float32)

@@ -211,3 +211,18 @@ def test_status_survives_a_hand_edited_vectors_file(make_app):
     meta.write_text('{"model": "test-hashed-words"}')
     out = app.test_cli_runner().invoke(args=["status"])
     assert out.exit_code == 0 and "embeddings: 0 of 0 papers (model test-hashed-words)" in out.output
+
+
+def test_similar_papers_in_a_large_corpus_still_blend_in_meaning(make_app, monkeypatch):
+    """Past the size where only papers sharing heavier terms are scored by words, the
+    embeddings' side still finds the paraphrase's topic, which shares no word with it."""
+    import services.papers
+
+    app = _app(make_app)
+    _embed(app)
+    client = app.test_client()
+    everyone = client.get(f"/api/papers/{PARAPHRASE_ID}").get_json()["similar"]
+    monkeypatch.setattr(services.papers, "SIMILAR_SCAN_ALL", 0)
+    pruned = client.get(f"/api/papers/{PARAPHRASE_ID}").get_json()["similar"]
+    assert pruned and set(s["id"] for s in pruned[:5]) <= rl_ids()
+    assert [s["id"] for s in pruned[:5]] == [s["id"] for s in everyone[:5]]
