@@ -204,7 +204,8 @@ def _index_definitions(conn) -> dict[str, str]:
         rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                                  "AND tbl_name = 'papers'"))
     else:
-        rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'papers'"))
+        rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'papers' "
+                                 "AND schemaname = current_schema()"))   # not other tests' schemas
     return {name: sql or "" for name, sql in rows}
 
 
