@@ -2,6 +2,9 @@
 
 Views parse the request and call one answer of services.trends over the current index
 version's trend table (kept per version, so a rebuilt index shows up without a restart).
+The page's parts that do not depend on the keywords (the hot lists, the papers per month and
+category) are rendered once per index version and kept in the shared cache: they were most
+of the page's rendering.
 """
 
 from __future__ import annotations
