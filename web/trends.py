@@ -87,6 +87,7 @@ def index():
         hot, errors = None, [*errors, str(exc)]
     page = render_template("trends/index.html", args=args, table=table, report=report, hot=hot,
                            papers=papers, errors=errors, missing=None, script_json=script_json,
+                           month_rows=month_rows,
                            hot_lists=hot_lists(source, args, hot) if hot else None,
                            category_totals=category_totals(source),
                            categories=[str(c) for c in table.cats])
@@ -165,6 +166,19 @@ def _json(report: dict[str, Any]) -> Response:
 def script_json(value: Any) -> str:
     """JSON safe inside a <script> element, keys in their order (the page's chart data)."""
     return htmlsafe_json_dumps(value, dumps=json.dumps)
+
+
+def month_rows(report: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The month table's rows: (month, papers, [(cell title, share) per term]), formatted here
+    rather than in the template (~120 months x terms cells: the bulk of the page's rendering)."""
+    columns = list(report["terms"].values())
+    rows = []
+    for i, first in enumerate(columns[0] if columns else []):
+        cells = [(f"{r['count']} of {r['papers']} papers",
+                  "–" if r["fraction"] is None else f"{100 * r['fraction']:.2f}%")
+                 for r in (column[i] for column in columns)]
+        rows.append((first["month"], f"{first['papers']:,}", cells))
+    return rows
 
 
 def sparkline_points(values: list[float], width: float = 120, height: float = 28) -> str:
