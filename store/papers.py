@@ -280,6 +280,14 @@ def list_papers(conn: Connection, flt: PaperFilter = PaperFilter(), *, limit: in
         total, ids = category_window_ids(conn, flt.category, flt.since, limit=limit, offset=offset,
                                          count_cap=count_cap)
         return total, get_papers(conn, ids)
+    return list_papers_by_counts(conn, flt, limit=limit, offset=offset, count_cap=count_cap)
+
+
+def list_papers_by_counts(conn: Connection, flt: PaperFilter, *, limit: int, offset: int,
+                          count_cap: int | None) -> tuple[int, list[Paper]]:
+    """list_papers over `papers`, its plan chosen from the counts (see list_papers); any
+    filter, and how a category within a window was listed before migration 0007 (the bench
+    compares the two)."""
     latest_first = conn.dialect.name == "sqlite"      # see PaperFilter.where
     rest = replace(flt, category=None).where(latest_first=latest_first)
     n_rest = capped_count(conn, rest, count_cap)
