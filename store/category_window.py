@@ -25,9 +25,11 @@ def category_window_ids(conn: Connection, category: str, since: datetime, *, lim
     in_range = and_(cats.c.category == category, cats.c.latest >= since)
     # a latest date before the first (malformed dates) leaves a paper of the window out of the
     # range: the partial index ix_paper_categories_misdated finds them (normally none)
-    misdated = conn.execute(select(cats.c.latest, cats.c.paper_id).where(
-        cats.c.category == category, cats.c.latest < cats.c.published, cats.c.published >= since,
-        cats.c.latest < since)).all()
+    # (those with a latest date in the window are in the range already: dropped here rather than
+    # in SQL, where a condition on `latest` could steer PostgreSQL away from the partial index)
+    misdated = [row for row in conn.execute(select(cats.c.latest, cats.c.paper_id).where(
+        cats.c.category == category, cats.c.latest < cats.c.published, cats.c.published >= since))
+        if row.latest < since]
     ranged = select(cats.c.paper_id).where(in_range)
     if count_cap is not None:
         ranged = ranged.limit(count_cap + 1)
