@@ -14,6 +14,7 @@ from domain.ids import abs_url, pdf_url
 from domain.names import folded_authors
 from domain.records import PaperRecord
 from store import change_stamp
+from store.category_window import category_window_ids
 from store.code_links import code_links
 from store.counts import capped_count, mark_changed, papers_per_category
 from store.fulltext import decompress
@@ -200,7 +201,10 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
 
 
 def _category_rows(r: PaperRecord) -> list[dict]:
-    return [{"paper_id": r.id, "category": c, "position": i} for i, c in enumerate(r.categories)]
+    # the dates are copied for browse's per-category windows (store/category_window.py)
+    latest = r.updated if r.updated is not None else r.published
+    return [{"paper_id": r.id, "category": c, "position": i, "published": r.published, "latest": latest}
+            for i, c in enumerate(r.categories)]
 
 
 def get_paper(conn: Connection, paper_id: str) -> Paper | None:
@@ -268,8 +272,22 @@ def list_papers(conn: Connection, flt: PaperFilter = PaperFilter(), *, limit: in
     kept per-category figures); those counts choose how to run the costly parts: the total
     is counted from the smaller side, and a category holding a good share of the
     candidates is checked paper by paper while walking ix_papers_recent, which stops after
-    one page, while a rare one is looked up by category and sorted.
+    one page, while a rare one is looked up by category and sorted. A category within a
+    window (revisions included, the browse page's default) is one index range instead
+    (store/category_window.py).
     """
+    if flt.category and flt.since is not None and flt.revisions and flt.until is None and not flt.has_code:
+        total, ids = category_window_ids(conn, flt.category, flt.since, limit=limit, offset=offset,
+                                         count_cap=count_cap)
+        return total, get_papers(conn, ids)
+    return list_papers_by_counts(conn, flt, limit=limit, offset=offset, count_cap=count_cap)
+
+
+def list_papers_by_counts(conn: Connection, flt: PaperFilter, *, limit: int, offset: int,
+                          count_cap: int | None) -> tuple[int, list[Paper]]:
+    """list_papers over `papers`, its plan chosen from the counts (see list_papers); any
+    filter, and how a category within a window was listed before migration 0007 (the bench
+    compares the two)."""
     latest_first = conn.dialect.name == "sqlite"      # see PaperFilter.where
     rest = replace(flt, category=None).where(latest_first=latest_first)
     n_rest = capped_count(conn, rest, count_cap)

@@ -71,8 +71,22 @@ paper_categories = Table(
     Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("category", String(32), primary_key=True),
     Column("position", Integer, nullable=False),
+    # copies of the paper's first-version date and its latest version's date (the sort key of
+    # ix_papers_recent), kept in step by store/papers.py: "a category within a window, newest
+    # first" is then one range of ix_paper_categories_recent (migration 0007)
+    Column("published", DateTime),
+    Column("latest", DateTime),
     Index("ix_paper_categories_category", "category", "paper_id"),
 )
+
+ix_paper_categories_recent = Index("ix_paper_categories_recent", paper_categories.c.category,
+                                   paper_categories.c.latest, paper_categories.c.paper_id)
+# papers whose latest-version date is before their first version's (malformed dates): in a
+# window by their first version but outside the range above; normally none
+_before_first = paper_categories.c.latest < paper_categories.c.published
+ix_paper_categories_misdated = Index("ix_paper_categories_misdated", paper_categories.c.category,
+                                     paper_categories.c.published,
+                                     sqlite_where=_before_first, postgresql_where=_before_first)
 
 fulltext = Table(
     "fulltext",

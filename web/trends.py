@@ -2,21 +2,28 @@
 
 Views parse the request and call one answer of services.trends over the current index
 version's trend table (kept per version, so a rebuilt index shows up without a restart).
+The page's parts that do not depend on the keywords (the hot lists, the papers per month and
+category) are rendered once per index version and kept in the shared cache: they were most
+of the page's rendering.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest
 
 from recommend.trend_hot import report_csv
 from recommend.trend_query import TrendQueryError
 from services.trends import (
+    HOT_CACHE_SECONDS,
     NoTrends,
+    TrendArgs,
     TrendSource,
     hot_answer,
     keyword_report,
@@ -78,13 +85,50 @@ def index():
         hot = hot_answer(source, args)
     except TrendQueryError as exc:
         hot, errors = None, [*errors, str(exc)]
-    totals = tables_of(current_app.extensions).totals(table)
     page = render_template("trends/index.html", args=args, table=table, report=report, hot=hot,
-                           papers=papers,
-                           errors=errors, totals=totals, missing=None,
-                           sparkline=sparkline_points, script_json=script_json,
+                           papers=papers, errors=errors, missing=None, script_json=script_json,
+                           month_rows=month_rows,
+                           hot_lists=hot_lists(source, args, hot) if hot else None,
+                           category_totals=category_totals(source),
                            categories=[str(c) for c in table.cats])
     return page, 400 if errors else 200
+
+
+# -- the page's parts that only change with the index version ----------------------------
+
+
+def cached_fragment(key: str, template: str, **context: Any) -> Markup:
+    """A part of a page rendered once and kept in the shared cache (Redis when configured,
+    so every worker shares it). Keys carry the index version: a new version renders anew."""
+    cache = get_cache()
+    key = f"{key}:{request.script_root}"     # the fragment's links start with the app's root
+    text = cache.get(key)
+    if text is None:
+        text = render_template(template, **context)
+        cache.set(key, text, ttl=HOT_CACHE_SECONDS)
+    return Markup(text)
+
+
+def hot_lists(source: TrendSource, args: TrendArgs, hot: dict[str, Any]) -> Markup:
+    """The hot, cooling and emerging lists: ~200 terms with sparklines and links, the bulk
+    of the page's rendering. They depend on the hot report's question and on the arguments
+    their links keep (all but the keywords)."""
+    asked = json.dumps([args.month, args.n, args.min_support, args.category, args.since,
+                        args.until, args.smooth])
+    return cached_fragment(f"trends:hot-html:{source.index.version}:{_digest(asked)}",
+                           "trends/_hot_lists.html", hot=hot, args=args, sparkline=sparkline_points)
+
+
+def category_totals(source: TrendSource) -> Markup:
+    """The table and chart data of papers per month and primary category (the same for
+    every question to one index version)."""
+    totals = tables_of(current_app.extensions).totals(source.table)
+    return cached_fragment(f"trends:totals-html:{source.index.version}",
+                           "trends/_category_totals.html", totals=totals, script_json=script_json)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @bp.get("/trends.csv", endpoint="csv")
@@ -122,6 +166,19 @@ def _json(report: dict[str, Any]) -> Response:
 def script_json(value: Any) -> str:
     """JSON safe inside a <script> element, keys in their order (the page's chart data)."""
     return htmlsafe_json_dumps(value, dumps=json.dumps)
+
+
+def month_rows(report: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The month table's rows: (month, papers, [(cell title, share) per term]), formatted here
+    rather than in the template (~120 months x terms cells: the bulk of the page's rendering)."""
+    columns = list(report["terms"].values())
+    rows = []
+    for i, first in enumerate(columns[0] if columns else []):
+        cells = [(f"{r['count']} of {r['papers']} papers",
+                  "–" if r["fraction"] is None else f"{100 * r['fraction']:.2f}%")
+                 for r in (column[i] for column in columns)]
+        rows.append((first["month"], f"{first['papers']:,}", cells))
+    return rows
 
 
 def sparkline_points(values: list[float], width: float = 120, height: float = 28) -> str:

@@ -20,6 +20,9 @@ ADDED_AFTER_STEP = {
     4: ["DROP TABLE seen", "DROP TABLE follows"],
     5: ["ALTER TABLE papers DROP COLUMN authors_folded"],
     6: ["DROP INDEX ix_papers_id_dates"],                  # revision 0006, after the runner
+    7: ["DROP INDEX ix_paper_categories_misdated", "DROP INDEX ix_paper_categories_recent",
+        "ALTER TABLE paper_categories DROP COLUMN latest",
+        "ALTER TABLE paper_categories DROP COLUMN published"],    # revision 0007
 }
 
 

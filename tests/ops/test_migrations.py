@@ -60,7 +60,7 @@ def test_the_schema_comparison_notices_a_missing_column(bare_engine):
 
 def test_upgrade_applies_only_the_missing_revisions(bare_engine):
     assert migrations.upgrade(bare_engine, to=2) == (0, 2)
-    assert migrations.pending(bare_engine) == [3, 4, 5, 6]
+    assert migrations.pending(bare_engine) == [3, 4, 5, 6, 7]
     assert migrations.upgrade(bare_engine) == (2, migrations.LATEST)
     assert migrations.pending(bare_engine) == []
 
@@ -204,7 +204,8 @@ def _index_definitions(conn) -> dict[str, str]:
         rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                                  "AND tbl_name = 'papers'"))
     else:
-        rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'papers'"))
+        rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'papers' "
+                                 "AND schemaname = current_schema()"))   # not other tests' schemas
     return {name: sql or "" for name, sql in rows}
 
 
@@ -220,7 +221,7 @@ def test_step_6_adds_the_window_index_and_keeps_the_papers(bare_engine):
     with bare_engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_papers_id_dates"))   # the index step 5's store lacks
         assert "ix_papers_id_dates" not in _index_definitions(conn)
-    assert migrations.upgrade(bare_engine) == (5, 6)
+    assert migrations.upgrade(bare_engine) == (5, migrations.LATEST)
     with bare_engine.connect() as conn:
         definition = _index_definitions(conn)["ix_papers_id_dates"]
         if conn.dialect.name == "postgresql":
@@ -228,3 +229,44 @@ def test_step_6_adds_the_window_index_and_keeps_the_papers(bare_engine):
         assert schema_differences(conn) == []
         total, page = list_papers(conn, PaperFilter(since=datetime(2024, 1, 1)))
     assert total == 1 and [p.id for p in page] == ["2402.00001"]
+
+
+def test_step_7_copies_the_dates_beside_the_categories_and_browses_the_same(bare_engine):
+    """A store at 6 gets paper_categories.published and .latest filled from its papers, and the
+    index that makes a category within a window one range; browsing lists the same papers.
+    Stepping down to 6 takes them away again."""
+    from datetime import datetime
+
+    from store.papers import PaperFilter, list_papers
+
+    _store_before_step_5(bare_engine)
+    migrations.upgrade(bare_engine, to=6)
+    with bare_engine.begin() as conn:       # a revised paper and the categories of both
+        conn.execute(text("INSERT INTO papers (id, version, title, authors, abstract, categories, "
+                          "primary_category, published, updated, first_seen, modified) VALUES "
+                          "('2401.00007', 2, 'U', '[]', 'A', '[\"cs.LG\", \"cs.CV\"]', 'cs.LG', "
+                          "'2024-01-03 00:00:00', '2024-03-01 00:00:00', '2024-01-03 00:00:00', "
+                          "'2024-03-01 00:00:00')"))
+        conn.execute(text("INSERT INTO paper_categories (paper_id, category, position) VALUES "
+                          "('2402.00001', 'cs.LG', 0), ('2401.00007', 'cs.LG', 0), "
+                          "('2401.00007', 'cs.CV', 1)"))
+    assert migrations.upgrade(bare_engine) == (6, 7)
+    with bare_engine.connect() as conn:
+        rows = conn.execute(text("SELECT paper_id, category, published, latest FROM paper_categories "
+                                 "ORDER BY paper_id, category")).all()
+        assert schema_differences(conn) == []
+        assert {"ix_paper_categories_recent", "ix_paper_categories_misdated"} <= {
+            i["name"] for i in inspect(conn).get_indexes("paper_categories")}
+        total, page = list_papers(conn, PaperFilter(category="cs.LG", since=datetime(2024, 1, 15)))
+    as_dates = [(r[0], r[1], str(r[2])[:10], str(r[3])[:10]) for r in rows]
+    assert as_dates == [("2401.00007", "cs.CV", "2024-01-03", "2024-03-01"),
+                        ("2401.00007", "cs.LG", "2024-01-03", "2024-03-01"),
+                        ("2402.00001", "cs.LG", "2024-02-01", "2024-02-01")]
+    assert total == 2 and [p.id for p in page] == ["2401.00007", "2402.00001"]   # newest revision first
+    from alembic import command
+
+    with bare_engine.begin() as conn:
+        command.downgrade(migrations.alembic_config(conn), "0006")
+    with bare_engine.connect() as conn:
+        assert not {"published", "latest"} & set(column_names(conn, "paper_categories"))
+        assert list_papers(conn, PaperFilter(category="cs.LG"))[0] == 2

@@ -216,6 +216,29 @@ def test_hot_terms_are_shared_through_redis(redis_app, redis_proc):
     assert client.get("/api/hot?min_support=1").get_json() == first.get_json()
 
 
+def test_the_trends_page_parts_are_rendered_once_for_every_worker(redis_app, redis_proc, make_app):
+    """The hot lists and the per-category totals one worker renders are kept in Redis, and
+    another worker's page carries them without rendering them again."""
+    from flask import template_rendered
+
+    url = "/trends?min_support=1&uncached=1"      # an argument the page cache does not store
+    first = redis_app.test_client().get(url)
+    assert first.status_code == 200
+    keys = redis.Redis.from_url(redis_proc.url).keys("papersift:cache:trends:*-html:*")
+    assert {k.decode().split(":")[3] for k in keys} == {"hot-html", "totals-html"}
+    other_worker = make_app(redis_url=redis_proc.url)
+    rendered: list[str] = []
+
+    def note(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(note, other_worker):
+        again = other_worker.test_client().get(url)
+    assert again.status_code == 200 and rendered == ["trends/index.html"]
+    assert again.data == first.data
+    other_worker.extensions["papersift.engine"].dispose()
+
+
 class _RunsCode:
     def __reduce__(self):
         return (exec, ("import builtins; builtins.PAPERSIFT_PWNED = True",))

@@ -67,3 +67,26 @@ def test_the_page_shows_variants_in_small_print_and_first_months(client):
     emerging = {li.select_one(".hot-term").get_text(): li.select_one(".hot-ratio").get_text(strip=True)
                 for li in soup.select(".hot-emerging li")}
     assert emerging[EMERGING] == "2024-09"
+
+
+def test_the_lists_are_rendered_once_for_any_keywords_and_keep_the_links_arguments(client):
+    from bs4 import BeautifulSoup
+    from flask import template_rendered
+
+    rendered: list[str] = []
+
+    def note(sender, template, context, **extra):
+        if template.name == "trends/_hot_lists.html":
+            rendered.append(template.name)
+
+    with template_rendered.connected_to(note, client.application):
+        first = BeautifulSoup(client.get("/trends?q=transformer&n=5&smooth=2").data, "html.parser")
+        again = BeautifulSoup(client.get("/trends?q=diffusion&n=5&smooth=2").data, "html.parser")
+        assert len(rendered) == 1                     # other keywords: the same lists, from the cache
+        assert first.select_one(".hot-grid") == again.select_one(".hot-grid")
+        links = [a["href"] for a in again.select(".hot-list a.hot-term")]
+        assert "/trends?q=gaussian+splatting&smooth=2" in links
+        assert all("smooth=2" in href for href in links)
+        other = BeautifulSoup(client.get("/trends?n=5&smooth=3").data, "html.parser")
+        assert len(rendered) == 2                     # the links' arguments are part of the key
+        assert all("smooth=3" in a["href"] for a in other.select(".hot-list a.hot-term"))
