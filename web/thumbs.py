@@ -67,9 +67,19 @@ def fulltext_facts(paper) -> dict | None:
              "engine": info.engine, "reason": info.reason, "used": False}
     index = services.current_index()
     if info.status == "ok" and index is not None and index.row(paper.id) is not None:
-        built = datetime.fromisoformat(index.meta["created"]).replace(tzinfo=None)
-        facts["used"] = built >= info.updated
+        facts["used"] = _index_has_text(index.meta, info.updated)
     return facts
+
+
+def _index_has_text(meta: dict, updated: datetime) -> bool:
+    """Whether an index version read a full text stamped `updated`: by the newest full-text
+    change its snapshot saw (stamps are to the microsecond), else by its creation time (to
+    the second, in versions without the mark)."""
+    seen = (meta.get("high_water") or {}).get("fulltext")
+    if seen is not None:
+        return updated <= datetime.fromisoformat(seen)
+    built = datetime.fromisoformat(meta["created"]).replace(tzinfo=None)
+    return built >= updated.replace(microsecond=0)
 
 
 @bp.app_context_processor
