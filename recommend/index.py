@@ -291,8 +291,13 @@ def _run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[D
             if name in _RESERVED or name in meta["parts"]:
                 raise ValueError(f"index part {name!r} already exists")
             meta["parts"][name] = write_part(directory, name, value)
-        _log_stage(getattr(builder, "__name__", "builder"), started)
+        _log_stage(_name_of(builder), started)
     _write_meta(directory, meta)
+
+
+def _name_of(function: Callable) -> str:
+    """A builder's name for the stage log (a partial logs its function's)."""
+    return getattr(getattr(function, "func", function), "__name__", "builder")
 
 
 def _logged(stage: str, step: Callable, *args: Any, **kwargs: Any) -> Any:
