@@ -88,15 +88,7 @@ def test_build_with_every_bound_at_its_smallest_gives_the_same_index(
 def test_cli_build_reads_the_store_in_chunks_and_matches(engine, tmp_path: Path,
                                                          monkeypatch) -> None:
     settings = _settings(engine)
-    monkeypatch.setattr(indexing, "READ_CHUNK_DOCS", 11)
-    reads: list[int] = []
-    real = indexing.index_docs_by_id
-
-    def counting(conn, ids):
-        reads.append(len(ids))
-        return real(conn, ids)
-
-    monkeypatch.setattr(indexing, "index_docs_by_id", counting)
+    reads = _count_store_reads(monkeypatch, chunk=11)
     result = indexing.build(engine, settings, force=True)
     assert result.built and result.info.n_docs == N_PAPERS
     assert max(reads) == 11                     # never more than a chunk of papers at once
@@ -151,10 +143,9 @@ def _settings(engine):
     return _SETTINGS[id(engine)]
 
 
-def test_each_chunk_is_read_from_the_store_once_per_build(engine, monkeypatch) -> None:
-    """Later passes (features, core columns, search, trends) read the build's local spill."""
-    settings = _settings(engine)
-    monkeypatch.setattr(indexing, "READ_CHUNK_DOCS", 40)
+def _count_store_reads(monkeypatch, chunk: int) -> list[int]:
+    """Read the store `chunk` papers at a time; the list fills with each read's size."""
+    monkeypatch.setattr(indexing, "READ_CHUNK_DOCS", chunk)
     reads: list[int] = []
     real = indexing.index_docs_by_id
 
@@ -163,6 +154,13 @@ def test_each_chunk_is_read_from_the_store_once_per_build(engine, monkeypatch) -
         return real(conn, ids)
 
     monkeypatch.setattr(indexing, "index_docs_by_id", counting)
+    return reads
+
+
+def test_each_chunk_is_read_from_the_store_once_per_build(engine, monkeypatch) -> None:
+    """Later passes (features, core columns, search, trends) read the build's local spill."""
+    settings = _settings(engine)
+    reads = _count_store_reads(monkeypatch, chunk=40)
     assert indexing.build(engine, settings, force=True).built
     assert len(reads) == -(-N_PAPERS // 40)
     # the spill and the search runs are gone with the build

@@ -15,12 +15,10 @@ from recommend.fusion import (
     zscore_sum,
 )
 from recommend.hybrid import meaning_drove, score_parts
-from tests.semantic.corpus import DISTRACTOR_TEXT, OTHER_TEXTS, PARAPHRASE_TEXT, RL_TEXTS
+from tests.semantic.corpus import OTHER_TEXTS, RANKING_DOCS, RL_TEXTS
 from tests.semantic.encoder import HashedWordEncoder
 
-RL, OTHER = RL_TEXTS, OTHER_TEXTS
-PARAPHRASE, DISTRACTOR = PARAPHRASE_TEXT, DISTRACTOR_TEXT
-DOCS = RL + OTHER + [DISTRACTOR, PARAPHRASE]
+RL, OTHER, DOCS = RL_TEXTS, OTHER_TEXTS, RANKING_DOCS
 TARGET = len(DOCS) - 1
 LIBRARY = [0, 1, 2]
 

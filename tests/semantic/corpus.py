@@ -35,3 +35,6 @@ OTHER_TEXTS = [f"{topic} paper {i}" for i, topic in enumerate(
      "sorting network hardware", "weather forecast ensemble"] * 2)]
 PARAPHRASE_TEXT = "robots improve through trial and error incentives"
 DISTRACTOR_TEXT = "ocean tides follow seasonal moon cycles nightly"
+# the ranking tests' documents: the RL papers, the others, the distractor, then the
+# paraphrase (TARGET, last); the library is the first three RL papers
+RANKING_DOCS = RL_TEXTS + OTHER_TEXTS + [DISTRACTOR_TEXT, PARAPHRASE_TEXT]
