@@ -166,9 +166,11 @@ def _assert_trends_match(base: Index, new: Index, reference: list[Doc]) -> None:
         assert table.term(i) == base_table.term(i) and table.label(i) == base_table.label(i)
         if ref is None:                      # all its papers were removed
             assert not counts[i].any() and len(table.docs_with(i)) == 0
+            assert len(_title_docs(table, i)) == 0
             continue
         np.testing.assert_array_equal(counts[i], full_table.counts[ref].toarray().ravel())
         np.testing.assert_array_equal(table.docs_with(i), full_table.docs_with(ref))
+        np.testing.assert_array_equal(_title_docs(table, i), _title_docs(full_table, ref))
         assert table.df[i] == full_table.df[ref]
     by_doc = sparse.csr_matrix((np.ones(len(table.doc_terms)), table.doc_terms, table.doc_terms_ptr))
     for row in (0, len(reference) // 2, len(reference) - 1):
@@ -179,6 +181,14 @@ def _assert_trends_match(base: Index, new: Index, reference: list[Doc]) -> None:
         np.testing.assert_array_equal(getattr(table, name), getattr(full_table, name))
     assert (table.doc_cats != full_table.doc_cats).nnz == 0
     assert table.counts.data.dtype == np.uint16 and not (table.counts.data == 0).any()
+    assert table.title_postings is not None and len(table.title_postings) > len(reference)
+
+
+def _title_docs(table: TrendTable, row: int) -> np.ndarray:
+    """The papers whose title holds the term of `row`."""
+    assert table.title_postings is not None and table.title_postings_ptr is not None
+    ptr = table.title_postings_ptr
+    return np.asarray(table.title_postings[ptr[row]:ptr[row + 1]])
 
 
 def test_stack_rows_keeps_rows_in_protocol_order() -> None:
