@@ -112,6 +112,7 @@ def judge(table: TrendTable, category: str | None, label: str, topics: set[str])
         common, strict = filler(terms), weak(terms, topics)
         print(f"  {label} {key} filler: {', '.join(common) or '-'}; weak: {', '.join(strict) or '-'}",
               file=sys.stderr)
+        print(f"trends_{key}_listed{suffix}_{label}: {len(items)} terms")
         print(f"trends_{key}_filler_top30{suffix}_{label}: {len(common)} words")
         print(f"trends_{key}_weak_top30{suffix}_{label}: {len(strict)} words")
 
