@@ -20,8 +20,9 @@ that field's categories, so the spread test calls it a topic.
 A model name that abstracts cite as a baseline ("gpt 4o", "qwen3 vl") is rarely in a
 title, so it is left out too: it is not a topic the papers are about. A table whose
 titles say little (under `MIN_TITLE_SHARE` of its term-paper pairs are in titles, as
-with records titled "Paper 123", or an index built before titles were kept) has no
-title evidence, and every term counts as a topic there.
+with records titled "Paper 123", or an index built before titles were kept, until its
+next update refits it in full) has no title evidence, and every term counts as a topic
+there.
 """
 
 from __future__ import annotations

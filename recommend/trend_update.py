@@ -23,6 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from recommend.index import Doc, Index
+from recommend.index_update import NeedsFullBuild
 from recommend.trend_build import _doc_terms, _strings, title_parts, title_presence
 from recommend.trends import PARTS
 
@@ -33,6 +34,10 @@ def update_trend_parts(base: Index, keep: np.ndarray, new_docs: Sequence[Doc], n
     parts = base.parts
     if not all(name in parts for name in PARTS):
         raise ValueError(f"{base.version} has no trend table to update")
+    if "trend_title_postings" not in parts:
+        # built before titles were kept: a full build adds them, so the lists gain the
+        # topic rule (recommend.trend_topic) at the next update
+        raise NeedsFullBuild("the base index has no title postings in its trend table")
     n_kept = int(keep.sum())
     month_no = _month_numbers(new_index.published)
     first = int(month_no.min()) if len(month_no) else 0
@@ -65,10 +70,7 @@ def update_trend_parts(base: Index, keep: np.ndarray, new_docs: Sequence[Doc], n
 
 def _title_parts(parts: dict[str, Any], keep: np.ndarray, new_docs: Sequence[Doc], n_terms: int
                  ) -> dict[str, Any]:
-    """The title postings of the kept and the new papers; none when the base has none (an
-    index built before they existed: the next full build adds them)."""
-    if "trend_title_postings" not in parts:
-        return {}
+    """The title postings of the kept and the new papers."""
     base = sparse.csr_matrix(
         (np.ones(len(parts["trend_title_postings"]), np.bool_),
          np.asarray(parts["trend_title_postings"]), np.asarray(parts["trend_title_postings_ptr"])),

@@ -32,7 +32,8 @@ from memory-mapped arrays:
   Optional too: without it the lists compare all papers as one.
 - ``trend_title_postings`` with ``trend_title_postings_ptr``: per term, the papers whose
   title holds it, so hot lists keep to terms that name topics (`recommend.trend_topic`).
-  Optional: without it (an index built before it existed) no term is judged that way.
+  Optional: without it (an index built before it existed) no term is judged that way,
+  and the next index update refits in full to add it.
 
 Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 `recommend.trend_query`.

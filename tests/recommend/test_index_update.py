@@ -5,6 +5,7 @@ the base's term set for the trend table."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from datetime import date
@@ -18,7 +19,7 @@ from scipy import sparse
 from domain.index_files import current_version
 from recommend.features import count_matrix, document_frequencies, tfidf
 from recommend.index import Doc, Index, build_index, load_index
-from recommend.index_update import drift, stack_rows, update_index
+from recommend.index_update import NeedsFullBuild, drift, stack_rows, update_index
 from recommend.text import document
 from recommend.trend_build import build_trends
 from recommend.trend_update import update_trend_parts
@@ -116,6 +117,18 @@ def test_trend_counts_are_exact_against_a_full_build_on_the_base_terms(
     new = load_index(tmp_path)
     assert new is not None
     _assert_trends_match(base, new, reference)
+
+
+def test_a_trend_table_without_title_postings_asks_for_a_full_build(tmp_path: Path, corpus
+                                                                   ) -> None:
+    # an index built before titles were kept: updating it would keep lists without the
+    # topic rule, so the update refits instead
+    base = _base(tmp_path, corpus[:N_BASE])
+    old = dataclasses.replace(base, parts={k: v for k, v in base.parts.items()
+                                           if not k.startswith("trend_title_")})
+    keep, new_docs, _ = _delta(corpus, base)
+    with pytest.raises(NeedsFullBuild, match="no title postings"):
+        update_trend_parts(old, keep, new_docs, base)
 
 
 def test_a_paper_in_a_new_month_adds_a_column(tmp_path: Path, corpus) -> None:
