@@ -10,12 +10,12 @@ put it in their title more often than the average term is put there: its *title 
 where `prior` is the share of all (term, paper) pairs of the table that are in a title
 and A = `PRIOR_PAPERS` pulls a term seen in few papers towards 1 (no evidence either
 way). A term with a lift under `TOPIC_LIFT` is not listed as hot, cooling or emerging
-(it can still be charted). This is the title feature of keyphrase extraction (KEA,
-Witten et al. 1999, and most extractors since), read over a whole corpus instead of one
-paper. It is measured where topic lists fail otherwise: the category-spread test
-(`recommend.trend_generic`) only judges terms in 0.5% of the papers or more, and a
-weak word of one field ("stationary", "weaker" in theory papers) is concentrated in
-that field's categories, so the spread test calls it a topic.
+(it can still be charted). Keyphrase extractors use the same cue within one document
+(KEA, Witten et al. 1999, scores a phrase by how early it first appears); here it is read
+over the whole corpus. It catches what the category-spread test
+(`recommend.trend_generic`) cannot: that test judges only terms in 0.5% of the papers or
+more, and a weak word of one field ("stationary", "weaker" in theory papers) is
+concentrated in that field's categories, so by spread it looks like a topic.
 
 A model name that abstracts cite as a baseline ("gpt 4o", "qwen3 vl") is rarely in a
 title, so it is left out too: it is not a topic the papers are about. A table whose
