@@ -17,7 +17,8 @@ READ_TOOLS: dict[str, str] = {
                           "trained on their library or some of its tags.",
     "keyword_trends": "Monthly share of papers mentioning each keyword or phrase.",
     "hot_terms": ("Topics rising fastest, cooling and emerging: the recent months against the months "
-                  "before; generic words and words papers seldom put in a title are left out."),
+                  "before; generic words are left out, and words papers seldom put in a title are left "
+                  "out of the rising and cooling lists."),
 }
 
 WRITE_TOOLS: dict[str, str] = {

@@ -18,8 +18,9 @@ may have moved by chance (`trend_windows.significance_threshold`).
 
 Generic terms (`recommend.trend_generic`) and terms that name no topic (weak words such
 as "weaker", "admits", "fallback": papers seldom put them in a title,
-`recommend.trend_topic`) are left out of all three, and n-gram variants of one topic are
-one entry (`recommend.trend_fold`) with the variants listed. With a
+`recommend.trend_topic`) are left out of hot and cooling; emerging leaves out only generic
+terms, since a new name is often cited more than it is put in titles. N-gram variants of
+one topic are one entry (`recommend.trend_fold`) with the variants listed. With a
 category, every count is over the papers listing it.
 """
 
@@ -91,7 +92,7 @@ def hot_report(table: TrendTable, *, month: np.datetime64 | None = None, n: int 
     report["within_categories"] = within_categories
     ctx = _Context(table, windows, category, papers, spark, fig, n_recent, n_base)
     moved = _moved(fig, table.unlisted, min_support)
-    for key, order in _orders(fig, table.unlisted, min_support).items():
+    for key, order in _orders(fig, table.unlisted, table.generic, min_support).items():
         sign = -1 if key == "cooling" else 1
         report[key] = [ctx.item(head, variants, key)
                        for head, variants in ctx.fold(order, n, sign, moved[sign])]
@@ -116,7 +117,7 @@ def _figures(table: TrendTable, windows: Windows, category: str | None, min_supp
     if table.doc_primary is None:
         return fig, False
     rows = np.flatnonzero(((a >= min_support) | (b >= min_support))
-                          & (np.abs(fig["llr"]) >= SIGNIFICANT_LLR) & ~table.unlisted)
+                          & (np.abs(fig["llr"]) >= SIGNIFICANT_LLR) & ~table.generic)
     mix = mix_counts(table.postings, table.postings_ptr, rows, table.doc_primary, in_recent, in_base)
     within = movement(mix.recent, mix.baseline, mix.n_recent, mix.n_baseline, mix.effective)
     for key, values in within.items():
@@ -152,17 +153,19 @@ def _window_counts(table: TrendTable, windows: Windows, category: str | None
             in_base)
 
 
-def _orders(fig: dict[str, np.ndarray], unlisted: np.ndarray, min_support: int
-            ) -> dict[str, np.ndarray]:
-    """Candidate rows of each list, best first."""
+def _orders(fig: dict[str, np.ndarray], unlisted: np.ndarray, generic: np.ndarray,
+            min_support: int) -> dict[str, np.ndarray]:
+    """Candidate rows of each list, best first. Emerging terms need only not be generic:
+    a new name ("qwen3 vl", "longmemeval") is what that list is for, though abstracts
+    cite it more often than titles do, and a weak word cannot be new."""
     llr, score = fig["llr"], fig["score"]
     up, down = fig["recent_papers"] >= min_support, fig["baseline_papers"] >= min_support
     needed = significance_threshold(llr, (up | down) & ~unlisted)
-    rising = up & (llr >= needed) & (score > 0) & ~unlisted
+    rising = up & (llr >= needed) & (score > 0)
     # barely existed before: judged on the papers as counted, whatever their categories
-    emerging = rising & (fig.get("overall_ratio", fig["ratio"]) >= EMERGING_RATIO)
+    emerging = rising & ~generic & (fig.get("overall_ratio", fig["ratio"]) >= EMERGING_RATIO)
     falling = down & (llr <= -needed) & (score < 0) & ~unlisted
-    return {"hot": _ranked(rising & ~emerging, -score, -llr),
+    return {"hot": _ranked(rising & ~unlisted & ~emerging, -score, -llr),
             "cooling": _ranked(falling, score, llr),
             "emerging": _ranked(emerging, -score, -llr)}
 

@@ -9,8 +9,9 @@ put it in their title more often than the average term is put there: its *title 
 
 where `prior` is the share of all (term, paper) pairs of the table that are in a title
 and A = `PRIOR_PAPERS` pulls a term seen in few papers towards 1 (no evidence either
-way). A term with a lift under `TOPIC_LIFT` is not listed as hot, cooling or emerging
-(it can still be charted). Keyphrase extractors use the same cue within one document
+way). A term with a lift under `TOPIC_LIFT` is not listed as hot or cooling (it can
+still be charted, and listed as emerging: a new name is cited more than it is put in
+titles). Keyphrase extractors use the same cue within one document
 (KEA, Witten et al. 1999, scores a phrase by how early it first appears); here it is read
 over the whole corpus. It catches what the category-spread test
 (`recommend.trend_generic`) cannot: that test judges only terms in 0.5% of the papers or

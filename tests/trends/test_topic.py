@@ -73,3 +73,17 @@ def test_titles_that_say_nothing_are_no_evidence():
     assert topic_terms(df, None).all()
     assert title_lift(df, df * MIN_TITLE_SHARE * 2) is not None
     assert topic_terms(np.zeros(0), np.zeros(0)).shape == (0,)
+
+
+def test_a_new_name_cited_only_in_abstracts_is_still_emerging():
+    def paper(i: int, j: int) -> Doc:
+        doc = _paper(i, j, 3)
+        if i >= 18 and j < 12:      # a new benchmark, named in abstracts and never in a title
+            doc = doc._replace(text=doc.text + " We evaluate on Zorblaxbench.")
+        return doc
+
+    table = table_of([paper(i, j) for i in range(MONTHS) for j in range(PAPERS)])
+    report = hot_report(table, min_support=5)
+    emerging = {t for i in report["emerging"] for t in [i["term"], *i["variants"]]}
+    assert "zorblaxbench" in emerging
+    assert table.unlisted[table.row("zorblaxbench")]    # kept off hot: it names no topic
