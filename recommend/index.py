@@ -146,7 +146,10 @@ def build_index(
     iterates it again; features read sampled items and slices), so that no more than a
     chunk of texts need be in memory at once.
     extra: builders called with the new Index (before it is published) and the docs;
-    each returns named arrays or sparse matrices saved in the same version.
+    each returns named arrays or sparse matrices saved in the same version. A builder
+    with a `from_counts(index, text)` method (`recommend.index_pass.OnePassBuilder`) is
+    instead given every paper's analysed text, counted once for the whole build; when
+    there is one, the features are made from those counts too (the same result).
     The feature parameters go to `recommend.features.fit_features`. meta_extra: more
     meta.json entries (the store's high-water mark).
     """
@@ -158,13 +161,13 @@ def build_index(
     try:
         settings = {"max_features": max_features, "min_df": min_df, "max_df": max_df,
                     "sample_docs": sample_docs, "seed": seed}
-        from recommend.features import fit_features
+        header = {"fingerprint": fingerprint, **(meta_extra or {})}
+        if len(docs) and any(hasattr(builder, "from_counts") for builder in extra):
+            from recommend.index_pass import build_in_one_pass
 
-        features = _logged("features", fit_features, DocTexts(docs), n_jobs=n_jobs, **settings)
-        n_fulltext = _logged("core columns", _write_core, tmp, docs, features)
-        meta = {**_core_meta(docs, features, fingerprint, settings, n_fulltext), **(meta_extra or {})}
-        _write_meta(tmp, meta)
-        _run_builders(tmp, extra, docs, meta)
+            meta = build_in_one_pass(tmp, docs, extra, settings, header, n_jobs=n_jobs)
+        else:
+            meta = _build_in_passes(tmp, docs, extra, settings, header, n_jobs=n_jobs)
         meta["build_seconds"] = round(time.perf_counter() - started, 3)
         version = _publish(root, tmp, meta)
     except BaseException:
@@ -181,7 +184,7 @@ def load_index(root: Path, version: str | None = None) -> Index | None:
     version = version or current_version(root)
     if version is None:
         return None
-    return _index_from(root / version)
+    return index_from(root / version)
 
 
 # -- parts ------------------------------------------------------------------------
@@ -257,58 +260,96 @@ class DocTexts(Sequence[str]):
         return self._docs[i].text
 
 
-def _write_core(directory: Path, docs: Sequence[Doc], features: Features) -> int:
-    """Save the matrix and the per-paper columns (one pass over docs); returns the
-    number of papers with full text."""
-    ids, days, primary, cats = [], [], [], []
-    n_fulltext = 0
-    for d in docs:
-        ids.append(d.id)
-        days.append(_day(d.published))
-        primary.append(d.categories[0] if d.categories else "")
-        cats.append(" ".join(d.categories))
-        n_fulltext += bool(d.has_fulltext)
+def _build_in_passes(directory: Path, docs: Sequence[Doc], builders: Sequence[Builder],
+                     settings: dict[str, Any], header: dict[str, Any], *,
+                     n_jobs: int | None) -> dict[str, Any]:
+    """Features, core columns and each builder's parts, each reading the docs itself."""
+    from recommend.features import fit_features
+
+    features = logged("features", fit_features, DocTexts(docs), n_jobs=n_jobs, **settings)
+    columns = logged("core columns", doc_columns, docs)
+    meta = write_core(directory, columns, features, settings, header)
+    run_builders(directory, builders, docs, meta)
+    return meta
+
+
+@dataclass
+class DocColumns:
+    """The per-paper columns of an index, collected as the docs are read."""
+
+    ids: list[str] = field(default_factory=list)
+    days: list[np.datetime64] = field(default_factory=list)
+    categories: list[tuple[str, ...]] = field(default_factory=list)
+    n_fulltext: int = 0
+
+    def add(self, doc: Doc) -> None:
+        self.ids.append(doc.id)
+        self.days.append(_day(doc.published))
+        self.categories.append(tuple(doc.categories))
+        self.n_fulltext += bool(doc.has_fulltext)
+
+
+def doc_columns(docs: Sequence[Doc]) -> DocColumns:
+    """The per-paper columns of `docs` (one pass)."""
+    columns = DocColumns()
+    for doc in docs:
+        columns.add(doc)
+    return columns
+
+
+def write_core(directory: Path, columns: DocColumns, features: Features,
+               settings: dict[str, Any], header: dict[str, Any]) -> dict[str, Any]:
+    """Save the matrix, the per-paper columns and meta.json; returns the meta."""
     write_part(directory, "matrix", features.matrix)
-    write_part(directory, "ids", _strings(ids))
-    write_part(directory, "published", np.array(days, dtype="datetime64[D]"))
-    write_part(directory, "primary_category", _strings(primary))
-    write_part(directory, "categories", _strings(cats))
+    write_part(directory, "ids", _strings(columns.ids))
+    write_part(directory, "published", np.array(columns.days, dtype="datetime64[D]"))
+    write_part(directory, "primary_category", _strings([c[0] if c else ""
+                                                        for c in columns.categories]))
+    write_part(directory, "categories", _strings([" ".join(c) for c in columns.categories]))
     write_part(directory, "vocab", _strings(features.vocabulary))
     write_part(directory, "idf", features.idf)
     write_part(directory, "df", features.df)
-    return n_fulltext
+    meta = {**_core_meta(len(columns.ids), features, settings, columns.n_fulltext), **header}
+    _write_meta(directory, meta)
+    return meta
 
 
-def _run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[Doc],
-                  meta: dict[str, Any]) -> None:
-    """Give each builder the new index and save what it returns as parts."""
-    if not builders:
-        return
-    index = _index_from(directory)
-    for builder in builders:
-        started = time.perf_counter()
-        for name, value in builder(index, docs).items():
-            if name in _RESERVED or name in meta["parts"]:
-                raise ValueError(f"index part {name!r} already exists")
-            meta["parts"][name] = write_part(directory, name, value)
-        _log_stage(_name_of(builder), started)
+def run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[Doc],
+                 meta: dict[str, Any]) -> None:
+    """Give each builder the new index and save what it returns as parts (and `meta`)."""
+    if builders:
+        index = index_from(directory)
+        for builder in builders:
+            started = time.perf_counter()
+            save_parts(directory, builder(index, docs), meta)
+            log_stage(name_of(builder), started)
     _write_meta(directory, meta)
 
 
-def _name_of(function: Callable) -> str:
-    """A builder's name for the stage log (a partial logs its function's)."""
-    return getattr(getattr(function, "func", function), "__name__", "builder")
+def save_parts(directory: Path, parts: Mapping[str, Part], meta: dict[str, Any]) -> None:
+    """Save a builder's parts in the version and list them in `meta` (not yet written)."""
+    for name, value in parts.items():
+        if name in _RESERVED or name in meta["parts"]:
+            raise ValueError(f"index part {name!r} already exists")
+        meta["parts"][name] = write_part(directory, name, value)
 
 
-def _logged(stage: str, step: Callable, *args: Any, **kwargs: Any) -> Any:
+def name_of(function: Callable) -> str:
+    """A builder's name for the stage log (a partial or a `OnePassBuilder` logs its
+    function's)."""
+    inner = getattr(function, "build", None) or getattr(function, "func", function)
+    return getattr(inner, "__name__", "builder")
+
+
+def logged(stage: str, step: Callable, *args: Any, **kwargs: Any) -> Any:
     """step(*args, **kwargs), its time and memory logged as a build stage."""
     started = time.perf_counter()
     result = step(*args, **kwargs)
-    _log_stage(stage, started)
+    log_stage(stage, started)
     return result
 
 
-def _log_stage(stage: str, started: float) -> None:
+def log_stage(stage: str, started: float) -> None:
     """Log a build stage's time and the process's peak memory so far (when it rose)."""
     try:
         import resource
@@ -320,7 +361,7 @@ def _log_stage(stage: str, started: float) -> None:
              time.perf_counter() - started, peak_mb)
 
 
-def _index_from(path: Path) -> Index:
+def index_from(path: Path) -> Index:
     meta = json.loads((path / META).read_text())
     parts = {name: read_part(path, name, kind) for name, kind in meta.get("parts", {}).items()}
     return Index(
@@ -333,18 +374,18 @@ def _index_from(path: Path) -> Index:
     )
 
 
-def _core_meta(docs: Sequence[Doc], features: Features, fingerprint: str,
-               settings: dict[str, Any], n_fulltext: int) -> dict[str, Any]:
+def _core_meta(n_docs: int, features: Features, settings: dict[str, Any], n_fulltext: int
+               ) -> dict[str, Any]:
     return {
         "format": FORMAT, "version": None,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "n_docs": len(docs), "n_terms": len(features.vocabulary),
-        "nnz": int(features.matrix.nnz), "fingerprint": fingerprint,
+        "n_docs": n_docs, "n_terms": len(features.vocabulary),
+        "nnz": int(features.matrix.nnz),
         "settings": settings, "sample_size": features.sample_size,
         "n_fulltext": n_fulltext,
         "parts": {}, "build_seconds": None,
         # a full build fits the vocabulary: incremental updates count changes from here
-        "refit_docs": len(docs), "changed_since_refit": 0,
+        "refit_docs": n_docs, "changed_since_refit": 0,
     }
 
 

@@ -130,12 +130,27 @@ def build_search_parts(index, docs: Sequence, *, n_jobs: int | None = None,
 
 
 def _parts(counted: CountedRuns, n: int) -> dict[str, np.ndarray | sparse.spmatrix]:
+    vocab, counts = text_counts(counted, n)
+    return parts_from_counts(counted, vocab, counts, n)
+
+
+def text_counts(counted: CountedRuns, n: int) -> tuple[TermTable, sparse.csc_matrix]:
+    """Every text term, sorted (with its hash index), and the papers x terms CSC matrix
+    of their raw counts (float32, rows sorted within each column): what search, the
+    features and the trends of a full build are all made from."""
+    vocab, maps = merge_terms([run.load().terms for run in counted.runs["text"]])
+    if not len(vocab):
+        return vocab, sparse.csc_matrix((n, 0), dtype=np.float32)
+    return vocab.with_hashes(), column_matrix(counted.runs["text"], len(vocab), maps)
+
+
+def parts_from_counts(counted: CountedRuns, vocab: TermTable, counts: sparse.csc_matrix,
+                      n: int) -> dict[str, np.ndarray | sparse.spmatrix]:
+    """The search parts from the counted runs and `text_counts`' table and matrix (which
+    the caller may go on using: the matrix is only read)."""
     runs = counted.runs
-    vocab, maps = merge_terms([run.load().terms for run in runs["text"]])
     if not len(vocab):
         return {}
-    vocab = vocab.with_hashes()
-    counts = column_matrix(runs["text"], len(vocab), maps)
     text = bm25_part(counts, counted.lengths.astype(np.float32),
                      np.diff(counts.indptr).astype(np.int64))
     # what an incremental update needs (recommend.search_state)
