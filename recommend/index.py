@@ -10,9 +10,10 @@ pruned. The newest `keep` versions and the current one survive each build, and o
 until `grace_seconds` after the version that replaced them arrived (for readers on other
 machines: recommend/index_publish.py).
 
-Other features (search, trends) store their own arrays or sparse matrices in the same
-version through `extra` builders passed to `build_index`; they come back in
-`Index.parts`.
+Other features (search, trends, LSA) store their own arrays or sparse matrices in the
+same version through `extra` builders passed to `build_index`; they come back in
+`Index.parts`. A full build with search and trends analyses each text once
+(recommend/index_pass.py).
 
 scipy and the feature code are imported where an index is built or a sparse part read:
 reading a version's meta.json (`papersift status`) does not need them.
@@ -21,7 +22,6 @@ reading a version's meta.json (`papersift status`) does not need them.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -48,13 +48,12 @@ from domain.index_files import (
     prune,
     remove_stale_tmp,
 )
+from recommend.build_log import log_stage, logged, name_of
 
 if TYPE_CHECKING:
     from scipy import sparse
 
     from recommend.features import Features
-
-log = logging.getLogger("papersift.index")
 
 FORMAT = 1
 _PART_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -125,31 +124,22 @@ if TYPE_CHECKING:
 
 
 def build_index(
-    root: Path,
-    docs: Sequence[Doc],
-    *,
-    fingerprint: str,
-    extra: Sequence[Builder] = (),
-    keep: int = 2, grace_seconds: float = 0.0,
-    max_features: int = 100_000,
-    min_df: int | float = 2,
-    max_df: int | float = 0.5,
-    sample_docs: int = 20_000,
-    seed: int = 0,
-    n_jobs: int | None = None, meta_extra: Mapping[str, Any] | None = None,
+    root: Path, docs: Sequence[Doc], *, fingerprint: str, extra: Sequence[Builder] = (),
+    keep: int = 2, grace_seconds: float = 0.0, max_features: int = 100_000,
+    min_df: int | float = 2, max_df: int | float = 0.5, sample_docs: int = 20_000,
+    seed: int = 0, n_jobs: int | None = None, meta_extra: Mapping[str, Any] | None = None,
 ) -> IndexInfo:
     """Build a new index version from `docs`, make it current, prune old versions (`prune`).
 
     fingerprint: the caller's summary of the store state the index was built from
     (compared with `index_info(root).fingerprint` to skip needless rebuilds).
-    docs: a list, or a lazy sequence that reads documents chunk by chunk (each pass
-    iterates it again; features read sampled items and slices), so that no more than a
-    chunk of texts need be in memory at once.
+    docs: a list, or a lazy sequence that reads documents chunk by chunk, so that no more
+    than a chunk of texts need be in memory at once.
     extra: builders called with the new Index (before it is published) and the docs;
-    each returns named arrays or sparse matrices saved in the same version. A builder
-    with a `from_counts(index, text)` method (`recommend.index_pass.OnePassBuilder`) is
-    instead given every paper's analysed text, counted once for the whole build; when
-    there is one, the features are made from those counts too (the same result).
+    each returns named arrays or sparse matrices saved in the same version. When one has
+    a `from_counts` method (`recommend.index_pass.OnePassBuilder`), the docs are read
+    and analysed once for the features and every such builder (the same result); else
+    each pass iterates them again (features read sampled items and slices).
     The feature parameters go to `recommend.features.fit_features`. meta_extra: more
     meta.json entries (the store's high-water mark).
     """
@@ -332,33 +322,6 @@ def save_parts(directory: Path, parts: Mapping[str, Part], meta: dict[str, Any])
         if name in _RESERVED or name in meta["parts"]:
             raise ValueError(f"index part {name!r} already exists")
         meta["parts"][name] = write_part(directory, name, value)
-
-
-def name_of(function: Callable) -> str:
-    """A builder's name for the stage log (a partial or a `OnePassBuilder` logs its
-    function's)."""
-    inner = getattr(function, "build", None) or getattr(function, "func", function)
-    return getattr(inner, "__name__", "builder")
-
-
-def logged(stage: str, step: Callable, *args: Any, **kwargs: Any) -> Any:
-    """step(*args, **kwargs), its time and memory logged as a build stage."""
-    started = time.perf_counter()
-    result = step(*args, **kwargs)
-    log_stage(stage, started)
-    return result
-
-
-def log_stage(stage: str, started: float) -> None:
-    """Log a build stage's time and the process's peak memory so far (when it rose)."""
-    try:
-        import resource
-
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    except ImportError:  # not on Unix
-        peak_mb = float("nan")
-    log.info("index stage %s: %.1f s, peak RSS so far %.0f MB", stage,
-             time.perf_counter() - started, peak_mb)
 
 
 def index_from(path: Path) -> Index:

@@ -31,15 +31,13 @@ from typing import TYPE_CHECKING, Any
 from scipy import sparse
 
 from domain.index_files import TMP_PREFIX
+from recommend.build_log import log_stage, logged, name_of
 from recommend.features import features_from_counts
 from recommend.index import (
     Doc,
     DocColumns,
     Index,
     index_from,
-    log_stage,
-    logged,
-    name_of,
     run_builders,
     save_parts,
     write_core,
