@@ -56,9 +56,10 @@ READ_CHUNK_DOCS = 2000
 # extra index parts (search, trends, LSA) register here: (name, builder, updater or None).
 # Without an updater every change to the store is a full build (ingest/index_plan.py).
 EXTRA_BUILDERS: list[tuple[str, Callable, Callable | None]] = []
-# search and trends are made from the full build's one count of every text (index_pass)
-EXTRA_BUILDERS.append(("search", SEARCH_BUILDER, _optional_search_updater()))
+# trends and search are made from the full build's one count of every text
+# (recommend/index_pass.py); search last, as it frees that count matrix as it goes
 EXTRA_BUILDERS.append(("trends", TREND_BUILDER, update_trend_parts))
+EXTRA_BUILDERS.append(("search", SEARCH_BUILDER, _optional_search_updater()))
 EXTRA_BUILDERS.append(("lsa", build_lsa_parts, update_lsa_parts))
 
 

@@ -15,7 +15,9 @@ unigram and bigram, from which
 
 each giving exactly what its own pass over the docs gives (`build_index` without
 `OnePassBuilder`s still builds that way). The matrix is freed once the last builder that
-reads it is done; builders without `from_counts` (LSA) run after that.
+reads it lets it go (`TextCounts.read_counts`: so the search builder, whose own arrays are
+the largest, comes last in ingest/indexing.py); builders without `from_counts` (LSA) run
+after that.
 """
 
 from __future__ import annotations
@@ -69,13 +71,25 @@ class TextCounts:
 
     counted: CountedRuns
     terms: TermTable
-    counts: sparse.csc_matrix
+    counts: sparse.csc_matrix | None
     columns: DocColumns
     forms: Counter[tuple[str, str]]
+    readers: int = 1
 
     @property
     def n_docs(self) -> int:
         return len(self.columns.ids)
+
+    def read_counts(self) -> sparse.csc_matrix:
+        """The count matrix; the last of `readers` takes it, so that it is freed as soon
+        as that reader lets it go (the largest array of the build)."""
+        counts = self.counts
+        if counts is None:
+            raise RuntimeError("the text counts were already handed to their last reader")
+        self.readers -= 1
+        if self.readers <= 0:
+            self.counts = None
+        return counts
 
 
 @dataclass(frozen=True)
@@ -93,11 +107,11 @@ class OnePassBuilder:
 
 
 def _search_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
-    return parts_from_counts(text.counted, text.terms, text.counts, text.n_docs)
+    return parts_from_counts(text.counted, text.terms, text.read_counts(), text.n_docs)
 
 
 def _trends_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
-    return trends_from_counts(index.published, text.counts, text.terms, text.forms,
+    return trends_from_counts(index.published, text.read_counts(), text.terms, text.forms,
                               text.columns.categories, min_df=builder_min_df(text.n_docs))
 
 
@@ -118,6 +132,7 @@ def build_in_one_pass(directory: Path, docs: Sequence[Doc], builders: Sequence[B
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}search-runs-",
                                      dir=directory.parent) as spill:
         text = count_text(docs, Path(spill), n_jobs=n_jobs, budget=budget)
+        text.readers = len(from_counts)
         features = logged("features", features_from_counts, text.counts, text.terms, **settings)
         meta = logged("core columns", write_core, directory, text.columns, features, settings,
                       header)

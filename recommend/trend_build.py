@@ -101,10 +101,13 @@ def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix, terms: 
     columns = frequent[short] if len(frequent) else frequent
     names = [t for t, ok in zip(names, short.tolist(), strict=True) if ok]
     kept = counts[:, columns]
+    n_docs = counts.shape[0]
+    del counts   # the caller may have handed over the last reference
     # the columns of a docs x terms CSC are the rows of the terms x docs presence matrix
     postings = sparse.csr_matrix(
         (np.ones(kept.nnz, dtype=np.bool_), kept.indices.astype(np.int32, copy=False),
-         kept.indptr.astype(np.int64, copy=False)), shape=(len(columns), counts.shape[0]))
+         kept.indptr.astype(np.int64, copy=False)), shape=(len(columns), n_docs))
+    del kept    # its copy of the counts (the postings keep only its indices)
     return trend_parts(published, names, postings, forms, categories)
 
 

@@ -161,3 +161,12 @@ def test_column_hits_counts_the_masked_rows_of_each_column(monkeypatch) -> None:
     monkeypatch.setattr(features, "_HIT_BLOCK", 7)   # columns split between blocks
     assert column_hits(matrix, rows).tolist() == expected.tolist()
     assert column_hits(sparse.csc_matrix((4, 3)), np.ones(4, bool)).tolist() == [0, 0, 0]
+
+
+def test_the_count_matrix_goes_to_its_last_reader_only(docs, tmp_path) -> None:
+    text = count_text(docs[:30], tmp_path)
+    text.readers = 2
+    first = text.read_counts()
+    assert text.read_counts() is first and text.counts is None   # freed with its last user
+    with pytest.raises(RuntimeError, match="already handed"):
+        text.read_counts()
