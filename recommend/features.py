@@ -113,19 +113,41 @@ def features_from_counts(
     # by sample df, most first, ties by term: terms are sorted, so by column
     ranked = candidates[np.argsort(-sample_df[candidates], kind="stable")]
     columns = np.sort(ranked[:max_features])
-    selected = counts[:, columns].tocsr()     # the feature columns, in vocabulary order
-    selected.sort_indices()
-    # the index dtype scipy's vstack gives the chunked count
-    index_dtype = np.int32 if selected.nnz <= np.iinfo(np.int32).max else np.int64
-    matrix = sparse.csr_matrix((selected.data.astype(np.float32, copy=False),
-                                selected.indices.astype(index_dtype, copy=False),
-                                selected.indptr.astype(index_dtype, copy=False)),
-                               shape=selected.shape)
-    del selected
+    matrix = column_rows(counts, columns)
     df = document_frequencies(matrix)
     idf = smooth_idf(df, n_docs)
     return Features(tfidf(matrix, idf, copy=False), [terms[int(j)] for j in columns], idf,
                     df, len(sample))
+
+
+def column_rows(counts: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+    """counts[:, columns] as float32 CSR with sorted indices (`columns` increasing),
+    copied a block of columns at a time: only the result and one block's temporaries are
+    held, never a second whole copy of the selected columns."""
+    n_rows = counts.shape[0]
+    sizes = (counts.indptr[columns + 1] - counts.indptr[columns]).astype(np.int64)
+    cuts = np.searchsorted(np.cumsum(sizes), np.arange(_HIT_BLOCK, int(sizes.sum()), _HIT_BLOCK))
+    blocks = np.split(columns, np.unique(cuts + 1)) if len(columns) else []
+    per_row = np.zeros(n_rows, dtype=np.int64)
+    for block in blocks:
+        per_row += np.bincount(counts[:, block].indices, minlength=n_rows)
+    total = int(per_row.sum())
+    # the index dtype scipy's vstack gives the chunked count
+    index_dtype = np.int32 if total <= np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+    np.cumsum(per_row, out=indptr[1:])
+    data, indices = np.empty(total, dtype=np.float32), np.empty(total, dtype=index_dtype)
+    cursor, first_column = indptr[:-1].astype(np.int64), 0
+    for block in blocks:
+        rows = counts[:, block].tocsr()       # this block's entries, row by row
+        lengths = np.diff(rows.indptr)
+        row_of = np.repeat(np.arange(n_rows), lengths)
+        where = cursor[row_of] + (np.arange(rows.nnz) - rows.indptr[row_of])
+        data[where] = rows.data
+        indices[where] = rows.indices + first_column
+        cursor += lengths
+        first_column += len(block)
+    return sparse.csr_matrix((data, indices, indptr), shape=(n_rows, len(columns)))
 
 
 def column_hits(matrix: sparse.csc_matrix, rows: np.ndarray) -> np.ndarray:

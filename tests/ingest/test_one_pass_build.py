@@ -119,15 +119,24 @@ def test_one_pass_reads_each_paper_once(docs, tmp_path) -> None:
     assert reads == {"iter": 1}
 
 
-def test_features_and_trends_from_counts_equal_their_own_passes(docs, tmp_path) -> None:
+def test_features_and_trends_from_counts_equal_their_own_passes(docs, tmp_path, monkeypatch
+                                                                 ) -> None:
+    from recommend import features
+
     text = count_text(docs, tmp_path)
-    for kw in ({"min_df": 2, "sample_docs": 90, "max_features": 300},
-               {"min_df": 3, "max_df": 0.05, "sample_docs": 500, "max_features": 10}):
+    for kw, block in (({"min_df": 2, "sample_docs": 90, "max_features": 300}, 1 << 22),
+                      ({"min_df": 2, "sample_docs": 90, "max_features": 300}, 37),
+                      ({"min_df": 3, "max_df": 0.05, "sample_docs": 500, "max_features": 10},
+                       1)):
+        monkeypatch.setattr(features, "_HIT_BLOCK", block)   # columns copied in blocks
         own = fit_features([d.text for d in docs], n_jobs=1, **kw)
         counted = features_from_counts(text.counts, text.terms, **kw)
         assert counted.vocabulary == own.vocabulary and counted.sample_size == own.sample_size
         assert np.array_equal(counted.df, own.df) and np.array_equal(counted.idf, own.idf)
         assert (counted.matrix != own.matrix).nnz == 0
+        for attr in ("data", "indices", "indptr"):   # the same arrays, dtypes included
+            assert np.array_equal(getattr(counted.matrix, attr), getattr(own.matrix, attr))
+            assert getattr(counted.matrix, attr).dtype == getattr(own.matrix, attr).dtype
     published = np.array([np.datetime64(d.published, "D") for d in docs])
     for min_df in (1, 2, 5):
         own = build_trends(published, docs, min_df=min_df)
