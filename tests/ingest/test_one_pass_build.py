@@ -93,11 +93,19 @@ def test_one_pass_matches_for_other_feature_settings(docs, tmp_path, settings) -
     _assert_same_version(a, b)
 
 
-def test_one_pass_matches_with_spilled_runs_and_two_workers(docs, tmp_path, monkeypatch
-                                                            ) -> None:
-    a = _version(tmp_path / "passes", docs, SEPARATE_PASSES)
+def test_one_pass_matches_with_every_bound_at_its_smallest(docs, tmp_path, monkeypatch
+                                                           ) -> None:
+    """Both ways at their smallest bounds: separate passes counting features three texts a
+    chunk and trends through the hashed first pass (a tiny table), the one pass with every
+    chunk of 13 papers spilled; two workers each."""
+    from recommend import features, trend_build
+
+    monkeypatch.setattr(features, "CHUNK_DOCS", 3)
+    monkeypatch.setattr(trend_build, "TWO_PASS_CHARS", 0)
+    monkeypatch.setitem(trend_build._postings.__kwdefaults__, "buckets", 64)
     monkeypatch.setattr(search_runs, "RUN_BUDGET_BYTES", 1)     # every chunk spilled
     monkeypatch.setattr(search_runs, "CHUNK_DOCS", 13)
+    a = _version(tmp_path / "passes", docs, SEPARATE_PASSES, n_jobs=2)
     b = _version(tmp_path / "one", docs, [*indexing.extra_builders()[:2], SEPARATE_PASSES[2]],
                  n_jobs=2)
     _assert_same_version(a, b)
