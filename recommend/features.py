@@ -120,14 +120,22 @@ def features_from_counts(
                     df, len(sample))
 
 
+def column_blocks(indptr: np.ndarray, columns: np.ndarray) -> list[np.ndarray]:
+    """`columns` (of a CSC matrix with this indptr) cut into runs of about _HIT_BLOCK
+    stored entries each (a longer column is a block of its own)."""
+    if not len(columns):
+        return []
+    sizes = (indptr[columns + 1] - indptr[columns]).astype(np.int64)
+    cuts = np.searchsorted(np.cumsum(sizes), np.arange(_HIT_BLOCK, int(sizes.sum()), _HIT_BLOCK))
+    return [block for block in np.split(columns, np.unique(cuts + 1)) if len(block)]
+
+
 def column_rows(counts: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_matrix:
     """counts[:, columns] as float32 CSR with sorted indices (`columns` increasing),
     copied a block of columns at a time: only the result and one block's temporaries are
     held, never a second whole copy of the selected columns."""
     n_rows = counts.shape[0]
-    sizes = (counts.indptr[columns + 1] - counts.indptr[columns]).astype(np.int64)
-    cuts = np.searchsorted(np.cumsum(sizes), np.arange(_HIT_BLOCK, int(sizes.sum()), _HIT_BLOCK))
-    blocks = np.split(columns, np.unique(cuts + 1)) if len(columns) else []
+    blocks = column_blocks(counts.indptr, columns)
     per_row = np.zeros(n_rows, dtype=np.int64)
     for block in blocks:
         per_row += np.bincount(counts[:, block].indices, minlength=n_rows)

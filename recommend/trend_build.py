@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from recommend.features import column_blocks
 from recommend.index import Doc, Index
 from recommend.text import analyze_words, stem, words
 
@@ -100,14 +101,20 @@ def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix, terms: 
     short = np.array([len(t) <= MAX_TERM_CHARS for t in names], dtype=np.bool_)
     columns = frequent[short] if len(frequent) else frequent
     names = [t for t, ok in zip(names, short.tolist(), strict=True) if ok]
-    kept = counts[:, columns]
+    # the rows of the chosen columns, copied a block of columns at a time (not the counts)
+    indptr = np.zeros(len(columns) + 1, dtype=np.int64)
+    np.cumsum(counts.indptr[columns + 1] - counts.indptr[columns], out=indptr[1:])
+    doc_rows = np.empty(int(indptr[-1]), dtype=np.int32)
+    at = 0
+    for block in column_blocks(counts.indptr, columns):
+        rows = counts[:, block].indices
+        doc_rows[at:at + len(rows)] = rows
+        at += len(rows)
     n_docs = counts.shape[0]
     del counts   # the caller may have handed over the last reference
     # the columns of a docs x terms CSC are the rows of the terms x docs presence matrix
-    postings = sparse.csr_matrix(
-        (np.ones(kept.nnz, dtype=np.bool_), kept.indices.astype(np.int32, copy=False),
-         kept.indptr.astype(np.int64, copy=False)), shape=(len(columns), n_docs))
-    del kept    # its copy of the counts (the postings keep only its indices)
+    postings = sparse.csr_matrix((np.ones(len(doc_rows), dtype=np.bool_), doc_rows, indptr),
+                                 shape=(len(columns), n_docs))
     return trend_parts(published, names, postings, forms, categories)
 
 
