@@ -187,3 +187,14 @@ def test_the_count_matrix_goes_to_its_last_reader_only(docs, tmp_path) -> None:
     assert text.read_counts() is first and text.counts is None   # freed with its last user
     with pytest.raises(RuntimeError, match="already handed"):
         text.read_counts()
+
+
+def test_papers_without_a_single_term_build_the_same_both_ways(tmp_path) -> None:
+    empty = [Doc(f"e-{i}", date(2020, 1, 1 + i), ("cs.LG",), "1 2 . of the") for i in range(3)]
+    a = _version(tmp_path / "passes", empty, SEPARATE_PASSES[:2], min_df=1)
+    b = _version(tmp_path / "one", empty, indexing.extra_builders()[:2], min_df=1)
+    assert load_index(tmp_path / "one").matrix.shape == (3, 0)
+    files = sorted(p.name for p in a.glob("*.npy"))
+    assert files == sorted(p.name for p in b.glob("*.npy"))
+    for name in files:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
