@@ -44,7 +44,12 @@ from recommend.index import (
     save_parts,
     write_core,
 )
-from recommend.search_build import build_search_parts, parts_from_counts, text_counts
+from recommend.search_build import (
+    build_search_parts,
+    parts_from_counts,
+    text_counts,
+    title_matrix,
+)
 from recommend.search_runs import CountedRuns, count_runs
 from recommend.search_terms import TermTable
 from recommend.text import words
@@ -66,12 +71,14 @@ class TextCounts:
 
     counted: the search fields' runs and per-paper columns (`count_runs`); terms: every
     text term, sorted; counts: papers x terms raw counts (float32 CSC); columns: the
-    index's per-paper columns; forms: the trend labels' sample of written forms.
+    index's per-paper columns; forms: the trend labels' sample of written forms; title:
+    papers x the same terms, where the title has the term.
     """
 
     counted: CountedRuns
     terms: TermTable
     counts: sparse.csc_matrix | None
+    title: sparse.csc_matrix
     columns: DocColumns
     forms: Counter[tuple[str, str]]
     readers: int = 1
@@ -107,12 +114,14 @@ class OnePassBuilder:
 
 
 def _search_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
-    return parts_from_counts(text.counted, text.terms, text.read_counts(), text.n_docs)
+    return parts_from_counts(text.counted, text.terms, text.read_counts(), text.n_docs,
+                             text.title)
 
 
 def _trends_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
     return trends_from_counts(index.published, text.read_counts(), text.terms, text.forms,
-                              text.columns.categories, min_df=builder_min_df(text.n_docs))
+                              text.columns.categories, text.title,
+                              min_df=builder_min_df(text.n_docs))
 
 
 SEARCH_BUILDER = OnePassBuilder(build_search_parts, _search_from_counts)
@@ -155,8 +164,11 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     forms: Counter[tuple[str, str]] = Counter()
     counted = logged("count text", count_runs, _collecting(docs, columns, forms), spill_dir,
                      n_docs=len(docs), n_jobs=n_jobs, budget=budget)
-    terms, counts = logged("text matrix", text_counts, counted, len(docs))
-    return TextCounts(counted, terms, counts, columns, forms)
+    started = time.perf_counter()
+    terms, counts = text_counts(counted, len(docs))
+    title = title_matrix(counted, terms)
+    log_stage("text matrix", started)
+    return TextCounts(counted, terms, counts, title, columns, forms)
 
 
 def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]

@@ -145,9 +145,11 @@ def text_counts(counted: CountedRuns, n: int) -> tuple[TermTable, sparse.csc_mat
 
 
 def parts_from_counts(counted: CountedRuns, vocab: TermTable, counts: sparse.csc_matrix,
-                      n: int) -> dict[str, np.ndarray | sparse.spmatrix]:
+                      n: int, title: sparse.csc_matrix | None = None
+                      ) -> dict[str, np.ndarray | sparse.spmatrix]:
     """The search parts from the counted runs and `text_counts`' table and matrix (which
-    the caller may go on using: the matrix is only read)."""
+    the caller may go on using: the matrix is only read); `title`: `title_matrix` when
+    the caller has it already."""
     runs = counted.runs
     if not len(vocab):
         return {}
@@ -160,7 +162,7 @@ def parts_from_counts(counted: CountedRuns, vocab: TermTable, counts: sparse.csc
     parts: dict[str, np.ndarray | sparse.spmatrix] = {
         f"{PREFIX}analyzer": np.array([ANALYZER]),
         f"{PREFIX}text": text, f"{PREFIX}text_max": _column_max(text),
-        f"{PREFIX}title": _title_matrix(runs["title"], vocab),
+        f"{PREFIX}title": title_matrix(counted, vocab) if title is None else title,
         f"{PREFIX}title_key": counted.title_keys,
     }
     learned = acronym_rules.pack(acronym_rules.learn_evidence(counted.evidence))
@@ -176,9 +178,12 @@ def parts_from_counts(counted: CountedRuns, vocab: TermTable, counts: sparse.csc
     return parts
 
 
-def _title_matrix(runs: Sequence[Run], vocab: TermTable) -> sparse.csc_matrix:
+def title_matrix(counted: CountedRuns, vocab: TermTable) -> sparse.csc_matrix:
     """Papers x text terms, 1 where the title has the term (title terms outside the text
-    vocabulary are dropped). `vocab` has its hash index."""
+    vocabulary are dropped), rows sorted in each column. `vocab` has its hash index."""
+    runs = counted.runs["title"]
+    if not len(vocab):
+        return sparse.csc_matrix((len(counted.lengths), 0), dtype=np.float32)
     terms, maps = merge_terms([run.load().terms for run in runs])
     in_vocab = np.fromiter((-1 if (at := vocab.find_raw(term)) is None else at
                             for term in terms.iter_raw()), dtype=np.int64, count=len(terms))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,14 +51,16 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
     """Trend parts for `docs` (index row order); `published` is their first-version days."""
     forms: Counter[tuple[str, str]] = Counter()
     terms, postings = _postings(docs, min_df, forms=forms)
-    return trend_parts(published, terms, postings, forms, [d.categories for d in docs])
+    title = title_presence(docs, {t: i for i, t in enumerate(terms)})
+    return trend_parts(published, terms, postings, forms, [d.categories for d in docs], title)
 
 
 def trend_parts(published: np.ndarray, terms: Sequence[str], postings: sparse.csr_matrix,
-                forms: Counter[tuple[str, str]], categories: Sequence[Sequence[str]]
-                ) -> dict[str, Any]:
+                forms: Counter[tuple[str, str]], categories: Sequence[Sequence[str]],
+                title: sparse.csr_matrix) -> dict[str, Any]:
     """The trend parts from the sorted `terms`, their (term x doc) presence matrix (doc
-    rows sorted), the sampled written `forms` (`add_forms`) and each doc's categories."""
+    rows sorted), the sampled written `forms` (`add_forms`), each doc's categories and
+    the terms' (term x doc) presence in the titles (`title_presence`)."""
     month_no = np.asarray(published, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
     first = int(month_no.min()) if len(month_no) else 0
     doc_month = (month_no - first).astype(np.int32)
@@ -83,39 +85,46 @@ def trend_parts(published: np.ndarray, terms: Sequence[str], postings: sparse.cs
     by_doc = postings.tocsc()
     parts.update(trend_doc_terms=by_doc.indices.astype(np.int32),
                  trend_doc_terms_ptr=by_doc.indptr.astype(np.int64))
+    parts.update(title_parts(title))
     parts.update(_category_parts(categories, doc_month, by_month, n_months))
     return parts
 
 
 def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix, terms: Sequence[str],
                        forms: Counter[tuple[str, str]], categories: Sequence[Sequence[str]],
-                       *, min_df: int = MIN_DF) -> dict[str, Any]:
+                       title: sparse.csc_matrix, *, min_df: int = MIN_DF) -> dict[str, Any]:
     """`build_trends` from every doc's raw count of every term, already counted.
 
     counts: (docs x terms) CSC, rows sorted within each column; terms: the sorted term of
     each column; forms: the sampled written forms (`form_sampling`, `add_forms`);
-    categories: each doc's. The result equals `build_trends` on the docs counted.
+    categories: each doc's; title: (docs x the same terms) CSC, where a doc's title has
+    the term. The result equals `build_trends` on the docs counted.
     """
     frequent = np.flatnonzero(np.diff(counts.indptr) >= min_df)
     names = [terms[int(j)] for j in frequent]
     short = np.array([len(t) <= MAX_TERM_CHARS for t in names], dtype=np.bool_)
     columns = frequent[short] if len(frequent) else frequent
     names = [t for t, ok in zip(names, short.tolist(), strict=True) if ok]
-    # the rows of the chosen columns, copied a block of columns at a time (not the counts)
+    postings = _columns_as_rows(counts, columns)
+    del counts   # the caller may have handed over the last reference
+    return trend_parts(published, names, postings, forms, categories,
+                       _columns_as_rows(title, columns))
+
+
+def _columns_as_rows(matrix: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+    """The presence of the chosen columns of a (docs x terms) CSC matrix as a (terms x
+    docs) CSR matrix: a CSC matrix's columns are the rows of its transpose, so only their
+    row numbers are copied, a block of columns at a time."""
     indptr = np.zeros(len(columns) + 1, dtype=np.int64)
-    np.cumsum(counts.indptr[columns + 1] - counts.indptr[columns], out=indptr[1:])
+    np.cumsum(matrix.indptr[columns + 1] - matrix.indptr[columns], out=indptr[1:])
     doc_rows = np.empty(int(indptr[-1]), dtype=np.int32)
     at = 0
-    for block in column_blocks(counts.indptr, columns):
-        rows = counts[:, block].indices
+    for block in column_blocks(matrix.indptr, columns):
+        rows = matrix[:, block].indices
         doc_rows[at:at + len(rows)] = rows
         at += len(rows)
-    n_docs = counts.shape[0]
-    del counts   # the caller may have handed over the last reference
-    # the columns of a docs x terms CSC are the rows of the terms x docs presence matrix
-    postings = sparse.csr_matrix((np.ones(len(doc_rows), dtype=np.bool_), doc_rows, indptr),
-                                 shape=(len(columns), n_docs))
-    return trend_parts(published, names, postings, forms, categories)
+    return sparse.csr_matrix((np.ones(len(doc_rows), dtype=np.bool_), doc_rows, indptr),
+                             shape=(len(columns), matrix.shape[0]))
 
 
 def form_sampling(n_docs: int) -> tuple[int, int]:
@@ -133,6 +142,29 @@ def add_forms(forms: Counter[tuple[str, str]], text: str, seq: Sequence[str | No
     forms.update(zip(map(stem, plain), plain, strict=True))
     if phrases:
         forms.update(_phrase_forms(words(text[:PHRASE_FORM_CHARS])))
+
+
+def title_presence(docs: Sequence[Doc], row_of: Mapping[str, int]) -> sparse.csr_matrix:
+    """(term x doc) presence of the table's terms (`row_of`: term -> row) in the papers'
+    titles, doc rows sorted: where papers name their topic (`recommend.trend_topic`)."""
+    rows: array[int] = array("i")
+    indptr = [0]
+    for doc in docs:
+        found = {row_of[t] for t in analyze_words(words(doc.title)) if t in row_of}
+        rows.extend(sorted(found))
+        indptr.append(len(rows))
+    by_doc = sparse.csr_matrix(
+        (np.ones(len(rows), np.bool_), np.frombuffer(rows, dtype=np.int32) if rows else
+         np.zeros(0, np.int32), np.asarray(indptr, dtype=np.int64)), shape=(len(docs), len(row_of)))
+    presence = by_doc.T.tocsr()
+    presence.sort_indices()
+    return presence
+
+
+def title_parts(presence: sparse.csr_matrix) -> dict[str, np.ndarray]:
+    """The title postings as stored: papers per term, like ``trend_postings``."""
+    return {"trend_title_postings": presence.indices.astype(np.int32),
+            "trend_title_postings_ptr": presence.indptr.astype(np.int64)}
 
 
 def _doc_terms(doc: Doc, forms: Counter[tuple[str, str]] | None = None,

@@ -55,7 +55,7 @@ async def call_every_read_tool(client) -> dict[str, Any]:
         "similar": await client.call_tool("similar_papers", {"paper_id": ALICE_PAPERS[0], "limit": 5}),
         "recommend": await client.call_tool("recommend_for_user", {"limit": 10}),
         "trends": await client.call_tool("keyword_trends", {"terms": "diffusion, transformer"}),
-        "hot": await client.call_tool("hot_terms", {"limit": 5}),
+        "hot": await client.call_tool("hot_terms", {"limit": 3}),
         "resource": await client.read_resource(f"papersift://paper/{ALICE_PAPERS[0]}"),
     }
 

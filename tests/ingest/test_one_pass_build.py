@@ -62,7 +62,8 @@ def _version(root: Path, docs: list[Doc], extra, **kw) -> Path:
 def _assert_same_version(a: Path, b: Path) -> None:
     files = sorted(p.name for p in a.glob("*.npy"))
     assert files == sorted(p.name for p in b.glob("*.npy"))
-    assert {"search_text.data.npy", "trend_counts.data.npy", "lsa_terms.npy"} <= set(files)
+    assert {"search_text.data.npy", "trend_counts.data.npy", "trend_title_postings.npy",
+            "lsa_terms.npy"} <= set(files)
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     meta_a, meta_b = (json.loads((p / "meta.json").read_text()) for p in (a, b))
@@ -149,7 +150,7 @@ def test_features_and_trends_from_counts_equal_their_own_passes(docs, tmp_path, 
     for min_df in (1, 2, 5):
         own = build_trends(published, docs, min_df=min_df)
         counted = trends_from_counts(published, text.counts, text.terms, text.forms,
-                                     text.columns.categories, min_df=min_df)
+                                     text.columns.categories, text.title, min_df=min_df)
         assert own.keys() == counted.keys()
         for name, value in own.items():
             if hasattr(value, "toarray"):

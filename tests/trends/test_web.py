@@ -233,3 +233,11 @@ def test_api_trends_carries_the_papers(small_client):
     assert [p["id"] for p in papers] == ["2403.00001", "2312.00001", "2311.00001"]
     assert papers[0]["title"] == "Batch normalization theory." and papers[0]["url"].startswith("https://arxiv.org/abs/")
     assert "graph neural network" not in body["papers"]  # a phrase: its series only
+
+
+def test_empty_lists_say_what_did_not_happen(small_client):
+    soup = soup_of(small_client.get("/trends"))
+    said = {key: soup.select_one(f".hot-{key} p.muted") for key in ("hot", "cooling", "emerging")}
+    assert said["hot"].get_text() == "No topic rose with evidence in these windows."
+    assert said["cooling"].get_text() == "No topic fell with evidence in these windows."
+    assert said["emerging"].get_text() == "No new term in these windows."
