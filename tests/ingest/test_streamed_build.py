@@ -162,7 +162,8 @@ def _count_store_reads(monkeypatch, chunk: int) -> list[int]:
 
 
 def test_each_chunk_is_read_from_the_store_once_per_build(engine, monkeypatch) -> None:
-    """Later passes (features, core columns, search, trends) read the build's local spill."""
+    """The one analysis pass reads each chunk from the store; any later pass (a builder
+    that reads the docs) reads the build's local spill."""
     settings = _settings(engine)
     reads = _count_store_reads(monkeypatch, chunk=40)
     assert indexing.build(engine, settings, force=True).built
