@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/index_build_store.py --n 100000
     .venv/bin/python bench/index_build_store.py --n 100000 --baseline-root /tmp/papersift-main
+    .venv/bin/python bench/index_build_store.py --store DATA_DIR --baseline-root /tmp/papersift-main
 
 Unlike bench/index_build.py (features only, from a list made in memory), this imports a
 synthetic corpus (bench/index_build.py's resampled real sentences; real titles, authors
@@ -9,6 +10,10 @@ and categories, ten years of dates) into a SQLite store, then runs the index sta
 pipeline as `papersift index --force` does: reading the store, features, search and
 trend parts. Each build runs in a fresh process; peak RSS is its own peak
 (getrusage) plus the peaks of its worker processes (VmHWM, polled), as in index_build.py.
+
+--store names the data folder of a store made before (e.g. by an earlier run, or by
+bench/scale.py); its database file is copied to a temporary folder and built there, so
+the folder itself is never written to.
 
 --baseline-root names a checkout of other papersift code (e.g. `git archive main`); its
 builds run on the same store, alternating with this checkout's, `--rounds` times each.
@@ -61,6 +66,18 @@ def make_store(data_dir: Path, n: int) -> float:
     import_files(app.extensions["papersift.engine"], [corpus_file], progress=False)
     corpus_file.unlink()
     return time.perf_counter() - started
+
+
+def copy_store(source: Path, data_dir: Path) -> None:
+    """Copy a data folder's SQLite store (with its write-ahead log) into data_dir."""
+    import shutil
+
+    database = source / "papersift.db"
+    if not database.is_file():
+        raise SystemExit(f"no store at {database}")
+    for suffix in ("", "-wal"):
+        if Path(f"{database}{suffix}").exists():
+            shutil.copyfile(f"{database}{suffix}", data_dir / f"papersift.db{suffix}")
 
 
 def run_build(data_dir: Path) -> dict:
@@ -138,6 +155,7 @@ def _load() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="synthetic papers (100000)")
+    parser.add_argument("--store", type=Path, help="build a copy of this data folder's store")
     parser.add_argument("--baseline-root", type=Path, help="other papersift code to compare")
     parser.add_argument("--rounds", type=int, default=1, help="builds of each code (1)")
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
@@ -151,8 +169,12 @@ def main(argv: list[str] | None = None) -> int:
                                 if args.baseline_root else [])
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        print(f"# importing {args.n:,} synthetic papers: {make_store(data_dir, args.n):.0f} s",
-              flush=True)
+        if args.store:
+            copy_store(args.store, data_dir)
+            print(f"# a copy of the store in {args.store}", flush=True)
+        else:
+            print(f"# importing {args.n:,} synthetic papers: {make_store(data_dir, args.n):.0f} s",
+                  flush=True)
         for round_no in range(args.rounds):
             for name, code_root in reversed(codes) if round_no % 2 else codes:
                 load = _load()
@@ -163,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"load {load}", flush=True)
                 for line in r.get("stages", []):
                     print(f"#   {line}", flush=True)
-                label = f"index_store_{args.n // 1000}k_{name}"
+                label = f"index_store_{r['n_docs'] // 1000}k_{name}"
                 print(f"{label}_seconds: {r['seconds']:.1f} s")
                 print(f"{label}_peak_rss: {r['peak_rss_mb']:.0f} MB", flush=True)
     return 0

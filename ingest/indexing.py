@@ -26,13 +26,12 @@ from config import Settings
 from domain import index_files
 from ingest.index_plan import UpdatePlan, plan_update, refit_age_days
 from recommend.index import Doc, Index, build_index, load_index
+from recommend.index_pass import SEARCH_BUILDER, TREND_BUILDER
 from recommend.index_update import NeedsFullBuild, update_index
 from recommend.lsa import build_lsa_parts
 from recommend.lsa_update import update_lsa_parts
-from recommend.search import build_search_parts
 from recommend.text import document
 from recommend.trend_update import update_trend_parts
-from recommend.trends import trend_builder
 from store.fulltext import with_text_count
 from store.index_delta import high_water
 from store.index_docs import index_doc_ids, index_docs_by_id, snapshot
@@ -57,8 +56,10 @@ READ_CHUNK_DOCS = 2000
 # extra index parts (search, trends, LSA) register here: (name, builder, updater or None).
 # Without an updater every change to the store is a full build (ingest/index_plan.py).
 EXTRA_BUILDERS: list[tuple[str, Callable, Callable | None]] = []
-EXTRA_BUILDERS.append(("search", build_search_parts, _optional_search_updater()))
-EXTRA_BUILDERS.append(("trends", trend_builder, update_trend_parts))
+# trends and search are made from the full build's one count of every text
+# (recommend/index_pass.py); search last, as it frees that count matrix as it goes
+EXTRA_BUILDERS.append(("trends", TREND_BUILDER, update_trend_parts))
+EXTRA_BUILDERS.append(("search", SEARCH_BUILDER, _optional_search_updater()))
 EXTRA_BUILDERS.append(("lsa", build_lsa_parts, update_lsa_parts))
 
 

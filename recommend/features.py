@@ -35,6 +35,8 @@ from recommend.text import analyze
 CHUNK_DOCS = 2000
 # below this many documents, worker start-up costs more than it saves
 PARALLEL_MIN_DOCS = 8000
+# stored entries read at a time by `column_hits`
+_HIT_BLOCK = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,95 @@ def fit_features(
     df = document_frequencies(counts)
     idf = smooth_idf(df, counts.shape[0])
     return Features(tfidf(counts, idf, copy=False), vocabulary, idf, df, len(sample))
+
+
+def features_from_counts(
+    counts: sparse.csc_matrix,
+    terms: Sequence[str],
+    *,
+    max_features: int = 100_000,
+    min_df: int | float = 2,
+    max_df: int | float = 0.5,
+    sample_docs: int = 20_000,
+    seed: int = 0,
+) -> Features:
+    """`fit_features` from every document's raw count of every term, already counted.
+
+    counts: (documents x terms) CSC of raw counts, rows sorted within each column;
+    terms: the sorted term of each column (a `TermTable` or a list). The vocabulary is
+    chosen on the same seeded sample by the same rule as `select_vocabulary`, and the
+    result is the same as `fit_features` on the texts those counts came from. The
+    matrix is only read; the feature columns are copied out of it.
+    """
+    n_docs = counts.shape[0]
+    sample = sample_rows(n_docs, sample_docs, seed=seed)
+    in_sample = np.zeros(n_docs, dtype=np.bool_)
+    in_sample[sample] = True
+    sample_df = column_hits(counts, in_sample)
+    low, high = _as_count(min_df, len(sample)), _as_count(max_df, len(sample))
+    candidates = np.flatnonzero((sample_df > 0) & (sample_df >= low) & (sample_df <= high))
+    # by sample df, most first, ties by term: terms are sorted, so by column
+    ranked = candidates[np.argsort(-sample_df[candidates], kind="stable")]
+    columns = np.sort(ranked[:max_features])
+    matrix = column_rows(counts, columns)
+    df = document_frequencies(matrix)
+    idf = smooth_idf(df, n_docs)
+    return Features(tfidf(matrix, idf, copy=False), [terms[int(j)] for j in columns], idf,
+                    df, len(sample))
+
+
+def column_blocks(indptr: np.ndarray, columns: np.ndarray) -> list[np.ndarray]:
+    """`columns` (of a CSC matrix with this indptr) cut into runs of about _HIT_BLOCK
+    stored entries each (a longer column is a block of its own)."""
+    if not len(columns):
+        return []
+    sizes = (indptr[columns + 1] - indptr[columns]).astype(np.int64)
+    cuts = np.searchsorted(np.cumsum(sizes), np.arange(_HIT_BLOCK, int(sizes.sum()), _HIT_BLOCK))
+    return [block for block in np.split(columns, np.unique(cuts + 1)) if len(block)]
+
+
+def column_rows(counts: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+    """counts[:, columns] as float32 CSR with sorted indices (`columns` increasing),
+    copied a block of columns at a time: only the result and one block's temporaries are
+    held, never a second whole copy of the selected columns."""
+    n_rows = counts.shape[0]
+    blocks = column_blocks(counts.indptr, columns)
+    per_row = np.zeros(n_rows, dtype=np.int64)
+    for block in blocks:
+        per_row += np.bincount(counts[:, block].indices, minlength=n_rows)
+    total = int(per_row.sum())
+    # the index dtype scipy's vstack gives the chunked count
+    index_dtype = np.int32 if total <= np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+    np.cumsum(per_row, out=indptr[1:])
+    data, indices = np.empty(total, dtype=np.float32), np.empty(total, dtype=index_dtype)
+    cursor, first_column = indptr[:-1].astype(np.int64), 0
+    for block in blocks:
+        rows = counts[:, block].tocsr()       # this block's entries, row by row
+        lengths = np.diff(rows.indptr)
+        row_of = np.repeat(np.arange(n_rows), lengths)
+        where = cursor[row_of] + (np.arange(rows.nnz) - rows.indptr[row_of])
+        data[where] = rows.data
+        indices[where] = rows.indices + first_column
+        cursor += lengths
+        first_column += len(block)
+    return sparse.csr_matrix((data, indices, indptr), shape=(n_rows, len(columns)))
+
+
+def column_hits(matrix: sparse.csc_matrix, rows: np.ndarray) -> np.ndarray:
+    """For each column of a CSC matrix, how many of its stored entries lie in a row where
+    the boolean mask `rows` is set (int64), a block of entries at a time."""
+    indptr = matrix.indptr.astype(np.int64, copy=False)
+    # hits among the entries before each column start, filled block by block
+    before = np.zeros(len(indptr), dtype=np.int64)
+    total = 0
+    for start in range(0, int(indptr[-1]), _HIT_BLOCK):
+        stop = min(start + _HIT_BLOCK, int(indptr[-1]))
+        running = np.cumsum(rows[matrix.indices[start:stop]], dtype=np.int64)
+        lo, hi = np.searchsorted(indptr, [start, stop], side="right")
+        before[lo:hi] = total + running[indptr[lo:hi] - start - 1]
+        total += int(running[-1])
+    return np.diff(before)
 
 
 def transform(

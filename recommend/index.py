@@ -10,9 +10,10 @@ pruned. The newest `keep` versions and the current one survive each build, and o
 until `grace_seconds` after the version that replaced them arrived (for readers on other
 machines: recommend/index_publish.py).
 
-Other features (search, trends) store their own arrays or sparse matrices in the same
-version through `extra` builders passed to `build_index`; they come back in
-`Index.parts`.
+Other features (search, trends, LSA) store their own arrays or sparse matrices in the
+same version through `extra` builders passed to `build_index`; they come back in
+`Index.parts`. A full build with search and trends analyses each text once
+(recommend/index_pass.py).
 
 scipy and the feature code are imported where an index is built or a sparse part read:
 reading a version's meta.json (`papersift status`) does not need them.
@@ -21,7 +22,6 @@ reading a version's meta.json (`papersift status`) does not need them.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -48,13 +48,12 @@ from domain.index_files import (
     prune,
     remove_stale_tmp,
 )
+from recommend.build_log import log_stage, logged, name_of
 
 if TYPE_CHECKING:
     from scipy import sparse
 
     from recommend.features import Features
-
-log = logging.getLogger("papersift.index")
 
 FORMAT = 1
 _PART_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -125,28 +124,22 @@ if TYPE_CHECKING:
 
 
 def build_index(
-    root: Path,
-    docs: Sequence[Doc],
-    *,
-    fingerprint: str,
-    extra: Sequence[Builder] = (),
-    keep: int = 2, grace_seconds: float = 0.0,
-    max_features: int = 100_000,
-    min_df: int | float = 2,
-    max_df: int | float = 0.5,
-    sample_docs: int = 20_000,
-    seed: int = 0,
-    n_jobs: int | None = None, meta_extra: Mapping[str, Any] | None = None,
+    root: Path, docs: Sequence[Doc], *, fingerprint: str, extra: Sequence[Builder] = (),
+    keep: int = 2, grace_seconds: float = 0.0, max_features: int = 100_000,
+    min_df: int | float = 2, max_df: int | float = 0.5, sample_docs: int = 20_000,
+    seed: int = 0, n_jobs: int | None = None, meta_extra: Mapping[str, Any] | None = None,
 ) -> IndexInfo:
     """Build a new index version from `docs`, make it current, prune old versions (`prune`).
 
     fingerprint: the caller's summary of the store state the index was built from
     (compared with `index_info(root).fingerprint` to skip needless rebuilds).
-    docs: a list, or a lazy sequence that reads documents chunk by chunk (each pass
-    iterates it again; features read sampled items and slices), so that no more than a
-    chunk of texts need be in memory at once.
+    docs: a list, or a lazy sequence that reads documents chunk by chunk, so that no more
+    than a chunk of texts need be in memory at once.
     extra: builders called with the new Index (before it is published) and the docs;
-    each returns named arrays or sparse matrices saved in the same version.
+    each returns named arrays or sparse matrices saved in the same version. When one has
+    a `from_counts` method (`recommend.index_pass.OnePassBuilder`), the docs are read
+    and analysed once for the features and every such builder (the same result); else
+    each pass iterates them again (features read sampled items and slices).
     The feature parameters go to `recommend.features.fit_features`. meta_extra: more
     meta.json entries (the store's high-water mark).
     """
@@ -158,13 +151,13 @@ def build_index(
     try:
         settings = {"max_features": max_features, "min_df": min_df, "max_df": max_df,
                     "sample_docs": sample_docs, "seed": seed}
-        from recommend.features import fit_features
+        header = {"fingerprint": fingerprint, **(meta_extra or {})}
+        if len(docs) and any(hasattr(builder, "from_counts") for builder in extra):
+            from recommend.index_pass import build_in_one_pass
 
-        features = _logged("features", fit_features, DocTexts(docs), n_jobs=n_jobs, **settings)
-        n_fulltext = _logged("core columns", _write_core, tmp, docs, features)
-        meta = {**_core_meta(docs, features, fingerprint, settings, n_fulltext), **(meta_extra or {})}
-        _write_meta(tmp, meta)
-        _run_builders(tmp, extra, docs, meta)
+            meta = build_in_one_pass(tmp, docs, extra, settings, header, n_jobs=n_jobs)
+        else:
+            meta = _build_in_passes(tmp, docs, extra, settings, header, n_jobs=n_jobs)
         meta["build_seconds"] = round(time.perf_counter() - started, 3)
         version = _publish(root, tmp, meta)
     except BaseException:
@@ -181,7 +174,7 @@ def load_index(root: Path, version: str | None = None) -> Index | None:
     version = version or current_version(root)
     if version is None:
         return None
-    return _index_from(root / version)
+    return index_from(root / version)
 
 
 # -- parts ------------------------------------------------------------------------
@@ -257,70 +250,81 @@ class DocTexts(Sequence[str]):
         return self._docs[i].text
 
 
-def _write_core(directory: Path, docs: Sequence[Doc], features: Features) -> int:
-    """Save the matrix and the per-paper columns (one pass over docs); returns the
-    number of papers with full text."""
-    ids, days, primary, cats = [], [], [], []
-    n_fulltext = 0
-    for d in docs:
-        ids.append(d.id)
-        days.append(_day(d.published))
-        primary.append(d.categories[0] if d.categories else "")
-        cats.append(" ".join(d.categories))
-        n_fulltext += bool(d.has_fulltext)
+def _build_in_passes(directory: Path, docs: Sequence[Doc], builders: Sequence[Builder],
+                     settings: dict[str, Any], header: dict[str, Any], *,
+                     n_jobs: int | None) -> dict[str, Any]:
+    """Features, core columns and each builder's parts, each reading the docs itself."""
+    from recommend.features import fit_features
+
+    features = logged("features", fit_features, DocTexts(docs), n_jobs=n_jobs, **settings)
+    columns = logged("core columns", doc_columns, docs)
+    meta = write_core(directory, columns, features, settings, header)
+    run_builders(directory, builders, docs, meta)
+    return meta
+
+
+@dataclass
+class DocColumns:
+    """The per-paper columns of an index, collected as the docs are read."""
+
+    ids: list[str] = field(default_factory=list)
+    days: list[np.datetime64] = field(default_factory=list)
+    categories: list[tuple[str, ...]] = field(default_factory=list)
+    n_fulltext: int = 0
+
+    def add(self, doc: Doc) -> None:
+        self.ids.append(doc.id)
+        self.days.append(_day(doc.published))
+        self.categories.append(tuple(doc.categories))
+        self.n_fulltext += bool(doc.has_fulltext)
+
+
+def doc_columns(docs: Sequence[Doc]) -> DocColumns:
+    """The per-paper columns of `docs` (one pass)."""
+    columns = DocColumns()
+    for doc in docs:
+        columns.add(doc)
+    return columns
+
+
+def write_core(directory: Path, columns: DocColumns, features: Features,
+               settings: dict[str, Any], header: dict[str, Any]) -> dict[str, Any]:
+    """Save the matrix, the per-paper columns and meta.json; returns the meta."""
     write_part(directory, "matrix", features.matrix)
-    write_part(directory, "ids", _strings(ids))
-    write_part(directory, "published", np.array(days, dtype="datetime64[D]"))
-    write_part(directory, "primary_category", _strings(primary))
-    write_part(directory, "categories", _strings(cats))
+    write_part(directory, "ids", _strings(columns.ids))
+    write_part(directory, "published", np.array(columns.days, dtype="datetime64[D]"))
+    write_part(directory, "primary_category", _strings([c[0] if c else ""
+                                                        for c in columns.categories]))
+    write_part(directory, "categories", _strings([" ".join(c) for c in columns.categories]))
     write_part(directory, "vocab", _strings(features.vocabulary))
     write_part(directory, "idf", features.idf)
     write_part(directory, "df", features.df)
-    return n_fulltext
+    meta = {**_core_meta(len(columns.ids), features, settings, columns.n_fulltext), **header}
+    _write_meta(directory, meta)
+    return meta
 
 
-def _run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[Doc],
-                  meta: dict[str, Any]) -> None:
-    """Give each builder the new index and save what it returns as parts."""
-    if not builders:
-        return
-    index = _index_from(directory)
-    for builder in builders:
-        started = time.perf_counter()
-        for name, value in builder(index, docs).items():
-            if name in _RESERVED or name in meta["parts"]:
-                raise ValueError(f"index part {name!r} already exists")
-            meta["parts"][name] = write_part(directory, name, value)
-        _log_stage(_name_of(builder), started)
+def run_builders(directory: Path, builders: Sequence[Builder], docs: Sequence[Doc],
+                 meta: dict[str, Any]) -> None:
+    """Give each builder the new index and save what it returns as parts (and `meta`)."""
+    if builders:
+        index = index_from(directory)
+        for builder in builders:
+            started = time.perf_counter()
+            save_parts(directory, builder(index, docs), meta)
+            log_stage(name_of(builder), started)
     _write_meta(directory, meta)
 
 
-def _name_of(function: Callable) -> str:
-    """A builder's name for the stage log (a partial logs its function's)."""
-    return getattr(getattr(function, "func", function), "__name__", "builder")
+def save_parts(directory: Path, parts: Mapping[str, Part], meta: dict[str, Any]) -> None:
+    """Save a builder's parts in the version and list them in `meta` (not yet written)."""
+    for name, value in parts.items():
+        if name in _RESERVED or name in meta["parts"]:
+            raise ValueError(f"index part {name!r} already exists")
+        meta["parts"][name] = write_part(directory, name, value)
 
 
-def _logged(stage: str, step: Callable, *args: Any, **kwargs: Any) -> Any:
-    """step(*args, **kwargs), its time and memory logged as a build stage."""
-    started = time.perf_counter()
-    result = step(*args, **kwargs)
-    _log_stage(stage, started)
-    return result
-
-
-def _log_stage(stage: str, started: float) -> None:
-    """Log a build stage's time and the process's peak memory so far (when it rose)."""
-    try:
-        import resource
-
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    except ImportError:  # not on Unix
-        peak_mb = float("nan")
-    log.info("index stage %s: %.1f s, peak RSS so far %.0f MB", stage,
-             time.perf_counter() - started, peak_mb)
-
-
-def _index_from(path: Path) -> Index:
+def index_from(path: Path) -> Index:
     meta = json.loads((path / META).read_text())
     parts = {name: read_part(path, name, kind) for name, kind in meta.get("parts", {}).items()}
     return Index(
@@ -333,18 +337,18 @@ def _index_from(path: Path) -> Index:
     )
 
 
-def _core_meta(docs: Sequence[Doc], features: Features, fingerprint: str,
-               settings: dict[str, Any], n_fulltext: int) -> dict[str, Any]:
+def _core_meta(n_docs: int, features: Features, settings: dict[str, Any], n_fulltext: int
+               ) -> dict[str, Any]:
     return {
         "format": FORMAT, "version": None,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "n_docs": len(docs), "n_terms": len(features.vocabulary),
-        "nnz": int(features.matrix.nnz), "fingerprint": fingerprint,
+        "n_docs": n_docs, "n_terms": len(features.vocabulary),
+        "nnz": int(features.matrix.nnz),
         "settings": settings, "sample_size": features.sample_size,
         "n_fulltext": n_fulltext,
         "parts": {}, "build_seconds": None,
         # a full build fits the vocabulary: incremental updates count changes from here
-        "refit_docs": len(docs), "changed_since_refit": 0,
+        "refit_docs": n_docs, "changed_since_refit": 0,
     }
 
 

@@ -48,10 +48,10 @@ from recommend.index import (
     DocTexts,
     Index,
     _day,
-    _index_from,
     _publish,
     _strings,
     _write_meta,
+    index_from,
     write_part,
 )
 
@@ -211,7 +211,7 @@ def _run_updaters(directory: Path, updaters: Sequence[Updater], base: Index, kee
     """Give each updater the base, the delta and the new core; save what it returns."""
     if not updaters:
         return
-    new_index = _index_from(directory)
+    new_index = index_from(directory)
     for updater in updaters:
         for name, value in updater(base, keep, new_docs, new_index).items():
             if name in _RESERVED or name in meta["parts"]:

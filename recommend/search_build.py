@@ -130,12 +130,29 @@ def build_search_parts(index, docs: Sequence, *, n_jobs: int | None = None,
 
 
 def _parts(counted: CountedRuns, n: int) -> dict[str, np.ndarray | sparse.spmatrix]:
+    vocab, counts = text_counts(counted, n)
+    return parts_from_counts(counted, vocab, counts, n)
+
+
+def text_counts(counted: CountedRuns, n: int) -> tuple[TermTable, sparse.csc_matrix]:
+    """Every text term, sorted (with its hash index), and the papers x terms CSC matrix
+    of their raw counts (float32, rows sorted within each column): what search, the
+    features and the trends of a full build are all made from."""
+    vocab, maps = merge_terms([run.load().terms for run in counted.runs["text"]])
+    if not len(vocab):
+        return vocab, sparse.csc_matrix((n, 0), dtype=np.float32)
+    return vocab.with_hashes(), column_matrix(counted.runs["text"], len(vocab), maps)
+
+
+def parts_from_counts(counted: CountedRuns, vocab: TermTable, counts: sparse.csc_matrix,
+                      n: int, title: sparse.csc_matrix | None = None
+                      ) -> dict[str, np.ndarray | sparse.spmatrix]:
+    """The search parts from the counted runs and `text_counts`' table and matrix (which
+    the caller may go on using: the matrix is only read); `title`: `title_matrix` when
+    the caller has it already."""
     runs = counted.runs
-    vocab, maps = merge_terms([run.load().terms for run in runs["text"]])
     if not len(vocab):
         return {}
-    vocab = vocab.with_hashes()
-    counts = column_matrix(runs["text"], len(vocab), maps)
     text = bm25_part(counts, counted.lengths.astype(np.float32),
                      np.diff(counts.indptr).astype(np.int64))
     # what an incremental update needs (recommend.search_state)
@@ -145,7 +162,7 @@ def _parts(counted: CountedRuns, n: int) -> dict[str, np.ndarray | sparse.spmatr
     parts: dict[str, np.ndarray | sparse.spmatrix] = {
         f"{PREFIX}analyzer": np.array([ANALYZER]),
         f"{PREFIX}text": text, f"{PREFIX}text_max": _column_max(text),
-        f"{PREFIX}title": _title_matrix(runs["title"], vocab),
+        f"{PREFIX}title": title_matrix(counted, vocab) if title is None else title,
         f"{PREFIX}title_key": counted.title_keys,
     }
     learned = acronym_rules.pack(acronym_rules.learn_evidence(counted.evidence))
@@ -161,9 +178,12 @@ def _parts(counted: CountedRuns, n: int) -> dict[str, np.ndarray | sparse.spmatr
     return parts
 
 
-def _title_matrix(runs: Sequence[Run], vocab: TermTable) -> sparse.csc_matrix:
+def title_matrix(counted: CountedRuns, vocab: TermTable) -> sparse.csc_matrix:
     """Papers x text terms, 1 where the title has the term (title terms outside the text
-    vocabulary are dropped). `vocab` has its hash index."""
+    vocabulary are dropped), rows sorted in each column. `vocab` has its hash index."""
+    runs = counted.runs["title"]
+    if not len(vocab):
+        return sparse.csc_matrix((len(counted.lengths), 0), dtype=np.float32)
     terms, maps = merge_terms([run.load().terms for run in runs])
     in_vocab = np.fromiter((-1 if (at := vocab.find_raw(term)) is None else at
                             for term in terms.iter_raw()), dtype=np.int64, count=len(terms))

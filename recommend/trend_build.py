@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from recommend.features import column_blocks
 from recommend.index import Doc, Index
 from recommend.text import analyze_words, stem, words
 
@@ -37,21 +38,37 @@ def trend_builder(index: Index, docs: Sequence[Doc]) -> dict[str, Any]:
     term in five of 100k papers spread over years is noise on a monthly chart, and the
     rare tail is most of the distinct bigrams.
     """
-    return build_trends(index.published, docs, min_df=max(MIN_DF, round(len(docs) / 20_000)))
+    return build_trends(index.published, docs, min_df=builder_min_df(len(docs)))
+
+
+def builder_min_df(n_docs: int) -> int:
+    """The index's minimum document frequency of a trend term for a corpus of n_docs."""
+    return max(MIN_DF, round(n_docs / 20_000))
 
 
 def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MIN_DF
                  ) -> dict[str, Any]:
     """Trend parts for `docs` (index row order); `published` is their first-version days."""
+    forms: Counter[tuple[str, str]] = Counter()
+    terms, postings = _postings(docs, min_df, forms=forms)
+    title = title_presence(docs, {t: i for i, t in enumerate(terms)})
+    return trend_parts(published, terms, postings, forms, [d.categories for d in docs], title)
+
+
+def trend_parts(published: np.ndarray, terms: Sequence[str], postings: sparse.csr_matrix,
+                forms: Counter[tuple[str, str]], categories: Sequence[Sequence[str]],
+                title: sparse.csr_matrix) -> dict[str, Any]:
+    """The trend parts from the sorted `terms`, their (term x doc) presence matrix (doc
+    rows sorted), the sampled written `forms` (`add_forms`), each doc's categories and
+    the terms' (term x doc) presence in the titles (`title_presence`)."""
     month_no = np.asarray(published, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
     first = int(month_no.min()) if len(month_no) else 0
     doc_month = (month_no - first).astype(np.int32)
     n_months = int(doc_month.max()) + 1 if len(doc_month) else 0
     months = np.arange(first, first + n_months).astype("datetime64[M]")
-    by_month = sparse.csr_matrix((np.ones(len(docs), np.int32), (np.arange(len(docs)), doc_month)),
-                                 shape=(len(docs), n_months))
-    forms: Counter[tuple[str, str]] = Counter()
-    terms, postings = _postings(docs, min_df, forms=forms)
+    n_docs = len(doc_month)
+    by_month = sparse.csr_matrix((np.ones(n_docs, np.int32), (np.arange(n_docs), doc_month)),
+                                 shape=(n_docs, n_months))
     counts = (postings.astype(np.int32) @ by_month).tocsr()
     counts.sort_indices()
     if counts.nnz and counts.data.max() <= np.iinfo(np.uint16).max:
@@ -68,9 +85,63 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
     by_doc = postings.tocsc()
     parts.update(trend_doc_terms=by_doc.indices.astype(np.int32),
                  trend_doc_terms_ptr=by_doc.indptr.astype(np.int64))
-    parts.update(title_parts(title_presence(docs, {t: i for i, t in enumerate(terms)})))
-    parts.update(_category_parts(docs, doc_month, by_month, n_months))
+    parts.update(title_parts(title))
+    parts.update(_category_parts(categories, doc_month, by_month, n_months))
     return parts
+
+
+def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix, terms: Sequence[str],
+                       forms: Counter[tuple[str, str]], categories: Sequence[Sequence[str]],
+                       title: sparse.csc_matrix, *, min_df: int = MIN_DF) -> dict[str, Any]:
+    """`build_trends` from every doc's raw count of every term, already counted.
+
+    counts: (docs x terms) CSC, rows sorted within each column; terms: the sorted term of
+    each column; forms: the sampled written forms (`form_sampling`, `add_forms`);
+    categories: each doc's; title: (docs x the same terms) CSC, where a doc's title has
+    the term. The result equals `build_trends` on the docs counted.
+    """
+    frequent = np.flatnonzero(np.diff(counts.indptr) >= min_df)
+    names = [terms[int(j)] for j in frequent]
+    short = np.array([len(t) <= MAX_TERM_CHARS for t in names], dtype=np.bool_)
+    columns = frequent[short] if len(frequent) else frequent
+    names = [t for t, ok in zip(names, short.tolist(), strict=True) if ok]
+    postings = _columns_as_rows(counts, columns)
+    del counts   # the caller may have handed over the last reference
+    return trend_parts(published, names, postings, forms, categories,
+                       _columns_as_rows(title, columns))
+
+
+def _columns_as_rows(matrix: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+    """The presence of the chosen columns of a (docs x terms) CSC matrix as a (terms x
+    docs) CSR matrix: a CSC matrix's columns are the rows of its transpose, so only their
+    row numbers are copied, a block of columns at a time."""
+    indptr = np.zeros(len(columns) + 1, dtype=np.int64)
+    np.cumsum(matrix.indptr[columns + 1] - matrix.indptr[columns], out=indptr[1:])
+    doc_rows = np.empty(int(indptr[-1]), dtype=np.int32)
+    at = 0
+    for block in column_blocks(matrix.indptr, columns):
+        rows = matrix[:, block].indices
+        doc_rows[at:at + len(rows)] = rows
+        at += len(rows)
+    return sparse.csr_matrix((np.ones(len(doc_rows), dtype=np.bool_), doc_rows, indptr),
+                             shape=(len(columns), matrix.shape[0]))
+
+
+def form_sampling(n_docs: int) -> tuple[int, int]:
+    """(every, every_phrase): the docs whose written words (row % every == 0) and opening
+    phrases (row % every_phrase == 0) are counted for the labels."""
+    every = max(1, -(-n_docs // FORM_SAMPLE_DOCS))
+    return every, every * max(1, -(-min(n_docs, FORM_SAMPLE_DOCS) // PHRASE_FORM_DOCS))
+
+
+def add_forms(forms: Counter[tuple[str, str]], text: str, seq: Sequence[str | None],
+              phrases: bool) -> None:
+    """Count a sampled doc's (stem, word as written) pairs and, with `phrases`, its
+    opening's (two-word term, phrase as written) pairs; `seq` is `words(text)`."""
+    plain = set(filter(None, seq))
+    forms.update(zip(map(stem, plain), plain, strict=True))
+    if phrases:
+        forms.update(_phrase_forms(words(text[:PHRASE_FORM_CHARS])))
 
 
 def title_presence(docs: Sequence[Doc], row_of: Mapping[str, int]) -> sparse.csr_matrix:
@@ -102,10 +173,7 @@ def _doc_terms(doc: Doc, forms: Counter[tuple[str, str]] | None = None,
     and, with `phrases`, each (two-word term, phrase as written) pair of the doc's opening."""
     seq = words(doc.text)
     if forms is not None:
-        plain = set(filter(None, seq))
-        forms.update(zip(map(stem, plain), plain, strict=True))
-        if phrases:
-            forms.update(_phrase_forms(words(doc.text[:PHRASE_FORM_CHARS])))
+        add_forms(forms, doc.text, seq, phrases)
     return {t for t in analyze_words(seq) if len(t) <= MAX_TERM_CHARS}
 
 
@@ -158,8 +226,7 @@ def _postings(docs: Sequence[Doc], min_df: int, *, two_pass: bool | None = None,
     vocab: dict[str, int] = {}
     indices = array("i")            # 4 bytes a posting; a list of ints costs about 36
     indptr = [0]
-    every = max(1, -(-len(docs) // FORM_SAMPLE_DOCS))
-    every_phrase = every * max(1, -(-min(len(docs), FORM_SAMPLE_DOCS) // PHRASE_FORM_DOCS))
+    every, every_phrase = form_sampling(len(docs))
     for i, doc in enumerate(docs):
         seen = _doc_terms(doc, forms if i % every == 0 else None, i % every_phrase == 0)
         if admit is not None:
@@ -194,24 +261,24 @@ def _presence(mapped: np.ndarray, indptr: np.ndarray, n_terms: int) -> sparse.cs
     return presence
 
 
-def _category_parts(docs: Sequence[Doc], doc_month: np.ndarray, by_month: sparse.csr_matrix,
-                    n_months: int) -> dict[str, Any]:
+def _category_parts(categories: Sequence[Sequence[str]], doc_month: np.ndarray,
+                    by_month: sparse.csr_matrix, n_months: int) -> dict[str, Any]:
     total: dict[str, int] = {}
-    for doc in docs:
-        for cat in dict.fromkeys(doc.categories):
+    for doc_cats in categories:
+        for cat in dict.fromkeys(doc_cats):
             total[cat] = total.get(cat, 0) + 1
     cats = sorted(total, key=lambda c: (-total[c], c))
     cat_id = {c: i for i, c in enumerate(cats)}
-    pairs = [(row, cat_id[c]) for row, doc in enumerate(docs) for c in dict.fromkeys(doc.categories)]
+    pairs = [(row, cat_id[c]) for row, cs in enumerate(categories) for c in dict.fromkeys(cs)]
     rows, cols = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True)) if pairs else \
         (np.zeros(0, np.int64), np.zeros(0, np.int64))
     doc_cats = sparse.csc_matrix((np.ones(len(rows), np.bool_), (rows, cols)),
-                                 shape=(len(docs), len(cats)))
+                                 shape=(len(categories), len(cats)))
     primary = np.zeros((len(cats), n_months), dtype=np.int32)
-    doc_primary = np.full(len(docs), -1, dtype=np.int32)
-    for row, doc in enumerate(docs):
-        if doc.categories:
-            doc_primary[row] = cat_id[doc.categories[0]]
+    doc_primary = np.full(len(categories), -1, dtype=np.int32)
+    for row, cs in enumerate(categories):
+        if cs:
+            doc_primary[row] = cat_id[cs[0]]
             primary[doc_primary[row], doc_month[row]] += 1
     any_cat = (doc_cats.T.astype(np.int32) @ by_month).toarray().astype(np.int32)
     return {"trend_cats": _strings(cats), "trend_cat_any": any_cat, "trend_cat_primary": primary,

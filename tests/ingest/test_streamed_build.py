@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from ingest import indexing
 from ingest.pipeline import import_files
-from recommend import features, trend_build
+from recommend import features, search_runs, trend_build
 from recommend.index import build_index, load_index
 from store.fulltext import record_result
 from store.index_docs import index_doc_ids, index_docs_by_id, snapshot
@@ -71,10 +71,14 @@ def test_streamed_build_equals_in_memory_build(engine, tmp_path: Path) -> None:
 
 def test_build_with_every_bound_at_its_smallest_gives_the_same_index(
         engine, tmp_path: Path, monkeypatch) -> None:
-    """One paper read at a time, features counted three texts a chunk in two worker
-    processes, and trends' hashed first pass in a tiny table (all collisions)."""
+    """One paper read at a time, every text counted three a chunk in two worker processes
+    with every chunk's runs spilled (the one pass of a full build), and, for builds that
+    count in separate passes, features counted three texts a chunk and trends' hashed
+    first pass in a tiny table (all collisions)."""
     _stamp, in_memory = indexing.load_docs(engine, _settings(engine))
     a = _build(tmp_path / "memory", in_memory)
+    monkeypatch.setattr(search_runs, "CHUNK_DOCS", 3)
+    monkeypatch.setattr(search_runs, "RUN_BUDGET_BYTES", 1)
     monkeypatch.setattr(features, "CHUNK_DOCS", 3)
     monkeypatch.setattr(trend_build, "TWO_PASS_CHARS", 0)
     monkeypatch.setattr(trend_build, "HASH_BUCKETS", 64)
@@ -158,7 +162,8 @@ def _count_store_reads(monkeypatch, chunk: int) -> list[int]:
 
 
 def test_each_chunk_is_read_from_the_store_once_per_build(engine, monkeypatch) -> None:
-    """Later passes (features, core columns, search, trends) read the build's local spill."""
+    """The one analysis pass reads each chunk from the store; any later pass (a builder
+    that reads the docs) reads the build's local spill."""
     settings = _settings(engine)
     reads = _count_store_reads(monkeypatch, chunk=40)
     assert indexing.build(engine, settings, force=True).built

@@ -1,0 +1,183 @@
+"""A full index build that analyses every paper's text once.
+
+The TF-IDF features, the search parts and the trend parts all count the same thing, the
+analysed terms (`recommend.text.analyze`) of each paper's text. Here the text is read
+and analysed in one pass (`recommend.search_runs.count_runs`, in worker processes for a
+large corpus), which also collects the per-paper columns and the labels' sample of
+written forms. That gives one papers x terms CSC matrix of raw counts over every
+unigram and bigram, from which
+
+- the features take the columns of the vocabulary chosen on the seeded sample
+  (`recommend.features.features_from_counts`),
+- the search parts are weighted (`recommend.search_build.parts_from_counts`),
+- the trends take the columns of their frequent terms
+  (`recommend.trend_build.trends_from_counts`),
+
+each giving exactly what its own pass over the docs gives (`build_index` without
+`OnePassBuilder`s still builds that way). The matrix is freed once the last builder that
+reads it lets it go (`TextCounts.read_counts`: so the search builder, whose own arrays are
+the largest, comes last in ingest/indexing.py); builders without `from_counts` (LSA) run
+after that.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scipy import sparse
+
+from domain.index_files import TMP_PREFIX
+from recommend.build_log import log_stage, logged, name_of
+from recommend.features import features_from_counts
+from recommend.index import (
+    Doc,
+    DocColumns,
+    Index,
+    index_from,
+    run_builders,
+    save_parts,
+    write_core,
+)
+from recommend.search_build import (
+    build_search_parts,
+    parts_from_counts,
+    text_counts,
+    title_matrix,
+)
+from recommend.search_runs import CountedRuns, count_runs
+from recommend.search_terms import TermTable
+from recommend.text import words
+from recommend.trend_build import (
+    add_forms,
+    builder_min_df,
+    form_sampling,
+    trend_builder,
+    trends_from_counts,
+)
+
+if TYPE_CHECKING:
+    from recommend.index import Builder, Part
+
+
+@dataclass
+class TextCounts:
+    """Every paper's analysed text, counted once for a full build.
+
+    counted: the search fields' runs and per-paper columns (`count_runs`); terms: every
+    text term, sorted; counts: papers x terms raw counts (float32 CSC); columns: the
+    index's per-paper columns; forms: the trend labels' sample of written forms; title:
+    papers x the same terms, where the title has the term.
+    """
+
+    counted: CountedRuns
+    terms: TermTable
+    counts: sparse.csc_matrix | None
+    title: sparse.csc_matrix
+    columns: DocColumns
+    forms: Counter[tuple[str, str]]
+    readers: int = 1
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.columns.ids)
+
+    def read_counts(self) -> sparse.csc_matrix:
+        """The count matrix; the last of `readers` takes it, so that it is freed as soon
+        as that reader lets it go (the largest array of the build)."""
+        counts = self.counts
+        if counts is None:
+            raise RuntimeError("the text counts were already handed to their last reader")
+        self.readers -= 1
+        if self.readers <= 0:
+            self.counts = None
+        return counts
+
+
+@dataclass(frozen=True)
+class OnePassBuilder:
+    """An index builder that can also make its parts from a full build's `TextCounts`.
+
+    Called as a builder (index, docs) it reads the docs itself, as for any caller of
+    `build_index` that has no counts to give."""
+
+    build: Callable[[Index, Sequence[Doc]], Mapping[str, Part]]
+    from_counts: Callable[[Index, TextCounts], Mapping[str, Part]]
+
+    def __call__(self, index: Index, docs: Sequence[Doc]) -> Mapping[str, Part]:
+        return self.build(index, docs)
+
+
+def _search_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
+    return parts_from_counts(text.counted, text.terms, text.read_counts(), text.n_docs,
+                             text.title)
+
+
+def _trends_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
+    return trends_from_counts(index.published, text.read_counts(), text.terms, text.forms,
+                              text.columns.categories, text.title,
+                              min_df=builder_min_df(text.n_docs))
+
+
+SEARCH_BUILDER = OnePassBuilder(build_search_parts, _search_from_counts)
+TREND_BUILDER = OnePassBuilder(trend_builder, _trends_from_counts)
+
+
+def build_in_one_pass(directory: Path, docs: Sequence[Doc], builders: Sequence[Builder],
+                      settings: dict[str, Any], header: dict[str, Any], *,
+                      n_jobs: int | None = None, budget: int | None = None
+                      ) -> dict[str, Any]:
+    """Write a version's core and every builder's parts into `directory`, reading and
+    analysing the docs once; returns the meta written. `settings` are the feature
+    parameters (`features_from_counts`), `header` more meta entries; runs past `budget`
+    bytes spill beside `directory` (`recommend.search_runs`)."""
+    from_counts = [b for b in builders if hasattr(b, "from_counts")]
+    # TMP_PREFIX: the next build removes what a killed one left in the index root
+    with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}search-runs-",
+                                     dir=directory.parent) as spill:
+        text = count_text(docs, Path(spill), n_jobs=n_jobs, budget=budget)
+        text.readers = len(from_counts)
+        features = logged("features", features_from_counts, text.counts, text.terms, **settings)
+        meta = logged("core columns", write_core, directory, text.columns, features, settings,
+                      header)
+        del features
+        index = index_from(directory)
+        for builder in from_counts:
+            started = time.perf_counter()
+            save_parts(directory, builder.from_counts(index, text), meta)
+            log_stage(name_of(builder), started)
+        del text, index
+    run_builders(directory, [b for b in builders if not hasattr(b, "from_counts")], docs, meta)
+    return meta
+
+
+def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = None,
+               budget: int | None = None) -> TextCounts:
+    """Read and analyse every doc once: the search fields' runs, the text count matrix,
+    the per-paper columns and the labels' sample of written forms."""
+    columns = DocColumns()
+    forms: Counter[tuple[str, str]] = Counter()
+    counted = logged("count text", count_runs, _collecting(docs, columns, forms), spill_dir,
+                     n_docs=len(docs), n_jobs=n_jobs, budget=budget)
+    started = time.perf_counter()
+    terms, counts = text_counts(counted, len(docs))
+    title = title_matrix(counted, terms)
+    log_stage("text matrix", started)
+    return TextCounts(counted, terms, counts, title, columns, forms)
+
+
+def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]
+                ) -> Iterator[Doc]:
+    """The docs, each added to `columns` (and the sampled ones' written forms to `forms`)
+    as it goes by to be counted."""
+    every, every_phrase = form_sampling(len(docs))
+    for row, doc in enumerate(docs):
+        columns.add(doc)
+        if row % every == 0:
+            add_forms(forms, doc.text, words(doc.text), row % every_phrase == 0)
+        yield doc

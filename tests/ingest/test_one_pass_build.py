@@ -1,0 +1,201 @@
+"""A full build analyses each paper's text once (recommend/index_pass.py): the index it
+writes is byte for byte the one the separate passes (features, search, trends) write."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest import indexing
+from ingest.pipeline import import_files
+from recommend import search_runs
+from recommend.features import column_hits, features_from_counts, fit_features
+from recommend.index import Doc, build_index, load_index
+from recommend.index_pass import OnePassBuilder, count_text
+from recommend.lsa import build_lsa_parts
+from recommend.search import build_search_parts
+from recommend.trend_build import build_trends, trends_from_counts
+from recommend.trends import trend_builder
+from store.fulltext import record_result
+from store.index_docs import index_doc_ids
+from tests.helpers.paths import trimmed_sample
+
+N_PAPERS = 240
+LONG_WORD = "pneumonoultramicroscopicsilicovolcanoconiosislike"
+ODD_DOCS = [   # terms over MAX_TERM_CHARS, accents and scripts, a paper with no term at all
+    Doc("odd-1", date(2021, 3, 4), ("cs.LG",), f"{LONG_WORD} {LONG_WORD}ness . {LONG_WORD}"),
+    Doc("odd-2", date(2021, 3, 5), ("math.CO", "cs.LG"),
+        f"Über die Größe . {LONG_WORD} {LONG_WORD}ness naïve café graphs"),
+    Doc("odd-3", date(2022, 1, 1), (), "1 2 3 . of the"),
+    Doc("odd-4", date(2019, 7, 1), ("cs.CL",), "naïve café graphs . 语言 模型 graphs"),
+]
+
+
+@pytest.fixture
+def docs(make_app, tmp_path: Path) -> list[Doc]:
+    """The first N_PAPERS sample papers (two with full text) and a few odd ones."""
+    app = make_app()
+    engine = app.extensions["papersift.engine"]
+    import_files(engine, [trimmed_sample(tmp_path, N_PAPERS)], progress=False)
+    with engine.begin() as conn:
+        for pid in index_doc_ids(conn)[:2]:
+            record_result(conn, pid, 1, status="ok",
+                          text="Results. Sparse attention for long documents is sparse.")
+    _stamp, stored = indexing.load_docs(engine, app.config["SETTINGS"])
+    return stored[:100] + ODD_DOCS + stored[100:]
+
+
+def _version(root: Path, docs: list[Doc], extra, **kw) -> Path:
+    kw = {"min_df": 2, "sample_docs": 150, "max_features": 400, **kw}
+    build_index(root, docs, fingerprint="fp", extra=extra, **kw)
+    index = load_index(root)
+    assert index is not None
+    return index.path
+
+
+def _assert_same_version(a: Path, b: Path) -> None:
+    files = sorted(p.name for p in a.glob("*.npy"))
+    assert files == sorted(p.name for p in b.glob("*.npy"))
+    assert {"search_text.data.npy", "trend_counts.data.npy", "trend_title_postings.npy",
+            "lsa_terms.npy"} <= set(files)
+    for name in files:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    meta_a, meta_b = (json.loads((p / "meta.json").read_text()) for p in (a, b))
+    for key in ("version", "created", "build_seconds"):
+        meta_a.pop(key), meta_b.pop(key)
+    assert meta_a == meta_b
+
+
+SEPARATE_PASSES = [build_search_parts, trend_builder, partial(build_lsa_parts, dim=8)]
+
+
+def test_one_pass_build_writes_the_same_version_as_separate_passes(docs, tmp_path) -> None:
+    one_pass = indexing.extra_builders()
+    assert sum(isinstance(b, OnePassBuilder) for b in one_pass) == 2
+    a = _version(tmp_path / "passes", docs, SEPARATE_PASSES)
+    b = _version(tmp_path / "one", docs, [*one_pass[:2], SEPARATE_PASSES[2]])
+    _assert_same_version(a, b)
+
+
+@pytest.mark.parametrize("settings", [
+    {"min_df": 1, "max_df": 1.0, "sample_docs": 10_000, "max_features": 100_000},
+    {"min_df": 0.01, "max_df": 0.2, "sample_docs": 37, "max_features": 50, "seed": 7},
+])
+def test_one_pass_matches_for_other_feature_settings(docs, tmp_path, settings) -> None:
+    a = _version(tmp_path / "passes", docs, SEPARATE_PASSES, **settings)
+    b = _version(tmp_path / "one", docs, [*indexing.extra_builders()[:2], SEPARATE_PASSES[2]],
+                 **settings)
+    _assert_same_version(a, b)
+
+
+def test_one_pass_matches_with_every_bound_at_its_smallest(docs, tmp_path, monkeypatch
+                                                           ) -> None:
+    """Both ways at their smallest bounds: separate passes counting features three texts a
+    chunk and trends through the hashed first pass (a tiny table), the one pass with every
+    chunk of 13 papers spilled; two workers each."""
+    from recommend import features, trend_build
+
+    monkeypatch.setattr(features, "CHUNK_DOCS", 3)
+    monkeypatch.setattr(trend_build, "TWO_PASS_CHARS", 0)
+    monkeypatch.setitem(trend_build._postings.__kwdefaults__, "buckets", 64)
+    monkeypatch.setattr(search_runs, "RUN_BUDGET_BYTES", 1)     # every chunk spilled
+    monkeypatch.setattr(search_runs, "CHUNK_DOCS", 13)
+    a = _version(tmp_path / "passes", docs, SEPARATE_PASSES, n_jobs=2)
+    b = _version(tmp_path / "one", docs, [*indexing.extra_builders()[:2], SEPARATE_PASSES[2]],
+                 n_jobs=2)
+    _assert_same_version(a, b)
+
+
+def test_one_pass_reads_each_paper_once(docs, tmp_path) -> None:
+    reads = Counter()
+
+    class Counted(list):
+        def __iter__(self):
+            reads["iter"] += 1
+            return super().__iter__()
+
+        def __getitem__(self, i):
+            reads["item"] += 1
+            return super().__getitem__(i)
+
+    _version(tmp_path / "one", Counted(docs), indexing.extra_builders()[:2])
+    assert reads == {"iter": 1}
+
+
+def test_features_and_trends_from_counts_equal_their_own_passes(docs, tmp_path, monkeypatch
+                                                                 ) -> None:
+    from recommend import features
+
+    text = count_text(docs, tmp_path)
+    for kw, block in (({"min_df": 2, "sample_docs": 90, "max_features": 300}, 1 << 22),
+                      ({"min_df": 2, "sample_docs": 90, "max_features": 300}, 37),
+                      ({"min_df": 3, "max_df": 0.05, "sample_docs": 500, "max_features": 10},
+                       1)):
+        monkeypatch.setattr(features, "_HIT_BLOCK", block)   # columns copied in blocks
+        own = fit_features([d.text for d in docs], n_jobs=1, **kw)
+        counted = features_from_counts(text.counts, text.terms, **kw)
+        assert counted.vocabulary == own.vocabulary and counted.sample_size == own.sample_size
+        assert np.array_equal(counted.df, own.df) and np.array_equal(counted.idf, own.idf)
+        assert (counted.matrix != own.matrix).nnz == 0
+        for attr in ("data", "indices", "indptr"):   # the same arrays, dtypes included
+            assert np.array_equal(getattr(counted.matrix, attr), getattr(own.matrix, attr))
+            assert getattr(counted.matrix, attr).dtype == getattr(own.matrix, attr).dtype
+    published = np.array([np.datetime64(d.published, "D") for d in docs])
+    for min_df in (1, 2, 5):
+        own = build_trends(published, docs, min_df=min_df)
+        counted = trends_from_counts(published, text.counts, text.terms, text.forms,
+                                     text.columns.categories, text.title, min_df=min_df)
+        assert own.keys() == counted.keys()
+        for name, value in own.items():
+            if hasattr(value, "toarray"):
+                assert (value != counted[name]).nnz == 0, name
+            else:
+                assert np.array_equal(value, counted[name]), name
+    # the terms too long for a chart are counted for search but never reach the trends
+    long_terms = {t for t in text.terms if len(t) > 64}
+    offsets = counted["trend_term_offsets"]
+    trend_terms = {bytes(counted["trend_term_bytes"][a:b]).decode()
+                   for a, b in zip(offsets[:-1], offsets[1:], strict=True)}
+    assert long_terms and trend_terms and not long_terms & trend_terms
+
+
+def test_column_hits_counts_the_masked_rows_of_each_column(monkeypatch) -> None:
+    from scipy import sparse
+
+    from recommend import features
+
+    rng = np.random.default_rng(3)
+    matrix = sparse.random(60, 25, density=0.2, format="csc", random_state=4)
+    matrix = sparse.csc_matrix(matrix.multiply(np.arange(25) != 5))   # an empty column
+    matrix.eliminate_zeros()
+    rows = rng.random(60) < 0.3
+    expected = np.asarray((matrix[rows] != 0).sum(axis=0)).ravel()
+    monkeypatch.setattr(features, "_HIT_BLOCK", 7)   # columns split between blocks
+    assert column_hits(matrix, rows).tolist() == expected.tolist()
+    assert column_hits(sparse.csc_matrix((4, 3)), np.ones(4, bool)).tolist() == [0, 0, 0]
+
+
+def test_the_count_matrix_goes_to_its_last_reader_only(docs, tmp_path) -> None:
+    text = count_text(docs[:30], tmp_path)
+    text.readers = 2
+    first = text.read_counts()
+    assert text.read_counts() is first and text.counts is None   # freed with its last user
+    with pytest.raises(RuntimeError, match="already handed"):
+        text.read_counts()
+
+
+def test_papers_without_a_single_term_build_the_same_both_ways(tmp_path) -> None:
+    empty = [Doc(f"e-{i}", date(2020, 1, 1 + i), ("cs.LG",), "1 2 . of the") for i in range(3)]
+    a = _version(tmp_path / "passes", empty, SEPARATE_PASSES[:2], min_df=1)
+    b = _version(tmp_path / "one", empty, indexing.extra_builders()[:2], min_df=1)
+    assert load_index(tmp_path / "one").matrix.shape == (3, 0)
+    files = sorted(p.name for p in a.glob("*.npy"))
+    assert files == sorted(p.name for p in b.glob("*.npy"))
+    for name in files:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
