@@ -49,10 +49,12 @@ class TermTable(Sequence[str]):
     @classmethod
     def unhashed(cls, terms: Sequence[str]) -> TermTable:
         """A table of sorted `terms` without the hash index (`find` bisects)."""
-        encoded = [t.encode() for t in terms]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
+        joined = "".join(terms)
+        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, terms), np.int64, len(terms)), out=offsets[1:])
+        if not joined.isascii():    # character offsets -> UTF-8 byte offsets
+            offsets = _utf8_offsets(joined, offsets)
+        blob = np.frombuffer(joined.encode(), dtype=np.uint8) if terms else np.zeros(0, np.uint8)
         return cls(blob, offsets)
 
     def with_hashes(self) -> TermTable:
@@ -128,6 +130,15 @@ class TermTable(Sequence[str]):
         if self.hashes is not None:
             out.update({f"{PREFIX}{name}_hash": self.hashes, f"{PREFIX}{name}_hash_pos": self.hash_pos})
         return out
+
+
+def _utf8_offsets(text: str, char_offsets: np.ndarray) -> np.ndarray:
+    """Offsets into `text` counted in characters, recounted in bytes of its UTF-8 form."""
+    code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    width = 1 + (code_points >= 0x80) + (code_points >= 0x800) + (code_points >= 0x10000)
+    bytes_before = np.zeros(len(code_points) + 1, dtype=np.int64)
+    np.cumsum(width, out=bytes_before[1:])
+    return bytes_before[char_offsets]
 
 
 def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
