@@ -26,11 +26,13 @@ from scipy import sparse
 
 from recommend.search_query import author_tokens
 from recommend.search_terms import TermTable
-from recommend.text import _TOKEN, STOP_WORDS, stem
+from recommend.text import _TOKEN, STOP_WORDS, stem_words
 
 # what a field's postings are made of: its sorted distinct terms and a (documents x terms)
 # CSR matrix of int32 counts
 TermsAndMatrix = tuple[TermTable, sparse.csr_matrix]
+# terms whose bytes are copied at a time into a chunk's term table
+JOIN_BLOCK = 1 << 16
 # a part of a name, as `author_tokens` splits names
 _NAME_PART = re.compile(r"[^\W_]+")
 
@@ -61,11 +63,21 @@ def analyse_texts(texts: Sequence[str]) -> ChunkTexts:
     del tokens
     words = list(word_ids)
     term_ids: defaultdict[str, int] = defaultdict(count().__next__)
-    term_of_word = np.fromiter(
-        (-1 if len(w) < 2 or w in STOP_WORDS or w.isdigit() else term_ids[stem(w)]
-         for w in words), dtype=np.int64, count=len(words))
+    term_of_word = np.full(len(words), -1, dtype=np.int64)
+    kept = np.flatnonzero(~_gaps(words))
+    kept_words = [words[i] for i in kept.tolist()]
+    term_of_word[kept] = np.fromiter(map(term_ids.__getitem__, stem_words(kept_words)),
+                                     dtype=np.int64, count=len(kept))
     return ChunkTexts(len(texts), np.repeat(np.arange(len(texts), dtype=np.int64), per_doc),
                       word_of_token, words, term_of_word, list(term_ids))
+
+
+def _gaps(words: list[str]) -> np.ndarray:
+    """Which words are no term (as `words` decides): shorter than 2, a stop word, digits."""
+    n = len(words)
+    return ((np.fromiter(map(len, words), dtype=np.int64, count=n) < 2)
+            | np.fromiter(map(STOP_WORDS.__contains__, words), dtype=bool, count=n)
+            | np.fromiter(map(str.isdigit, words), dtype=bool, count=n))
 
 
 def term_postings(chunk: ChunkTexts, *, binary: bool = False
@@ -163,9 +175,11 @@ def _unigrams_and_bigrams(terms: list[str], pair_keys: np.ndarray
     before every character a term can hold (letters and digits), so the unigrams are
     sorted as strings once and the bigrams as pairs of unigram ranks."""
     n = len(terms)
-    if any(min(t) <= " " for t in terms):   # cannot happen for the analyser's terms
-        return _sorted_as_strings(terms, pair_keys)
     ranks, uni_order = _sort(terms, np.arange(n))
+    unigrams = TermTable.unhashed(uni_order)
+    # a UTF-8 byte up to 0x20 is a character up to " ": never in the analyser's terms
+    if n and unigrams.blob.min() <= 0x20:
+        return _sorted_as_strings(terms, pair_keys)
     first, second = ranks[pair_keys // max(n, 1)], ranks[pair_keys % max(n, 1)]
     # each term as rank of its first word * (n + 1) + (rank of its second word + 1)
     sort_keys = np.concatenate([ranks * (n + 1), first * (n + 1) + second + 1])
@@ -173,9 +187,29 @@ def _unigrams_and_bigrams(terms: list[str], pair_keys: np.ndarray
     cols = np.empty(len(order), dtype=np.int64)
     cols[order] = np.arange(len(order), dtype=np.int64)
     head, tail = np.divmod(sort_keys[order], n + 1)
-    strings = [uni_order[a] if b == 0 else f"{uni_order[a]} {uni_order[b - 1]}"
-               for a, b in zip(head.tolist(), tail.tolist(), strict=True)]
-    return TermTable.unhashed(strings), cols[:n], cols[n:]
+    return _joined_terms(unigrams, head, tail - 1), cols[:n], cols[n:]
+
+
+def _joined_terms(unigrams: TermTable, first: np.ndarray, second: np.ndarray) -> TermTable:
+    """The table of terms `first` alone (where second is -1) or "first second" (ranks into
+    `unigrams`), their bytes copied from the unigrams' blob in blocks of JOIN_BLOCK terms."""
+    lengths = np.diff(unigrams.offsets)
+    is_pair = second >= 0
+    second = np.where(is_pair, second, 0)
+    # each term as three byte ranges of `source`: first word, a space (or nothing), second
+    source = np.concatenate([unigrams.blob, np.frombuffer(b" ", np.uint8)])
+    starts = np.stack([unigrams.offsets[first], np.full(len(first), len(unigrams.blob)),
+                       unigrams.offsets[second]], axis=1).ravel()
+    sizes = np.stack([lengths[first], is_pair, np.where(is_pair, lengths[second], 0)],
+                     axis=1).ravel()
+    ends = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ends[1:])
+    blob = np.empty(int(ends[-1]), dtype=np.uint8)
+    for lo in range(0, len(sizes), 3 * JOIN_BLOCK):
+        hi = min(lo + 3 * JOIN_BLOCK, len(sizes))
+        at = np.arange(ends[lo], ends[hi], dtype=np.int64)
+        blob[ends[lo]:ends[hi]] = source[at + np.repeat(starts[lo:hi] - ends[lo:hi], sizes[lo:hi])]
+    return TermTable(blob, ends[::3].copy())
 
 
 def _sorted_as_strings(terms: list[str], pair_keys: np.ndarray
