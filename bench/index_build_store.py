@@ -12,6 +12,13 @@ trend parts. Each build runs in a fresh process; peak RSS is its own peak
 
 --baseline-root names a checkout of other papersift code (e.g. `git archive main`); its
 builds run on the same store, alternating with this checkout's, `--rounds` times each.
+
+--store names an existing store file (a `papersift.db` made by an earlier run, e.g. the
+scale bench's): it is copied into the temporary data directory and built from there, so
+the import is skipped and the file named is never written.
+
+    .venv/bin/python bench/index_build_store.py --store DATA/papersift.db \
+        --baseline-root /tmp/papersift-main --rounds 2
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import gzip
 import json
 import logging
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100_000, help="synthetic papers (100000)")
     parser.add_argument("--baseline-root", type=Path, help="other papersift code to compare")
     parser.add_argument("--rounds", type=int, default=1, help="builds of each code (1)")
+    parser.add_argument("--store", type=Path, help="build a copy of this papersift.db "
+                        "instead of importing --n papers")
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--code-root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -151,8 +161,14 @@ def main(argv: list[str] | None = None) -> int:
                                 if args.baseline_root else [])
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        print(f"# importing {args.n:,} synthetic papers: {make_store(data_dir, args.n):.0f} s",
-              flush=True)
+        if args.store:
+            if not args.store.is_file():
+                parser.error(f"--store {args.store}: no such file")
+            shutil.copyfile(args.store, data_dir / "papersift.db")
+            print(f"# building a copy of {args.store}", flush=True)
+        else:
+            print(f"# importing {args.n:,} synthetic papers: "
+                  f"{make_store(data_dir, args.n):.0f} s", flush=True)
         for round_no in range(args.rounds):
             for name, code_root in reversed(codes) if round_no % 2 else codes:
                 load = _load()
@@ -163,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"load {load}", flush=True)
                 for line in r.get("stages", []):
                     print(f"#   {line}", flush=True)
-                label = f"index_store_{args.n // 1000}k_{name}"
+                label = f"index_store_{r['n_docs'] // 1000}k_{name}"
                 print(f"{label}_seconds: {r['seconds']:.1f} s")
                 print(f"{label}_peak_rss: {r['peak_rss_mb']:.0f} MB", flush=True)
     return 0
