@@ -9,8 +9,8 @@ unigram and bigram occurrences, their (document, term) counts and the sorted voc
 are computed on integer arrays; and a term's string is made once per chunk.
 
 The result is exactly what `analyze` gives document by document: the same terms, the same
-counts, in the same order (tests/search/test_chunk_analysis.py holds the per-document
-reference).
+counts, in the same order (tests/search/test_chunk_counts.py checks it against the
+per-document reference).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from scipy import sparse
 
 from recommend.search_query import author_tokens
 from recommend.search_terms import TermTable
-from recommend.text import _TOKEN, STOP_WORDS, stem_words
+from recommend.text import STOP_WORDS, stem_words, tokens_of
 
 # what a field's postings are made of: its sorted distinct terms and a (documents x terms)
 # CSR matrix of int32 counts
@@ -54,7 +54,7 @@ def analyse_texts(texts: Sequence[str]) -> ChunkTexts:
     tokens: list[str] = []
     per_doc = np.zeros(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
-        found = _TOKEN.findall(text.lower())
+        found = tokens_of(text)
         per_doc[i] = len(found)
         tokens += found
     word_ids: defaultdict[str, int] = defaultdict(count().__next__)

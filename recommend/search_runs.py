@@ -79,9 +79,9 @@ class ChunkCounts:
 def count_chunk(docs: ChunkInput) -> ChunkCounts:
     """Count one chunk of documents (runs in a worker process: top level, picklable).
 
-    Each field's postings are what `postings` of the documents' terms would give (text:
-    `analyze` with repeats; title: the set of `analyze`; author-name tokens; categories
-    lowercase; words as written), computed a chunk at a time (`recommend.chunk_analysis`).
+    Per document: text terms (`analyze`, repeats counted), title terms (the set of
+    `analyze`), author-name tokens, lowercase categories and the words as written; each
+    field counted for the whole chunk at once (`recommend.chunk_analysis`).
     """
     from recommend.search_build import title_key
 

@@ -33,9 +33,14 @@ STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?()\[\]{}\"<>=+*/\\|$]")
 
 
+def tokens_of(text: str) -> list[str]:
+    """The text's lowercase tokens: words, and the punctuation marks that end phrases."""
+    return _TOKEN.findall(text.lower())
+
+
 def words(text: str) -> list[str | None]:
     """The text as lowercase words, with None where a word is not a term (a gap)."""
-    tokens = _TOKEN.findall(text.lower())
+    tokens = tokens_of(text)
     return [None if len(t) < 2 or t in STOP_WORDS or t.isdigit() else t for t in tokens]
 
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recommend import text as analyser
 from recommend.search_runs import FIELDS, ChunkCounts, count_chunk
-from recommend.text import document
+from recommend.text import document, stem, stem_words, words
 from tests.helpers.chunk_reference import reference_count_chunk
 
 FULLTEXT = ("Section one. We train graph neural networks (GNNs) on long documents. "
@@ -35,6 +36,16 @@ def assert_same_counts(got: ChunkCounts, want: ChunkCounts) -> None:
     assert got.evidence == want.evidence
 
 
+def assert_counted_the_same(chunk: list) -> ChunkCounts:
+    """Count the chunk both ways, each from an empty stem cache (neither reads the other's
+    stems), and compare; returns the chunk-at-a-time counts."""
+    analyser._stem_cache.clear()
+    got = count_chunk(chunk)
+    analyser._stem_cache.clear()
+    assert_same_counts(got, reference_count_chunk(chunk))
+    return got
+
+
 def _chunk(texts: list[str], titles: list[str] | None = None) -> list:
     titles = titles if titles is not None else ["" for _ in texts]
     return [(text, title, ("José M. Álvarez", "A. Author"), ("cs.LG", "Math.ST"))
@@ -52,8 +63,7 @@ def sample_chunk(sample_records) -> list:
 
 
 def test_the_sample_counts_the_same_as_one_document_at_a_time(sample_chunk) -> None:
-    got = count_chunk(sample_chunk)
-    assert_same_counts(got, reference_count_chunk(sample_chunk))
+    got = assert_counted_the_same(sample_chunk)
     assert len(got.fields["text"].terms) > 50_000      # unigrams and bigrams of 2,000 papers
 
 
@@ -62,7 +72,7 @@ def test_the_rest_of_the_sample_counts_the_same_in_small_chunks(sample_records) 
              tuple(r["categories"])) for r in sample_records[2000:2600]]
     for start in range(0, len(docs), 150):
         chunk = docs[start:start + 150]
-        assert_same_counts(count_chunk(chunk), reference_count_chunk(chunk))
+        assert_counted_the_same(chunk)
 
 
 HOSTILE = {
@@ -88,20 +98,19 @@ HOSTILE = {
 def test_a_hostile_text_counts_the_same(case) -> None:
     text = HOSTILE[case]
     chunk = _chunk([text, text, "plain words here", text], [text[:300], "", text[:50], "x"])
-    assert_same_counts(count_chunk(chunk), reference_count_chunk(chunk))
+    assert_counted_the_same(chunk)
 
 
 def test_every_hostile_text_in_one_chunk_counts_the_same() -> None:
     chunk = _chunk(list(HOSTILE.values()), list(HOSTILE.values()))
-    assert_same_counts(count_chunk(chunk), reference_count_chunk(chunk))
+    assert_counted_the_same(chunk)
 
 
 def test_a_one_megabyte_text_counts_the_same(sample_records) -> None:
     text = " ".join(r["summary"] for r in sample_records[:1000])[:1_000_000]
     assert len(text) == 1_000_000
     chunk = _chunk([text, "short one"], ["A Title", text[:2000]])
-    got = count_chunk(chunk)
-    assert_same_counts(got, reference_count_chunk(chunk))
+    got = assert_counted_the_same(chunk)
     assert got.lengths[0] > 100_000
 
 
@@ -111,13 +120,12 @@ def test_authors_and_categories_of_every_kind_count_the_same() -> None:
                                 "Søren Kierkegaard", "Ἀριστοτέλης", "김철수", "Ｊｏｈｎ Ｓｍｉｔｈ",
                                 "José M. Álvarez", "jose alvarez"), ("CS.LG", "cs.lg", "")),
              ("text three", "t", ("A. Author",) * 3, ("math.ST",))]
-    assert_same_counts(count_chunk(chunk), reference_count_chunk(chunk))
+    assert_counted_the_same(chunk)
 
 
 def test_empty_chunk_and_chunks_without_terms_count_the_same() -> None:
     for chunk in ([], _chunk([""]), _chunk(["the of a", "1 2 3", ". , ;"])):
-        got = count_chunk(chunk)
-        assert_same_counts(got, reference_count_chunk(chunk))
+        got = assert_counted_the_same(chunk)
         assert got.fields["text"].matrix.shape == (len(chunk), 0)
 
 
@@ -131,4 +139,31 @@ _PIECES = st.sampled_from(["the", "of", "a", "network", "networks", "neural", "L
        st.lists(st.text(max_size=20), min_size=6, max_size=6))
 def test_random_texts_count_the_same(texts, raw) -> None:
     chunk = [(text, raw[i], (raw[i],), (raw[i],)) for i, text in enumerate(texts)]
-    assert_same_counts(count_chunk(chunk), reference_count_chunk(chunk))
+    assert_counted_the_same(chunk)
+
+
+def test_words_stemmed_together_get_the_stems_of_one_at_a_time(sample_records) -> None:
+    distinct = sorted({w for r in sample_records[:300] for w in words(r["summary"]) if w}
+                      | set(HOSTILE["special stems"].lower().split()) | {"llms", "spectra"})
+    analyser._stem_cache.clear()
+    together = stem_words(distinct)
+    analyser._stem_cache.clear()
+    assert together == [stem(w) for w in distinct]
+    assert stem_words(distinct) == together                 # now all from the cache
+    assert dict(zip(distinct, together, strict=True))["llms"] == "llm"
+
+
+def test_stemming_past_the_cache_size_gives_the_same_stems(monkeypatch) -> None:
+    """Many new words (stemmed one by one), a cache that would overflow (cleared first),
+    and a cache with room: the same stems each time."""
+    monkeypatch.setattr(analyser, "STEM_CACHE_SIZE", 10)
+    distinct = ["networks", "graphs", "llms", "equilibria", "generalization", "models"]
+    analyser._stem_cache.clear()
+    expected = [stem(w) for w in distinct]
+    known = dict(zip(distinct[:3], expected[:3], strict=True))
+    for fillers in (None, ["f1", "f2", "f3", "f4", "f5"], ["f1"]):
+        analyser._stem_cache.clear()
+        if fillers is not None:
+            analyser._stem_cache.update({**known, **{w: w for w in fillers}})
+        assert stem_words(distinct) == expected
+        assert len(analyser._stem_cache) <= 10
