@@ -11,7 +11,7 @@ import operator
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from itertools import compress, pairwise
+from itertools import compress
 
 import numpy as np
 
@@ -72,9 +72,7 @@ class TermTable(Sequence[str]):
         """Every term's UTF-8 bytes in order, copied out of the blob a batch of terms at
         a time (never the whole blob at once)."""
         for start in range(0, len(self), _DECODE_BATCH):
-            ends = self._offsets[start:start + _DECODE_BATCH + 1].tolist()
-            data, first = bytes(self._bytes[ends[0]:ends[-1]]), ends[0]
-            yield from (data[a - first:b - first] for a, b in pairwise(ends))
+            yield from self.raw_range(start, min(start + _DECODE_BATCH, len(self)))
 
     def raw_range(self, start: int, stop: int) -> list[bytes]:
         """The UTF-8 bytes of terms [start, stop), cut in C (no Python code per term)."""
