@@ -19,9 +19,11 @@ month (the page's default view), `trends_hot_any_month_p95` for random other mon
 on demand, then cached by the web layer). Terms are judged within primary categories;
 `trends_hot_any_month_all_papers_as_one_p95` is the same months over all papers as one
 (a table without primary categories), measured alternately in the same run as a baseline.
-`trends_generic_terms_seconds` is the one-off finding of generic terms that the first
-hot list of a worker pays. Each latency is given as wall-clock and as CPU time
-(`_cpu_p95`, which leaves out waiting for a core). Build time is single-process
+`trends_generic_terms_seconds` is the one-off finding of generic and topic terms that
+the first hot list of a worker pays. `trends_build_title_postings_seconds` is the part of
+the build that finds each title's terms (`recommend.trend_topic`), timed again alone in
+the same run: the build without it is the build time less this. Each latency is given
+as wall-clock and as CPU time (`_cpu_p95`, which leaves out waiting for a core). Build time is single-process
 (tokenising every paper dominates). The machine has 2 cores and other jobs may run at
 the same time, so figures vary by tens of percent between runs.
 The last lines print one figure each as `name: value unit`.
@@ -50,6 +52,7 @@ from _data import corpus  # noqa: E402
 
 from recommend.index import Doc, read_part, write_part  # noqa: E402
 from recommend.text import document, words  # noqa: E402
+from recommend.trend_build import title_presence  # noqa: E402
 from recommend.trend_hot import hot_report, trends_report  # noqa: E402
 from recommend.trend_query import parse_terms  # noqa: E402
 from recommend.trends import TrendTable, build_trends  # noqa: E402
@@ -71,8 +74,13 @@ def synthetic_docs(n: int, seed: int = 0) -> list[Doc]:
         abstract = " ".join(sentences[int(j)] for j in rng.integers(len(sentences), size=k))
         when = start + timedelta(days=int(rng.integers(days)))
         docs.append(Doc(f"s{i}", when, tuple(src["categories"]) or ("cs.LG",),
-                        document(src["title"], abstract)))
+                        document(src["title"], abstract), title=src["title"]))
     return docs
+
+
+def table_terms(parts: dict) -> list[str]:
+    raw, offsets = parts["trend_term_bytes"].tobytes(), parts["trend_term_offsets"].tolist()
+    return [raw[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 
 
 def p95_ms(fn, args_list) -> tuple[float, float]:
@@ -118,6 +126,10 @@ def main() -> None:
     parts = build_trends(published, docs, min_df=max(3, round(len(docs) / 20_000)))  # as the index
     build_s, build_cpu = time.perf_counter() - t, time.process_time() - cpu
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the title postings' share of the build, timed alone in the same run
+    t = time.perf_counter()
+    title_presence(docs, {term: i for i, term in enumerate(table_terms(parts))})
+    title_s = time.perf_counter() - t
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
@@ -169,6 +181,7 @@ def main() -> None:
           f"count-table cells: {nnz:,}; postings: {len(table.postings):,}", file=sys.stderr)
     print(f"trends_build_seconds: {build_s:.2f} s")
     print(f"trends_build_cpu_seconds: {build_cpu:.2f} s")
+    print(f"trends_build_title_postings_seconds: {title_s:.2f} s")
     print(f"trends_build_peak_rss_growth: {rss_after - rss_before:.0f} MB")
     print(f"trends_terms: {n_terms} terms")
     print(f"trends_count_table_size: {table_mb:.1f} MB")

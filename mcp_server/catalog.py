@@ -16,7 +16,8 @@ READ_TOOLS: dict[str, str] = {
     "recommend_for_user": "Recommendations for the signed-in user (over stdio: the configured user), "
                           "trained on their library or some of its tags.",
     "keyword_trends": "Monthly share of papers mentioning each keyword or phrase.",
-    "hot_terms": "Terms rising fastest (and cooling) in the last 12 months against the months before.",
+    "hot_terms": ("Topics rising fastest, cooling and emerging: the recent months against the months "
+                  "before; generic words and words papers seldom put in a title are left out."),
 }
 
 WRITE_TOOLS: dict[str, str] = {

@@ -29,24 +29,47 @@ class TableEdit:
 
 
 PREFIX_BYTES = 16
+# `_prefix_bounds` reads every this-many-th prefix first
+DIRECTORY_STRIDE = 256
 
 
-PREFIX_CHUNK = 1 << 20
-
-
-def _prefixes(table: TermTable, width: int = PREFIX_BYTES) -> np.ndarray:
-    """Each term's first `width` bytes as a fixed-width bytes array (sorts as the table)."""
-    offsets = np.asarray(table.offsets)
-    padded = np.concatenate([np.asarray(table.blob), np.zeros(width, dtype=np.uint8)])
-    out = np.empty((len(table), width), dtype=np.uint8)
+def _prefixes_at(table: TermTable, positions: np.ndarray, width: int = PREFIX_BYTES
+                 ) -> np.ndarray:
+    """The first `width` bytes of the terms at `positions`, zero-padded (sorts as the
+    table does)."""
+    offsets, blob = np.asarray(table.offsets), np.asarray(table.blob)
+    starts = offsets[positions]
+    lengths = offsets[positions + 1] - starts
     step = np.arange(width)
-    for lo in range(0, len(table), PREFIX_CHUNK):   # chunks bound the index temporaries
-        hi = min(lo + PREFIX_CHUNK, len(table))
-        starts, ends = offsets[lo:hi], offsets[lo + 1:hi + 1]
-        chunk = padded[starts[:, None] + step]
-        chunk[step >= (ends - starts)[:, None]] = 0     # bytes of the next term
-        out[lo:hi] = chunk
-    return out.view(f"S{width}").ravel()
+    at = starts[:, None] + step
+    out = blob[np.minimum(at, max(len(blob) - 1, 0))] if len(blob) else np.zeros(at.shape, np.uint8)
+    out[step >= lengths[:, None]] = 0       # bytes of the next term
+    return np.ascontiguousarray(out, dtype=np.uint8).view(f"S{width}").ravel()
+
+
+def _prefix_bounds(table: TermTable, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """numpy's searchsorted (left and right) of each `S{PREFIX_BYTES}` key among the
+    table's term prefixes, without building every prefix of a table of millions: every
+    `DIRECTORY_STRIDE`-th prefix is read and searched with numpy, then a binary search in
+    the block between two of them runs for every key at once."""
+    n = len(table)
+    marks = np.arange(0, n, DIRECTORY_STRIDE, dtype=np.int64)
+    directory = _prefixes_at(table, marks)
+    bounds = []
+    for side in ("left", "right"):
+        # marks before j sort before the bound, the mark at j is at or after it
+        j = np.searchsorted(directory, keys, side=side)
+        lo = np.where(j > 0, marks[np.maximum(j - 1, 0)] + 1, 0) if n else np.zeros(len(keys), np.int64)
+        hi = np.where(j < len(marks), marks[np.minimum(j, max(len(marks) - 1, 0))], n) \
+            if n else np.zeros(len(keys), np.int64)
+        while (open_ := np.flatnonzero(lo < hi)).size:
+            mid = (lo[open_] + hi[open_]) // 2
+            prefix, key = _prefixes_at(table, mid), keys[open_]
+            after = prefix <= key if side == "right" else prefix < key
+            lo[open_[after]] = mid[after] + 1
+            hi[open_[~after]] = mid[~after]
+        bounds.append(lo)
+    return bounds[0], bounds[1]
 
 
 def locate(table: TermTable, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -56,10 +79,8 @@ def locate(table: TermTable, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarr
     encoded = [t.encode() for t in terms]
     if not encoded:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    old = _prefixes(table)
     keys = np.array(encoded, dtype=f"S{PREFIX_BYTES}")   # truncated to the prefix
-    lo = np.searchsorted(old, keys, side="left").astype(np.int64)
-    hi = np.searchsorted(old, keys, side="right").astype(np.int64)
+    lo, hi = _prefix_bounds(table, keys)
     found = np.where(hi > lo, lo, -1)
     for i in np.flatnonzero([len(e) >= PREFIX_BYTES for e in encoded]):
         lo[i] = table.bisect(encoded[i], int(lo[i]), int(hi[i]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -68,8 +68,32 @@ def build_trends(published: np.ndarray, docs: Sequence[Doc], *, min_df: int = MI
     by_doc = postings.tocsc()
     parts.update(trend_doc_terms=by_doc.indices.astype(np.int32),
                  trend_doc_terms_ptr=by_doc.indptr.astype(np.int64))
+    parts.update(title_parts(title_presence(docs, {t: i for i, t in enumerate(terms)})))
     parts.update(_category_parts(docs, doc_month, by_month, n_months))
     return parts
+
+
+def title_presence(docs: Sequence[Doc], row_of: Mapping[str, int]) -> sparse.csr_matrix:
+    """(term x doc) presence of the table's terms (`row_of`: term -> row) in the papers'
+    titles, doc rows sorted: where papers name their topic (`recommend.trend_topic`)."""
+    rows: array[int] = array("i")
+    indptr = [0]
+    for doc in docs:
+        found = {row_of[t] for t in analyze_words(words(doc.title)) if t in row_of}
+        rows.extend(sorted(found))
+        indptr.append(len(rows))
+    by_doc = sparse.csr_matrix(
+        (np.ones(len(rows), np.bool_), np.frombuffer(rows, dtype=np.int32) if rows else
+         np.zeros(0, np.int32), np.asarray(indptr, dtype=np.int64)), shape=(len(docs), len(row_of)))
+    presence = by_doc.T.tocsr()
+    presence.sort_indices()
+    return presence
+
+
+def title_parts(presence: sparse.csr_matrix) -> dict[str, np.ndarray]:
+    """The title postings as stored: papers per term, like ``trend_postings``."""
+    return {"trend_title_postings": presence.indices.astype(np.int32),
+            "trend_title_postings_ptr": presence.indptr.astype(np.int64)}
 
 
 def _doc_terms(doc: Doc, forms: Counter[tuple[str, str]] | None = None,

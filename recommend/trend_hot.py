@@ -16,8 +16,10 @@ sized from the months the index holds (`recommend.trend_windows`). Over the two 
 the G² a term needs rises with the number of terms tested, so that about 5% of a list
 may have moved by chance (`trend_windows.significance_threshold`).
 
-Generic terms (`recommend.trend_generic`) are left out of all three, and n-gram variants
-of one topic are one entry (`recommend.trend_fold`) with the variants listed. With a
+Generic terms (`recommend.trend_generic`) and terms that name no topic (weak words such
+as "weaker", "admits", "fallback": papers seldom put them in a title,
+`recommend.trend_topic`) are left out of all three, and n-gram variants of one topic are
+one entry (`recommend.trend_fold`) with the variants listed. With a
 category, every count is over the papers listing it.
 """
 
@@ -88,8 +90,8 @@ def hot_report(table: TrendTable, *, month: np.datetime64 | None = None, n: int 
     fig, within_categories = _figures(table, windows, category, min_support, n_recent, n_base)
     report["within_categories"] = within_categories
     ctx = _Context(table, windows, category, papers, spark, fig, n_recent, n_base)
-    moved = _moved(fig, table.generic, min_support)
-    for key, order in _orders(fig, table.generic, min_support).items():
+    moved = _moved(fig, table.unlisted, min_support)
+    for key, order in _orders(fig, table.unlisted, min_support).items():
         sign = -1 if key == "cooling" else 1
         report[key] = [ctx.item(head, variants, key)
                        for head, variants in ctx.fold(order, n, sign, moved[sign])]
@@ -114,7 +116,7 @@ def _figures(table: TrendTable, windows: Windows, category: str | None, min_supp
     if table.doc_primary is None:
         return fig, False
     rows = np.flatnonzero(((a >= min_support) | (b >= min_support))
-                          & (np.abs(fig["llr"]) >= SIGNIFICANT_LLR) & ~table.generic)
+                          & (np.abs(fig["llr"]) >= SIGNIFICANT_LLR) & ~table.unlisted)
     mix = mix_counts(table.postings, table.postings_ptr, rows, table.doc_primary, in_recent, in_base)
     within = movement(mix.recent, mix.baseline, mix.n_recent, mix.n_baseline, mix.effective)
     for key, values in within.items():
@@ -124,13 +126,13 @@ def _figures(table: TrendTable, windows: Windows, category: str | None, min_supp
     return fig, True
 
 
-def _moved(fig: dict[str, np.ndarray], generic: np.ndarray, min_support: int
+def _moved(fig: dict[str, np.ndarray], unlisted: np.ndarray, min_support: int
            ) -> dict[int, np.ndarray]:
     """Rows that rose (+1) and fell (-1) with evidence over all papers as one, best first:
     the variants a listed topic may carry although its category moved with it."""
     llr, score = fig.get("overall_llr", fig["llr"]), fig.get("overall_score", fig["score"])
-    up = (fig["recent_papers"] >= min_support) & (llr >= SIGNIFICANT_LLR) & (score > 0) & ~generic
-    down = (fig["baseline_papers"] >= min_support) & (llr <= -SIGNIFICANT_LLR) & (score < 0) & ~generic
+    up = (fig["recent_papers"] >= min_support) & (llr >= SIGNIFICANT_LLR) & (score > 0) & ~unlisted
+    down = (fig["baseline_papers"] >= min_support) & (llr <= -SIGNIFICANT_LLR) & (score < 0) & ~unlisted
     return {1: _ranked(up, -score, -llr), -1: _ranked(down, score, llr)}
 
 
@@ -150,16 +152,16 @@ def _window_counts(table: TrendTable, windows: Windows, category: str | None
             in_base)
 
 
-def _orders(fig: dict[str, np.ndarray], generic: np.ndarray, min_support: int
+def _orders(fig: dict[str, np.ndarray], unlisted: np.ndarray, min_support: int
             ) -> dict[str, np.ndarray]:
     """Candidate rows of each list, best first."""
     llr, score = fig["llr"], fig["score"]
     up, down = fig["recent_papers"] >= min_support, fig["baseline_papers"] >= min_support
-    needed = significance_threshold(llr, (up | down) & ~generic)
-    rising = up & (llr >= needed) & (score > 0) & ~generic
+    needed = significance_threshold(llr, (up | down) & ~unlisted)
+    rising = up & (llr >= needed) & (score > 0) & ~unlisted
     # barely existed before: judged on the papers as counted, whatever their categories
     emerging = rising & (fig.get("overall_ratio", fig["ratio"]) >= EMERGING_RATIO)
-    falling = down & (llr <= -needed) & (score < 0) & ~generic
+    falling = down & (llr <= -needed) & (score < 0) & ~unlisted
     return {"hot": _ranked(rising & ~emerging, -score, -llr),
             "cooling": _ranked(falling, score, llr),
             "emerging": _ranked(emerging, -score, -llr)}

@@ -5,7 +5,8 @@ rows where `keep`, then `new_docs`. Month counts are exact for every term of the
 each new paper's terms are added to its month's cells and each removed paper's
 subtracted; months before or after the base's range become new columns (and months left
 without papers at either end are dropped, as a full build would). Postings both ways,
-`trend_df`, totals, each paper's month and the category parts are exact too.
+`trend_df`, totals, each paper's month, the title postings and the category parts are
+exact too.
 
 The term set and the labels stay as fitted until the next full refit: a term that
 reaches the minimum document frequency only through new papers is not in the table
@@ -22,7 +23,8 @@ import numpy as np
 from scipy import sparse
 
 from recommend.index import Doc, Index
-from recommend.trend_build import _doc_terms, _strings
+from recommend.index_update import NeedsFullBuild
+from recommend.trend_build import _doc_terms, _strings, title_parts, title_presence
 from recommend.trends import PARTS
 
 
@@ -32,6 +34,10 @@ def update_trend_parts(base: Index, keep: np.ndarray, new_docs: Sequence[Doc], n
     parts = base.parts
     if not all(name in parts for name in PARTS):
         raise ValueError(f"{base.version} has no trend table to update")
+    if "trend_title_postings" not in parts:
+        # built before titles were kept: a full build adds them, so the lists gain the
+        # topic rule (recommend.trend_topic) at the next update
+        raise NeedsFullBuild("the base index has no title postings in its trend table")
     n_kept = int(keep.sum())
     month_no = _month_numbers(new_index.published)
     first = int(month_no.min()) if len(month_no) else 0
@@ -58,7 +64,20 @@ def update_trend_parts(base: Index, keep: np.ndarray, new_docs: Sequence[Doc], n
     counts.sort_indices()
     out = _assemble(parts, merged, counts, doc_month, n_months, first)
     out.update(_category_parts(parts, keep, new_docs, doc_month, n_months))
+    out.update(_title_parts(parts, keep, new_docs, n_terms))
     return out
+
+
+def _title_parts(parts: dict[str, Any], keep: np.ndarray, new_docs: Sequence[Doc], n_terms: int
+                 ) -> dict[str, Any]:
+    """The title postings of the kept and the new papers."""
+    base = sparse.csr_matrix(
+        (np.ones(len(parts["trend_title_postings"]), np.bool_),
+         np.asarray(parts["trend_title_postings"]), np.asarray(parts["trend_title_postings_ptr"])),
+        shape=(n_terms, len(keep)))
+    kept, _ = _split_postings(base, keep)
+    added = title_presence(new_docs, _term_rows(parts))
+    return title_parts(_merge(kept, added, kept.shape[1] + len(new_docs)))
 
 
 def _month_numbers(published: np.ndarray) -> np.ndarray:

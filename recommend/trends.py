@@ -30,6 +30,10 @@ from memory-mapped arrays:
 - ``trend_doc_primary``: each paper's primary category (its row in ``trend_cats``, -1
   for none), so hot lists compare terms within fields (`recommend.trend_mix`).
   Optional too: without it the lists compare all papers as one.
+- ``trend_title_postings`` with ``trend_title_postings_ptr``: per term, the papers whose
+  title holds it, so hot lists keep to terms that name topics (`recommend.trend_topic`).
+  Optional: without it (an index built before it existed) no term is judged that way,
+  and the next index update refits in full to add it.
 
 Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 `recommend.trend_query`.
@@ -52,13 +56,15 @@ from recommend.trend_build import build_trends as build_trends
 from recommend.trend_build import trend_builder as trend_builder
 from recommend.trend_generic import generic_terms
 from recommend.trend_query import TermQuery, TrendQueryError, holds_phrase, phrase_parts
+from recommend.trend_topic import topic_terms
 
 SCAN_BATCH = 1000
 PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_label_bytes", "trend_label_offsets",
          "trend_df", "trend_counts", "trend_months",
          "trend_totals", "trend_cats", "trend_cat_any", "trend_cat_primary", "trend_postings",
          "trend_postings_ptr", "trend_doc_month", "trend_doc_cats")
-OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr", "trend_doc_primary")
+OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr", "trend_doc_primary",
+                  "trend_title_postings", "trend_title_postings_ptr")
 
 # paper id -> text (title + abstract + full text) for the papers asked for
 TextFetcher = Callable[[Sequence[str]], Mapping[str, str]]
@@ -111,6 +117,8 @@ class TrendTable:
     doc_terms: np.ndarray | None = None
     doc_terms_ptr: np.ndarray | None = None
     doc_primary: np.ndarray | None = None
+    title_postings: np.ndarray | None = None
+    title_postings_ptr: np.ndarray | None = None
 
     @classmethod
     def from_index(cls, index: Index) -> TrendTable | None:
@@ -216,6 +224,13 @@ class TrendTable:
         """Boolean per term: a filler word spread over the categories as the papers are
         (recommend.trend_generic); computed once per table, about a second at 100k papers."""
         return generic_terms(self.df, self.postings, self.postings_ptr, self.doc_cats)
+
+    @cached_property
+    def unlisted(self) -> np.ndarray:
+        """Boolean per term: left out of the hot, cooling and emerging lists, as generic or
+        as naming no topic (recommend.trend_topic)."""
+        title_df = None if self.title_postings_ptr is None else np.diff(np.asarray(self.title_postings_ptr))
+        return self.generic | ~topic_terms(self.df, title_df)
 
     @cached_property
     def _shapes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

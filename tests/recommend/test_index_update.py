@@ -5,6 +5,7 @@ the base's term set for the trend table."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from datetime import date
@@ -18,7 +19,7 @@ from scipy import sparse
 from domain.index_files import current_version
 from recommend.features import count_matrix, document_frequencies, tfidf
 from recommend.index import Doc, Index, build_index, load_index
-from recommend.index_update import drift, stack_rows, update_index
+from recommend.index_update import NeedsFullBuild, drift, stack_rows, update_index
 from recommend.text import document
 from recommend.trend_build import build_trends
 from recommend.trend_update import update_trend_parts
@@ -118,6 +119,18 @@ def test_trend_counts_are_exact_against_a_full_build_on_the_base_terms(
     _assert_trends_match(base, new, reference)
 
 
+def test_a_trend_table_without_title_postings_asks_for_a_full_build(tmp_path: Path, corpus
+                                                                   ) -> None:
+    # an index built before titles were kept: updating it would keep lists without the
+    # topic rule, so the update refits instead
+    base = _base(tmp_path, corpus[:N_BASE])
+    old = dataclasses.replace(base, parts={k: v for k, v in base.parts.items()
+                                           if not k.startswith("trend_title_")})
+    keep, new_docs, _ = _delta(corpus, base)
+    with pytest.raises(NeedsFullBuild, match="no title postings"):
+        update_trend_parts(old, keep, new_docs, base)
+
+
 def test_a_paper_in_a_new_month_adds_a_column(tmp_path: Path, corpus) -> None:
     base = _base(tmp_path, corpus[:N_BASE])
     last = np.asarray(base.parts["trend_months"])[-1]
@@ -166,9 +179,11 @@ def _assert_trends_match(base: Index, new: Index, reference: list[Doc]) -> None:
         assert table.term(i) == base_table.term(i) and table.label(i) == base_table.label(i)
         if ref is None:                      # all its papers were removed
             assert not counts[i].any() and len(table.docs_with(i)) == 0
+            assert len(_title_docs(table, i)) == 0
             continue
         np.testing.assert_array_equal(counts[i], full_table.counts[ref].toarray().ravel())
         np.testing.assert_array_equal(table.docs_with(i), full_table.docs_with(ref))
+        np.testing.assert_array_equal(_title_docs(table, i), _title_docs(full_table, ref))
         assert table.df[i] == full_table.df[ref]
     by_doc = sparse.csr_matrix((np.ones(len(table.doc_terms)), table.doc_terms, table.doc_terms_ptr))
     for row in (0, len(reference) // 2, len(reference) - 1):
@@ -179,6 +194,14 @@ def _assert_trends_match(base: Index, new: Index, reference: list[Doc]) -> None:
         np.testing.assert_array_equal(getattr(table, name), getattr(full_table, name))
     assert (table.doc_cats != full_table.doc_cats).nnz == 0
     assert table.counts.data.dtype == np.uint16 and not (table.counts.data == 0).any()
+    assert table.title_postings is not None and len(table.title_postings) > len(reference)
+
+
+def _title_docs(table: TrendTable, row: int) -> np.ndarray:
+    """The papers whose title holds the term of `row`."""
+    assert table.title_postings is not None and table.title_postings_ptr is not None
+    ptr = table.title_postings_ptr
+    return np.asarray(table.title_postings[ptr[row]:ptr[row + 1]])
 
 
 def test_stack_rows_keeps_rows_in_protocol_order() -> None:

@@ -20,8 +20,7 @@ def _words(rng: np.random.Generator, n: int) -> list[str]:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_merged_table_equals_the_packed_merge(seed, monkeypatch):
-    monkeypatch.setattr(search_merge, "PREFIX_CHUNK", 7)   # prefixes read in many chunks
+def test_merged_table_equals_the_packed_merge(seed):
     rng = np.random.default_rng(seed)
     old = sorted(set(_words(rng, int(rng.integers(0, 300)))))
     candidates = sorted(set(_words(rng, int(rng.integers(0, 100)))) - set(old))
@@ -50,3 +49,26 @@ def test_locate_finds_present_terms_long_and_short():
         q if q in terms else None for q in queries]
     encoded = [t.encode() for t in terms]
     assert insert_at.tolist() == [bisect.bisect_left(encoded, q.encode()) for q in queries]
+
+
+@pytest.mark.parametrize("stride", [1, 3, 256])
+@pytest.mark.parametrize("seed", range(8))
+def test_locate_agrees_with_bisect_on_shared_prefixes(seed, stride, monkeypatch):
+    monkeypatch.setattr(search_merge, "DIRECTORY_STRIDE", stride)   # blocks of any size
+    rng = np.random.default_rng(seed)
+    # many terms sharing their first 16 bytes, and terms that are prefixes of others
+    stems = ["".join(rng.choice(ALPHABET, size=18)) for _ in range(5)]
+    words = _words(rng, 400) + [s[:k] + w for s in stems for k in (0, 10, 15, 16, 18)
+                                for w in _words(rng, 6)]
+    terms = sorted(set(words[: len(words) // 2]))
+    queries = sorted(set(words[len(words) // 2:]) | set(terms[::7]))
+    found, insert_at = locate(TermTable.pack(terms), queries)
+    encoded = [t.encode() for t in terms]
+    assert insert_at.tolist() == [bisect.bisect_left(encoded, q.encode()) for q in queries]
+    assert [terms[j] if j >= 0 else None for j in found] == [
+        q if q in set(terms) else None for q in queries]
+
+
+def test_locate_in_an_empty_table():
+    found, insert_at = locate(TermTable.pack([]), ["a", "b"])
+    assert found.tolist() == [-1, -1] and insert_at.tolist() == [0, 0]
