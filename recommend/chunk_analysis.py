@@ -51,16 +51,17 @@ class ChunkTexts:
 
 def analyse_texts(texts: Sequence[str]) -> ChunkTexts:
     """Split and number every text's tokens; decide each distinct word's term once."""
-    tokens: list[str] = []
+    word_ids: defaultdict[str, int] = defaultdict(count().__next__)
     per_doc = np.zeros(len(texts), dtype=np.int64)
+    numbered = []
     for i, text in enumerate(texts):
+        # numbered a text at a time: only the distinct words stay as strings
         found = tokens_of(text)
         per_doc[i] = len(found)
-        tokens += found
-    word_ids: defaultdict[str, int] = defaultdict(count().__next__)
-    word_of_token = np.fromiter(map(word_ids.__getitem__, tokens), dtype=np.int64,
-                                count=len(tokens))
-    del tokens
+        numbered.append(np.fromiter(map(word_ids.__getitem__, found), dtype=np.int64,
+                                    count=len(found)))
+    word_of_token = np.concatenate(numbered) if numbered else np.zeros(0, np.int64)
+    del numbered
     words = list(word_ids)
     term_ids: defaultdict[str, int] = defaultdict(count().__next__)
     term_of_word = np.full(len(words), -1, dtype=np.int64)
