@@ -17,7 +17,10 @@ The last lines print one figure each as `name: value unit`.
 --code-root names a checkout of other papersift code (e.g. `git archive main`): then the
 chunks are pickled once and each code's `count_chunk` counts all of them in a fresh
 process (its stem cache empty, as a build's worker starts), alternating, --rounds times
-each; there is no output check across checkouts (the reference is this checkout's).
+each; there is no output check across checkouts (the reference is this checkout's). A
+second fresh process per code and round counts one chunk as large as CHUNK_CHARS allows
+(160 texts of up to 100,000 characters, the papers' texts joined) and reports how far its peak RSS
+rose over the peak before it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,38 +65,57 @@ def _same(a, b) -> bool:
             and a.title_keys.tobytes() == b.title_keys.tobytes() and a.evidence == b.evidence)
 
 
-def _count_in_this_process(chunks_file: Path) -> dict:
+def _count_in_this_process(chunks_file: Path, big: bool) -> dict:
     """CPU seconds of this process's `count_chunk` (from the code first on sys.path) over
-    the pickled chunks."""
+    the pickled chunks; or, if `big`, its peak RSS over one chunk as large as CHUNK_CHARS
+    allows (160 texts of up to 100,000 characters, the papers' texts joined)."""
     from recommend import search_runs
 
     chunks = pickle.loads(chunks_file.read_bytes())
-    started = time.process_time()
-    for chunk in chunks:
-        search_runs.count_chunk(chunk)
-    return {"cpu_seconds": time.process_time() - started, "code": search_runs.__file__,
-            "n_docs": sum(len(c) for c in chunks)}
+    out = {"code": search_runs.__file__, "n_docs": sum(len(c) for c in chunks)}
+    if not big:
+        started = time.process_time()
+        for chunk in chunks:
+            search_runs.count_chunk(chunk)
+        return {**out, "cpu_seconds": time.process_time() - started}
+    docs = [d for chunk in chunks for d in chunk]
+    texts = [(" ".join(d[0] for d in docs[i::160])[:100_000], *docs[i][1:]) for i in range(160)]
+    del docs, chunks
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    search_runs.count_chunk(texts)
+    return {**out, "big_chunk_chars": sum(len(t[0]) for t in texts),
+            "big_chunk_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            - before}
+
+
+def _measure_in_fresh_process(chunks_file: Path, root: Path, big: bool) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--measure", str(chunks_file),
+           "--code-root", str(root)] + (["--big"] if big else [])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def compare_checkouts(chunks: list[list], other: Path, rounds: int) -> None:
     """This checkout's count_chunk against `other`'s, each in fresh processes, alternating."""
     codes = [("this", ROOT), ("other", other.resolve())]
     seconds = {name: 0.0 for name, _ in codes}
+    peaks: dict[str, list[float]] = {name: [] for name, _ in codes}
     with tempfile.TemporaryDirectory() as tmp:
         chunks_file = Path(tmp) / "chunks.pkl"
         chunks_file.write_bytes(pickle.dumps(chunks))
         for round_no in range(rounds):
             for name, root in codes if round_no % 2 == 0 else codes[::-1]:
-                cmd = [sys.executable, str(Path(__file__).resolve()), "--measure",
-                       str(chunks_file), "--code-root", str(root)]
-                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-                r = json.loads(out.strip().splitlines()[-1])
+                r, b = (_measure_in_fresh_process(chunks_file, root, big) for big in (False, True))
                 seconds[name] += r["cpu_seconds"]
+                peaks[name].append(b["big_chunk_peak_mb"])
                 print(f"# {name} ({r['code']}): {r['n_docs']:,} papers, "
-                      f"{r['cpu_seconds']:.1f} CPU s", flush=True)
+                      f"{r['cpu_seconds']:.1f} CPU s; a chunk of {b['big_chunk_chars']:,} "
+                      f"characters: peak RSS {b['big_chunk_peak_mb']:.0f} MB over the "
+                      "process's peak before it", flush=True)
     n_docs = rounds * sum(len(c) for c in chunks)
     for name, _ in codes:
         print(f"count_chunk_{name}_code_docs_per_cpu_s: {n_docs / seconds[name]:.0f} docs/s")
+        print(f"count_chunk_{name}_code_big_chunk_peak: {max(peaks[name]):.0f} MB")
     print(f"count_chunk_speedup_over_other_code: {seconds['other'] / seconds['this']:.2f} x")
 
 
@@ -102,10 +125,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="passes over the chunks (1)")
     parser.add_argument("--code-root", type=Path, help="other papersift code to compare")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--big", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:    # one measurement, in this fresh process, with the named code
         sys.path.insert(0, str(args.code_root.resolve()))
-        print(json.dumps(_count_in_this_process(args.measure)))
+        print(json.dumps(_count_in_this_process(args.measure, args.big)))
         return 0
     chunks = make_chunks(args.n)
     if args.code_root:
