@@ -19,7 +19,7 @@ PREFIX = "search_"
 # terms decoded at a time from a table's offsets while tables are merged
 _DECODE_BATCH = 1 << 16
 # terms held as Python objects at once, over all tables, while tables are merged
-MERGE_HELD = 1 << 20
+MERGE_HELD = 1 << 16
 # `hash_position`: tables up to this size are binary-searched whole (a few pages at most);
 # larger ones from the interpolated guess, widening by this many entries (4 KB) at first
 _HASH_SCAN_ALL = 4096
