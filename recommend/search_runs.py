@@ -15,20 +15,22 @@ The result does not depend on chunk sizes, the budget or the number of workers.
 from __future__ import annotations
 
 import pickle
-from array import array
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from recommend import acronyms as acronym_rules
-from recommend.search_query import author_tokens
+from recommend.chunk_analysis import (
+    analyse_texts,
+    list_postings,
+    name_tokens,
+    term_postings,
+    word_postings,
+)
 from recommend.search_terms import TermTable, merge_terms
-from recommend.text import analyze, analyze_words, words
 
 # the fields counted per document: text terms (counts), title terms, author-name tokens,
 # categories and the words as written (did-you-mean, update state) (presence)
@@ -75,49 +77,32 @@ class ChunkCounts:
 
 
 def count_chunk(docs: ChunkInput) -> ChunkCounts:
-    """Count one chunk of documents (runs in a worker process: top level, picklable)."""
+    """Count one chunk of documents (runs in a worker process: top level, picklable).
+
+    Per document: text terms (`analyze`, repeats counted), title terms (the set of
+    `analyze`), author-name tokens, lowercase categories and the words as written; each
+    field counted for the whole chunk at once (`recommend.chunk_analysis`).
+    """
     from recommend.search_build import title_key
 
-    written, text_terms = [], []
-    for text, _title, _authors, _cats in docs:
-        seq = words(text)
-        written.append({w for w in seq if w})
-        text_terms.append(analyze_words(seq))
+    texts = analyse_texts([text for text, _, _, _ in docs])
+    text_terms, text_counts, lengths = term_postings(texts)
+    title_terms, title_counts, _ = term_postings(
+        analyse_texts([title for _, title, _, _ in docs]), binary=True)
     return ChunkCounts(
         fields={
-            "text": postings(text_terms),
-            "title": postings((set(analyze(title)) for _, title, _, _ in docs), binary=True),
-            "authors": postings(({t for name in names for t in author_tokens(name)}
-                                 for _, _, names, _ in docs), binary=True),
-            "cats": postings(({c.lower() for c in cats} for _, _, _, cats in docs),
-                             binary=True),
-            "words": postings(written, binary=True),
+            "text": Postings(text_terms, text_counts),
+            "title": Postings(title_terms, title_counts),
+            "authors": Postings(*list_postings((name_tokens(names) for _, _, names, _ in docs),
+                                               binary=True)),
+            "cats": Postings(*list_postings(([c.lower() for c in cats] for _, _, _, cats in docs),
+                                            binary=True)),
+            "words": Postings(*word_postings(texts)),
         },
         title_keys=np.array([title_key(title) for _, title, _, _ in docs], dtype=np.int64),
-        lengths=np.array([len(terms) for terms in text_terms], dtype=np.int64),
+        lengths=lengths,
         evidence=[acronym_rules.paper_evidence(text) for text, _, _, _ in docs],
     )
-
-
-def postings(term_lists: Iterable[Iterable[str]], *, binary: bool = False) -> Postings:
-    """Postings of documents given as their terms (repeats count unless `binary`)."""
-    vocab: dict[str, int] = {}
-    indices, values, indptr = array("i"), array("i"), array("q", [0])
-    for terms in term_lists:
-        counts = Counter(terms)
-        indices.extend(vocab.setdefault(t, len(vocab)) for t in counts)
-        values.extend(repeat(1, len(counts)) if binary else counts.values())
-        indptr.append(len(indices))
-    ordered = sorted(vocab)
-    new_col = np.empty(len(vocab), dtype=np.int32)
-    new_col[[vocab[t] for t in ordered]] = np.arange(len(ordered), dtype=np.int32)
-    cols = new_col[np.frombuffer(indices, dtype=np.int32)] if indices else np.zeros(0, np.int32)
-    matrix = sparse.csr_matrix(
-        (np.frombuffer(values, dtype=np.int32).copy() if values else np.zeros(0, np.int32),
-         cols, np.frombuffer(indptr, dtype=np.int64)),
-        shape=(len(indptr) - 1, len(ordered)))
-    matrix.sort_indices()
-    return Postings(TermTable.unhashed(ordered), matrix)
 
 
 def merge_postings(parts: Sequence[Postings]) -> Postings:

@@ -7,16 +7,19 @@ load and a private copy in every web worker; as arrays it is mapped, shared and 
 from __future__ import annotations
 
 import hashlib
-import heapq
+import operator
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from itertools import pairwise, repeat
+from itertools import compress
 
 import numpy as np
 
 PREFIX = "search_"
 # terms decoded at a time from a table's offsets while tables are merged
 _DECODE_BATCH = 1 << 16
+# terms held as Python objects at once, over all tables, while tables are merged
+MERGE_HELD = 1 << 16
 # `hash_position`: tables up to this size are binary-searched whole (a few pages at most);
 # larger ones from the interpolated guess, widening by this many entries (4 KB) at first
 _HASH_SCAN_ALL = 4096
@@ -76,10 +79,12 @@ class TermTable(Sequence[str]):
     @classmethod
     def unhashed(cls, terms: Sequence[str]) -> TermTable:
         """A table of sorted `terms` without the hash index (`find` bisects)."""
-        encoded = [t.encode() for t in terms]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
+        joined = "".join(terms)
+        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, terms), np.int64, len(terms)), out=offsets[1:])
+        if not joined.isascii():    # character offsets -> UTF-8 byte offsets
+            offsets = _utf8_offsets(joined, offsets)
+        blob = np.frombuffer(joined.encode(), dtype=np.uint8) if terms else np.zeros(0, np.uint8)
         return cls(blob, offsets)
 
     def with_hashes(self) -> TermTable:
@@ -94,9 +99,16 @@ class TermTable(Sequence[str]):
         """Every term's UTF-8 bytes in order, copied out of the blob a batch of terms at
         a time (never the whole blob at once)."""
         for start in range(0, len(self), _DECODE_BATCH):
-            ends = self._offsets[start:start + _DECODE_BATCH + 1].tolist()
-            data, first = bytes(self._bytes[ends[0]:ends[-1]]), ends[0]
-            yield from (data[a - first:b - first] for a, b in pairwise(ends))
+            yield from self.raw_range(start, min(start + _DECODE_BATCH, len(self)))
+
+    def raw_range(self, start: int, stop: int) -> list[bytes]:
+        """The UTF-8 bytes of terms [start, stop), cut in C (no Python code per term)."""
+        offsets = self._offsets[start:stop + 1]
+        if len(offsets) < 2:
+            return []
+        data = bytes(self._bytes[int(offsets[0]):int(offsets[-1])])
+        ends = (offsets - offsets[0]).tolist()
+        return list(map(data.__getitem__, map(slice, ends[:-1], ends[1:])))
 
     def __reduce__(self):
         # the memoryview kept for fast slicing cannot be pickled: rebuild it on load
@@ -157,32 +169,87 @@ class TermTable(Sequence[str]):
         return out
 
 
+def _utf8_offsets(text: str, char_offsets: np.ndarray) -> np.ndarray:
+    """Offsets into `text` counted in characters, recounted in bytes of its UTF-8 form."""
+    code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    width = 1 + (code_points >= 0x80) + (code_points >= 0x800) + (code_points >= 0x10000)
+    bytes_before = np.zeros(len(code_points) + 1, dtype=np.int64)
+    np.cumsum(width, out=bytes_before[1:])
+    return bytes_before[char_offsets]
+
+
 def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
     """The sorted union of sorted, distinct term lists (lists of str or `TermTable`s),
     without a hash index, and each list's positions in it (int64).
 
-    The tables are streamed (a k-way merge of their UTF-8 bytes, which sort as the
-    strings do) straight into the union's blob, so no term is held as a Python object
-    beyond the batch being decoded."""
+    The tables are streamed (their UTF-8 bytes sort as the strings do) straight into the
+    union's blob, a round at a time: each table holds its next terms (MERGE_HELD terms over
+    all tables); every held term up to the smallest last held term of a table not yet
+    exhausted can go out, and those are sorted together by Python's sort, which merges
+    sorted runs in C. So no more terms are held as Python objects at once than that."""
     if len(tables) == 1 and isinstance(tables[0], TermTable):
         return tables[0], [np.arange(len(tables[0]), dtype=np.int64)]
-    blob, ends = bytearray(), array("q", [0])
-    maps = [array("q") for _ in tables]
-    last = None
-    streams = [zip(_raw_terms(t), repeat(k)) for k, t in enumerate(tables)]
-    for term, k in heapq.merge(*streams):
-        if term != last:
-            blob += term
-            ends.append(len(blob))
-            last = term
-        maps[k].append(len(ends) - 2)
-    merged = TermTable(np.frombuffer(blob, dtype=np.uint8),
-                       np.frombuffer(ends, dtype=np.int64).copy())
-    return merged, [np.frombuffer(m, dtype=np.int64) if m else np.zeros(0, np.int64)
-                    for m in maps]
+    batch = max(1024, min(1 << 16, MERGE_HELD // max(len(tables), 1)))
+    merged = _Union([len(t) for t in tables])
+    read = [0] * len(tables)
+    held: list[list[bytes]] = [[] for _ in tables]
+    exhausted = [False] * len(tables)
+    while True:
+        for k, table in enumerate(tables):
+            if not exhausted[k] and len(held[k]) < batch:
+                stop = min(len(table), read[k] + batch - len(held[k]))
+                held[k] += _raw_range(table, read[k], stop)
+                read[k] = stop
+                exhausted[k] = stop == len(table)
+        if not any(held):
+            break
+        open_ends = [h[-1] for h, done in zip(held, exhausted, strict=True) if h and not done]
+        frontier = min(open_ends) if open_ends else None
+        cuts = [len(h) if frontier is None else bisect_right(h, frontier) for h in held]
+        merged.add([h[:cut] for h, cut in zip(held, cuts, strict=True)])
+        held = [h[cut:] for h, cut in zip(held, cuts, strict=True)]
+    return merged.table(), merged.maps
 
 
-def _raw_terms(terms: Sequence[str]) -> Iterator[bytes]:
+class _Union:
+    """The merged table being written, and each input table's positions in it."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.blob, self.ends = bytearray(), array("q", [0])
+        self.maps = [np.empty(n, dtype=np.int64) for n in sizes]
+        self._filled = [0] * len(sizes)
+        self._last: bytes | None = None
+
+    def add(self, parts: list[list[bytes]]) -> None:
+        """Add each table's next terms; every one sorts after those added before."""
+        terms = [t for part in parts for t in part]
+        if not terms:
+            return
+        order = sorted(range(len(terms)), key=terms.__getitem__)  # merges the sorted parts
+        in_order = [terms[i] for i in order]
+        is_new = np.fromiter(map(operator.ne, in_order, [self._last, *in_order[:-1]]),
+                             dtype=bool, count=len(in_order))
+        fresh = list(compress(in_order, is_new))
+        first = len(self.ends) - 1
+        self.blob += b"".join(fresh)
+        lengths = np.fromiter(map(len, fresh), dtype=np.int64, count=len(fresh))
+        self.ends.extend((self.ends[-1] + np.cumsum(lengths)).tolist())
+        positions = np.empty(len(terms), dtype=np.int64)
+        positions[order] = first + np.cumsum(is_new) - 1
+        start = 0
+        for k, part in enumerate(parts):
+            filled = self._filled[k]
+            self.maps[k][filled:filled + len(part)] = positions[start:start + len(part)]
+            self._filled[k] += len(part)
+            start += len(part)
+        self._last = in_order[-1]
+
+    def table(self) -> TermTable:
+        return TermTable(np.frombuffer(self.blob, dtype=np.uint8),
+                         np.frombuffer(self.ends, dtype=np.int64).copy())
+
+
+def _raw_range(terms: Sequence[str], start: int, stop: int) -> list[bytes]:
     if isinstance(terms, TermTable):
-        return terms.iter_raw()
-    return (t.encode() for t in terms)
+        return terms.raw_range(start, stop)
+    return [t.encode() for t in terms[start:stop]]

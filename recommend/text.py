@@ -33,13 +33,20 @@ STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?()\[\]{}\"<>=+*/\\|$]")
 
 
+def tokens_of(text: str) -> list[str]:
+    """The text's lowercase tokens: words, and the punctuation marks that end phrases."""
+    return _TOKEN.findall(text.lower())
+
+
 def words(text: str) -> list[str | None]:
     """The text as lowercase words, with None where a word is not a term (a gap)."""
-    tokens = _TOKEN.findall(text.lower())
+    tokens = tokens_of(text)
     return [None if len(t) < 2 or t in STOP_WORDS or t.isdigit() else t for t in tokens]
 
 
-_STEMMER = Stemmer.Stemmer("english")
+# no cache of PyStemmer's own: `stem` keeps one, and PyStemmer's (10,000 words by default)
+# triples the time of a word not seen before
+_STEMMER = Stemmer.Stemmer("english", 0)
 # "-al" and "-ar" adjectives made verbs with -ize/-ise: Snowball folds "generalization" into
 # "general" and "normalization" into "normal", words of another meaning that are far more
 # common; these keep a stem of their own ("generaliz"), shared by every form of the verb
@@ -57,23 +64,43 @@ def stem(word: str) -> str:
     "general")."""
     term = _stem_cache.get(word)
     if term is None:
-        if len(word) > 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
-            term = word[:-1]
-        elif (verb := _AL_IZE.fullmatch(word)) is not None:
-            term = verb["base"] + "iz"
-        else:
-            term = _STEMMER.stemWord(CLASSICAL_PLURALS.get(word, word))
-        if len(term) < 2 or term.isdigit():   # a term is never shorter than 2 or a number
-            term = word
+        term = _term(word, _STEMMER.stemWord(CLASSICAL_PLURALS.get(word, word)))
         if len(_stem_cache) >= STEM_CACHE_SIZE:
             _stem_cache.clear()
         _stem_cache[word] = term
     return term
 
 
+def _term(word: str, snowball: str) -> str:
+    """`stem`'s rules, given the word's Snowball stem (of its singular if classical)."""
+    if len(word) > 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
+        term = word[:-1]
+    elif ("is" in word or "iz" in word) and (verb := _AL_IZE.fullmatch(word)) is not None:
+        term = verb["base"] + "iz"
+    else:
+        term = snowball
+    # a term is never shorter than 2 or a number
+    return word if len(term) < 2 or term.isdigit() else term
+
+
+def stem_words(distinct: Sequence[str]) -> list[str]:
+    """`stem` of each of these distinct lowercase words, in one pass: the words not yet
+    cached are stemmed together (one Snowball call), the rest looked up."""
+    missing = list(set(distinct).difference(_stem_cache))
+    if len(missing) >= STEM_CACHE_SIZE // 2:
+        return [stem(w) for w in distinct]
+    if len(_stem_cache) + len(missing) >= STEM_CACHE_SIZE:
+        _stem_cache.clear()     # now, not midway: every word's stem stays cached below
+        missing = list(set(distinct))
+    snowball = _STEMMER.stemWords([CLASSICAL_PLURALS.get(w, w) for w in missing])
+    _stem_cache.update(zip(missing, map(_term, missing, snowball), strict=True))
+    return list(map(_stem_cache.__getitem__, distinct))
+
+
 def stems(seq: Sequence[str | None]) -> list[str | None]:
     """`words` output with each word replaced by its term (gaps stay None)."""
-    return [stem(w) if w else None for w in seq]
+    cached = _stem_cache.get
+    return [(cached(w) or stem(w)) if w else None for w in seq]
 
 
 def analyze(text: str) -> list[str]:
