@@ -69,10 +69,11 @@ def make_store(data_dir: Path, n: int) -> float:
 
 
 def copy_store(source: Path, data_dir: Path) -> None:
-    """Copy a data folder's SQLite store (with its write-ahead log) into data_dir."""
+    """Copy a data folder's SQLite store (with its write-ahead log) into data_dir; `source`
+    may also name the papersift.db file itself."""
     import shutil
 
-    database = source / "papersift.db"
+    database = source if source.name == "papersift.db" else source / "papersift.db"
     if not database.is_file():
         raise SystemExit(f"no store at {database}")
     for suffix in ("", "-wal"):

@@ -3,7 +3,6 @@ writes is byte for byte the one the separate passes (features, search, trends) w
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
 from functools import partial
@@ -16,7 +15,7 @@ from ingest import indexing
 from ingest.pipeline import import_files
 from recommend import search_runs
 from recommend.features import column_hits, features_from_counts, fit_features
-from recommend.index import Doc, build_index, load_index
+from recommend.index import Doc, load_index
 from recommend.index_pass import OnePassBuilder, count_text
 from recommend.lsa import build_lsa_parts
 from recommend.search import build_search_parts
@@ -24,6 +23,7 @@ from recommend.trend_build import build_trends, trends_from_counts
 from recommend.trends import trend_builder
 from store.fulltext import record_result
 from store.index_docs import index_doc_ids
+from tests.helpers.index_versions import assert_same_version, built_version
 from tests.helpers.paths import trimmed_sample
 
 N_PAPERS = 240
@@ -52,24 +52,13 @@ def docs(make_app, tmp_path: Path) -> list[Doc]:
 
 
 def _version(root: Path, docs: list[Doc], extra, **kw) -> Path:
-    kw = {"min_df": 2, "sample_docs": 150, "max_features": 400, **kw}
-    build_index(root, docs, fingerprint="fp", extra=extra, **kw)
-    index = load_index(root)
-    assert index is not None
-    return index.path
+    return built_version(root, docs, extra, **{"min_df": 2, "sample_docs": 150,
+                                               "max_features": 400, **kw})
 
 
 def _assert_same_version(a: Path, b: Path) -> None:
-    files = sorted(p.name for p in a.glob("*.npy"))
-    assert files == sorted(p.name for p in b.glob("*.npy"))
-    assert {"search_text.data.npy", "trend_counts.data.npy", "trend_title_postings.npy",
-            "lsa_terms.npy"} <= set(files)
-    for name in files:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
-    meta_a, meta_b = (json.loads((p / "meta.json").read_text()) for p in (a, b))
-    for key in ("version", "created", "build_seconds"):
-        meta_a.pop(key), meta_b.pop(key)
-    assert meta_a == meta_b
+    assert_same_version(a, b, holding=("search_text.data", "trend_counts.data",
+                                       "trend_title_postings", "lsa_terms"))
 
 
 SEPARATE_PASSES = [build_search_parts, trend_builder, partial(build_lsa_parts, dim=8)]

@@ -12,10 +12,11 @@ from sqlalchemy import update
 from ingest import indexing
 from ingest.pipeline import import_files
 from recommend import features, search_runs, trend_build
-from recommend.index import build_index, load_index
+from recommend.index import load_index
 from store.fulltext import record_result
 from store.index_docs import index_doc_ids, index_docs_by_id, snapshot
 from store.schema import papers
+from tests.helpers.index_versions import assert_same_version, built_version
 from tests.helpers.paths import trimmed_sample
 
 N_PAPERS = 300
@@ -37,24 +38,12 @@ def engine(make_app, tmp_path: Path):
 
 
 def _build(root: Path, docs, **kw) -> Path:
-    kw = {"min_df": 2, "sample_docs": 120, **kw}
-    build_index(root, docs, fingerprint="same", extra=indexing.extra_builders(), **kw)
-    index = load_index(root)
-    assert index is not None
-    return index.path
+    return built_version(root, docs, indexing.extra_builders(),
+                         **{"min_df": 2, "sample_docs": 120, **kw})
 
 
 def _assert_same_index(a: Path, b: Path) -> None:
-    files_a = sorted(p.name for p in a.glob("*.npy"))
-    assert files_a == sorted(p.name for p in b.glob("*.npy"))
-    assert any(name.startswith("search_") for name in files_a)
-    assert any(name.startswith("trend_") for name in files_a)
-    for name in files_a:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
-    meta_a, meta_b = (json.loads((p / "meta.json").read_text()) for p in (a, b))
-    for key in ("version", "created", "build_seconds"):
-        meta_a.pop(key), meta_b.pop(key)
-    assert meta_a == meta_b
+    assert_same_version(a, b, holding=("search_", "trend_"))
 
 
 def test_streamed_build_equals_in_memory_build(engine, tmp_path: Path) -> None:
