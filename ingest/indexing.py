@@ -232,12 +232,16 @@ def build(engine: Engine, settings: Settings, *, force: bool = False, full: bool
             else:
                 return IndexResult(True, info, time.perf_counter() - started, updated=True,
                                    drift_limit=settings.index_refit_drift)
-        docs = StoreDocs(conn, index_doc_ids(conn), progress=progress, spill_dir=Path(spill))
+        builders = extra_builders(settings)
+        # the one analysis pass reads each chunk once: a local copy would only be written
+        one_pass = any(hasattr(builder, "from_counts") for builder in builders)
+        docs = StoreDocs(conn, index_doc_ids(conn), progress=progress,
+                         spill_dir=None if one_pass else Path(spill))
         if not docs:
             return IndexResult(False, None, 0.0, "the store has no papers yet")
         info = build_index(
             settings.index_dir, docs, fingerprint=stamp,
-            extra=extra_builders(settings), max_features=settings.index_max_features,
+            extra=builders, max_features=settings.index_max_features,
             sample_docs=settings.index_sample_docs,
             min_df=2 if len(docs) >= 50 else 1, meta_extra=mark,
             grace_seconds=settings.index_grace_minutes * 60,

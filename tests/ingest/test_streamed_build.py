@@ -151,12 +151,21 @@ def _count_store_reads(monkeypatch, chunk: int) -> list[int]:
 
 
 def test_each_chunk_is_read_from_the_store_once_per_build(engine, monkeypatch) -> None:
-    """The one analysis pass reads each chunk from the store; any later pass (a builder
-    that reads the docs) reads the build's local spill."""
+    """The one analysis pass reads each chunk from the store once, and nothing reads the
+    papers again, so no local copy of them is written."""
     settings = _settings(engine)
     reads = _count_store_reads(monkeypatch, chunk=40)
+    spill_dirs = []
+
+    class RecordingDocs(indexing.StoreDocs):
+        def __init__(self, *args, **kw) -> None:
+            spill_dirs.append(kw.get("spill_dir"))
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(indexing, "StoreDocs", RecordingDocs)
     assert indexing.build(engine, settings, force=True).built
     assert len(reads) == -(-N_PAPERS // 40)
+    assert spill_dirs == [None]
     # the spill and the search runs are gone with the build
     assert [p.name for p in settings.index_dir.iterdir() if p.name.startswith(".")] == []
 
