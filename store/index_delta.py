@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from store.schema import fulltext, papers
@@ -27,6 +27,8 @@ from store.schema import fulltext, papers
 # {"papers": ISO time or None, "papers_at_mark": [ids] or None, "fulltext": ..., "fulltext_at_mark": ...}
 HighWater = Mapping[str, Any]
 MAX_TIED_IDS = 20_000
+# ids bound into one IN (...) query
+_IDS_PER_QUERY = 500
 
 
 def high_water(conn: Connection) -> dict[str, Any]:
@@ -48,22 +50,32 @@ def changed_paper_ids(conn: Connection, since: HighWater) -> list[str]:
     """Ids of the papers changed since the mark `since`, in index row order (oldest first).
 
     A paper counts as changed when its row was modified or its full text's status or text
-    changed (any status: ok, stale, failed alike; a needless re-read costs little).
+    changed (any status: ok, stale, failed alike; a needless re-read costs little). The
+    paper changes and the full-text changes are two queries, each a range of its own
+    table: as one outer join with an OR across both tables, SQLite read every paper (17 s
+    at 1M papers, for 2,000 new ones).
     """
     paper_mark, text_mark = _time(since.get("papers")), _time(since.get("fulltext"))
-    clauses = [papers.c.id.isnot(None) if paper_mark is None else papers.c.modified >= paper_mark]
-    if text_mark is None:
-        clauses.append(fulltext.c.paper_id.isnot(None))
-    else:
-        clauses.append(fulltext.c.updated >= text_mark)
-    query = (select(papers.c.id, papers.c.modified, fulltext.c.updated)
-             .select_from(papers.outerjoin(fulltext, fulltext.c.paper_id == papers.c.id))
-             .where(or_(*clauses)).order_by(papers.c.published, papers.c.id))
     seen_papers = set(since.get("papers_at_mark") or ())
     seen_texts = set(since.get("fulltext_at_mark") or ())
-    return [row.id for row in conn.execute(query)
-            if _after(row.modified, paper_mark, row.id, seen_papers)
-            or (row.updated is not None and _after(row.updated, text_mark, row.id, seen_texts))]
+    changed = {row.id for row in conn.execute(
+        select(papers.c.id, papers.c.modified).where(
+            papers.c.id.isnot(None) if paper_mark is None else papers.c.modified >= paper_mark))
+        if _after(row.modified, paper_mark, row.id, seen_papers)}
+    changed.update(row.paper_id for row in conn.execute(
+        select(fulltext.c.paper_id, fulltext.c.updated).where(
+            fulltext.c.paper_id.isnot(None) if text_mark is None else fulltext.c.updated >= text_mark))
+        if row.updated is not None and _after(row.updated, text_mark, row.paper_id, seen_texts))
+    return _in_index_order(conn, changed)
+
+
+def _in_index_order(conn: Connection, ids: set[str]) -> list[str]:
+    """The stored papers among `ids`, ordered as the index orders its rows."""
+    wanted, rows = sorted(ids), []
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        rows.extend(conn.execute(select(papers.c.published, papers.c.id).where(
+            papers.c.id.in_(wanted[start:start + _IDS_PER_QUERY]))).all())
+    return [paper_id for _published, paper_id in sorted(rows)]
 
 
 def _after(stamp: datetime, mark: datetime | None, paper_id: str, seen: set[str]) -> bool:
