@@ -168,3 +168,34 @@ def test_after_a_spill_the_last_run_is_spilled_too(docs, reference, monkeypatch)
     assert 1 < len(runs) < -(-len(docs) // 50)        # some chunks shared a run
     assert len(spilled) == len(runs) * len(search_runs.FIELDS)   # every run, the last too
     assert parts == reference
+
+
+def test_runs_merged_in_the_background_keep_document_order(docs, reference,
+                                                            monkeypatch) -> None:
+    """The first merge is the slowest: the runs after it must still follow it."""
+    import time
+
+    monkeypatch.setattr(search_runs, "CHUNK_DOCS", 37)
+    real, calls = search_runs.merge_postings, []
+
+    def slow_first(parts):
+        calls.append(len(parts))
+        if len(calls) <= len(search_runs.FIELDS):
+            time.sleep(0.2)
+        return real(parts)
+
+    monkeypatch.setattr(search_runs, "merge_postings", slow_first)
+    parts = part_bytes(build_search_parts(None, docs, n_jobs=1, budget=1))
+    assert len(calls) > 2 * len(search_runs.FIELDS)
+    assert [name for name in reference if parts[name] != reference[name]] == []
+
+
+def test_a_merge_that_fails_in_the_background_fails_the_count(docs, monkeypatch) -> None:
+    monkeypatch.setattr(search_runs, "CHUNK_DOCS", 37)
+
+    def broken(parts):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(search_runs, "merge_postings", broken)
+    with pytest.raises(OSError, match="No space left"):
+        build_search_parts(None, docs, n_jobs=1, budget=1)
