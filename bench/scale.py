@@ -262,13 +262,15 @@ class Server:
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """RSS, PSS and USS (private clean + dirty) of one process, in MB."""
+    """RSS, PSS, USS (private clean + dirty) and anonymous memory of one process, in MB.
+    USS counts the index pages only this worker has read, which the page cache holds
+    and can drop; anonymous memory is the worker's own."""
     fields = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
         name, value = line.split(":", 1)
         fields[name] = int(value.split()[0]) / 1024
     return {"rss": fields["Rss"], "pss": fields["Pss"],
-            "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
+            "uss": fields["Private_Clean"] + fields["Private_Dirty"], "anon": fields["Anonymous"]}
 
 
 def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
@@ -323,7 +325,7 @@ def report_pages(n: int, name: str, times: dict[str, list[float]], server: Serve
             print(f"{label}_{kind}_p95: {p95:.1f} ms")
     for i, pid in enumerate(sorted(server.workers())):
         mem = memory_mb(pid)
-        for what in ("rss", "pss", "uss"):
+        for what in ("rss", "pss", "uss", "anon"):
             print(f"{label}_worker{i + 1}_{what}: {mem[what]:.0f} MB")
 
 
