@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from recommend.count_columns import CountColumns
 from recommend.text import analyze
 
 CHUNK_DOCS = 2000
@@ -86,7 +87,7 @@ def fit_features(
 
 
 def features_from_counts(
-    counts: sparse.csc_matrix,
+    counts: sparse.csc_matrix | CountColumns,
     terms: Sequence[str],
     *,
     max_features: int = 100_000,
@@ -97,12 +98,14 @@ def features_from_counts(
 ) -> Features:
     """`fit_features` from every document's raw count of every term, already counted.
 
-    counts: (documents x terms) CSC of raw counts, rows sorted within each column;
+    counts: (documents x terms) CSC of raw counts, rows sorted within each column, in
+    memory or spilled (`CountColumns`);
     terms: the sorted term of each column (a `TermTable` or a list). The vocabulary is
     chosen on the same seeded sample by the same rule as `select_vocabulary`, and the
     result is the same as `fit_features` on the texts those counts came from. The
     matrix is only read; the feature columns are copied out of it.
     """
+    counts = CountColumns.of(counts)
     n_docs = counts.shape[0]
     sample = sample_rows(n_docs, sample_docs, seed=seed)
     in_sample = np.zeros(n_docs, dtype=np.bool_)
@@ -130,15 +133,17 @@ def column_blocks(indptr: np.ndarray, columns: np.ndarray) -> list[np.ndarray]:
     return [block for block in np.split(columns, np.unique(cuts + 1)) if len(block)]
 
 
-def column_rows(counts: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+def column_rows(counts: sparse.csc_matrix | CountColumns, columns: np.ndarray
+                ) -> sparse.csr_matrix:
     """counts[:, columns] as float32 CSR with sorted indices (`columns` increasing),
     copied a block of columns at a time: only the result and one block's temporaries are
     held, never a second whole copy of the selected columns."""
+    counts = CountColumns.of(counts)
     n_rows = counts.shape[0]
     blocks = column_blocks(counts.indptr, columns)
     per_row = np.zeros(n_rows, dtype=np.int64)
     for block in blocks:
-        per_row += np.bincount(counts[:, block].indices, minlength=n_rows)
+        per_row += np.bincount(counts.columns(block).indices, minlength=n_rows)
     total = int(per_row.sum())
     # the index dtype scipy's vstack gives the chunked count
     index_dtype = np.int32 if total <= np.iinfo(np.int32).max else np.int64
@@ -147,7 +152,7 @@ def column_rows(counts: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_ma
     data, indices = np.empty(total, dtype=np.float32), np.empty(total, dtype=index_dtype)
     cursor, first_column = indptr[:-1].astype(np.int64), 0
     for block in blocks:
-        rows = counts[:, block].tocsr()       # this block's entries, row by row
+        rows = counts.columns(block).tocsr()       # this block's entries, row by row
         lengths = np.diff(rows.indptr)
         row_of = np.repeat(np.arange(n_rows), lengths)
         where = cursor[row_of] + (np.arange(rows.nnz) - rows.indptr[row_of])
@@ -158,16 +163,17 @@ def column_rows(counts: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_ma
     return sparse.csr_matrix((data, indices, indptr), shape=(n_rows, len(columns)))
 
 
-def column_hits(matrix: sparse.csc_matrix, rows: np.ndarray) -> np.ndarray:
+def column_hits(matrix: sparse.csc_matrix | CountColumns, rows: np.ndarray) -> np.ndarray:
     """For each column of a CSC matrix, how many of its stored entries lie in a row where
     the boolean mask `rows` is set (int64), a block of entries at a time."""
+    matrix = CountColumns.of(matrix)
     indptr = matrix.indptr.astype(np.int64, copy=False)
     # hits among the entries before each column start, filled block by block
     before = np.zeros(len(indptr), dtype=np.int64)
     total = 0
     for start in range(0, int(indptr[-1]), _HIT_BLOCK):
         stop = min(start + _HIT_BLOCK, int(indptr[-1]))
-        running = np.cumsum(rows[matrix.indices[start:stop]], dtype=np.int64)
+        running = np.cumsum(rows[matrix.indices(start, stop)], dtype=np.int64)
         lo, hi = np.searchsorted(indptr, [start, stop], side="right")
         before[lo:hi] = total + running[indptr[lo:hi] - start - 1]
         total += int(running[-1])

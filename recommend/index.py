@@ -49,6 +49,7 @@ from domain.index_files import (
     remove_stale_tmp,
 )
 from recommend.build_log import log_stage, logged, name_of
+from recommend.index_stream import StreamedArray, StreamedSparse, write_streamed
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -61,7 +62,7 @@ _RESERVED = {"matrix", "ids", "published", "primary_category", "categories", "vo
              "df", "meta"}
 
 if TYPE_CHECKING:
-    Part = np.ndarray | sparse.spmatrix | sparse.sparray
+    Part = np.ndarray | sparse.spmatrix | sparse.sparray | StreamedArray | StreamedSparse
 
 
 class Doc(NamedTuple):
@@ -189,6 +190,8 @@ def write_part(directory: Path, name: str, value: Part) -> str:
 
     if not _PART_NAME.match(name):
         raise ValueError(f"part names are lowercase identifiers, got {name!r}")
+    if isinstance(value, StreamedArray | StreamedSparse):
+        return write_streamed(directory, name, value)
     if sparse.issparse(value):
         kind = "csc" if value.format == "csc" else "csr"
         value = value.asformat(kind)

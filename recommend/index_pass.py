@@ -5,7 +5,9 @@ analysed terms (`recommend.text.analyze`) of each paper's text. Here the text is
 and analysed in one pass (`recommend.search_runs.count_runs`, in worker processes for a
 large corpus), which also collects the per-paper columns and the labels' sample of
 written forms. That gives one papers x terms CSC matrix of raw counts over every
-unigram and bigram, from which
+unigram and bigram, written to the build's spill directory as soon as it is made
+(`recommend.count_columns`: about 2 GB at 1M papers, which held in memory beside the
+parts made from it set the build's peak), from which
 
 - the features take the columns of the vocabulary chosen on the seeded sample
   (`recommend.features.features_from_counts`),
@@ -14,10 +16,11 @@ unigram and bigram, from which
   (`recommend.trend_build.trends_from_counts`),
 
 each giving exactly what its own pass over the docs gives (`build_index` without
-`OnePassBuilder`s still builds that way). The matrix is freed once the last builder that
-reads it lets it go (`TextCounts.read_counts`: so the search builder, whose own arrays are
-the largest, comes last in ingest/indexing.py); builders without `from_counts` (LSA) run
-after that.
+`OnePassBuilder`s still builds that way). Each reads the columns it needs a block at a
+time, and search writes its largest parts (the BM25 weights, the counts it keeps) a
+block at a time as they are saved (`recommend.index_stream`). The spill directory, with
+the matrix, is removed when the builders are done or have failed; builders without
+`from_counts` (LSA) run after that.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from scipy import sparse
 
 from domain.index_files import TMP_PREFIX
 from recommend.build_log import log_stage, logged, name_of
+from recommend.count_columns import CountColumns
 from recommend.features import features_from_counts
 from recommend.index import (
     Doc,
@@ -70,14 +74,15 @@ class TextCounts:
     """Every paper's analysed text, counted once for a full build.
 
     counted: the search fields' runs and per-paper columns (`count_runs`); terms: every
-    text term, sorted; counts: papers x terms raw counts (float32 CSC); columns: the
+    text term, sorted; counts: papers x terms raw counts (float32 CSC, spilled to disk
+    by `count_text`); columns: the
     index's per-paper columns; forms: the trend labels' sample of written forms; title:
     papers x the same terms, where the title has the term.
     """
 
     counted: CountedRuns
     terms: TermTable
-    counts: sparse.csc_matrix | None
+    counts: CountColumns | None
     title: sparse.csc_matrix
     columns: DocColumns
     forms: Counter[tuple[str, str]]
@@ -87,9 +92,9 @@ class TextCounts:
     def n_docs(self) -> int:
         return len(self.columns.ids)
 
-    def read_counts(self) -> sparse.csc_matrix:
-        """The count matrix; the last of `readers` takes it, so that it is freed as soon
-        as that reader lets it go (the largest array of the build)."""
+    def read_counts(self) -> CountColumns:
+        """The count matrix; the last of `readers` takes it, so that what it holds is
+        freed as soon as that reader lets it go."""
         counts = self.counts
         if counts is None:
             raise RuntimeError("the text counts were already handed to their last reader")
@@ -166,9 +171,11 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
                      n_docs=len(docs), n_jobs=n_jobs, budget=budget)
     started = time.perf_counter()
     terms, counts = text_counts(counted, len(docs))
+    spilled = CountColumns.spill(counts, spill_dir)
+    del counts
     title = title_matrix(counted, terms)
     log_stage("text matrix", started)
-    return TextCounts(counted, terms, counts, title, columns, forms)
+    return TextCounts(counted, terms, spilled, title, columns, forms)
 
 
 def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]

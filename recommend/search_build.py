@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +34,10 @@ from scipy import sparse
 
 from domain.index_files import TMP_PREFIX
 from recommend import acronyms as acronym_rules
+from recommend.count_columns import CountColumns
+from recommend.index_stream import StreamedArray, StreamedSparse
 from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs
-from recommend.search_state import common_words_parts, state_parts
+from recommend.search_state import Part, common_words_parts, state_parts, tf_dtype
 from recommend.search_terms import PREFIX, TermTable, merge_terms
 from recommend.text import ANALYZER, words
 
@@ -79,11 +81,37 @@ def bm25_weights(counts: sparse.csr_matrix, df: np.ndarray) -> sparse.csr_matrix
 
 
 def _column_max(matrix: sparse.csc_matrix) -> np.ndarray:
-    out = np.zeros(matrix.shape[1], dtype=np.float32)
-    filled = np.flatnonzero(np.diff(matrix.indptr))
+    return _entries_column_max(matrix.data, matrix.indptr)
+
+
+def _entries_column_max(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Each column's largest stored value (0 for an empty column) of CSC data and indptr."""
+    out = np.zeros(len(indptr) - 1, dtype=np.float32)
+    filled = np.flatnonzero(np.diff(indptr))
     if len(filled):
-        out[filled] = np.maximum.reduceat(matrix.data, matrix.indptr[filled])
+        out[filled] = np.maximum.reduceat(data, indptr[filled])
     return out
+
+
+def _bm25_scales(counts: CountColumns, lengths: np.ndarray, df: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each paper's length norm and each term's idf (float32)."""
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
+    return norm.astype(np.float32), bm25_idf(df, counts.shape[0])
+
+
+def _bm25_blocks(counts: CountColumns, norm: np.ndarray, idf: np.ndarray
+                 ) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(first, end, weights): the BM25 weights of columns [first, end), a block of about
+    _BLOCK_ENTRIES postings at a time (the weights do not depend on the blocks)."""
+    indptr = counts.indptr
+    for first, end in counts.entry_blocks(_BLOCK_ENTRIES):
+        a, b = int(indptr[first]), int(indptr[end])
+        tf = counts.data(a, b)
+        block = tf * np.float32(BM25_K1 + 1)
+        block /= tf + norm[counts.indices(a, b)]
+        block *= np.repeat(idf[first:end], np.diff(indptr[first:end + 1]))
+        yield first, end, block
 
 
 def bm25_part(counts: sparse.csc_matrix, lengths: np.ndarray, df: np.ndarray
@@ -91,27 +119,45 @@ def bm25_part(counts: sparse.csc_matrix, lengths: np.ndarray, df: np.ndarray
     """The search_text part from raw counts: (papers x terms) CSC of term counts, each
     paper's length in terms (float32) and each term's document frequency. Gives the
     same weights as `bm25_weights`, a column block at a time to bound the temporaries."""
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
-    norm = norm.astype(np.float32)
-    idf = bm25_idf(df, counts.shape[0])
-    weights = np.empty(len(counts.data), dtype=np.float32)
+    columns = CountColumns.of(counts)
+    weights = np.empty(columns.nnz, dtype=np.float32)
+    for first, end, block in _bm25_blocks(columns, *_bm25_scales(columns, lengths, df)):
+        weights[columns.indptr[first]:columns.indptr[end]] = block
+    return _csc(sparse.csc_matrix((weights, counts.indices, counts.indptr), shape=counts.shape))
+
+
+def streamed_text_parts(counts: CountColumns, lengths: np.ndarray
+                        ) -> dict[str, StreamedSparse | StreamedArray | np.ndarray]:
+    """search_text, search_text_max and search_text_tf from the raw counts, the first and
+    the last written a block at a time when saved (`recommend.index_stream`): they equal
+    `bm25_part`, its column maxima and the counts as `search_state.tf_dtype`. The counts'
+    rows are sorted within each column (as `column_matrix` makes them)."""
     indptr = counts.indptr
-    col = 0
-    while col < counts.shape[1]:
-        end = max(col + 1, int(np.searchsorted(indptr, indptr[col] + _BLOCK_ENTRIES)) - 1)
-        end = min(end, counts.shape[1])
-        a, b = int(indptr[col]), int(indptr[end])
-        tf = counts.data[a:b]
-        block = tf * np.float32(BM25_K1 + 1)
-        block /= tf + norm[counts.indices[a:b]]
-        block *= np.repeat(idf[col:end], np.diff(indptr[col:end + 1]))
-        weights[a:b] = block
-        col = end
-    return _csc(sparse.csc_matrix((weights, counts.indices, indptr), shape=counts.shape))
+    norm, idf = _bm25_scales(counts, lengths, np.diff(indptr).astype(np.int64))
+    text_max, max_count = np.zeros(counts.shape[1], dtype=np.float32), 0
+    for first, end, block in _bm25_blocks(counts, norm, idf):
+        text_max[first:end] = _entries_column_max(block, indptr[first:end + 1] - indptr[first])
+    for first, end in counts.entry_blocks():
+        max_count = max(max_count, int(counts.data(int(indptr[first]), int(indptr[end]))
+                                       .max(initial=0)))
+
+    def entries(read: Callable[[int, int], np.ndarray]) -> Iterator[np.ndarray]:
+        return (read(int(indptr[first]), int(indptr[end]))
+                for first, end in counts.entry_blocks())
+
+    index_dtype = np.dtype(counts.index_dtype)
+    text = StreamedSparse(
+        "csc", counts.shape,
+        StreamedArray(np.dtype(np.float32), counts.nnz,
+                      lambda: (block for _, _, block in _bm25_blocks(counts, norm, idf))),
+        StreamedArray(index_dtype, counts.nnz, lambda: entries(counts.indices)),
+        indptr.astype(index_dtype))
+    tf = StreamedArray(np.dtype(tf_dtype(max_count)), counts.nnz, lambda: entries(counts.data))
+    return {f"{PREFIX}text": text, f"{PREFIX}text_max": text_max, f"{PREFIX}text_tf": tf}
 
 
 def build_search_parts(index, docs: Sequence, *, n_jobs: int | None = None,
-                       budget: int | None = None) -> dict[str, np.ndarray | sparse.spmatrix]:
+                       budget: int | None = None) -> dict[str, Part]:
     """Index builder (see recommend.index.build_index): the complete search term index.
 
     Needs only docs' text, title, authors and categories, read in one pass; `index`
@@ -129,7 +175,7 @@ def build_search_parts(index, docs: Sequence, *, n_jobs: int | None = None,
         return _parts(counted, n)
 
 
-def _parts(counted: CountedRuns, n: int) -> dict[str, np.ndarray | sparse.spmatrix]:
+def _parts(counted: CountedRuns, n: int) -> dict[str, Part]:
     vocab, counts = text_counts(counted, n)
     return parts_from_counts(counted, vocab, counts, n)
 
@@ -144,24 +190,22 @@ def text_counts(counted: CountedRuns, n: int) -> tuple[TermTable, sparse.csc_mat
     return vocab.with_hashes(), column_matrix(counted.runs["text"], len(vocab), maps)
 
 
-def parts_from_counts(counted: CountedRuns, vocab: TermTable, counts: sparse.csc_matrix,
-                      n: int, title: sparse.csc_matrix | None = None
-                      ) -> dict[str, np.ndarray | sparse.spmatrix]:
-    """The search parts from the counted runs and `text_counts`' table and matrix (which
-    the caller may go on using: the matrix is only read); `title`: `title_matrix` when
-    the caller has it already."""
+def parts_from_counts(counted: CountedRuns, vocab: TermTable,
+                      counts: sparse.csc_matrix | CountColumns, n: int,
+                      title: sparse.csc_matrix | None = None) -> dict[str, Part]:
+    """The search parts from the counted runs and `text_counts`' table and matrix (in
+    memory or spilled: it is only read, block by block); `title`: `title_matrix` when
+    the caller has it already. The text parts made from the counts are streamed
+    (`streamed_text_parts`): they are read and written a block at a time when saved."""
     runs = counted.runs
     if not len(vocab):
         return {}
-    text = bm25_part(counts, counted.lengths.astype(np.float32),
-                     np.diff(counts.indptr).astype(np.int64))
+    text = streamed_text_parts(CountColumns.of(counts), counted.lengths.astype(np.float32))
     # what an incremental update needs (recommend.search_state)
-    state = state_parts(counts.data, counted.lengths, _surface(runs["words"]),
-                        counted.evidence)
-    del counts
-    parts: dict[str, np.ndarray | sparse.spmatrix] = {
-        f"{PREFIX}analyzer": np.array([ANALYZER]),
-        f"{PREFIX}text": text, f"{PREFIX}text_max": _column_max(text),
+    state = state_parts(text.pop(f"{PREFIX}text_tf"), counted.lengths,
+                        _surface(runs["words"]), counted.evidence)
+    parts: dict[str, Part] = {
+        f"{PREFIX}analyzer": np.array([ANALYZER]), **text,
         f"{PREFIX}title": title_matrix(counted, vocab) if title is None else title,
         f"{PREFIX}title_key": counted.title_keys,
     }

@@ -24,10 +24,11 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from recommend.index_stream import StreamedArray, StreamedSparse
 from recommend.search_merge import merge_table
 from recommend.search_terms import PREFIX, TermTable
 
-Part = np.ndarray | sparse.spmatrix
+Part = np.ndarray | sparse.spmatrix | StreamedArray | StreamedSparse
 
 
 class SurfaceWords:
@@ -78,16 +79,18 @@ def tf_dtype(max_count: int) -> type:
     return np.uint16 if max_count <= np.iinfo(np.uint16).max else np.uint32
 
 
-def state_parts(text_counts: np.ndarray, lengths: np.ndarray,
+def state_parts(text_counts: np.ndarray | StreamedArray, lengths: np.ndarray,
                 surface: tuple[TermTable, np.ndarray, np.ndarray],
                 acronym_evidence: Sequence[Sequence[str]]) -> dict[str, Part]:
     """The update state of a full build: `text_counts` each (paper, term) count in
     search_text's (CSC) order, `lengths` each paper's number of terms, `surface` the
     table of every written word with each paper's words in it (CSR indptr and sorted
     ids, as `SurfaceWords.rows` gives them), `acronym_evidence` each paper's
-    `acronyms.paper_evidence` lines."""
+    `acronyms.paper_evidence` lines. `text_counts` may be streamed already as
+    search_text_tf (`search_build.streamed_text_parts`)."""
     table, rows, ids = surface
-    tf = text_counts.astype(tf_dtype(int(text_counts.max(initial=0))))
+    tf = text_counts if isinstance(text_counts, StreamedArray) else \
+        text_counts.astype(tf_dtype(int(text_counts.max(initial=0))))
     parts: dict[str, Part] = {f"{PREFIX}text_tf": tf,
                               f"{PREFIX}doc_len": np.asarray(lengths, dtype=np.int64),
                               f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids}

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from recommend.count_columns import CountColumns
 from recommend.features import column_blocks
 from recommend.index import Doc, Index
 from recommend.text import analyze_words, stem, words
@@ -90,12 +91,14 @@ def trend_parts(published: np.ndarray, terms: Sequence[str], postings: sparse.cs
     return parts
 
 
-def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix, terms: Sequence[str],
+def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix | CountColumns,
+                       terms: Sequence[str],
                        forms: Counter[tuple[str, str]], categories: Sequence[Sequence[str]],
                        title: sparse.csc_matrix, *, min_df: int = MIN_DF) -> dict[str, Any]:
     """`build_trends` from every doc's raw count of every term, already counted.
 
-    counts: (docs x terms) CSC, rows sorted within each column; terms: the sorted term of
+    counts: (docs x terms) CSC, rows sorted within each column, in memory or spilled
+    (`CountColumns`); terms: the sorted term of
     each column; forms: the sampled written forms (`form_sampling`, `add_forms`);
     categories: each doc's; title: (docs x the same terms) CSC, where a doc's title has
     the term. The result equals `build_trends` on the docs counted.
@@ -111,16 +114,18 @@ def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix, terms: 
                        _columns_as_rows(title, columns))
 
 
-def _columns_as_rows(matrix: sparse.csc_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+def _columns_as_rows(matrix: sparse.csc_matrix | CountColumns, columns: np.ndarray
+                     ) -> sparse.csr_matrix:
     """The presence of the chosen columns of a (docs x terms) CSC matrix as a (terms x
     docs) CSR matrix: a CSC matrix's columns are the rows of its transpose, so only their
     row numbers are copied, a block of columns at a time."""
+    matrix = CountColumns.of(matrix)
     indptr = np.zeros(len(columns) + 1, dtype=np.int64)
     np.cumsum(matrix.indptr[columns + 1] - matrix.indptr[columns], out=indptr[1:])
     doc_rows = np.empty(int(indptr[-1]), dtype=np.int32)
     at = 0
     for block in column_blocks(matrix.indptr, columns):
-        rows = matrix[:, block].indices
+        rows = matrix.columns(block).indices
         doc_rows[at:at + len(rows)] = rows
         at += len(rows)
     return sparse.csr_matrix((np.ones(len(doc_rows), dtype=np.bool_), doc_rows, indptr),

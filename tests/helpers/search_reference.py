@@ -12,6 +12,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from recommend import acronyms as acronym_rules
+from recommend.index_stream import StreamedArray, StreamedSparse
 from recommend.search_build import _column_max, _csc, bm25_weights, title_key
 from recommend.search_query import author_tokens
 from recommend.search_state import SurfaceWords, common_words_parts, state_parts
@@ -70,6 +71,8 @@ def part_bytes(parts: dict) -> dict[str, tuple]:
     """Each part as the bytes (and dtypes, shape) the index would save."""
     out = {}
     for name, value in parts.items():
+        if isinstance(value, StreamedArray | StreamedSparse):
+            value = value.whole()            # what write_part writes block by block
         if sparse.issparse(value):
             out[name] = (value.format, value.shape, value.data.dtype.str, value.data.tobytes(),
                          value.indices.dtype.str, value.indices.tobytes(),

@@ -1,0 +1,80 @@
+"""Index parts written a block at a time, never whole in memory (`recommend.index.write_part`).
+
+A builder may return, instead of an array, a `StreamedArray` (its dtype, length and a
+function giving its values block by block) or a `StreamedSparse` (a CSC or CSR matrix
+whose data and indices are streamed). The files written are byte for byte the ones
+`np.save` writes for the whole array: the same .npy header, then the values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+
+@dataclass(frozen=True)
+class StreamedArray:
+    """A 1-d array of `length` values of `dtype`, given by `blocks()` in order."""
+
+    dtype: np.dtype
+    length: int
+    blocks: Callable[[], Iterable[np.ndarray]]
+
+    def whole(self) -> np.ndarray:
+        """The values in one array (for a caller that wants them all in memory)."""
+        out = np.empty(self.length, dtype=self.dtype)
+        at = 0
+        for block in self.blocks():
+            out[at:at + len(block)] = block
+            at += len(block)
+        return out
+
+
+@dataclass(frozen=True)
+class StreamedSparse:
+    """A sparse matrix (format "csc" or "csr") whose data and indices are streamed."""
+
+    format: str
+    shape: tuple[int, int]
+    data: StreamedArray
+    indices: StreamedArray
+    indptr: np.ndarray
+
+    def whole(self) -> sparse.csc_matrix | sparse.csr_matrix:
+        """The matrix in memory, with the arrays the saved files hold."""
+        cls = sparse.csc_matrix if self.format == "csc" else sparse.csr_matrix
+        out = cls(self.shape, dtype=self.data.dtype)
+        out.data, out.indices, out.indptr = self.data.whole(), self.indices.whole(), self.indptr
+        return out
+
+
+def save_streamed(path: Path, array: StreamedArray) -> None:
+    """Write `array` as the .npy file np.save would write for it whole."""
+    header = np.lib.format.header_data_from_array_1_0(np.empty(0, dtype=array.dtype))
+    header["shape"] = (array.length,)
+    written = 0
+    with path.open("wb") as out:
+        np.lib.format.write_array_header_1_0(out, header)
+        for block in array.blocks():
+            block = np.ascontiguousarray(block, dtype=array.dtype)
+            out.write(block.data)
+            written += len(block)
+    if written != array.length:
+        raise ValueError(f"{path.name}: {written} values streamed, {array.length} announced")
+
+
+def write_streamed(directory: Path, name: str, value: StreamedArray | StreamedSparse) -> str:
+    """Save a streamed part as `recommend.index.write_part` saves its whole form; returns
+    its kind."""
+    if isinstance(value, StreamedArray):
+        save_streamed(directory / f"{name}.npy", value)
+        return "array"
+    save_streamed(directory / f"{name}.data.npy", value.data)
+    save_streamed(directory / f"{name}.indices.npy", value.indices)
+    np.save(directory / f"{name}.indptr.npy", value.indptr)
+    np.save(directory / f"{name}.shape.npy", np.asarray(value.shape, dtype=np.int64))
+    return value.format
