@@ -170,9 +170,11 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     counted = logged("count text", count_runs, _collecting(docs, columns, forms), spill_dir,
                      n_docs=len(docs), n_jobs=n_jobs, budget=budget)
     started = time.perf_counter()
-    terms, counts = text_counts(counted, len(docs))
+    terms, counts = text_counts(counted, len(docs), hashed=False)
     spilled = CountColumns.spill(counts, spill_dir)
     del counts
+    if len(terms):
+        terms = terms.with_hashes()     # its temporaries once the matrix is on disk
     title = title_matrix(counted, terms)
     log_stage("text matrix", started)
     return TextCounts(counted, terms, spilled, title, columns, forms)

@@ -180,14 +180,18 @@ def _parts(counted: CountedRuns, n: int) -> dict[str, Part]:
     return parts_from_counts(counted, vocab, counts, n)
 
 
-def text_counts(counted: CountedRuns, n: int) -> tuple[TermTable, sparse.csc_matrix]:
-    """Every text term, sorted (with its hash index), and the papers x terms CSC matrix
-    of their raw counts (float32, rows sorted within each column): what search, the
-    features and the trends of a full build are all made from."""
+def text_counts(counted: CountedRuns, n: int, *, hashed: bool = True
+                ) -> tuple[TermTable, sparse.csc_matrix]:
+    """Every text term, sorted (with its hash index unless not `hashed`: a caller that
+    frees the matrix first hashes the table after that), and the papers x terms CSC
+    matrix of their raw counts (float32, rows sorted within each column): what search,
+    the features and the trends of a full build are all made from."""
     vocab, maps = merge_terms([run.load().terms for run in counted.runs["text"]])
     if not len(vocab):
         return vocab, sparse.csc_matrix((n, 0), dtype=np.float32)
-    return vocab.with_hashes(), column_matrix(counted.runs["text"], len(vocab), maps)
+    counts = column_matrix(counted.runs["text"], len(vocab), maps)
+    del maps
+    return vocab.with_hashes() if hashed else vocab, counts
 
 
 def parts_from_counts(counted: CountedRuns, vocab: TermTable,

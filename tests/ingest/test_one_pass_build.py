@@ -188,3 +188,66 @@ def test_papers_without_a_single_term_build_the_same_both_ways(tmp_path) -> None
     assert files == sorted(p.name for p in b.glob("*.npy"))
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_tiny_column_blocks_read_from_disk_change_no_byte(docs, tmp_path, monkeypatch
+                                                          ) -> None:
+    """The one pass reading its spilled count matrix a few entries at a time (features,
+    trends, the BM25 weights and the kept counts) writes the version the separate passes
+    write with the whole matrices in memory."""
+    from recommend import count_columns, features, search_build
+
+    a = _version(tmp_path / "passes", docs, SEPARATE_PASSES)
+    monkeypatch.setattr(count_columns, "READ_ENTRIES", 5)
+    monkeypatch.setattr(search_build, "_BLOCK_ENTRIES", 3)
+    monkeypatch.setattr(features, "_HIT_BLOCK", 7)
+    spilled = _recording_spills(monkeypatch)
+    b = _version(tmp_path / "one", docs, [*indexing.extra_builders()[:2], SEPARATE_PASSES[2]])
+    _assert_same_version(a, b)
+    assert len(spilled) == 1 and spilled[0].on_disk
+
+
+def _recording_spills(monkeypatch) -> list:
+    """Records each count matrix spilled to disk."""
+    from recommend.count_columns import CountColumns
+
+    spilled: list = []
+    real = CountColumns.spill.__func__
+
+    def recording(cls, matrix, directory, name="counts"):
+        spilled.append(real(cls, matrix, directory, name))
+        return spilled[-1]
+
+    monkeypatch.setattr(CountColumns, "spill", classmethod(recording))
+    return spilled
+
+
+def _spill_files(columns) -> list[Path]:
+    return [columns._data, columns._indices]
+
+
+def test_the_spilled_matrix_is_removed_after_the_build(docs, tmp_path, monkeypatch) -> None:
+    spilled = _recording_spills(monkeypatch)
+    _version(tmp_path / "one", docs, indexing.extra_builders()[:2])
+    files = _spill_files(spilled[0])
+    assert files and not any(path.exists() for path in files)
+    assert not any(p.name.startswith(".") for p in (tmp_path / "one").iterdir())
+
+
+def test_the_spilled_matrix_is_removed_when_a_builder_fails(docs, tmp_path, monkeypatch
+                                                            ) -> None:
+    from recommend import index_pass
+
+    seen: list[bool] = []
+
+    def failing(*args, **kwargs):
+        seen.extend(path.exists() for path in _spill_files(spilled[0]))
+        raise RuntimeError("search failed")
+
+    spilled = _recording_spills(monkeypatch)
+    monkeypatch.setattr(index_pass, "parts_from_counts", failing)
+    with pytest.raises(RuntimeError, match="search failed"):
+        _version(tmp_path / "one", docs, indexing.extra_builders()[:2])
+    assert seen == [True, True]          # on disk while the builders ran
+    assert not any(path.exists() for path in _spill_files(spilled[0]))
+    assert not any(p.name.startswith(".") for p in (tmp_path / "one").iterdir())
