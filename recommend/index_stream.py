@@ -78,3 +78,10 @@ def write_streamed(directory: Path, name: str, value: StreamedArray | StreamedSp
     np.save(directory / f"{name}.indptr.npy", value.indptr)
     np.save(directory / f"{name}.shape.npy", np.asarray(value.shape, dtype=np.int64))
     return value.format
+
+
+def in_memory(parts: dict) -> dict:
+    """`parts` with each streamed part made whole (for a caller that reads the parts
+    rather than saving them)."""
+    return {name: value.whole() if isinstance(value, StreamedArray | StreamedSparse) else value
+            for name, value in parts.items()}

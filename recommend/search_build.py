@@ -35,7 +35,7 @@ from scipy import sparse
 from domain.index_files import TMP_PREFIX
 from recommend import acronyms as acronym_rules
 from recommend.count_columns import CountColumns
-from recommend.index_stream import StreamedArray, StreamedSparse
+from recommend.index_stream import StreamedArray, StreamedSparse, in_memory
 from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs
 from recommend.search_state import Part, common_words_parts, state_parts, tf_dtype
 from recommend.search_terms import PREFIX, TermTable, merge_terms
@@ -177,7 +177,8 @@ def build_search_parts(index, docs: Sequence, *, n_jobs: int | None = None,
 
 def _parts(counted: CountedRuns, n: int) -> dict[str, Part]:
     vocab, counts = text_counts(counted, n)
-    return parts_from_counts(counted, vocab, counts, n)
+    # whole arrays: callers of the builder read its parts (the full build streams them)
+    return in_memory(parts_from_counts(counted, vocab, counts, n))
 
 
 def text_counts(counted: CountedRuns, n: int, *, hashed: bool = True
