@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from domain.index_files import TMP_PREFIX
 from recommend.build_log import log_stage, logged, name_of
 from recommend.count_columns import CountColumns
 from recommend.features import features_from_counts
+from recommend.heap import release_free_heap
 from recommend.index import (
     Doc,
     DocColumns,
@@ -48,6 +49,7 @@ from recommend.index import (
     save_parts,
     write_core,
 )
+from recommend.index_stream import StreamedArray, spilled_array
 from recommend.search_build import (
     build_search_parts,
     parts_from_counts,
@@ -74,10 +76,11 @@ class TextCounts:
     """Every paper's analysed text, counted once for a full build.
 
     counted: the search fields' runs and per-paper columns (`count_runs`); terms: every
-    text term, sorted; counts: papers x terms raw counts (float32 CSC, spilled to disk
-    by `count_text`); columns: the
-    index's per-paper columns; forms: the trend labels' sample of written forms; title:
-    papers x the same terms, where the title has the term.
+    text term, sorted, without its hash index (term_hashes: the search parts of that
+    index, read back from the spill directory when saved); counts: papers x terms raw
+    counts (float32 CSC, spilled to disk by `count_text`); columns: the index's
+    per-paper columns; forms: the trend labels' sample of written forms; title: papers x
+    the same terms, where the title has the term.
     """
 
     counted: CountedRuns
@@ -86,6 +89,7 @@ class TextCounts:
     title: sparse.csc_matrix
     columns: DocColumns
     forms: Counter[tuple[str, str]]
+    term_hashes: dict[str, StreamedArray] = field(default_factory=dict)
     readers: int = 1
 
     @property
@@ -119,8 +123,9 @@ class OnePassBuilder:
 
 
 def _search_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
-    return parts_from_counts(text.counted, text.terms, text.read_counts(), text.n_docs,
-                             text.title)
+    parts = parts_from_counts(text.counted, text.terms, text.read_counts(), text.n_docs,
+                              text.title)
+    return {**parts, **text.term_hashes}
 
 
 def _trends_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
@@ -151,10 +156,12 @@ def build_in_one_pass(directory: Path, docs: Sequence[Doc], builders: Sequence[B
         meta = logged("core columns", write_core, directory, text.columns, features, settings,
                       header)
         del features
+        release_free_heap()
         index = index_from(directory)
         for builder in from_counts:
             started = time.perf_counter()
             save_parts(directory, builder.from_counts(index, text), meta)
+            release_free_heap()
             log_stage(name_of(builder), started)
         del text, index
     run_builders(directory, [b for b in builders if not hasattr(b, "from_counts")], docs, meta)
@@ -169,6 +176,7 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     forms: Counter[tuple[str, str]] = Counter()
     counted = logged("count text", count_runs, _collecting(docs, columns, forms), spill_dir,
                      n_docs=len(docs), n_jobs=n_jobs, budget=budget)
+    release_free_heap()     # the chunk results' and run merges' freed pages
     started = time.perf_counter()
     terms, counts = text_counts(counted, len(docs), hashed=False)
     spilled = CountColumns.spill(counts, spill_dir)
@@ -176,8 +184,14 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     if len(terms):
         terms = terms.with_hashes()     # its temporaries once the matrix is on disk
     title = title_matrix(counted, terms)
+    # the hash index (16 bytes a term: 768 MB at 1M papers) is only saved from here on
+    hashes = {name: spilled_array(value, spill_dir / name)
+              for name, value in terms.parts("terms").items()
+              if name.endswith(("_hash", "_hash_pos"))}
+    terms = TermTable(terms.blob, terms.offsets)
+    release_free_heap()     # the term merge's
     log_stage("text matrix", started)
-    return TextCounts(counted, terms, spilled, title, columns, forms)
+    return TextCounts(counted, terms, spilled, title, columns, forms, hashes)
 
 
 def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]

@@ -85,3 +85,17 @@ def in_memory(parts: dict) -> dict:
     rather than saving them)."""
     return {name: value.whole() if isinstance(value, StreamedArray | StreamedSparse) else value
             for name, value in parts.items()}
+
+
+def spilled_array(array: np.ndarray, path: Path, block: int = 1 << 22) -> StreamedArray:
+    """Write `array` (1-d) to `path` and give it back as a part read from there `block`
+    values at a time, so that the caller can drop it until it is saved."""
+    array.tofile(path)
+    dtype, length = array.dtype, len(array)
+
+    def blocks() -> Iterable[np.ndarray]:
+        for start in range(0, length, block):
+            yield np.fromfile(path, dtype=dtype, count=min(block, length - start),
+                              offset=start * dtype.itemsize)
+
+    return StreamedArray(dtype, length, blocks)
