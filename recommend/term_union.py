@@ -76,7 +76,7 @@ class _Union:
         order, repeat = byte_order(blob, offsets)
         is_new = ~repeat
         fresh = order[is_new]
-        self.blobs.append(_gather(blob, offsets[fresh], offsets[fresh + 1]))
+        self.blobs.append(gather_ranges(blob, offsets[fresh], offsets[fresh + 1]))
         lengths = offsets[fresh + 1] - offsets[fresh]
         self.ends.append(self.ends[-1][-1] + np.cumsum(lengths))
         positions = np.empty(len(order), dtype=np.int64)
@@ -104,7 +104,7 @@ def _joined(ranges: list[tuple[TermTable, int, int]]) -> tuple[np.ndarray, np.nd
     return np.concatenate(blobs).astype(np.uint8, copy=False), joined
 
 
-def _gather(blob: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+def gather_ranges(blob: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """The bytes [start, stop) of each range, one after another."""
     lengths = stops - starts
     before = np.cumsum(lengths) - lengths
