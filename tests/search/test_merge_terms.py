@@ -1,4 +1,4 @@
-"""Sorted term tables merged a round at a time (recommend.search_terms.merge_terms) give
+"""Sorted term tables merged a round at a time (recommend.term_union.merge_terms) give
 the sorted union and each table's positions in it, however few terms a round holds."""
 
 from __future__ import annotations
