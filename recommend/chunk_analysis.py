@@ -26,6 +26,7 @@ from scipy import sparse
 
 from recommend.search_query import author_tokens
 from recommend.search_terms import TermTable
+from recommend.term_union import byte_order, gather_ranges
 from recommend.text import STOP_WORDS, stem_words, tokens_of
 
 # what a field's postings are made of: its sorted distinct terms and a (documents x terms)
@@ -153,18 +154,21 @@ def count_matrix(docs: np.ndarray, cols: np.ndarray, n_docs: int, n_cols: int, *
 
 
 def _sorted_ranks(strings: list[str], chosen: np.ndarray) -> tuple[np.ndarray, TermTable]:
-    """The chosen strings (ids into `strings`) sorted as a table, and each id's position
-    in it (-1 for ids not chosen)."""
-    ranks, ordered = _sort(strings, chosen)
-    return ranks, TermTable.unhashed(ordered)
-
-
-def _sort(strings: list[str], chosen: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """The chosen strings sorted, and each id's position among them (-1: not chosen)."""
-    order = sorted(chosen.tolist(), key=strings.__getitem__)
+    """The chosen strings (distinct ids into `strings`) sorted as a table, and each id's
+    position in it (-1 for ids not chosen). Sorted by their UTF-8 bytes with numpy
+    (`term_union.byte_order`: the same order as Python's, code points), not by Python
+    comparing strings a pair at a time."""
+    picked = chosen.tolist()
+    table = TermTable.unhashed([strings[i] for i in picked])
+    offsets = np.asarray(table.offsets)
+    order, _ = byte_order(np.asarray(table.blob), offsets)
     ranks = np.full(len(strings), -1, dtype=np.int64)
-    ranks[order] = np.arange(len(order), dtype=np.int64)
-    return ranks, [strings[i] for i in order]
+    ranks[np.asarray(chosen, dtype=np.int64)[order]] = np.arange(len(order), dtype=np.int64)
+    starts, stops = offsets[order], offsets[order + 1]
+    sorted_offsets = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(stops - starts, out=sorted_offsets[1:])
+    return ranks, TermTable(gather_ranges(np.asarray(table.blob), starts, stops),
+                            sorted_offsets)
 
 
 def _unigrams_and_bigrams(terms: list[str], pair_keys: np.ndarray
@@ -176,8 +180,7 @@ def _unigrams_and_bigrams(terms: list[str], pair_keys: np.ndarray
     before every character a term can hold (letters and digits), so the unigrams are
     sorted as strings once and the bigrams as pairs of unigram ranks."""
     n = len(terms)
-    ranks, uni_order = _sort(terms, np.arange(n))
-    unigrams = TermTable.unhashed(uni_order)
+    ranks, unigrams = _sorted_ranks(terms, np.arange(n))
     # a UTF-8 byte up to 0x20 is a character up to " ": never in the analyser's terms
     if n and unigrams.blob.min() <= 0x20:
         return _sorted_as_strings(terms, pair_keys)

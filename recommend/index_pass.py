@@ -38,7 +38,7 @@ from scipy import sparse
 from domain.index_files import TMP_PREFIX
 from recommend.build_log import log_stage, logged, name_of
 from recommend.count_columns import CountColumns
-from recommend.features import features_from_counts
+from recommend.features import available_cores, features_from_counts
 from recommend.heap import release_free_heap
 from recommend.index import (
     Doc,
@@ -58,6 +58,7 @@ from recommend.search_build import (
 )
 from recommend.search_runs import CountedRuns, count_runs
 from recommend.search_terms import TermTable
+from recommend.term_hashes import hashing
 from recommend.text import words
 from recommend.trend_build import (
     add_forms,
@@ -182,7 +183,9 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     spilled = CountColumns.spill(counts, spill_dir)
     del counts
     if len(terms):
-        terms = terms.with_hashes()     # its temporaries once the matrix is on disk
+        # after the matrix is on disk: the hashing's temporaries are not held beside it
+        with hashing(terms, available_cores()) as hashed_terms:
+            terms = hashed_terms()
     title = title_matrix(counted, terms)
     # the hash index (16 bytes a term: 768 MB at 1M papers) is only saved from here on
     hashes = {name: spilled_array(value, spill_dir / name)

@@ -35,10 +35,13 @@ from scipy import sparse
 from domain.index_files import TMP_PREFIX
 from recommend import acronyms as acronym_rules
 from recommend.count_columns import CountColumns
+from recommend.features import available_cores
 from recommend.index_stream import StreamedArray, StreamedSparse, in_memory
 from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs
 from recommend.search_state import Part, common_words_parts, state_parts, tf_dtype
-from recommend.search_terms import PREFIX, TermTable, merge_terms
+from recommend.search_terms import PREFIX, TermTable
+from recommend.term_hashes import hashing
+from recommend.term_union import merge_terms
 from recommend.text import ANALYZER, words
 
 BM25_K1 = 1.2
@@ -190,9 +193,13 @@ def text_counts(counted: CountedRuns, n: int, *, hashed: bool = True
     vocab, maps = merge_terms([run.load().terms for run in counted.runs["text"]])
     if not len(vocab):
         return vocab, sparse.csc_matrix((n, 0), dtype=np.float32)
-    counts = column_matrix(counted.runs["text"], len(vocab), maps)
-    del maps
-    return vocab.with_hashes() if hashed else vocab, counts
+    if not hashed:
+        return vocab, column_matrix(counted.runs["text"], len(vocab), maps)
+    # the terms are hashed in worker processes while this one makes the matrix
+    with hashing(vocab, available_cores()) as hashed_table:
+        counts = column_matrix(counted.runs["text"], len(vocab), maps)
+        del maps
+        return hashed_table(), counts
 
 
 def parts_from_counts(counted: CountedRuns, vocab: TermTable,
@@ -234,8 +241,7 @@ def title_matrix(counted: CountedRuns, vocab: TermTable) -> sparse.csc_matrix:
     if not len(vocab):
         return sparse.csc_matrix((len(counted.lengths), 0), dtype=np.float32)
     terms, maps = merge_terms([run.load().terms for run in runs])
-    in_vocab = np.fromiter((-1 if (at := vocab.find_raw(term)) is None else at
-                            for term in terms.iter_raw()), dtype=np.int64, count=len(terms))
+    in_vocab = vocab.positions_of(terms)
     return _csc(column_matrix(runs, len(vocab), [in_vocab[m] for m in maps]))
 
 
@@ -251,11 +257,13 @@ def _surface(runs: Sequence[Run]) -> tuple[TermTable, np.ndarray, np.ndarray]:
     """Every written word, sorted, and each paper's words as positions in that table
     (CSR indptr and ids, sorted within each paper since the runs' maps are increasing)."""
     table, maps = merge_terms([run.load().terms for run in runs])
-    indptr, offset = [np.zeros(1, dtype=np.int64)], 0
-    ids = np.empty(sum(run.nnz for run in runs), dtype=np.int32)   # filled in place
-    for run, col_map in zip(runs, maps, strict=True):
-        matrix = run.load().matrix
-        ids[offset:offset + matrix.nnz] = col_map[matrix.indices]
-        indptr.append(matrix.indptr[1:].astype(np.int64) + offset)
-        offset += matrix.nnz
-    return table.with_hashes(), np.concatenate(indptr), ids
+    # the words are hashed in worker processes while this one places them
+    with hashing(table, available_cores()) as hashed:
+        indptr, offset = [np.zeros(1, dtype=np.int64)], 0
+        ids = np.empty(sum(run.nnz for run in runs), dtype=np.int32)   # filled in place
+        for run, col_map in zip(runs, maps, strict=True):
+            matrix = run.load().matrix
+            ids[offset:offset + matrix.nnz] = col_map[matrix.indices]
+            indptr.append(matrix.indptr[1:].astype(np.int64) + offset)
+            offset += matrix.nnz
+        return hashed(), np.concatenate(indptr), ids

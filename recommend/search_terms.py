@@ -7,19 +7,13 @@ load and a private copy in every web worker; as arrays it is mapped, shared and 
 from __future__ import annotations
 
 import hashlib
-import operator
-from array import array
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from itertools import compress
 
 import numpy as np
 
 PREFIX = "search_"
 # terms decoded at a time from a table's offsets while tables are merged
 _DECODE_BATCH = 1 << 16
-# terms held as Python objects at once, over all tables, while tables are merged
-MERGE_HELD = 1 << 16
 # `hash_position`: tables up to this size are binary-searched whole (a few pages at most);
 # larger ones from the interpolated guess, widening by this many entries (4 KB) at first
 _HASH_SCAN_ALL = 4096
@@ -87,13 +81,47 @@ class TermTable(Sequence[str]):
         blob = np.frombuffer(joined.encode(), dtype=np.uint8) if terms else np.zeros(0, np.uint8)
         return cls(blob, offsets)
 
-    def with_hashes(self) -> TermTable:
-        """This table with its hash index (what `find` looks terms up in)."""
-        hashes = np.fromiter((term_hash(t) for t in self.iter_raw()), dtype=np.int64,
-                             count=len(self))
+    def with_hashes(self, hashes: np.ndarray | None = None) -> TermTable:
+        """This table with its hash index (what `find` looks terms up in); `hashes`: its
+        terms' `term_hashes` when the caller has them already."""
+        hashes = self.term_hashes() if hashes is None else np.array(hashes, dtype=np.int64)
         order = np.argsort(hashes, kind="stable")
         hashes.sort()   # in place: the values sorted are the same whichever ties go first
         return TermTable(self.blob, self.offsets, hashes, order.astype(np.int64, copy=False))
+
+    def term_hashes(self) -> np.ndarray:
+        """`term_hash` of every term, in table order (int64): the digests of a batch of
+        terms joined and read as little-endian integers, no Python int per term."""
+        out = np.empty(len(self), dtype=np.int64)
+        blake2b = hashlib.blake2b
+        for start in range(0, len(self), _DECODE_BATCH):
+            stop = min(start + _DECODE_BATCH, len(self))
+            digests = b"".join([blake2b(key, digest_size=8).digest()
+                                for key in self.raw_range(start, stop)])
+            out[start:stop] = np.frombuffer(digests, dtype="<i8")
+        return out
+
+    def positions_of(self, other: TermTable) -> np.ndarray:
+        """The position in this table (which has its hash index) of every term of `other`,
+        -1 where absent: what `find_raw` gives term by term, looked up all at once (the
+        hashes searched with numpy, the bytes of each hit compared with numpy)."""
+        if self.hashes is None or self.hash_pos is None:
+            raise ValueError("positions_of needs this table's hash index (with_hashes)")
+        hashes, hash_pos = np.asarray(self.hashes), np.asarray(self.hash_pos)
+        out = np.full(len(other), -1, dtype=np.int64)
+        if not len(hashes) or not len(other):
+            return out
+        wanted = other.term_hashes()
+        at = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
+        hit = np.flatnonzero(hashes[at] == wanted)
+        candidates = hash_pos[at[hit]]
+        same = _same_terms(self, candidates, other, hit)
+        out[hit[same]] = candidates[same]
+        # a 64-bit collision: another term has this hash; find_raw walks the equal hashes
+        for i in hit[~same].tolist():
+            found = self.find_raw(other.raw(i))
+            out[i] = -1 if found is None else found
+        return out
 
     def iter_raw(self) -> Iterator[bytes]:
         """Every term's UTF-8 bytes in order, copied out of the blob a batch of terms at
@@ -169,6 +197,29 @@ class TermTable(Sequence[str]):
         return out
 
 
+def _same_terms(table: TermTable, positions: np.ndarray, other: TermTable,
+                other_positions: np.ndarray) -> np.ndarray:
+    """Whether table's term at each of `positions` has the same bytes as other's term at
+    the matching `other_positions`; compared a batch of terms at a time."""
+    same = np.zeros(len(positions), dtype=bool)
+    offsets, blob = np.asarray(table.offsets), np.asarray(table.blob)
+    other_offsets, other_blob = np.asarray(other.offsets), np.asarray(other.blob)
+    for lo in range(0, len(positions), _DECODE_BATCH):
+        mine, theirs = positions[lo:lo + _DECODE_BATCH], other_positions[lo:lo + _DECODE_BATCH]
+        starts, lengths = offsets[mine], offsets[mine + 1] - offsets[mine]
+        other_starts = other_offsets[theirs]
+        equal = lengths == other_offsets[theirs + 1] - other_starts
+        ends = np.cumsum(np.where(equal, lengths, 0))
+        term_of_byte = np.repeat(np.arange(len(mine)), np.where(equal, lengths, 0))
+        step = np.arange(int(ends[-1]) if len(ends) else 0) - (ends - np.where(
+            equal, lengths, 0))[term_of_byte]
+        differs = blob[starts[term_of_byte] + step] != other_blob[other_starts[term_of_byte]
+                                                                  + step]
+        equal[term_of_byte[differs]] = False
+        same[lo:lo + _DECODE_BATCH] = equal
+    return same
+
+
 def _utf8_offsets(text: str, char_offsets: np.ndarray) -> np.ndarray:
     """Offsets into `text` counted in characters, recounted in bytes of its UTF-8 form."""
     code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
@@ -176,80 +227,3 @@ def _utf8_offsets(text: str, char_offsets: np.ndarray) -> np.ndarray:
     bytes_before = np.zeros(len(code_points) + 1, dtype=np.int64)
     np.cumsum(width, out=bytes_before[1:])
     return bytes_before[char_offsets]
-
-
-def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
-    """The sorted union of sorted, distinct term lists (lists of str or `TermTable`s),
-    without a hash index, and each list's positions in it (int64).
-
-    The tables are streamed (their UTF-8 bytes sort as the strings do) straight into the
-    union's blob, a round at a time: each table holds its next terms (MERGE_HELD terms over
-    all tables); every held term up to the smallest last held term of a table not yet
-    exhausted can go out, and those are sorted together by Python's sort, which merges
-    sorted runs in C. So no more terms are held as Python objects at once than that."""
-    if len(tables) == 1 and isinstance(tables[0], TermTable):
-        return tables[0], [np.arange(len(tables[0]), dtype=np.int64)]
-    batch = max(1024, min(1 << 16, MERGE_HELD // max(len(tables), 1)))
-    merged = _Union([len(t) for t in tables])
-    read = [0] * len(tables)
-    held: list[list[bytes]] = [[] for _ in tables]
-    exhausted = [False] * len(tables)
-    while True:
-        for k, table in enumerate(tables):
-            if not exhausted[k] and len(held[k]) < batch:
-                stop = min(len(table), read[k] + batch - len(held[k]))
-                held[k] += _raw_range(table, read[k], stop)
-                read[k] = stop
-                exhausted[k] = stop == len(table)
-        if not any(held):
-            break
-        open_ends = [h[-1] for h, done in zip(held, exhausted, strict=True) if h and not done]
-        frontier = min(open_ends) if open_ends else None
-        cuts = [len(h) if frontier is None else bisect_right(h, frontier) for h in held]
-        merged.add([h[:cut] for h, cut in zip(held, cuts, strict=True)])
-        held = [h[cut:] for h, cut in zip(held, cuts, strict=True)]
-    return merged.table(), merged.maps
-
-
-class _Union:
-    """The merged table being written, and each input table's positions in it."""
-
-    def __init__(self, sizes: list[int]) -> None:
-        self.blob, self.ends = bytearray(), array("q", [0])
-        self.maps = [np.empty(n, dtype=np.int64) for n in sizes]
-        self._filled = [0] * len(sizes)
-        self._last: bytes | None = None
-
-    def add(self, parts: list[list[bytes]]) -> None:
-        """Add each table's next terms; every one sorts after those added before."""
-        terms = [t for part in parts for t in part]
-        if not terms:
-            return
-        order = sorted(range(len(terms)), key=terms.__getitem__)  # merges the sorted parts
-        in_order = [terms[i] for i in order]
-        is_new = np.fromiter(map(operator.ne, in_order, [self._last, *in_order[:-1]]),
-                             dtype=bool, count=len(in_order))
-        fresh = list(compress(in_order, is_new))
-        first = len(self.ends) - 1
-        self.blob += b"".join(fresh)
-        lengths = np.fromiter(map(len, fresh), dtype=np.int64, count=len(fresh))
-        self.ends.extend((self.ends[-1] + np.cumsum(lengths)).tolist())
-        positions = np.empty(len(terms), dtype=np.int64)
-        positions[order] = first + np.cumsum(is_new) - 1
-        start = 0
-        for k, part in enumerate(parts):
-            filled = self._filled[k]
-            self.maps[k][filled:filled + len(part)] = positions[start:start + len(part)]
-            self._filled[k] += len(part)
-            start += len(part)
-        self._last = in_order[-1]
-
-    def table(self) -> TermTable:
-        return TermTable(np.frombuffer(self.blob, dtype=np.uint8),
-                         np.frombuffer(self.ends, dtype=np.int64).copy())
-
-
-def _raw_range(terms: Sequence[str], start: int, stop: int) -> list[bytes]:
-    if isinstance(terms, TermTable):
-        return terms.raw_range(start, stop)
-    return [t.encode() for t in terms[start:stop]]

@@ -167,3 +167,28 @@ def test_stemming_past_the_cache_size_gives_the_same_stems(monkeypatch) -> None:
             analyser._stem_cache.update({**known, **{w: w for w in fillers}})
         assert stem_words(distinct) == expected
         assert len(analyser._stem_cache) <= 10
+
+
+def test_sorted_ranks_order_strings_as_python_does() -> None:
+    """The numpy byte sort of a chunk's strings: long shared prefixes (past the sorted key),
+    every UTF-8 width, control characters; ids not chosen rank -1."""
+    import random
+
+    import numpy as np
+
+    from recommend.chunk_analysis import _sorted_ranks
+
+    rng = random.Random(11)
+    prefix = "representation" * 3
+    pool = ["", "\x00", "a\x00", "z", "\u00e9", "\u4e1c", "\U0001f600", "\U0010ffff",
+            prefix, prefix + "s", prefix + "\x00", prefix + "\u00e9"]
+    strings = list(dict.fromkeys(pool + ["".join(rng.choice("ab\u00e9\u4e1c\x01") for _ in
+                                                 range(rng.randint(0, 40)))
+                                         for _ in range(3000)]))
+    chosen = np.array(sorted(rng.sample(range(len(strings)), len(strings) // 2)))
+    ranks, table = _sorted_ranks(strings, chosen)
+    expected = sorted(strings[i] for i in chosen)
+    assert list(table) == expected
+    assert table.blob.tobytes() == "".join(expected).encode()
+    assert ranks[chosen].tolist() == [expected.index(strings[i]) for i in chosen]
+    assert (np.delete(ranks, chosen) == -1).all()

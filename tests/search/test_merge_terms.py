@@ -1,4 +1,4 @@
-"""Sorted term tables merged a round at a time (recommend.search_terms.merge_terms) give
+"""Sorted term tables merged a round at a time (recommend.term_union.merge_terms) give
 the sorted union and each table's positions in it, however few terms a round holds."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import random
 import numpy as np
 import pytest
 
-from recommend import search_terms
-from recommend.search_terms import TermTable, merge_terms
+from recommend import term_union
+from recommend.search_terms import TermTable
+from recommend.term_union import merge_terms
 
 ALPHABET = "ab z\u00e9\u00df\u4e1c\U0001f600"
 
@@ -32,7 +33,7 @@ def _random_tables(seed: int, n_tables: int) -> list[list[str]]:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_merged_tables_are_the_sorted_union_with_each_tables_positions(monkeypatch, held,
                                                                        seed) -> None:
-    monkeypatch.setattr(search_terms, "MERGE_HELD", held)
+    monkeypatch.setattr(term_union, "MERGE_HELD", held)
     tables = _random_tables(seed, n_tables=2 + seed * 5) + [[]]
     union, positions = _reference(tables)
     # TermTables and plain lists both merge; a held batch is never under 1,024 terms
@@ -47,7 +48,7 @@ def test_merged_tables_are_the_sorted_union_with_each_tables_positions(monkeypat
 
 def test_tables_longer_than_a_round_merge_in_order(monkeypatch) -> None:
     """Three tables of interleaved terms, each longer than a round holds."""
-    monkeypatch.setattr(search_terms, "MERGE_HELD", 1)
+    monkeypatch.setattr(term_union, "MERGE_HELD", 1)
     tables = [[f"t{i:05d}" for i in range(k, 5000, 3)] for k in range(3)]
     tables.append([f"t{i:05d}" for i in range(0, 5000, 7)])   # shared with the others
     union, positions = _reference(tables)
@@ -61,3 +62,37 @@ def test_no_tables_and_empty_tables_merge_to_an_empty_table() -> None:
         merged, maps = merge_terms(tables)
         assert len(merged) == 0 and merged.offsets.tolist() == [0]
         assert [m.tolist() for m in maps] == [[] for _ in tables]
+
+
+@pytest.mark.parametrize("key_bytes", [1, 3, 32])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_terms_that_tie_on_their_sorted_bytes_merge_by_their_whole_bytes(monkeypatch, seed,
+                                                                          key_bytes) -> None:
+    """Hostile terms: longer than the bytes numpy sorts (shared long prefixes), NUL and
+    other control characters, an empty term, every UTF-8 width: the union and positions
+    are the sorted set's, whatever the key width and round size."""
+    monkeypatch.setattr(term_union, "KEY_BYTES", key_bytes)
+    monkeypatch.setattr(term_union, "MERGE_HELD", 1)
+    rng = random.Random(seed)
+    stems = ["", "\x00", "a\x00", "a\x00b", "\x01", "\u00ff", "\u0100", "\U0010ffff",
+             "prefix shared by many terms " * 2]
+    pool = sorted({rng.choice(stems) + "".join(rng.choice(ALPHABET + "\x00\x7f")
+                                               for _ in range(rng.randint(0, 4)))
+                   for _ in range(2500)})
+    tables = [sorted(rng.sample(pool, rng.randint(1, len(pool) // 2))) for _ in range(5)]
+    union, positions = _reference(tables)
+    merged, maps = merge_terms([TermTable.unhashed(t) for t in tables])
+    assert list(merged) == union
+    assert merged.blob.tobytes() == "".join(union).encode()
+    assert [m.tolist() for m in maps] == positions
+
+
+def test_byte_order_sorts_and_marks_repeats_as_python_does() -> None:
+    terms = [b"b", b"a", b"", b"a\x00", b"a", b"\xff", b"ab" * 40, b"ab" * 40 + b"c", b"b"]
+    blob = np.frombuffer(b"".join(terms), dtype=np.uint8)
+    offsets = np.concatenate([[0], np.cumsum([len(t) for t in terms])]).astype(np.int64)
+    order, repeat = term_union.byte_order(blob, offsets)
+    assert [terms[i] for i in order] == sorted(terms)
+    ordered = [terms[i] for i in order]
+    assert repeat.tolist() == [i > 0 and ordered[i] == ordered[i - 1]
+                               for i in range(len(terms))]

@@ -14,7 +14,8 @@ from scipy import sparse
 from recommend import search_runs
 from recommend.index import Doc
 from recommend.search_build import bm25_part, bm25_weights, build_search_parts
-from recommend.search_terms import TermTable, merge_terms
+from recommend.search_terms import TermTable
+from recommend.term_union import merge_terms
 from recommend.text import document
 from tests.helpers.search_reference import part_bytes, reference_search_parts
 

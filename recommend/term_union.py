@@ -1,0 +1,170 @@
+"""The sorted union of sorted term tables, merged with numpy a round at a time.
+
+A full build merges the term tables of every counted chunk into runs, and the runs'
+tables into the vocabulary: tens of millions of terms at 1M papers. As Python bytes
+objects, sorted by Python, that cost a microsecond or more a term in the build's main
+process. Here a term is never a Python object: each round takes the tables' next terms
+as byte ranges of their blobs, pads the first `KEY_BYTES` bytes of each into a fixed-width
+numpy key, sorts the keys (numpy's stable sort merges the tables' sorted runs), and
+compares neighbours with numpy to drop repeats. Only terms whose keys tie without being
+the same term (longer than the key, or holding a NUL byte) are compared whole, in
+Python, a handful per round.
+
+UTF-8 bytes sort as the strings do (code-point order), so the union is in string order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from recommend.search_terms import TermTable
+
+# terms merged per round, over all tables (a table's share is never under 1,024 terms)
+MERGE_HELD = 1 << 18
+# leading bytes of each term sorted and compared by numpy
+KEY_BYTES = 32
+
+
+def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
+    """The sorted union of sorted, distinct term lists (lists of str or `TermTable`s),
+    without a hash index, and each list's positions in it (int64).
+
+    A round takes each table's next terms (MERGE_HELD over all tables) up to the smallest
+    last term taken from a table not yet exhausted: every term that can sort before it is
+    in the round, so the round's union comes out whole and in order."""
+    if len(tables) == 1 and isinstance(tables[0], TermTable):
+        return tables[0], [np.arange(len(tables[0]), dtype=np.int64)]
+    tables = [t if isinstance(t, TermTable) else TermTable.unhashed(list(t)) for t in tables]
+    batch = max(1024, MERGE_HELD // max(len(tables), 1))
+    union = _Union([len(t) for t in tables])
+    read = [0] * len(tables)
+    while any(r < len(t) for r, t in zip(read, tables, strict=True)):
+        ends = [min(len(t), r + batch) for r, t in zip(read, tables, strict=True)]
+        open_ends = [t.raw(e - 1) for e, t in zip(ends, tables, strict=True) if e < len(t)]
+        if open_ends:
+            frontier = min(open_ends)
+            ends = [_bisect_right(t, frontier, r, e)
+                    for r, e, t in zip(read, ends, tables, strict=True)]
+        union.add(tables, read, ends)
+        read = ends
+    return union.table(), union.maps
+
+
+def _bisect_right(table: TermTable, key: bytes, lo: int, hi: int) -> int:
+    """First position in [lo, hi) whose term sorts after `key`."""
+    at = table.bisect(key, lo, hi)
+    return at + 1 if at < hi and table.raw(at) == key else at
+
+
+class _Union:
+    """The merged table being written, and each input table's positions in it."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.blobs: list[np.ndarray] = []
+        self.ends: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        self.n_terms = 0
+        self.maps = [np.empty(n, dtype=np.int64) for n in sizes]
+
+    def add(self, tables: Sequence[TermTable], starts: list[int], stops: list[int]) -> None:
+        """Add the terms [start, stop) of each table; all sort after those added before."""
+        taken = [(k, a, b) for k, (a, b) in enumerate(zip(starts, stops, strict=True)) if b > a]
+        if not taken:
+            return
+        blob, offsets = _joined([(tables[k], a, b) for k, a, b in taken])
+        order, repeat = byte_order(blob, offsets)
+        is_new = ~repeat
+        fresh = order[is_new]
+        self.blobs.append(gather_ranges(blob, offsets[fresh], offsets[fresh + 1]))
+        lengths = offsets[fresh + 1] - offsets[fresh]
+        self.ends.append(self.ends[-1][-1] + np.cumsum(lengths))
+        positions = np.empty(len(order), dtype=np.int64)
+        positions[order] = self.n_terms + np.cumsum(is_new) - 1
+        self.n_terms += len(fresh)
+        at = 0
+        for k, a, b in taken:
+            self.maps[k][a:b] = positions[at:at + b - a]
+            at += b - a
+
+    def table(self) -> TermTable:
+        blob = np.concatenate(self.blobs) if self.blobs else np.zeros(0, dtype=np.uint8)
+        return TermTable(blob, np.concatenate(self.ends))
+
+
+def _joined(ranges: list[tuple[TermTable, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The terms [a, b) of each table as one blob and offsets (int64)."""
+    blobs, lengths = [], []
+    for table, a, b in ranges:
+        offsets = np.asarray(table.offsets)
+        blobs.append(np.asarray(table.blob)[int(offsets[a]):int(offsets[b])])
+        lengths.append(np.diff(offsets[a:b + 1]))
+    joined = np.zeros(sum(len(x) for x in lengths) + 1, dtype=np.int64)
+    np.cumsum(np.concatenate(lengths), out=joined[1:])
+    return np.concatenate(blobs).astype(np.uint8, copy=False), joined
+
+
+def gather_ranges(blob: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The bytes [start, stop) of each range, one after another."""
+    lengths = stops - starts
+    before = np.cumsum(lengths) - lengths
+    return blob[np.repeat(starts - before, lengths) + np.arange(int(lengths.sum()))]
+
+
+def byte_order(blob: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The terms of a blob (term i is blob[offsets[i]:offsets[i + 1]]) in byte order:
+    the order (a stable argsort) and, along it, whether each term is the same as the one
+    before it."""
+    n = len(offsets) - 1
+    lengths = np.diff(offsets)
+    width = max(1, min(KEY_BYTES, int(lengths.max()) if n else 1))
+    width = 8 * -(-width // 8)    # whole words
+    keys = _keys(blob, offsets, width)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys, sorted_lengths = keys[order], lengths[order]
+    same_key = sorted_keys[1:] == sorted_keys[:-1]
+    # a NUL byte pads a key, so a key tells terms apart only up to `width` bytes, NUL-free
+    whole = (sorted_lengths[1:] == sorted_lengths[:-1]) & (sorted_lengths[1:] <= width)
+    repeat = np.zeros(n, dtype=bool)
+    repeat[1:] = same_key & whole
+    unsure = np.flatnonzero(same_key & ~whole)
+    if len(unsure):
+        _settle_ties(blob, offsets, order, repeat, same_key, unsure)
+    return order, repeat
+
+
+def _keys(blob: np.ndarray, offsets: np.ndarray, width: int) -> np.ndarray:
+    """Each term's first `width` bytes, NUL-padded, as a numpy `S{width}` array: read 8
+    bytes at a time (big-endian words of an unaligned view), the bytes past the term
+    masked off."""
+    n, n_words = len(offsets) - 1, -(-width // 8)
+    padded = np.zeros(len(blob) + 8 * n_words + 8, dtype=np.uint8)
+    padded[:len(blob)] = blob
+    words = np.ndarray((len(blob) + 8 * n_words,), dtype=">u8", buffer=padded, strides=(1,))
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    out = np.empty((n, n_words), dtype=">u8")
+    for j in range(n_words):
+        kept = np.clip(lengths - 8 * j, 0, 8)
+        out[:, j] = words[starts + 8 * j] & _MASKS[kept]
+    return out.view(f"S{8 * n_words}").ravel()
+
+
+# _MASKS[k]: a big-endian word's first k bytes
+_MASKS = np.array([0] + [((1 << (8 * k)) - 1) << (8 * (8 - k)) for k in range(1, 9)],
+                  dtype=np.uint64)
+
+
+def _settle_ties(blob: np.ndarray, offsets: np.ndarray, order: np.ndarray,
+                 repeat: np.ndarray, same_key: np.ndarray, unsure: np.ndarray) -> None:
+    """Sort each run of equal keys that holds an unsure pair by the whole terms' bytes,
+    in place, and mark the repeats among them."""
+    run_of = np.concatenate([[0], np.cumsum(~same_key)])   # sorted position -> its key run
+    run_start = np.flatnonzero(np.concatenate([[True], ~same_key]))
+    run_stop = np.append(run_start[1:], len(order))
+    for run in np.unique(run_of[unsure + 1]).tolist():
+        lo, hi = int(run_start[run]), int(run_stop[run])
+        members = order[lo:hi].tolist()
+        raw = {i: blob[offsets[i]:offsets[i + 1]].tobytes() for i in members}
+        members.sort(key=raw.__getitem__)
+        order[lo:hi] = members
+        repeat[lo + 1:hi] = [raw[a] == raw[b] for a, b in zip(members, members[1:], strict=False)]
