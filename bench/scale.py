@@ -123,7 +123,7 @@ def store_fulltexts(data_dir: Path, k: int, *, seed: int = 0) -> dict:
     from store.db import make_engine
     from store.fulltext import candidates, record_result
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     engine = make_engine(config.load_settings({}, data_dir=str(data_dir)))
     with engine.connect() as conn:
         waiting = candidates(conn, max_attempts=1)
@@ -138,7 +138,8 @@ def store_fulltexts(data_dir: Path, k: int, *, seed: int = 0) -> dict:
                               pages=1 + len(text) // 3000, seconds=0.0, engine="bench")
                 chars += len(text)
     engine.dispose()
-    return {"seconds": time.perf_counter() - started, "peak_mb": None,
+    return {"seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu,
+            "peak_mb": None,
             "output": [f"{k:,} full texts, {chars / 1e6:,.0f}M characters"], "stages": []}
 
 
@@ -146,21 +147,26 @@ def store_fulltexts(data_dir: Path, k: int, *, seed: int = 0) -> dict:
 
 
 def papersift(data_dir: Path, *args: str) -> dict:
-    """Run `papersift ARGS` on data_dir in a child process: seconds and peak RSS (MB)."""
+    """Run `papersift ARGS` on data_dir in a child process: seconds, CPU seconds (its
+    worker processes' too: on a shared machine the figure that load does not stretch) and
+    peak RSS (MB)."""
     env = {**os.environ, "PAPERSIFT_DATA_DIR": str(data_dir), **SERVER_ENV, **BUILD_ENV}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([str(ROOT / ".venv" / "bin" / "papersift"), *args], env=env,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"papersift {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    peak = after.ru_maxrss
     # ru_maxrss of children is the largest child so far: only a new maximum is this step's own
     # the build's stage log ("index stage features: 61.2 s, peak RSS so far 912 MB")
     stages = [line.split("papersift.index: ", 1)[-1] for line in done.stderr.splitlines()
               if "index stage " in line]
-    return {"seconds": seconds, "peak_mb": peak / 1024 if peak > before else None,
+    return {"seconds": seconds, "cpu_seconds": cpu,
+            "peak_mb": peak / 1024 if peak > before.ru_maxrss else None,
             "output": done.stdout.strip().splitlines()[-1:], "stages": stages}
 
 
@@ -225,6 +231,8 @@ def print_build(label: str, figures: dict, ran: set[str]) -> None:
                   f"peak {peak} MB")
             continue
         print(f"{label}_{step}_seconds: {fig['seconds']:.1f} s")
+        if fig.get("cpu_seconds"):
+            print(f"{label}_{step}_cpu_seconds: {fig['cpu_seconds']:.1f} s")
         if fig.get("peak_mb"):
             print(f"{label}_{step}_peak_rss: {fig['peak_mb']:.0f} MB")
         for line in fig.get("stages", []):
