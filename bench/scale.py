@@ -43,8 +43,6 @@ alternate with this checkout's, so both see the same machine load.
 from __future__ import annotations
 
 import argparse
-import gzip
-import itertools
 import json
 import os
 import random
@@ -68,9 +66,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _data import corpus  # noqa: E402
+from _scale_corpus import UPDATE_PAPERS, store_fulltexts, write_corpus  # noqa: E402
 
-UPDATE_PAPERS = 2000
 SERVER_ENV = {"PAPERSIFT_PAGE_CACHE_SECONDS": "0", "PAPERSIFT_SCHEDULER": "0",
               "PAPERSIFT_QUERY_RATE_LIMIT": "1000000 per minute", "PAPERSIFT_LOG_LEVEL": "WARNING",
               "SECRET_KEY": "bench-scale-secret"}
@@ -84,63 +81,6 @@ def cache_dir(n: int, named: Path | None, full_texts: int = 0) -> Path:
     base = named or Path(os.environ.get("PAPERSIFT_BENCH_CACHE")
                          or Path.home() / ".cache" / "papersift-bench")
     return base / (f"scale-{n}-ft{full_texts}" if full_texts else f"scale-{n}")
-
-
-# -- corpus ------------------------------------------------------------------------------
-
-
-def write_corpus(path: Path, n: int, *, seed: int, first_year: int) -> None:
-    """n synthetic papers as JSON lines (arXiv listing shape), ids YYMM.NNNNN by date."""
-    from datetime import date, timedelta
-
-    from index_build import synthetic_docs
-
-    with gzip.open(corpus(), "rt", encoding="utf-8") as fh:
-        authors = [r["authors"] for r in map(json.loads, fh) if r.get("authors")]
-    rng = random.Random(seed)
-    per_month: dict[str, int] = defaultdict(int)
-    shift = date(first_year, 1, 1) - date(2016, 1, 1)
-    span_days = 3650 if n > UPDATE_PAPERS else 60   # the update: two months after the corpus
-    with gzip.open(path, "wt", encoding="utf-8") as out:
-        for d in synthetic_docs(n, seed=seed):
-            day = d.published + shift if span_days == 3650 else \
-                date(first_year, 1, 1) + timedelta(days=rng.randrange(span_days))
-            month = f"{day.year % 100:02d}{day.month:02d}"
-            per_month[month] += 1
-            title, _, abstract = d.text.partition(" . ")
-            out.write(json.dumps({
-                "id": f"{month}.{per_month[month]:05d}", "title": title, "summary": abstract,
-                "authors": rng.choice(authors), "categories": list(d.categories),
-                "listing_date": day.isoformat()}) + "\n")
-
-
-def store_fulltexts(data_dir: Path, k: int, *, seed: int = 0) -> dict:
-    """Give k of the stored papers (seeded) a synthetic full text, stored as the extractor
-    stores its results (`store.fulltext.record_result`, a transaction per batch)."""
-    from index_build import synthetic_fulltexts
-
-    import config
-    from store.db import make_engine
-    from store.fulltext import candidates, record_result
-
-    started, cpu = time.perf_counter(), time.process_time()
-    engine = make_engine(config.load_settings({}, data_dir=str(data_dir)))
-    with engine.connect() as conn:
-        waiting = candidates(conn, max_attempts=1)
-    if k > len(waiting):
-        sys.exit(f"--full-texts {k}: only {len(waiting)} papers lack a full text")
-    chosen = sorted(random.Random(seed).sample(waiting, k), key=lambda c: c.paper_id)
-    pairs, chars = zip(chosen, synthetic_fulltexts(k, seed=seed), strict=True), 0
-    for _ in range(0, k, FULLTEXT_BATCH):
-        with engine.begin() as conn:
-            for cand, text in itertools.islice(pairs, FULLTEXT_BATCH):
-                record_result(conn, cand.paper_id, cand.version, status="ok", text=text,
-                              pages=1 + len(text) // 3000, seconds=0.0, engine="bench")
-                chars += len(text)
-    engine.dispose()
-    return {"seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu,
-            "peak_mb": None,
-            "output": [f"{k:,} full texts, {chars / 1e6:,.0f}M characters"], "stages": []}
 
 
 # -- build steps -------------------------------------------------------------------------
@@ -171,7 +111,6 @@ def papersift(data_dir: Path, *args: str) -> dict:
 
 
 STEPS = ("import", "fulltext", "index", "update_import", "update_index")
-FULLTEXT_BATCH = 500
 # cached stores of another format are rebuilt: format 1's update_index was a full rebuild
 CACHE_FORMAT = 2
 
