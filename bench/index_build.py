@@ -28,8 +28,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -85,10 +87,7 @@ def synthetic_docs(n: int, *, seed: int = 0) -> list[Doc]:
 
     real = read_jsonl(corpus())
     rng = np.random.default_rng(seed)
-    per_abstract = [_SENTENCE_END.split(" ".join(r["summary"].split())) for r in real]
-    rare = _rare_words(per_abstract)
-    sentences = [_pieces(s, rare) for ss in per_abstract for s in ss]
-    lengths = np.array([len(ss) for ss in per_abstract])
+    sentences, lengths = _sentence_pool(real)
     n_sent = lengths[rng.integers(len(real), size=n)]
     picks = rng.integers(len(sentences), size=int(n_sent.sum()))
     variants = rng.integers(max(1, n // VARIANT_EVERY), size=n)
@@ -103,6 +102,49 @@ def synthetic_docs(n: int, *, seed: int = 0) -> list[Doc]:
         docs.append(Doc(f"9{i:07d}", start + timedelta(days=int(days[i])),
                         tuple(r["categories"]), document(r["title"], abstract)))
     return docs
+
+
+def _sentence_pool(real: list[dict]) -> tuple[list[tuple[list[str], list[int]]], Any]:
+    """Every sentence of the real abstracts (split around words, rare words marked) and each
+    abstract's number of sentences (a numpy array)."""
+    import numpy as np
+
+    per_abstract = [_SENTENCE_END.split(" ".join(r["summary"].split())) for r in real]
+    rare = _rare_words(per_abstract)
+    sentences = [_pieces(s, rare) for ss in per_abstract for s in ss]
+    return sentences, np.array([len(ss) for ss in per_abstract])
+
+
+# a real arXiv paper's extracted text: about 30-60k characters, 5-10k words
+FULLTEXT_CHARS = (30_000, 60_000)
+FULLTEXT_STREAM = 7
+
+
+def synthetic_fulltexts(k: int, *, seed: int = 0,
+                        chars: tuple[int, int] = FULLTEXT_CHARS) -> Iterator[str]:
+    """k full texts of random real sentences, each `chars` long (uniform in the range).
+
+    A full text is a run of sections, each as many sentences as a random real abstract,
+    and each section's rare words are respelled as one of synthetic_docs' variants: the
+    vocabulary grows with the volume of text as it does for abstracts (a 45k-character
+    full text adds to it about what 40 abstracts would)."""
+    import numpy as np
+
+    sentences, lengths = _sentence_pool(read_jsonl(corpus()))
+    # a stream of its own: synthetic_docs' generator of the same seed picks the same
+    # sentence numbers, which would copy the abstracts' text into the full texts
+    rng = np.random.default_rng([FULLTEXT_STREAM, seed])
+    mean_abstract = sum(len("".join(p)) + 1 for p, _ in sentences) / len(lengths)
+    sections = k * sum(chars) / 2 / mean_abstract
+    n_variants = max(1, int(sections) // VARIANT_EVERY)
+    for target in rng.integers(chars[0], chars[1] + 1, size=k):
+        out, size = [], 0
+        while size < target:     # a section at a time, paragraphs as pdfminer leaves them
+            suffix = _suffix(int(rng.integers(n_variants)))
+            picks = rng.integers(len(sentences), size=int(lengths[rng.integers(len(lengths))]))
+            out.append(" ".join(_respell(sentences[j], suffix) for j in picks))
+            size += len(out[-1]) + 2
+        yield "\n\n".join(out)
 
 
 _WORD = re.compile(r"([^\W\d_]{3,})")

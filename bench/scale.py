@@ -4,6 +4,7 @@
     .venv/bin/python bench/scale.py --papers 30000 --requests 50   # make bench's size
     .venv/bin/python bench/scale.py --papers 1000000           # long mode (~30 min to build)
     .venv/bin/python bench/scale.py --papers 300000 --baseline-root /tmp/papersift-main
+    .venv/bin/python bench/scale.py --papers 100000 --full-texts 30000   # issue 21's full texts
 
 The corpus is bench/index_build.py's: each abstract a run of real sentences from the
 bundled sample (or BENCH_CORPUS), under a real title and categories, with rare words
@@ -11,7 +12,10 @@ respelled per paper so the vocabulary grows with N; dates spread over ten years
 (2016-2025) and authors drawn from the real author lists. Steps, each a `papersift`
 command in its own process (time and peak RSS):
 
-1. `papersift import` of the N papers into a new SQLite store;
+1. `papersift import` of the N papers into a new SQLite store; with --full-texts K, K of
+   them (seeded) are then given a synthetic full text of 30-60k characters (real sentences
+   resampled, rare words respelled: `index_build.synthetic_fulltexts`), stored as an
+   extraction stores it (`store.fulltext.record_result`); the cache is scale-N-ftK;
 2. `papersift index` (the full build; its stage log, each stage's time and peak memory,
    is kept with the figures and printed under them);
 3. the update: `papersift import` of 2,000 newer papers, then `papersift index` again,
@@ -39,7 +43,6 @@ alternate with this checkout's, so both see the same machine load.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -63,9 +66,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _data import corpus  # noqa: E402
+from _scale_corpus import UPDATE_PAPERS, store_fulltexts, write_corpus  # noqa: E402
 
-UPDATE_PAPERS = 2000
 SERVER_ENV = {"PAPERSIFT_PAGE_CACHE_SECONDS": "0", "PAPERSIFT_SCHEDULER": "0",
               "PAPERSIFT_QUERY_RATE_LIMIT": "1000000 per minute", "PAPERSIFT_LOG_LEVEL": "WARNING",
               "SECRET_KEY": "bench-scale-secret"}
@@ -75,70 +77,49 @@ BUILD_ENV = {"PAPERSIFT_INDEX_REFIT_DRIFT": "1", "PAPERSIFT_LOG_LEVEL": "INFO"}
 PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends")
 
 
-def cache_dir(n: int, named: Path | None) -> Path:
+def cache_dir(n: int, named: Path | None, full_texts: int = 0) -> Path:
     base = named or Path(os.environ.get("PAPERSIFT_BENCH_CACHE")
                          or Path.home() / ".cache" / "papersift-bench")
-    return base / f"scale-{n}"
-
-
-# -- corpus ------------------------------------------------------------------------------
-
-
-def write_corpus(path: Path, n: int, *, seed: int, first_year: int) -> None:
-    """n synthetic papers as JSON lines (arXiv listing shape), ids YYMM.NNNNN by date."""
-    from datetime import date, timedelta
-
-    from index_build import synthetic_docs
-
-    with gzip.open(corpus(), "rt", encoding="utf-8") as fh:
-        authors = [r["authors"] for r in map(json.loads, fh) if r.get("authors")]
-    rng = random.Random(seed)
-    per_month: dict[str, int] = defaultdict(int)
-    shift = date(first_year, 1, 1) - date(2016, 1, 1)
-    span_days = 3650 if n > UPDATE_PAPERS else 60   # the update: two months after the corpus
-    with gzip.open(path, "wt", encoding="utf-8") as out:
-        for d in synthetic_docs(n, seed=seed):
-            day = d.published + shift if span_days == 3650 else \
-                date(first_year, 1, 1) + timedelta(days=rng.randrange(span_days))
-            month = f"{day.year % 100:02d}{day.month:02d}"
-            per_month[month] += 1
-            title, _, abstract = d.text.partition(" . ")
-            out.write(json.dumps({
-                "id": f"{month}.{per_month[month]:05d}", "title": title, "summary": abstract,
-                "authors": rng.choice(authors), "categories": list(d.categories),
-                "listing_date": day.isoformat()}) + "\n")
+    return base / (f"scale-{n}-ft{full_texts}" if full_texts else f"scale-{n}")
 
 
 # -- build steps -------------------------------------------------------------------------
 
 
 def papersift(data_dir: Path, *args: str) -> dict:
-    """Run `papersift ARGS` on data_dir in a child process: seconds and peak RSS (MB)."""
+    """Run `papersift ARGS` on data_dir in a child process: seconds, CPU seconds (its
+    worker processes' too: on a shared machine the figure that load does not stretch) and
+    peak RSS (MB)."""
     env = {**os.environ, "PAPERSIFT_DATA_DIR": str(data_dir), **SERVER_ENV, **BUILD_ENV}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([str(ROOT / ".venv" / "bin" / "papersift"), *args], env=env,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"papersift {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    peak = after.ru_maxrss
     # ru_maxrss of children is the largest child so far: only a new maximum is this step's own
     # the build's stage log ("index stage features: 61.2 s, peak RSS so far 912 MB")
     stages = [line.split("papersift.index: ", 1)[-1] for line in done.stderr.splitlines()
               if "index stage " in line]
-    return {"seconds": seconds, "peak_mb": peak / 1024 if peak > before else None,
+    return {"seconds": seconds, "cpu_seconds": cpu,
+            "peak_mb": peak / 1024 if peak > before.ru_maxrss else None,
             "output": done.stdout.strip().splitlines()[-1:], "stages": stages}
 
 
-STEPS = ("import", "index", "update_import", "update_index")
+STEPS = ("import", "fulltext", "index", "update_import", "update_index")
 # cached stores of another format are rebuilt: format 1's update_index was a full rebuild
 CACHE_FORMAT = 2
 
 
-def build(n: int, where: Path, steps: tuple[str, ...]) -> tuple[dict, set[str]]:
+def build(n: int, where: Path, steps: tuple[str, ...], full_texts: int = 0
+          ) -> tuple[dict, set[str]]:
     """Run the build steps not yet done into where/data (each step's figures are saved in
-    where/build.json as it ends, so an interrupted build resumes); (figures, steps run now)."""
+    where/build.json as it ends, so an interrupted build resumes); (figures, steps run now).
+    The fulltext step gives `full_texts` of the papers a full text (none: skipped)."""
     data, saved = where / "data", where / "build.json"
     figures: dict = json.loads(saved.read_text()) if saved.is_file() else {}
     if figures.get("format") != CACHE_FORMAT:    # built by a papersift whose index rebuilt
@@ -147,27 +128,39 @@ def build(n: int, where: Path, steps: tuple[str, ...]) -> tuple[dict, set[str]]:
         data.mkdir(parents=True)
     ran = set()
     for step in steps:
-        if step in figures:
+        if step in figures or (step == "fulltext" and not full_texts):
             continue
-        source = where / f"{step}.jsonl.gz"
-        if step.endswith("import"):
-            t, main = time.perf_counter(), step == "import"
-            write_corpus(source, n if main else UPDATE_PAPERS, seed=0 if main else 1,
-                         first_year=2016 if main else 2026)
-            print(f"# {step}: corpus written in {time.perf_counter() - t:.0f} s", flush=True)
-        figures[step] = papersift(data, *(("import", str(source)) if source.exists() else ("index",)))
-        source.unlink(missing_ok=True)
-        if step == "update_index" and not figures[step]["output"][0].startswith("Updated"):
-            shutil.rmtree(where, ignore_errors=True)     # the next run builds it again
-            sys.exit(f"update_index: expected an incremental update, got {figures[step]['output']}")
+        figures[step] = (store_fulltexts(data, full_texts) if step == "fulltext"
+                         else _papersift_step(n, where, step))
         ran.add(step)
         saved.write_text(json.dumps(figures))
         print(f"# {step}: {figures[step]['seconds']:.1f} s {figures[step]['output']}", flush=True)
     return figures, ran
 
 
-def print_build(n: int, figures: dict, ran: set[str]) -> None:
-    label = f"scale_{n // 1000}k"
+def _papersift_step(n: int, where: Path, step: str) -> dict:
+    """An import (of a corpus written here) or an index step, run by `papersift`."""
+    source = where / f"{step}.jsonl.gz"
+    if step.endswith("import"):
+        t, main = time.perf_counter(), step == "import"
+        write_corpus(source, n if main else UPDATE_PAPERS, seed=0 if main else 1,
+                     first_year=2016 if main else 2026)
+        print(f"# {step}: corpus written in {time.perf_counter() - t:.0f} s", flush=True)
+    figures = papersift(where / "data", *(("import", str(source)) if source.exists() else ("index",)))
+    source.unlink(missing_ok=True)
+    if step == "update_index" and not figures["output"][0].startswith("Updated"):
+        shutil.rmtree(where, ignore_errors=True)     # the next run builds it again
+        sys.exit(f"update_index: expected an incremental update, got {figures['output']}")
+    return figures
+
+
+def label_of(n: int, full_texts: int = 0) -> str:
+    """scale_100k, or scale_100k_ft30k with full texts."""
+    return f"scale_{n // 1000}k" + (f"_ft{full_texts // 1000}k" if full_texts >= 1000 else
+                                     f"_ft{full_texts}" if full_texts else "")
+
+
+def print_build(label: str, figures: dict, ran: set[str]) -> None:
     for step, fig in figures.items():
         if step == "format":
             continue
@@ -177,6 +170,8 @@ def print_build(n: int, figures: dict, ran: set[str]) -> None:
                   f"peak {peak} MB")
             continue
         print(f"{label}_{step}_seconds: {fig['seconds']:.1f} s")
+        if fig.get("cpu_seconds"):
+            print(f"{label}_{step}_cpu_seconds: {fig['cpu_seconds']:.1f} s")
         if fig.get("peak_mb"):
             print(f"{label}_{step}_peak_rss: {fig['peak_mb']:.0f} MB")
         for line in fig.get("stages", []):
@@ -316,8 +311,8 @@ def measure_pages(servers: dict[str, Server], paths: dict[str, list[str]]) -> di
     return times
 
 
-def report_pages(n: int, name: str, times: dict[str, list[float]], server: Server) -> None:
-    label = f"scale_{n // 1000}k" + ("" if name == "this" else f"_{name}")
+def report_pages(label: str, name: str, times: dict[str, list[float]], server: Server) -> None:
+    label += "" if name == "this" else f"_{name}"
     for kind in PAGES:
         if kind in times:
             p50, p95 = np.percentile(times[kind], [50, 95])
@@ -339,19 +334,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="leave the 2,000-paper update for a later run (pages before it)")
     parser.add_argument("--baseline-root", type=Path, help="other papersift code to compare")
     parser.add_argument("--pages", nargs="*", choices=PAGES, default=list(PAGES))
+    parser.add_argument("--full-texts", type=int, default=0, metavar="K",
+                        help="give K of the papers a synthetic full text (30-60k characters)")
     parser.add_argument("--store", type=Path,
                         help="time the pages of this existing data dir (no build; --papers labels)")
     args = parser.parse_args(argv)
-    if args.papers < 1000 or args.requests < 1:
-        parser.error("--papers must be at least 1000 and --requests at least 1")
-    where = cache_dir(args.papers, args.cache_dir)
+    if args.papers < 1000 or args.requests < 1 or not 0 <= args.full_texts <= args.papers:
+        parser.error("--papers must be at least 1000, --requests at least 1 and "
+                     "--full-texts between 0 and --papers")
+    where = cache_dir(args.papers, args.cache_dir, args.full_texts)
     if args.store:
         data, where = args.store.resolve(), Path(tempfile.mkdtemp(prefix="papersift-scale-"))
     else:
         if args.fresh:
             shutil.rmtree(where, ignore_errors=True)
-        figures, ran = build(args.papers, where, STEPS[:2] if args.no_update else STEPS)
-        print_build(args.papers, figures, ran)
+        figures, ran = build(args.papers, where, STEPS[:3] if args.no_update else STEPS,
+                             args.full_texts)
+        print_build(label_of(args.papers, args.full_texts), figures, ran)
         data = where / "data"
     other = args.baseline_root.resolve() if args.baseline_root else None
     other_data = baseline_data(data, where / "baseline-data", other) if other else None
@@ -362,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = {k: v for k, v in page_paths(data, args.requests).items() if k in args.pages}
         times = measure_pages(servers, paths)
         for name, server in servers.items():
-            report_pages(args.papers, name, times[name], server)
+            report_pages(label_of(args.papers, args.full_texts), name, times[name], server)
     finally:
         for server in servers.values():
             server.stop()
