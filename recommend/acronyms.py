@@ -55,11 +55,12 @@ def definitions(text: str) -> set[tuple[str, str]]:
 def _long_form(letters: str, before: list[str]) -> str | None:
     """The fewest words ending just before the bracket whose initials spell `letters`."""
     for n in range(2, min(len(before), len(letters) + 2) + 1):
-        chosen = before[-n:]
-        parts = [p.lower() for w in chosen for p in w.split("-")]
-        if parts[0][0] != letters[0] or parts[0] in STOP_WORDS:
+        # the first word's first part decides most candidates: split the rest only then
+        head = before[-n].split("-", 1)[0].lower()
+        if head[0] != letters[0] or head in STOP_WORDS:
             continue
-        if _spells(parts, letters):
+        chosen = before[-n:]
+        if _spells([p.lower() for w in chosen for p in w.split("-")], letters):
             return " ".join(w.lower() for w in chosen)
     return None
 

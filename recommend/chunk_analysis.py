@@ -27,7 +27,7 @@ from scipy import sparse
 from recommend.search_query import author_tokens
 from recommend.search_terms import TermTable
 from recommend.term_union import byte_order, gather_ranges
-from recommend.text import STOP_WORDS, stem_words, tokens_of
+from recommend.text import STOP_WORDS, stems_uncached, tokens_of
 
 # what a field's postings are made of: its sorted distinct terms and a (documents x terms)
 # CSR matrix of int32 counts
@@ -36,6 +36,12 @@ TermsAndMatrix = tuple[TermTable, sparse.csr_matrix]
 JOIN_BLOCK = 1 << 16
 # a part of a name, as `author_tokens` splits names
 _NAME_PART = re.compile(r"[^\W_]+")
+# a word's entry in the term memo when it is no term (a term is never empty)
+GAP = ""
+# word -> term (or GAP), kept across the chunks one process counts: words recur from chunk
+# to chunk (Zipf), so most of a chunk's distinct words are judged and stemmed only once
+_term_memo: dict[str, str] = {}
+TERM_MEMO_SIZE = 500_000
 
 
 @dataclass
@@ -65,13 +71,38 @@ def analyse_texts(texts: Sequence[str]) -> ChunkTexts:
     del numbered
     words = list(word_ids)
     term_ids: defaultdict[str, int] = defaultdict(count().__next__)
-    term_of_word = np.full(len(words), -1, dtype=np.int64)
-    kept = np.flatnonzero(~_gaps(words))
-    kept_words = [words[i] for i in kept.tolist()]
-    term_of_word[kept] = np.fromiter(map(term_ids.__getitem__, stem_words(kept_words)),
-                                     dtype=np.int64, count=len(kept))
+    term_ids[GAP] = -1      # set, not counted: the terms are numbered from 0
+    term_of_word = np.fromiter(map(term_ids.__getitem__, terms_of_words(words)),
+                               dtype=np.int64, count=len(words))
     return ChunkTexts(len(texts), np.repeat(np.arange(len(texts), dtype=np.int64), per_doc),
-                      word_of_token, words, term_of_word, list(term_ids))
+                      word_of_token, words, term_of_word, list(term_ids)[1:])
+
+
+def terms_of_words(distinct: list[str]) -> list[str]:
+    """Each of these distinct lowercase words' term (`stem`), or GAP where `words` makes
+    it a gap; from the memo where a chunk counted before in this process met the word."""
+    known = list(map(_term_memo.get, distinct))
+    missing = [w for w, term in zip(distinct, known, strict=True) if term is None]
+    if not missing:
+        return known
+    judged = dict(zip(missing, _judged(missing), strict=True))
+    found = [judged[w] if term is None else term
+             for w, term in zip(distinct, known, strict=True)]
+    if len(_term_memo) + len(judged) <= TERM_MEMO_SIZE:
+        _term_memo.update(judged)
+    else:
+        # full: keep this chunk's words, the likeliest to come again (Zipf), drop the rest
+        _term_memo.clear()
+        if len(distinct) <= TERM_MEMO_SIZE:
+            _term_memo.update(zip(distinct, found, strict=True))
+    return found
+
+
+def _judged(words: list[str]) -> list[str]:
+    """`terms_of_words` of words not in the memo: gaps found, the rest stemmed at once."""
+    gaps = _gaps(words).tolist()
+    stems = iter(stems_uncached([w for w, gap in zip(words, gaps, strict=True) if not gap]))
+    return [GAP if gap else next(stems) for gap in gaps]
 
 
 def _gaps(words: list[str]) -> np.ndarray:
@@ -187,7 +218,7 @@ def _unigrams_and_bigrams(terms: list[str], pair_keys: np.ndarray
     first, second = ranks[pair_keys // max(n, 1)], ranks[pair_keys % max(n, 1)]
     # each term as rank of its first word * (n + 1) + (rank of its second word + 1)
     sort_keys = np.concatenate([ranks * (n + 1), first * (n + 1) + second + 1])
-    order = np.argsort(sort_keys, kind="stable")
+    order = np.argsort(sort_keys)   # the keys are distinct: any sort gives this order
     cols = np.empty(len(order), dtype=np.int64)
     cols[order] = np.arange(len(order), dtype=np.int64)
     head, tail = np.divmod(sort_keys[order], n + 1)

@@ -92,9 +92,15 @@ def stem_words(distinct: Sequence[str]) -> list[str]:
     if len(_stem_cache) + len(missing) >= STEM_CACHE_SIZE:
         _stem_cache.clear()     # now, not midway: every word's stem stays cached below
         missing = list(set(distinct))
-    snowball = _STEMMER.stemWords([CLASSICAL_PLURALS.get(w, w) for w in missing])
-    _stem_cache.update(zip(missing, map(_term, missing, snowball), strict=True))
+    _stem_cache.update(zip(missing, stems_uncached(missing), strict=True))
     return list(map(_stem_cache.__getitem__, distinct))
+
+
+def stems_uncached(distinct: Sequence[str]) -> list[str]:
+    """`stem` of each of these lowercase words, in one Snowball call, neither read from
+    nor kept in the stem cache: for callers that keep a memo of their own."""
+    snowball = _STEMMER.stemWords([CLASSICAL_PLURALS.get(w, w) for w in distinct])
+    return list(map(_term, distinct, snowball))
 
 
 def stems(seq: Sequence[str | None]) -> list[str | None]:

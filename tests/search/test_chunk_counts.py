@@ -169,6 +169,48 @@ def test_stemming_past_the_cache_size_gives_the_same_stems(monkeypatch) -> None:
         assert len(analyser._stem_cache) <= 10
 
 
+def test_chunks_count_the_same_from_a_warm_memo_as_from_an_empty_one(sample_records) -> None:
+    """The term memo kept across a process's chunks: a chunk counted after others (most of
+    its words judged by an earlier chunk, a stop word or digit met there as a gap) and the
+    same chunk counted from an empty memo give the same counts, equal to the reference."""
+    from recommend import chunk_analysis
+
+    docs = [(document(r["title"], r["summary"]), r["title"], tuple(r["authors"]),
+             tuple(r["categories"])) for r in sample_records[:600]]
+    hostile = _chunk(list(HOSTILE.values()), list(HOSTILE.values()))
+    chunk_analysis._term_memo.clear()
+    for chunk in (docs[:300], hostile, docs[300:]):
+        assert_counted_the_same(chunk)
+    assert len(chunk_analysis._term_memo) > 5_000
+    warm = count_chunk(docs[300:])
+    chunk_analysis._term_memo.clear()
+    assert_same_counts(warm, count_chunk(docs[300:]))
+
+
+def test_a_full_term_memo_keeps_the_last_chunks_words_and_the_same_counts(
+        monkeypatch, sample_records) -> None:
+    """Past TERM_MEMO_SIZE the memo keeps only the words of the chunk that filled it (or
+    none when that chunk alone has more): the counts never change."""
+    from recommend import chunk_analysis
+
+    monkeypatch.setattr(chunk_analysis, "TERM_MEMO_SIZE", 10)
+    chunk_analysis._term_memo.clear()
+    small = _chunk(["graph neural networks of the data", "the networks 2024 GNNs"])
+    assert_counted_the_same(small)
+    assert set(chunk_analysis._term_memo) == {"graph", "neural", "networks", "of", "the",
+                                              "data", "2024", "gnns"}
+    assert chunk_analysis._term_memo["the"] == chunk_analysis.GAP
+    assert chunk_analysis._term_memo["networks"] == "network"
+    assert_counted_the_same(_chunk(["networks models of equilibria matrices"]))  # 8 + 3 > 10
+    assert set(chunk_analysis._term_memo) == {"networks", "models", "of", "equilibria",
+                                              "matrices"}
+    assert_counted_the_same(_chunk([r["summary"] for r in sample_records[:40]]))
+    assert chunk_analysis._term_memo == {}      # more distinct words than the memo holds
+    for chunk in (small, _chunk(["networks models of equilibria"]), small):
+        assert_counted_the_same(chunk)
+        assert len(chunk_analysis._term_memo) <= 10
+
+
 def test_sorted_ranks_order_strings_as_python_does() -> None:
     """The numpy byte sort of a chunk's strings: long shared prefixes (past the sorted key),
     every UTF-8 width, control characters; ids not chosen rank -1."""
