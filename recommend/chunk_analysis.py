@@ -4,7 +4,8 @@
 string per bigram. The search build meets hundreds of millions of tokens, and a chunk of
 2,000 abstracts repeats each distinct word dozens of times. So here each text is only
 split (the analyser's own regex) and its tokens numbered by one dict look-up each; the
-analyser's decisions (gap or term, and which stem) are made once per distinct word;
+analyser's decisions (gap or term, and which stem) are made once per distinct word and
+kept in a bounded memo for the chunks that follow in the same process;
 unigram and bigram occurrences, their (document, term) counts and the sorted vocabulary
 are computed on integer arrays; and a term's string is made once per chunk.
 
