@@ -31,11 +31,14 @@ STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
 )
 # a word, or one punctuation mark that ends a phrase
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?()\[\]{}\"<>=+*/\\|$]")
+# _TOKEN for lowercase ASCII text, where a word character is a letter or digit: a class of
+# ranges is tested faster than a Unicode category (a sixth less time for an abstract)
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+|[.,;:!?()\[\]{}\"<>=+*/\\|$]")
 
 
 def tokens_of(text: str) -> list[str]:
     """The text's lowercase tokens: words, and the punctuation marks that end phrases."""
-    return _TOKEN.findall(text.lower())
+    return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text.lower())
 
 
 def words(text: str) -> list[str | None]:

@@ -142,6 +142,21 @@ def test_random_texts_count_the_same(texts, raw) -> None:
     assert_counted_the_same(chunk)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80)
+       | st.lists(st.sampled_from(["ab", "_", "A9", "x_y", "(", "$", "-", " ", "\x00"]))
+       .map("".join))
+def test_ascii_texts_split_as_the_unicode_token_pattern_splits_them(text) -> None:
+    """`tokens_of` splits ASCII texts with a pattern of its own: the same tokens."""
+    assert analyser.tokens_of(text) == analyser._TOKEN.findall(text.lower())
+
+
+def test_every_ascii_character_splits_as_the_unicode_token_pattern_splits_it() -> None:
+    every = "".join(map(chr, range(128)))
+    for text in (every, " ".join(every), every.upper() + "x"):
+        assert analyser.tokens_of(text) == analyser._TOKEN.findall(text.lower())
+
+
 def test_words_stemmed_together_get_the_stems_of_one_at_a_time(sample_records) -> None:
     distinct = sorted({w for r in sample_records[:300] for w in words(r["summary"]) if w}
                       | set(HOSTILE["special stems"].lower().split()) | {"llms", "spectra"})
