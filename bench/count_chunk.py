@@ -12,7 +12,9 @@ the build cuts them. Each chunk is counted by the reference
 alternating which goes first, in one process; the outputs are checked equal. Documents
 per second are per CPU second of this process (the time.process_time() each call took), so
 other work on a busy machine sways them less than wall time; the wall time is printed too.
-The last lines print one figure each as `name: value unit`.
+The last lines print one figure each as `name: value unit`. With --store DATA_DIR the
+papers are instead --n stored ones (from the --skip-th, oldest first), read and chunked
+as the build reads them.
 
 --code-root names a checkout of other papersift code (e.g. `git archive main`): then the
 chunks are pickled once and each code's `count_chunk` counts all of them in a fresh
@@ -52,6 +54,24 @@ def make_chunks(n: int) -> list[list]:
     docs = [(d.text, d.text.partition(" . ")[0], authors[i % len(authors)], d.categories)
             for i, d in enumerate(synthetic_docs(n))]
     return [docs[i:i + CHUNK_DOCS] for i in range(0, len(docs), CHUNK_DOCS)]
+
+
+def store_chunks(data_dir: Path, start: int, n: int) -> list[list]:
+    """n papers of the store in `data_dir` from its start-th (oldest first), as the build
+    reads them (title, abstract, full text) and cuts them into chunks."""
+    from itertools import islice
+
+    from config import load_settings
+    from ingest.indexing import index_doc
+    from recommend.search_runs import chunk_inputs
+    from store.db import make_engine
+    from store.papers import iter_index_docs
+
+    engine = make_engine(load_settings({}, data_dir=data_dir))
+    with engine.connect() as conn:
+        docs = [index_doc(d) for d in islice(iter_index_docs(conn), start, start + n)]
+    engine.dispose()
+    return list(chunk_inputs(docs))
 
 
 def _same(a, b) -> bool:
@@ -124,6 +144,10 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=8000, help="synthetic papers (8000)")
     parser.add_argument("--rounds", type=int, default=1, help="passes over the chunks (1)")
     parser.add_argument("--code-root", type=Path, help="other papersift code to compare")
+    parser.add_argument("--store", type=Path, metavar="DATA_DIR",
+                        help="count stored papers of this data folder, not synthetic ones")
+    parser.add_argument("--skip", type=int, default=0,
+                        help="with --store: stored papers passed over first (0)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--big", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -131,7 +155,8 @@ def main() -> int:
         sys.path.insert(0, str(args.code_root.resolve()))
         print(json.dumps(_count_in_this_process(args.measure, args.big)))
         return 0
-    chunks = make_chunks(args.n)
+    chunks = (store_chunks(args.store, args.skip, args.n) if args.store
+              else make_chunks(args.n))
     if args.code_root:
         compare_checkouts(chunks, args.code_root, args.rounds)
         return 0

@@ -81,29 +81,34 @@ def analyse_texts(texts: Sequence[str]) -> ChunkTexts:
 
 def terms_of_words(distinct: list[str]) -> list[str]:
     """Each of these distinct lowercase words' term (`stem`), or GAP where `words` makes
-    it a gap; from the memo where a chunk counted before in this process met the word."""
-    known = list(map(_term_memo.get, distinct))
-    missing = [w for w, term in zip(distinct, known, strict=True) if term is None]
-    if not missing:
-        return known
-    judged = dict(zip(missing, _judged(missing), strict=True))
-    found = [judged[w] if term is None else term
-             for w, term in zip(distinct, known, strict=True)]
-    if len(_term_memo) + len(judged) <= TERM_MEMO_SIZE:
-        _term_memo.update(judged)
-    else:
-        # full: keep this chunk's words, the likeliest to come again (Zipf), drop the rest
-        _term_memo.clear()
-        if len(distinct) <= TERM_MEMO_SIZE:
-            _term_memo.update(zip(distinct, found, strict=True))
-    return found
+    it a gap; from the memo where a chunk counted before in this process met the word.
+    (Object arrays: the words not in the memo are picked and filled in by numpy's loops,
+    not by Python's, for many are new in every chunk.)"""
+    found = np.fromiter(map(_term_memo.get, distinct), dtype=object, count=len(distinct))
+    is_new = np.equal(found, None)
+    if not is_new.any():
+        return found.tolist()
+    new_words = np.fromiter(distinct, dtype=object, count=len(distinct))[is_new].tolist()
+    new_terms = _judged(new_words)
+    found[is_new] = new_terms
+    if len(_term_memo) + len(new_words) <= TERM_MEMO_SIZE:
+        _term_memo.update(zip(new_words, new_terms, strict=True))
+        return found.tolist()
+    # full: keep this chunk's words, the likeliest to come again (Zipf), drop the rest
+    _term_memo.clear()
+    terms = found.tolist()
+    if len(distinct) <= TERM_MEMO_SIZE:
+        _term_memo.update(zip(distinct, terms, strict=True))
+    return terms
 
 
 def _judged(words: list[str]) -> list[str]:
     """`terms_of_words` of words not in the memo: gaps found, the rest stemmed at once."""
-    gaps = _gaps(words).tolist()
-    stems = iter(stems_uncached([w for w, gap in zip(words, gaps, strict=True) if not gap]))
-    return [GAP if gap else next(stems) for gap in gaps]
+    kept = ~_gaps(words)
+    terms = np.full(len(words), GAP, dtype=object)
+    terms[kept] = stems_uncached(np.fromiter(words, dtype=object, count=len(words))[kept]
+                                 .tolist())
+    return terms.tolist()
 
 
 def _gaps(words: list[str]) -> np.ndarray:

@@ -102,7 +102,7 @@ def stem_words(distinct: Sequence[str]) -> list[str]:
 def stems_uncached(distinct: Sequence[str]) -> list[str]:
     """`stem` of each of these lowercase words, in one Snowball call, neither read from
     nor kept in the stem cache: for callers that keep a memo of their own."""
-    snowball = _STEMMER.stemWords([CLASSICAL_PLURALS.get(w, w) for w in distinct])
+    snowball = _STEMMER.stemWords(list(map(CLASSICAL_PLURALS.get, distinct, distinct)))
     return list(map(_term, distinct, snowball))
 
 
