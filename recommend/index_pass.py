@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from scipy import sparse
 
 from domain.index_files import TMP_PREFIX
@@ -49,7 +50,7 @@ from recommend.index import (
     save_parts,
     write_core,
 )
-from recommend.index_stream import StreamedArray, spilled_array
+from recommend.index_stream import StreamedArray, file_array, spilled_array
 from recommend.search_build import (
     build_search_parts,
     parts_from_counts,
@@ -57,7 +58,7 @@ from recommend.search_build import (
     title_matrix,
 )
 from recommend.search_runs import CountedRuns, count_runs
-from recommend.search_terms import TermTable
+from recommend.search_terms import PREFIX, TermTable
 from recommend.term_hashes import hashing
 from recommend.text import words
 from recommend.trend_build import (
@@ -72,20 +73,68 @@ if TYPE_CHECKING:
     from recommend.index import Builder, Part
 
 
+@dataclass(frozen=True)
+class SpilledTerms:
+    """A sorted term table (`TermTable` without hashes) written to the spill directory.
+
+    The full texts' vocabulary makes it as large as the count matrix (50M terms, 1.2 GB
+    at 100k papers with 30k full texts), and the stages after the text matrix read little
+    of it: the features and the trends a few columns' terms, search none (it saves the
+    files as they are). Each stage maps the files for as long as it reads them, so only
+    the pages it reads are resident, and only meanwhile."""
+
+    blob: Path
+    offsets: Path
+    blob_dtype: np.dtype
+    offsets_dtype: np.dtype
+    n_terms: int
+    n_bytes: int
+
+    @classmethod
+    def spill(cls, table: TermTable, directory: Path, name: str = "terms") -> SpilledTerms:
+        blob, offsets = np.asarray(table.blob), np.asarray(table.offsets)
+        spilled = cls(directory / f"{name}.blob", directory / f"{name}.offsets", blob.dtype,
+                      offsets.dtype, len(table), len(blob))
+        blob.tofile(spilled.blob)
+        offsets.tofile(spilled.offsets)
+        return spilled
+
+    def __len__(self) -> int:
+        return self.n_terms
+
+    def table(self) -> TermTable:
+        """The table on the spilled files, memory-mapped (read only)."""
+        return TermTable(self._mapped(self.blob, self.blob_dtype, self.n_bytes),
+                         self._mapped(self.offsets, self.offsets_dtype, self.n_terms + 1))
+
+    def parts(self, name: str) -> dict[str, StreamedArray]:
+        """The table's index parts (`TermTable.parts` without hashes), read from the files
+        a block at a time as they are saved."""
+        return {f"{PREFIX}{name}_blob": file_array(self.blob, self.blob_dtype, self.n_bytes),
+                f"{PREFIX}{name}_offsets": file_array(self.offsets, self.offsets_dtype,
+                                                      self.n_terms + 1)}
+
+    @staticmethod
+    def _mapped(path: Path, dtype: np.dtype, length: int) -> np.ndarray:
+        if not length:          # an empty file cannot be mapped
+            return np.zeros(0, dtype=dtype)
+        return np.memmap(path, dtype=dtype, mode="r", shape=(length,))
+
+
 @dataclass
 class TextCounts:
     """Every paper's analysed text, counted once for a full build.
 
     counted: the search fields' runs and per-paper columns (`count_runs`); terms: every
-    text term, sorted, without its hash index (term_hashes: the search parts of that
-    index, read back from the spill directory when saved); counts: papers x terms raw
+    text term, sorted, without its hash index, spilled (term_hashes: the search parts of
+    that index, read back from the spill directory when saved); counts: papers x terms raw
     counts (float32 CSC, spilled to disk by `count_text`); columns: the index's
     per-paper columns; forms: the trend labels' sample of written forms; title: papers x
     the same terms, where the title has the term.
     """
 
     counted: CountedRuns
-    terms: TermTable
+    terms: SpilledTerms
     counts: CountColumns | None
     title: sparse.csc_matrix
     columns: DocColumns
@@ -124,14 +173,17 @@ class OnePassBuilder:
 
 
 def _search_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
-    parts = parts_from_counts(text.counted, text.terms, text.read_counts(), text.n_docs,
-                              text.title)
-    return {**parts, **text.term_hashes}
+    parts = parts_from_counts(text.counted, text.terms.table(), text.read_counts(),
+                              text.n_docs, text.title)
+    if not len(text.terms):
+        return parts
+    # the term table's parts saved from the spilled files, not from the mapped table
+    return {**parts, **text.terms.parts("terms"), **text.term_hashes}
 
 
 def _trends_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
-    return trends_from_counts(index.published, text.read_counts(), text.terms, text.forms,
-                              text.columns.categories, text.title,
+    return trends_from_counts(index.published, text.read_counts(), text.terms.table(),
+                              text.forms, text.columns.categories, text.title,
                               min_df=builder_min_df(text.n_docs))
 
 
@@ -153,7 +205,8 @@ def build_in_one_pass(directory: Path, docs: Sequence[Doc], builders: Sequence[B
                                      dir=directory.parent) as spill:
         text = count_text(docs, Path(spill), n_jobs=n_jobs, budget=budget)
         text.readers = len(from_counts)
-        features = logged("features", features_from_counts, text.counts, text.terms, **settings)
+        features = logged("features", features_from_counts, text.counts, text.terms.table(),
+                          **settings)
         meta = logged("core columns", write_core, directory, text.columns, features, settings,
                       header)
         del features
@@ -191,10 +244,11 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     hashes = {name: spilled_array(value, spill_dir / name)
               for name, value in terms.parts("terms").items()
               if name.endswith(("_hash", "_hash_pos"))}
-    terms = TermTable(terms.blob, terms.offsets)
-    release_free_heap()     # the term merge's
+    spilled_terms = SpilledTerms.spill(terms, spill_dir)
+    del terms
+    release_free_heap()     # the term merge's, and the term table's
     log_stage("text matrix", started)
-    return TextCounts(counted, terms, spilled, title, columns, forms, hashes)
+    return TextCounts(counted, spilled_terms, spilled, title, columns, forms, hashes)
 
 
 def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]
