@@ -72,16 +72,18 @@ from recommend.trend_build import (
 if TYPE_CHECKING:
     from recommend.index import Builder, Part
 
+# terms whose offsets (8 bytes each) and text `SpilledTerms.take` reads at a time
+_TAKE_WINDOW = 1 << 20
+
 
 @dataclass(frozen=True)
-class SpilledTerms:
+class SpilledTerms(Sequence[str]):
     """A sorted term table (`TermTable` without hashes) written to the spill directory.
 
     The full texts' vocabulary makes it as large as the count matrix (50M terms, 1.2 GB
     at 100k papers with 30k full texts), and the stages after the text matrix read little
-    of it: the features and the trends a few columns' terms, search none (it saves the
-    files as they are). Each stage maps the files for as long as it reads them, so only
-    the pages it reads are resident, and only meanwhile."""
+    of it: the features and the trends a few columns' terms (`take`), search none (it
+    saves the files as they are)."""
 
     blob: Path
     offsets: Path
@@ -102,10 +104,45 @@ class SpilledTerms:
     def __len__(self) -> int:
         return self.n_terms
 
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        j = i + len(self) if i < 0 else i
+        if not 0 <= j < len(self):
+            raise IndexError(i)
+        return self.take(np.array([j]))[0]
+
+    def __iter__(self) -> Iterator[str]:
+        for first in range(0, len(self), _TAKE_WINDOW):
+            yield from self.take(np.arange(first, min(first + _TAKE_WINDOW, len(self))))
+
     def table(self) -> TermTable:
         """The table on the spilled files, memory-mapped (read only)."""
         return TermTable(self._mapped(self.blob, self.blob_dtype, self.n_bytes),
                          self._mapped(self.offsets, self.offsets_dtype, self.n_terms + 1))
+
+    def take(self, columns: np.ndarray) -> list[str]:
+        """The terms at the increasing `columns`, decoded (`features.terms_at`), read from
+        the files a window of at most _TAKE_WINDOW terms at a time (no mapping: every
+        page of a mapped table that a scattered choice of terms touches stays resident
+        while mapped, most of the table when the features take their 100k terms)."""
+        columns = np.asarray(columns, dtype=np.int64)
+        out: list[str] = []
+        lo = 0
+        while lo < len(columns):
+            first = int(columns[lo])
+            hi = max(int(np.searchsorted(columns, first + _TAKE_WINDOW)), lo + 1)
+            last = int(columns[hi - 1])
+            offsets = np.fromfile(self.offsets, dtype=self.offsets_dtype, count=last + 2 - first,
+                                  offset=first * self.offsets_dtype.itemsize)
+            start = int(offsets[0])
+            blob = np.fromfile(self.blob, dtype=np.uint8, count=int(offsets[-1]) - start,
+                               offset=start).tobytes()
+            within = columns[lo:hi] - first
+            starts, ends = (offsets[within] - start).tolist(), (offsets[within + 1] - start).tolist()
+            out.extend(blob[a:b].decode() for a, b in zip(starts, ends, strict=True))
+            lo = hi
+        return out
 
     def parts(self, name: str) -> dict[str, StreamedArray]:
         """The table's index parts (`TermTable.parts` without hashes), read from the files
@@ -182,8 +219,8 @@ def _search_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
 
 
 def _trends_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
-    return trends_from_counts(index.published, text.read_counts(), text.terms.table(),
-                              text.forms, text.columns.categories, text.title,
+    return trends_from_counts(index.published, text.read_counts(), text.terms, text.forms,
+                              text.columns.categories, text.title,
                               min_df=builder_min_df(text.n_docs))
 
 
@@ -205,8 +242,7 @@ def build_in_one_pass(directory: Path, docs: Sequence[Doc], builders: Sequence[B
                                      dir=directory.parent) as spill:
         text = count_text(docs, Path(spill), n_jobs=n_jobs, budget=budget)
         text.readers = len(from_counts)
-        features = logged("features", features_from_counts, text.counts, text.terms.table(),
-                          **settings)
+        features = logged("features", features_from_counts, text.counts, text.terms, **settings)
         meta = logged("core columns", write_core, directory, text.columns, features, settings,
                       header)
         del features

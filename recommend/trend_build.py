@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from recommend.count_columns import CountColumns
-from recommend.features import column_blocks
+from recommend.features import column_blocks, terms_at
 from recommend.index import Doc, Index
 from recommend.text import analyze_words, stem, words
 
@@ -137,7 +137,7 @@ def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix | CountC
     the term. The result equals `build_trends` on the docs counted.
     """
     frequent = np.flatnonzero(np.diff(counts.indptr) >= min_df)
-    names = [terms[int(j)] for j in frequent]
+    names = terms_at(terms, frequent)
     short = np.array([len(t) <= MAX_TERM_CHARS for t in names], dtype=np.bool_)
     columns = frequent[short] if len(frequent) else frequent
     names = [t for t, ok in zip(names, short.tolist(), strict=True) if ok]

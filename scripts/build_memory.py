@@ -29,6 +29,9 @@ STEPS = [("recommend.index_pass", name) for name in (
         "text_counts", "title_matrix", "parts_from_counts", "bm25_part", "state_parts",
         "_surface", "common_words_parts", "_binary_part", "merge_terms", "column_matrix")] + [
     ("recommend.trend_build", "trend_parts"), ("recommend.trend_build", "_columns_as_rows"),
+    ("recommend.trend_build", "month_counts"), ("recommend.trend_build", "_labels"),
+    ("recommend.trend_build", "_category_parts"),
+    ("recommend.search_build", "streamed_text_parts"),
     ("recommend.features", "column_rows"), ("recommend.features", "tfidf")]
 STARTED = time.perf_counter()
 

@@ -128,7 +128,7 @@ def test_features_and_trends_from_counts_equal_their_own_passes(docs, tmp_path, 
                        1)):
         monkeypatch.setattr(features, "_HIT_BLOCK", block)   # columns copied in blocks
         own = fit_features([d.text for d in docs], n_jobs=1, **kw)
-        counted = features_from_counts(text.counts, text.terms.table(), **kw)
+        counted = features_from_counts(text.counts, text.terms, **kw)
         assert counted.vocabulary == own.vocabulary and counted.sample_size == own.sample_size
         assert np.array_equal(counted.df, own.df) and np.array_equal(counted.idf, own.idf)
         assert (counted.matrix != own.matrix).nnz == 0
@@ -138,7 +138,7 @@ def test_features_and_trends_from_counts_equal_their_own_passes(docs, tmp_path, 
     published = np.array([np.datetime64(d.published, "D") for d in docs])
     for min_df in (1, 2, 5):
         own = build_trends(published, docs, min_df=min_df)
-        counted = trends_from_counts(published, text.counts, text.terms.table(), text.forms,
+        counted = trends_from_counts(published, text.counts, text.terms, text.forms,
                                      text.columns.categories, text.title, min_df=min_df)
         assert own.keys() == counted.keys()
         for name, value in own.items():
@@ -147,7 +147,7 @@ def test_features_and_trends_from_counts_equal_their_own_passes(docs, tmp_path, 
             else:
                 assert np.array_equal(value, counted[name]), name
     # the terms too long for a chart are counted for search but never reach the trends
-    long_terms = {t for t in text.terms.table() if len(t) > 64}
+    long_terms = {t for t in text.terms if len(t) > 64}
     offsets = counted["trend_term_offsets"]
     trend_terms = {bytes(counted["trend_term_bytes"][a:b]).decode()
                    for a, b in zip(offsets[:-1], offsets[1:], strict=True)}
