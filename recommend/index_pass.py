@@ -54,12 +54,12 @@ from recommend.index_stream import StreamedArray, file_array, spilled_array
 from recommend.search_build import (
     build_search_parts,
     parts_from_counts,
-    text_counts,
     title_matrix,
 )
-from recommend.search_runs import CountedRuns, count_runs
+from recommend.search_runs import CountedRuns, column_matrix, count_runs
 from recommend.search_terms import PREFIX, TermTable
 from recommend.term_hashes import hashing
+from recommend.term_union import merge_terms
 from recommend.text import words
 from recommend.trend_build import (
     add_forms,
@@ -143,6 +143,11 @@ class SpilledTerms(Sequence[str]):
             out.extend(blob[a:b].decode() for a, b in zip(starts, ends, strict=True))
             lo = hi
         return out
+
+    def load(self) -> TermTable:
+        """The table read back into memory."""
+        return TermTable(np.fromfile(self.blob, dtype=self.blob_dtype),
+                         np.fromfile(self.offsets, dtype=self.offsets_dtype))
 
     def parts(self, name: str) -> dict[str, StreamedArray]:
         """The table's index parts (`TermTable.parts` without hashes), read from the files
@@ -268,9 +273,8 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
                      n_docs=len(docs), n_jobs=n_jobs, budget=budget)
     release_free_heap()     # the chunk results' and run merges' freed pages
     started = time.perf_counter()
-    terms, counts = text_counts(counted, len(docs), hashed=False)
-    spilled = CountColumns.spill(counts, spill_dir)
-    del counts
+    spilled_terms, spilled = _spilled_text_counts(counted, len(docs), spill_dir)
+    terms = spilled_terms.load()
     if len(terms):
         # after the matrix is on disk: the hashing's temporaries are not held beside it
         with hashing(terms, available_cores()) as hashed_terms:
@@ -280,11 +284,24 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     hashes = {name: spilled_array(value, spill_dir / name)
               for name, value in terms.parts("terms").items()
               if name.endswith(("_hash", "_hash_pos"))}
-    spilled_terms = SpilledTerms.spill(terms, spill_dir)
     del terms
     release_free_heap()     # the term merge's, and the term table's
     log_stage("text matrix", started)
     return TextCounts(counted, spilled_terms, spilled, title, columns, forms, hashes)
+
+
+def _spilled_text_counts(counted: CountedRuns, n_docs: int, spill_dir: Path
+                         ) -> tuple[SpilledTerms, CountColumns]:
+    """`search_build.text_counts` (unhashed), each written to `spill_dir` as soon as it
+    is made: the term table is not held while the matrix is made from the runs."""
+    runs = counted.runs["text"]
+    table, maps = merge_terms([run.terms() for run in runs])
+    terms = SpilledTerms.spill(table, spill_dir)
+    del table
+    counts = (column_matrix(runs, len(terms), maps) if len(terms)
+              else sparse.csc_matrix((n_docs, 0), dtype=np.float32))
+    del maps
+    return terms, CountColumns.spill(counts, spill_dir)
 
 
 def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]

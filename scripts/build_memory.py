@@ -24,7 +24,8 @@ import time
 sys.path.insert(0, os.getcwd())
 
 STEPS = [("recommend.index_pass", name) for name in (
-    "count_text", "features_from_counts", "write_core", "trends_from_counts", "save_parts",
+    "count_text", "_spilled_text_counts", "features_from_counts", "write_core",
+    "trends_from_counts", "save_parts",
     "run_builders", "release_free_heap")] + [("recommend.search_build", name) for name in (
         "text_counts", "title_matrix", "parts_from_counts", "bm25_part", "state_parts",
         "_surface", "common_words_parts", "_binary_part", "merge_terms", "column_matrix")] + [

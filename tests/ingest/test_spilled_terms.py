@@ -24,7 +24,7 @@ def test_spilled_terms_read_back_as_the_table_holds_them(tmp_path, monkeypatch, 
     for size in (0, 1, 17, len(TERMS)):
         columns = np.sort(rng.choice(len(TERMS), size, replace=False))
         assert spilled.take(columns) == [TERMS[j] for j in columns]
-    assert list(spilled) == TERMS == list(spilled.table())
+    assert list(spilled) == TERMS == list(spilled.table()) == list(spilled.load())
     assert spilled[0] == TERMS[0] and spilled[-1] == TERMS[-1]
     with pytest.raises(IndexError):
         spilled[len(TERMS)]
