@@ -100,7 +100,8 @@ def features_from_counts(
 
     counts: (documents x terms) CSC of raw counts, rows sorted within each column, in
     memory or spilled (`CountColumns`);
-    terms: the sorted term of each column (a `TermTable` or a list). The vocabulary is
+    terms: the sorted term of each column (a `TermTable`, a list, or a table with `take`:
+    `terms_at`). The vocabulary is
     chosen on the same seeded sample by the same rule as `select_vocabulary`, and the
     result is the same as `fit_features` on the texts those counts came from. The
     matrix is only read; the feature columns are copied out of it.
@@ -119,8 +120,17 @@ def features_from_counts(
     matrix = column_rows(counts, columns)
     df = document_frequencies(matrix)
     idf = smooth_idf(df, n_docs)
-    return Features(tfidf(matrix, idf, copy=False), [terms[int(j)] for j in columns], idf,
+    return Features(tfidf(matrix, idf, copy=False), terms_at(terms, columns), idf,
                     df, len(sample))
+
+
+def terms_at(terms: Sequence[str], columns: np.ndarray) -> list[str]:
+    """The terms of the given increasing columns; a table that can read many at once (a
+    full build's spilled table: `take`) is asked for them all."""
+    take = getattr(terms, "take", None)
+    if take is not None:
+        return take(columns)
+    return [terms[int(j)] for j in columns]
 
 
 def column_blocks(indptr: np.ndarray, columns: np.ndarray) -> list[np.ndarray]:

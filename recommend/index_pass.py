@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from scipy import sparse
 
 from domain.index_files import TMP_PREFIX
@@ -49,16 +50,16 @@ from recommend.index import (
     save_parts,
     write_core,
 )
-from recommend.index_stream import StreamedArray, spilled_array
+from recommend.index_stream import StreamedArray, file_array, spilled_array
 from recommend.search_build import (
     build_search_parts,
     parts_from_counts,
-    text_counts,
     title_matrix,
 )
-from recommend.search_runs import CountedRuns, count_runs
-from recommend.search_terms import TermTable
+from recommend.search_runs import CountedRuns, column_matrix, count_runs
+from recommend.search_terms import PREFIX, TermTable
 from recommend.term_hashes import hashing
+from recommend.term_union import merge_terms
 from recommend.text import words
 from recommend.trend_build import (
     add_forms,
@@ -71,21 +72,111 @@ from recommend.trend_build import (
 if TYPE_CHECKING:
     from recommend.index import Builder, Part
 
+# terms whose offsets (8 bytes each) and text `SpilledTerms.take` reads at a time
+_TAKE_WINDOW = 1 << 20
+
+
+@dataclass(frozen=True)
+class SpilledTerms(Sequence[str]):
+    """A sorted term table (`TermTable` without hashes) written to the spill directory.
+
+    The full texts' vocabulary makes it as large as the count matrix (50M terms, 1.2 GB
+    at 100k papers with 30k full texts), and the stages after the text matrix read little
+    of it: the features and the trends a few columns' terms (`take`), search none (it
+    saves the files as they are)."""
+
+    blob: Path
+    offsets: Path
+    blob_dtype: np.dtype
+    offsets_dtype: np.dtype
+    n_terms: int
+    n_bytes: int
+
+    @classmethod
+    def spill(cls, table: TermTable, directory: Path, name: str = "terms") -> SpilledTerms:
+        blob, offsets = np.asarray(table.blob), np.asarray(table.offsets)
+        spilled = cls(directory / f"{name}.blob", directory / f"{name}.offsets", blob.dtype,
+                      offsets.dtype, len(table), len(blob))
+        blob.tofile(spilled.blob)
+        offsets.tofile(spilled.offsets)
+        return spilled
+
+    def __len__(self) -> int:
+        return self.n_terms
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        j = i + len(self) if i < 0 else i
+        if not 0 <= j < len(self):
+            raise IndexError(i)
+        return self.take(np.array([j]))[0]
+
+    def __iter__(self) -> Iterator[str]:
+        for first in range(0, len(self), _TAKE_WINDOW):
+            yield from self.take(np.arange(first, min(first + _TAKE_WINDOW, len(self))))
+
+    def table(self) -> TermTable:
+        """The table on the spilled files, memory-mapped (read only)."""
+        return TermTable(self._mapped(self.blob, self.blob_dtype, self.n_bytes),
+                         self._mapped(self.offsets, self.offsets_dtype, self.n_terms + 1))
+
+    def take(self, columns: np.ndarray) -> list[str]:
+        """The terms at the increasing `columns`, decoded (`features.terms_at`), read from
+        the files a window of at most _TAKE_WINDOW terms at a time (no mapping: every
+        page of a mapped table that a scattered choice of terms touches stays resident
+        while mapped, most of the table when the features take their 100k terms)."""
+        columns = np.asarray(columns, dtype=np.int64)
+        out: list[str] = []
+        lo = 0
+        while lo < len(columns):
+            first = int(columns[lo])
+            hi = max(int(np.searchsorted(columns, first + _TAKE_WINDOW)), lo + 1)
+            last = int(columns[hi - 1])
+            offsets = np.fromfile(self.offsets, dtype=self.offsets_dtype, count=last + 2 - first,
+                                  offset=first * self.offsets_dtype.itemsize)
+            start = int(offsets[0])
+            blob = np.fromfile(self.blob, dtype=np.uint8, count=int(offsets[-1]) - start,
+                               offset=start).tobytes()
+            within = columns[lo:hi] - first
+            starts, ends = (offsets[within] - start).tolist(), (offsets[within + 1] - start).tolist()
+            out.extend(blob[a:b].decode() for a, b in zip(starts, ends, strict=True))
+            lo = hi
+        return out
+
+    def load(self) -> TermTable:
+        """The table read back into memory."""
+        return TermTable(np.fromfile(self.blob, dtype=self.blob_dtype),
+                         np.fromfile(self.offsets, dtype=self.offsets_dtype))
+
+    def parts(self, name: str) -> dict[str, StreamedArray]:
+        """The table's index parts (`TermTable.parts` without hashes), read from the files
+        a block at a time as they are saved."""
+        return {f"{PREFIX}{name}_blob": file_array(self.blob, self.blob_dtype, self.n_bytes),
+                f"{PREFIX}{name}_offsets": file_array(self.offsets, self.offsets_dtype,
+                                                      self.n_terms + 1)}
+
+    @staticmethod
+    def _mapped(path: Path, dtype: np.dtype, length: int) -> np.ndarray:
+        if not length:          # an empty file cannot be mapped
+            return np.zeros(0, dtype=dtype)
+        return np.memmap(path, dtype=dtype, mode="r", shape=(length,))
+
 
 @dataclass
 class TextCounts:
     """Every paper's analysed text, counted once for a full build.
 
     counted: the search fields' runs and per-paper columns (`count_runs`); terms: every
-    text term, sorted, without its hash index (term_hashes: the search parts of that
-    index, read back from the spill directory when saved); counts: papers x terms raw
+    text term, sorted, without its hash index, spilled (term_hashes: the search parts of
+    that index, read back from the spill directory when saved); counts: papers x terms raw
     counts (float32 CSC, spilled to disk by `count_text`); columns: the index's
     per-paper columns; forms: the trend labels' sample of written forms; title: papers x
     the same terms, where the title has the term.
     """
 
     counted: CountedRuns
-    terms: TermTable
+    terms: SpilledTerms
     counts: CountColumns | None
     title: sparse.csc_matrix
     columns: DocColumns
@@ -124,9 +215,12 @@ class OnePassBuilder:
 
 
 def _search_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
-    parts = parts_from_counts(text.counted, text.terms, text.read_counts(), text.n_docs,
-                              text.title)
-    return {**parts, **text.term_hashes}
+    parts = parts_from_counts(text.counted, text.terms.table(), text.read_counts(),
+                              text.n_docs, text.title)
+    if not len(text.terms):
+        return parts
+    # the term table's parts saved from the spilled files, not from the mapped table
+    return {**parts, **text.terms.parts("terms"), **text.term_hashes}
 
 
 def _trends_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
@@ -179,9 +273,8 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
                      n_docs=len(docs), n_jobs=n_jobs, budget=budget)
     release_free_heap()     # the chunk results' and run merges' freed pages
     started = time.perf_counter()
-    terms, counts = text_counts(counted, len(docs), hashed=False)
-    spilled = CountColumns.spill(counts, spill_dir)
-    del counts
+    spilled_terms, spilled = _spilled_text_counts(counted, len(docs), spill_dir)
+    terms = spilled_terms.load()
     if len(terms):
         # after the matrix is on disk: the hashing's temporaries are not held beside it
         with hashing(terms, available_cores()) as hashed_terms:
@@ -191,10 +284,24 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     hashes = {name: spilled_array(value, spill_dir / name)
               for name, value in terms.parts("terms").items()
               if name.endswith(("_hash", "_hash_pos"))}
-    terms = TermTable(terms.blob, terms.offsets)
-    release_free_heap()     # the term merge's
+    del terms
+    release_free_heap()     # the term merge's, and the term table's
     log_stage("text matrix", started)
-    return TextCounts(counted, terms, spilled, title, columns, forms, hashes)
+    return TextCounts(counted, spilled_terms, spilled, title, columns, forms, hashes)
+
+
+def _spilled_text_counts(counted: CountedRuns, n_docs: int, spill_dir: Path
+                         ) -> tuple[SpilledTerms, CountColumns]:
+    """`search_build.text_counts` (unhashed), each written to `spill_dir` as soon as it
+    is made: the term table is not held while the matrix is made from the runs."""
+    runs = counted.runs["text"]
+    table, maps = merge_terms([run.terms() for run in runs])
+    terms = SpilledTerms.spill(table, spill_dir)
+    del table
+    counts = (column_matrix(runs, len(terms), maps) if len(terms)
+              else sparse.csc_matrix((n_docs, 0), dtype=np.float32))
+    del maps
+    return terms, CountColumns.spill(counts, spill_dir)
 
 
 def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]

@@ -91,7 +91,14 @@ def spilled_array(array: np.ndarray, path: Path, block: int = 1 << 22) -> Stream
     """Write `array` (1-d) to `path` and give it back as a part read from there `block`
     values at a time, so that the caller can drop it until it is saved."""
     array.tofile(path)
-    dtype, length = array.dtype, len(array)
+    return file_array(path, array.dtype, len(array), block)
+
+
+def file_array(path: Path, dtype: np.dtype, length: int, block: int = 1 << 22
+               ) -> StreamedArray:
+    """The `length` values of `dtype` that `path` holds (as `ndarray.tofile` wrote them),
+    as a part read from there `block` values at a time."""
+    dtype = np.dtype(dtype)
 
     def blocks() -> Iterable[np.ndarray]:
         for start in range(0, length, block):

@@ -190,7 +190,7 @@ def text_counts(counted: CountedRuns, n: int, *, hashed: bool = True
     frees the matrix first hashes the table after that), and the papers x terms CSC
     matrix of their raw counts (float32, rows sorted within each column): what search,
     the features and the trends of a full build are all made from."""
-    vocab, maps = merge_terms([run.load().terms for run in counted.runs["text"]])
+    vocab, maps = merge_terms([run.terms() for run in counted.runs["text"]])
     if not len(vocab):
         return vocab, sparse.csc_matrix((n, 0), dtype=np.float32)
     if not hashed:
@@ -240,14 +240,14 @@ def title_matrix(counted: CountedRuns, vocab: TermTable) -> sparse.csc_matrix:
     runs = counted.runs["title"]
     if not len(vocab):
         return sparse.csc_matrix((len(counted.lengths), 0), dtype=np.float32)
-    terms, maps = merge_terms([run.load().terms for run in runs])
+    terms, maps = merge_terms([run.terms() for run in runs])
     in_vocab = vocab.positions_of(terms)
     return _csc(column_matrix(runs, len(vocab), [in_vocab[m] for m in maps]))
 
 
 def _binary_part(runs: Sequence[Run], n: int) -> tuple[sparse.csc_matrix, TermTable]:
     """A presence matrix (papers x distinct values) and its sorted values."""
-    terms, maps = merge_terms([run.load().terms for run in runs])
+    terms, maps = merge_terms([run.terms() for run in runs])
     if not len(terms):
         return sparse.csc_matrix((n, 0), dtype=np.float32), terms
     return _csc(column_matrix(runs, len(terms), maps)), terms
@@ -256,13 +256,13 @@ def _binary_part(runs: Sequence[Run], n: int) -> tuple[sparse.csc_matrix, TermTa
 def _surface(runs: Sequence[Run]) -> tuple[TermTable, np.ndarray, np.ndarray]:
     """Every written word, sorted, and each paper's words as positions in that table
     (CSR indptr and ids, sorted within each paper since the runs' maps are increasing)."""
-    table, maps = merge_terms([run.load().terms for run in runs])
+    table, maps = merge_terms([run.terms() for run in runs])
     # the words are hashed in worker processes while this one places them
     with hashing(table, available_cores()) as hashed:
         indptr, offset = [np.zeros(1, dtype=np.int64)], 0
         ids = np.empty(sum(run.nnz for run in runs), dtype=np.int32)   # filled in place
         for run, col_map in zip(runs, maps, strict=True):
-            matrix = run.load().matrix
+            matrix = run.matrix()
             ids[offset:offset + matrix.nnz] = col_map[matrix.indices]
             indptr.append(matrix.indptr[1:].astype(np.int64) + offset)
             offset += matrix.nnz

@@ -118,22 +118,44 @@ def merge_postings(parts: Sequence[Postings]) -> Postings:
 
 
 class Run:
-    """One run's postings of a field, in memory or spilled to disk."""
+    """One run's postings of a field, in memory or spilled to disk.
+
+    Spilled, its term table and its matrix are two files: the term merges read only the
+    terms, the matrix copies only the matrix (a text run's matrix is most of its bytes)."""
 
     def __init__(self, value: Postings, spill_to: Path | None = None) -> None:
         self._value: Postings | None = value
         self._path = spill_to
         self.nnz = value.matrix.nnz     # postings, known without loading a spilled run
         if spill_to is not None:
-            with spill_to.open("wb") as out:
-                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            for path, part in ((self._terms_path(), value.terms), (spill_to, value.matrix)):
+                with path.open("wb") as out:
+                    pickle.dump(part, out, protocol=pickle.HIGHEST_PROTOCOL)
             self._value = None
 
     def load(self) -> Postings:
+        return Postings(self.terms(), self.matrix())
+
+    def terms(self) -> TermTable:
+        """The run's distinct terms, sorted (its matrix is not read)."""
         if self._value is not None:
-            return self._value
+            return self._value.terms
+        return self._unpickle(self._terms_path())
+
+    def matrix(self) -> sparse.csr_matrix:
+        """The run's (documents x terms) CSR counts (its terms are not read)."""
+        if self._value is not None:
+            return self._value.matrix
         assert self._path is not None
-        with self._path.open("rb") as src:  # a file this build wrote itself
+        return self._unpickle(self._path)
+
+    def _terms_path(self) -> Path:
+        assert self._path is not None
+        return self._path.with_name(self._path.name + ".terms")
+
+    @staticmethod
+    def _unpickle(path: Path):
+        with path.open("rb") as src:  # a file this build wrote itself
             return pickle.load(src)
 
 
@@ -206,7 +228,7 @@ def column_matrix(runs: Sequence[Run], n_cols: int, maps: Sequence[np.ndarray]
     starts = np.zeros(n_cols + 1, dtype=np.int64)
     n_rows = 0
     for run, col_map in zip(runs, maps, strict=True):
-        matrix = run.load().matrix
+        matrix = run.matrix()
         # counted per run column, then moved to final columns: no per-posting temporaries
         in_run = np.bincount(matrix.indices, minlength=len(col_map))
         kept = col_map >= 0
@@ -220,7 +242,7 @@ def column_matrix(runs: Sequence[Run], n_cols: int, maps: Sequence[np.ndarray]
     out = (np.empty(nnz, dtype=index_dtype), np.empty(nnz, dtype=np.float32))
     cursor, row0 = indptr[:-1].copy(), 0
     for run, col_map in zip(runs, maps, strict=True):
-        matrix = run.load().matrix
+        matrix = run.matrix()
         for start, stop in _row_blocks(matrix.indptr):
             _place(matrix[start:stop], col_map, row0 + start, cursor, out)
         row0 += matrix.shape[0]

@@ -15,7 +15,9 @@ UTF-8 bytes sort as the strings do (code-point order), so the union is in string
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
+from typing import IO
 
 import numpy as np
 
@@ -25,6 +27,8 @@ from recommend.search_terms import TermTable
 MERGE_HELD = 1 << 18
 # leading bytes of each term sorted and compared by numpy
 KEY_BYTES = 32
+# merged terms' bytes and offsets held in memory before they go to temporary files
+SPILL_BYTES = 64 << 20
 
 
 def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
@@ -59,13 +63,21 @@ def _bisect_right(table: TermTable, key: bytes, lo: int, hi: int) -> int:
 
 
 class _Union:
-    """The merged table being written, and each input table's positions in it."""
+    """The merged table being written, and each input table's positions in it.
+
+    Past SPILL_BYTES the merged blob and offsets go to temporary files a round at a time
+    and are read back whole at the end: joined in memory they were held twice, beside
+    every input table, at the end of the merge (50M terms, 1.2 GB: the full texts'
+    vocabulary, when this set the full build's peak)."""
 
     def __init__(self, sizes: list[int]) -> None:
         self.blobs: list[np.ndarray] = []
         self.ends: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
         self.n_terms = 0
         self.maps = [np.empty(n, dtype=np.int64) for n in sizes]
+        self._held = 0
+        self._files: tuple[IO[bytes], IO[bytes]] | None = None
+        self._last_end = 0
 
     def add(self, tables: Sequence[TermTable], starts: list[int], stops: list[int]) -> None:
         """Add the terms [start, stop) of each table; all sort after those added before."""
@@ -78,7 +90,12 @@ class _Union:
         fresh = order[is_new]
         self.blobs.append(gather_ranges(blob, offsets[fresh], offsets[fresh + 1]))
         lengths = offsets[fresh + 1] - offsets[fresh]
-        self.ends.append(self.ends[-1][-1] + np.cumsum(lengths))
+        self.ends.append(self._last_end + np.cumsum(lengths))
+        if len(self.ends[-1]):
+            self._last_end = int(self.ends[-1][-1])
+        self._held += self.blobs[-1].nbytes + self.ends[-1].nbytes
+        if self._held > SPILL_BYTES:
+            self._spill()
         positions = np.empty(len(order), dtype=np.int64)
         positions[order] = self.n_terms + np.cumsum(is_new) - 1
         self.n_terms += len(fresh)
@@ -87,9 +104,27 @@ class _Union:
             self.maps[k][a:b] = positions[at:at + b - a]
             at += b - a
 
+    def _spill(self) -> None:
+        if self._files is None:     # closed by `table`
+            self._files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # noqa: SIM115
+        for out, arrays in zip(self._files, (self.blobs, self.ends), strict=True):
+            for array in arrays:
+                out.write(array.data)
+        self.blobs, self.ends, self._held = [], [], 0
+
     def table(self) -> TermTable:
-        blob = np.concatenate(self.blobs) if self.blobs else np.zeros(0, dtype=np.uint8)
-        return TermTable(blob, np.concatenate(self.ends))
+        if self._files is None:
+            blob = np.concatenate(self.blobs) if self.blobs else np.zeros(0, dtype=np.uint8)
+            return TermTable(blob, np.concatenate(self.ends))
+        self._spill()
+        blob_file, ends_file = self._files
+        self._files = None
+        with blob_file, ends_file:
+            for file in (blob_file, ends_file):
+                file.flush()
+                file.seek(0)
+            return TermTable(np.fromfile(blob_file, dtype=np.uint8),
+                             np.fromfile(ends_file, dtype=np.int64))
 
 
 def _joined(ranges: list[tuple[TermTable, int, int]]) -> tuple[np.ndarray, np.ndarray]:

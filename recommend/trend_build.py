@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from recommend.count_columns import CountColumns
-from recommend.features import column_blocks
+from recommend.features import column_blocks, terms_at
 from recommend.index import Doc, Index
 from recommend.text import analyze_words, stem, words
 
@@ -30,6 +30,8 @@ MAX_TERM_CHARS = 64
 # bucket reaches min_df (collisions admit a few extra terms, dropped on the exact count).
 TWO_PASS_CHARS = 300_000_000
 HASH_BUCKETS = 1 << 25                  # 128 MB of counts
+# (term, month) cells counted at a time by `month_counts` (32 MB of int64 counts)
+_MONTH_CELLS = 1 << 22
 
 
 def trend_builder(index: Index, docs: Sequence[Doc]) -> dict[str, Any]:
@@ -70,8 +72,7 @@ def trend_parts(published: np.ndarray, terms: Sequence[str], postings: sparse.cs
     n_docs = len(doc_month)
     by_month = sparse.csr_matrix((np.ones(n_docs, np.int32), (np.arange(n_docs), doc_month)),
                                  shape=(n_docs, n_months))
-    counts = (postings.astype(np.int32) @ by_month).tocsr()
-    counts.sort_indices()
+    counts = month_counts(postings, doc_month, n_months)
     if counts.nnz and counts.data.max() <= np.iinfo(np.uint16).max:
         counts.data = counts.data.astype(np.uint16)  # a third less disk and memory
     parts: dict[str, Any] = {
@@ -79,16 +80,48 @@ def trend_parts(published: np.ndarray, terms: Sequence[str], postings: sparse.cs
         "trend_df": np.diff(postings.indptr).astype(np.int32),
         "trend_counts": counts, "trend_months": months,
         "trend_totals": np.bincount(doc_month, minlength=n_months).astype(np.int32),
-        "trend_postings": postings.indices.astype(np.int32),
+        # copy=False: the parts share the postings' arrays rather than copy them
+        "trend_postings": postings.indices.astype(np.int32, copy=False),
         "trend_postings_ptr": postings.indptr.astype(np.int64),
         "trend_doc_month": doc_month,
     }
     by_doc = postings.tocsc()
-    parts.update(trend_doc_terms=by_doc.indices.astype(np.int32),
+    parts.update(trend_doc_terms=by_doc.indices.astype(np.int32, copy=False),
                  trend_doc_terms_ptr=by_doc.indptr.astype(np.int64))
+    del by_doc
     parts.update(title_parts(title))
     parts.update(_category_parts(categories, doc_month, by_month, n_months))
     return parts
+
+
+def month_counts(postings: sparse.csr_matrix, doc_month: np.ndarray, n_months: int
+                 ) -> sparse.csr_matrix:
+    """(terms x months) int32 CSR, columns sorted: the papers of each term (a row of the
+    (term x doc) `postings`) in each month, as `postings.astype(np.int32) @ by_month`
+    gives it, without that product's copy of every posting: a block of terms at a time,
+    each block's (term, month) cells counted in a dense array."""
+    indptr, indices = postings.indptr, postings.indices
+    n_terms = postings.shape[0]
+    rows_per_block = max(1, _MONTH_CELLS // max(n_months, 1))
+    data_blocks, col_blocks = [], []
+    row_nnz = np.zeros(n_terms, dtype=np.int64)
+    for a in range(0, n_terms, rows_per_block):
+        b = min(a + rows_per_block, n_terms)
+        lo, hi = int(indptr[a]), int(indptr[b])
+        cells = np.repeat(np.arange(b - a, dtype=np.int64) * n_months, np.diff(indptr[a:b + 1]))
+        cells += doc_month[indices[lo:hi]]
+        per_cell = np.bincount(cells, minlength=(b - a) * n_months)
+        del cells
+        filled = np.flatnonzero(per_cell)
+        data_blocks.append(per_cell[filled].astype(np.int32))
+        col_blocks.append((filled % n_months).astype(np.int32))
+        row_nnz[a:b] = np.bincount(filled // n_months, minlength=b - a)
+    counts_indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(row_nnz, out=counts_indptr[1:])
+    data = np.concatenate(data_blocks) if data_blocks else np.zeros(0, np.int32)
+    del data_blocks
+    cols = np.concatenate(col_blocks) if col_blocks else np.zeros(0, np.int32)
+    return sparse.csr_matrix((data, cols, counts_indptr), shape=(n_terms, n_months))
 
 
 def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix | CountColumns,
@@ -104,7 +137,7 @@ def trends_from_counts(published: np.ndarray, counts: sparse.csc_matrix | CountC
     the term. The result equals `build_trends` on the docs counted.
     """
     frequent = np.flatnonzero(np.diff(counts.indptr) >= min_df)
-    names = [terms[int(j)] for j in frequent]
+    names = terms_at(terms, frequent)
     short = np.array([len(t) <= MAX_TERM_CHARS for t in names], dtype=np.bool_)
     columns = frequent[short] if len(frequent) else frequent
     names = [t for t, ok in zip(names, short.tolist(), strict=True) if ok]
@@ -192,19 +225,23 @@ def _labels(terms: Sequence[str], forms: Counter[tuple[str, str]]) -> list[str]:
     models", not "language" and "models" chosen apart), else each stem as its most common
     word (also the choice among phrases written equally often)."""
     best: dict[str, tuple[int, str]] = {}
+    # the forms written as often as the best, for the terms that have more than one (a
+    # set for every term cost 0.9 GB with 6k full texts among 20k papers)
     tied: dict[str, set[str]] = {}
     for (term, written), n in forms.items():
-        top = best.get(term, (0, ""))[0]
-        if n > top:
-            best[term], tied[term] = (n, written), {written}
-        elif n == top:
-            best[term] = max(best[term], (n, written))
-            tied[term].add(written)
+        old = best.get(term)
+        if old is None or n > old[0]:
+            best[term] = (n, written)
+            tied.pop(term, None)
+        elif n == old[0]:
+            best[term] = max(old, (n, written))
+            tied.setdefault(term, {old[1]}).add(written)
     labels = []
     for term in terms:
         by_word = " ".join(best[p][1] if p in best else p for p in term.split(" "))
         phrase = best.get(term) if " " in term else None
-        labels.append(phrase[1] if phrase and by_word not in tied[term] else by_word)
+        labels.append(phrase[1] if phrase and by_word not in tied.get(term, (phrase[1],))
+                      else by_word)
     return labels
 
 

@@ -24,11 +24,15 @@ import time
 sys.path.insert(0, os.getcwd())
 
 STEPS = [("recommend.index_pass", name) for name in (
-    "count_text", "features_from_counts", "write_core", "trends_from_counts", "save_parts",
+    "count_text", "_spilled_text_counts", "features_from_counts", "write_core",
+    "trends_from_counts", "save_parts",
     "run_builders", "release_free_heap")] + [("recommend.search_build", name) for name in (
         "text_counts", "title_matrix", "parts_from_counts", "bm25_part", "state_parts",
         "_surface", "common_words_parts", "_binary_part", "merge_terms", "column_matrix")] + [
     ("recommend.trend_build", "trend_parts"), ("recommend.trend_build", "_columns_as_rows"),
+    ("recommend.trend_build", "month_counts"), ("recommend.trend_build", "_labels"),
+    ("recommend.trend_build", "_category_parts"),
+    ("recommend.search_build", "streamed_text_parts"),
     ("recommend.features", "column_rows"), ("recommend.features", "tfidf")]
 STARTED = time.perf_counter()
 

@@ -29,11 +29,13 @@ def _random_tables(seed: int, n_tables: int) -> list[list[str]]:
     return [sorted(rng.sample(pool, rng.randint(0, len(pool) // 2))) for _ in range(n_tables)]
 
 
+@pytest.mark.parametrize("spill", [0, 1 << 30])   # merged terms spilled every round, never
 @pytest.mark.parametrize("held", [1, 5, 1 << 20])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_merged_tables_are_the_sorted_union_with_each_tables_positions(monkeypatch, held,
-                                                                       seed) -> None:
+                                                                       seed, spill) -> None:
     monkeypatch.setattr(term_union, "MERGE_HELD", held)
+    monkeypatch.setattr(term_union, "SPILL_BYTES", spill)
     tables = _random_tables(seed, n_tables=2 + seed * 5) + [[]]
     union, positions = _reference(tables)
     # TermTables and plain lists both merge; a held batch is never under 1,024 terms
@@ -46,9 +48,11 @@ def test_merged_tables_are_the_sorted_union_with_each_tables_positions(monkeypat
     assert [m.tolist() for m in maps] == positions
 
 
-def test_tables_longer_than_a_round_merge_in_order(monkeypatch) -> None:
+@pytest.mark.parametrize("spill", [0, 100, 1 << 30])
+def test_tables_longer_than_a_round_merge_in_order(monkeypatch, spill) -> None:
     """Three tables of interleaved terms, each longer than a round holds."""
     monkeypatch.setattr(term_union, "MERGE_HELD", 1)
+    monkeypatch.setattr(term_union, "SPILL_BYTES", spill)
     tables = [[f"t{i:05d}" for i in range(k, 5000, 3)] for k in range(3)]
     tables.append([f"t{i:05d}" for i in range(0, 5000, 7)])   # shared with the others
     union, positions = _reference(tables)
