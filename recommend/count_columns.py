@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from recommend.index_stream import read_range
+
 # entries read at a time when a block of columns is gathered (each read holds its data
 # and indices: 8 bytes an entry)
 READ_ENTRIES = 1 << 22
@@ -131,7 +133,4 @@ def _windows(starts: np.ndarray, sizes: np.ndarray) -> Iterator[tuple[int, int]]
 def _read(source: np.ndarray | Path, dtype: np.dtype, start: int, stop: int) -> np.ndarray:
     if not isinstance(source, Path):
         return source[start:stop]
-    count = max(stop - start, 0)
-    if not count:
-        return np.empty(0, dtype=dtype)
-    return np.fromfile(source, dtype=dtype, count=count, offset=start * dtype.itemsize)
+    return read_range(source, dtype, start, stop)

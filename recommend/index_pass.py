@@ -50,7 +50,7 @@ from recommend.index import (
     save_parts,
     write_core,
 )
-from recommend.index_stream import StreamedArray, file_array, spilled_array
+from recommend.index_stream import StreamedArray, file_array, read_range, spilled_array
 from recommend.search_build import (
     build_search_parts,
     parts_from_counts,
@@ -133,11 +133,9 @@ class SpilledTerms(Sequence[str]):
             first = int(columns[lo])
             hi = max(int(np.searchsorted(columns, first + _TAKE_WINDOW)), lo + 1)
             last = int(columns[hi - 1])
-            offsets = np.fromfile(self.offsets, dtype=self.offsets_dtype, count=last + 2 - first,
-                                  offset=first * self.offsets_dtype.itemsize)
+            offsets = read_range(self.offsets, self.offsets_dtype, first, last + 2)
             start = int(offsets[0])
-            blob = np.fromfile(self.blob, dtype=np.uint8, count=int(offsets[-1]) - start,
-                               offset=start).tobytes()
+            blob = read_range(self.blob, np.uint8, start, int(offsets[-1])).tobytes()
             within = columns[lo:hi] - first
             starts, ends = (offsets[within] - start).tolist(), (offsets[within + 1] - start).tolist()
             out.extend(blob[a:b].decode() for a, b in zip(starts, ends, strict=True))

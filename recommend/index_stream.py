@@ -102,7 +102,17 @@ def file_array(path: Path, dtype: np.dtype, length: int, block: int = 1 << 22
 
     def blocks() -> Iterable[np.ndarray]:
         for start in range(0, length, block):
-            yield np.fromfile(path, dtype=dtype, count=min(block, length - start),
-                              offset=start * dtype.itemsize)
+            yield read_range(path, dtype, start, min(start + block, length))
 
     return StreamedArray(dtype, length, blocks)
+
+
+def read_range(path: Path, dtype: np.dtype, start: int, stop: int) -> np.ndarray:
+    """Values start..stop of the `dtype` values that `path` holds (as `ndarray.tofile`
+    wrote them), read with a plain file read: pages read through a mapping would stay in
+    the process's RSS while it is mapped."""
+    dtype = np.dtype(dtype)
+    count = max(stop - start, 0)
+    if not count:
+        return np.empty(0, dtype=dtype)
+    return np.fromfile(path, dtype=dtype, count=count, offset=start * dtype.itemsize)
