@@ -182,6 +182,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Minutes an old index version stays on disk after the version that replaced it "
             "arrived, before a build or `papersift index-publish` may delete it (the newest two "
             "always stay); raise it when web machines read versions from a network volume."),
+    Setting("worker_rss_mb", "PAPERSIFT_WORKER_RSS_MB", 1024, _count,
+            "RSS in MB past which a web worker drops the index pages it has mapped after a "
+            "request (they stay in the page cache, shared by every worker); 0 never drops them."),
     Setting("svm_c", "PAPERSIFT_SVM_C", 0.005, float,
             "Regularisation C of the per-user linear SVM (default chosen by bench/recommend_quality.py)."),
     Setting("svm_positive_weight", "PAPERSIFT_SVM_POSITIVE_WEIGHT", 5.0, float,

@@ -50,6 +50,7 @@ from domain.index_files import (
 )
 from recommend.build_log import log_stage, logged, name_of
 from recommend.index_stream import StreamedArray, StreamedSparse, write_streamed
+from recommend.mapped_pages import drop_mapped_pages, track
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -118,6 +119,12 @@ class Index:
     def paper_categories(self, row: int) -> tuple[str, ...]:
         """A paper's categories, primary first."""
         return tuple(str(self.categories[row]).split())
+
+    def drop_mapped_pages(self) -> int:
+        """Drop the pages this process has read of this version's parts from its RSS (they
+        stay in the page cache; the parts read the same afterwards). Returns how many
+        mappings were advised (0 where the system cannot)."""
+        return drop_mapped_pages(self.path)
 
 
 if TYPE_CHECKING:
@@ -235,7 +242,8 @@ def version_files(meta: Mapping[str, Any]) -> list[str]:
 
 
 def _load(directory: Path, name: str) -> np.ndarray:
-    return np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+    return track(np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False),
+                 directory)
 
 
 class DocTexts(Sequence[str]):

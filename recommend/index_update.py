@@ -21,6 +21,11 @@ forward raises `NeedsFullBuild`. The new version is written in a temporary direc
 published with the same atomic swap as a full build, so a reader sees the old version or
 the new one, never half of one.
 
+The base version is read through its mappings, and every page read counts in the
+process's RSS until dropped (recommend/mapped_pages.py): the update drops them once the
+core and then each updater's parts have been copied (the search updater also between its
+parts), so its RSS stays near its own memory rather than the size of the version.
+
 Meta of an updated version: `base_version`, `refit_version` and `refit_created` (the
 full build whose vocabulary it carries), `refit_docs` (that build's papers),
 `changed_since_refit` (papers added, revised or removed by the updates since),
@@ -54,6 +59,7 @@ from recommend.index import (
     index_from,
     write_part,
 )
+from recommend.mapped_pages import drop_pages_of
 
 if TYPE_CHECKING:
     from recommend.index import Part
@@ -106,6 +112,7 @@ def update_index(
     tmp.mkdir()
     try:
         matrix, n_fulltext = _write_core(tmp, base, keep, new_docs, n_jobs=n_jobs)
+        drop_pages_of(base)
         n_removed = int(len(keep) - keep.sum()) - n_revised
         meta = _update_meta(base, len(keep) - int(keep.sum()), new_docs, n_revised, n_removed,
                             matrix, fingerprint, n_fulltext)
@@ -139,6 +146,7 @@ def _write_core(directory: Path, base: Index, keep: np.ndarray, new_docs: Sequen
     idf = np.asarray(base.idf)
     added = transform(DocTexts(new_docs), [str(t) for t in base.vocabulary], idf, n_jobs=n_jobs)
     matrix = stack_rows(base.matrix, keep, added)
+    drop_pages_of(base)
     write_part(directory, "matrix", matrix)
     days = np.array([_day(d.published) for d in new_docs], dtype="datetime64[D]")
     write_part(directory, "ids", _joined(base.ids, keep, [d.id for d in new_docs]))
@@ -217,4 +225,6 @@ def _run_updaters(directory: Path, updaters: Sequence[Updater], base: Index, kee
             if name in _RESERVED or name in meta["parts"]:
                 raise ValueError(f"index part {name!r} already exists")
             meta["parts"][name] = write_part(directory, name, value)
+        drop_pages_of(base)
+        drop_pages_of(new_index)
     _write_meta(directory, meta)

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from recommend.mapped_pages import track
+
 VECTORS = "embeddings.npy"
 DENSE_VECTORS = "embeddings.f32.npy"
 VECTORS_META = "embeddings.json"
@@ -83,7 +85,8 @@ def load_vectors(version_dir: Path, n_docs: int) -> Vectors | None:
     if meta is None:
         return None
     try:
-        matrix = np.load(version_dir / VECTORS, mmap_mode="r", allow_pickle=False)
+        matrix = track(np.load(version_dir / VECTORS, mmap_mode="r", allow_pickle=False),
+                       version_dir)
     except (FileNotFoundError, ValueError):
         return None
     if matrix.ndim != 2 or matrix.shape[0] != n_docs or matrix.shape[0] != meta.get("n_docs"):
@@ -98,7 +101,7 @@ def _dense_of(version_dir: Path, matrix: np.ndarray) -> np.ndarray:
     path = version_dir / DENSE_VECTORS
     try:
         if path.stat().st_mtime_ns >= (version_dir / VECTORS).stat().st_mtime_ns:
-            dense = np.load(path, mmap_mode="r", allow_pickle=False)
+            dense = track(np.load(path, mmap_mode="r", allow_pickle=False), version_dir)
             if dense.shape == matrix.shape and dense.dtype == np.float32:
                 return dense
     except (FileNotFoundError, ValueError):
@@ -108,7 +111,7 @@ def _dense_of(version_dir: Path, matrix: np.ndarray) -> np.ndarray:
     except OSError as exc:    # a read-only or full disk: serve, at the cost of a private copy
         log.warning("cannot write %s (%s); this process keeps its own float32 copy", path, exc)
         return np.asarray(matrix, dtype=np.float32)
-    return np.load(path, mmap_mode="r", allow_pickle=False)
+    return track(np.load(path, mmap_mode="r", allow_pickle=False), version_dir)
 
 
 def _write_npy(path: Path, values: np.ndarray) -> None:

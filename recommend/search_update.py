@@ -20,6 +20,7 @@ from scipy import sparse
 
 from recommend import acronyms as acronym_rules
 from recommend.index_update import NeedsFullBuild
+from recommend.mapped_pages import drop_pages_of
 from recommend.search_build import (
     BM25_B,
     BM25_K1,
@@ -83,7 +84,8 @@ def update_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
     p = base.parts
     _check_state(p)
     new = _read_new(new_docs)
-    parts, terms = _text_parts(p, keep, new)
+    parts, terms = _text_parts(base, keep, new)
+    drop_pages_of(base)     # each merge reads its base parts whole: drop them as it ends
     if not len(terms.table):
         return {}
     parts[f"{PREFIX}title"] = _merge_binary_matrix(
@@ -97,7 +99,9 @@ def update_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
     parts[f"{PREFIX}title_key"] = np.concatenate([
         np.asarray(p[f"{PREFIX}title_key"])[keep],
         np.array([title_key(getattr(d, "title", "")) for d in new_docs], dtype=np.int64)])
+    drop_pages_of(base)
     parts.update(_surface_parts(p, keep, new.surface))
+    drop_pages_of(base)
     parts.update(_acronym_parts(p, keep, new.evidence))
     return {f"{PREFIX}analyzer": np.array([ANALYZER]), **parts}
 
@@ -162,12 +166,13 @@ def _merge_columns(table: TermTable, kept_df: np.ndarray, new_terms: Sequence[st
     return edit, columns
 
 
-def _text_parts(p: Mapping[str, Part], keep: np.ndarray, new: NewPapers
-                ) -> tuple[dict[str, Part], TableEdit]:
+def _text_parts(base, keep: np.ndarray, new: NewPapers) -> tuple[dict[str, Part], TableEdit]:
     """search_text (BM25 recomputed), its column maxima, the term table, tf and dl."""
+    p = base.parts
     text = p[f"{PREFIX}text"]
     edit, columns = _merge_columns(_table(p, "terms"), kept_column_counts(text, keep),
                                    new.terms)
+    drop_pages_of(base)     # the term table was read whole: drop it before the postings merge
     n_terms = len(edit.table)
     base_tf = np.asarray(p[f"{PREFIX}text_tf"])
     new_max = int(new.counts.data.max(initial=0))

@@ -28,6 +28,9 @@ def init_web(app: Flask) -> None:
 
     auth.init_app(app)
     page_cache.init_app(app)
+    from web import worker_memory
+
+    worker_memory.init_app(app)
     from web import admin, feeds, saved, thumbs, trends
 
     for blueprint in (browse.bp, paper.bp, api.bp, health.bp, auth.bp, library.bp, library.api_bp,
