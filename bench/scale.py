@@ -34,6 +34,11 @@ The store and index are cached between runs in $PAPERSIFT_BENCH_CACHE (default
 skips the steps done, prints their figures as comments, and measures the pages again
 (--fresh rebuilds; --no-update stops before step 3, which a later run then does).
 
+--baseline-env VAR=VALUE (repeatable) serves the same data dir with this checkout's code a
+second time, with those settings, its requests alternating with the first server's, whose
+own settings --env gives (the worker memory cap on and off:
+`--env PAPERSIFT_WORKER_RSS_MB=1024 --baseline-env PAPERSIFT_WORKER_RSS_MB=0`).
+
 --baseline-root names another papersift checkout (e.g. the files of main:
 `git archive main --prefix=papersift-main/ | tar -x -C /tmp`): it serves a copy of the same
 store (migrated down to that checkout's schema) and the same index, and its requests
@@ -210,11 +215,12 @@ def baseline_data(data: Path, copy: Path, code_root: Path) -> Path:
 class Server:
     """gunicorn with 2 workers serving data_dir with the code at code_root."""
 
-    def __init__(self, code_root: Path, data_dir: Path) -> None:
+    def __init__(self, code_root: Path, data_dir: Path, settings: dict[str, str] | None = None
+                 ) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = {**os.environ, "PAPERSIFT_DATA_DIR": str(data_dir), **SERVER_ENV}
+        env = {**os.environ, "PAPERSIFT_DATA_DIR": str(data_dir), **SERVER_ENV, **(settings or {})}
         self.proc = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "python"), "-m", "gunicorn", "--config",
              str(code_root / "gunicorn.conf.py"), "--chdir", str(code_root), "--bind",
@@ -257,15 +263,18 @@ class Server:
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """RSS, PSS, USS (private clean + dirty) and anonymous memory of one process, in MB.
-    USS counts the index pages only this worker has read, which the page cache holds
-    and can drop; anonymous memory is the worker's own."""
+    """RSS, PSS, USS (private clean + dirty), anonymous memory and peak RSS (VmHWM) of one
+    process, in MB. USS counts the index pages only this worker has read, which the page
+    cache holds and can drop; anonymous memory is the worker's own."""
     fields = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
         name, value = line.split(":", 1)
         fields[name] = int(value.split()[0]) / 1024
+    peak = next(int(line.split()[1]) / 1024 for line in
+                Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM:"))
     return {"rss": fields["Rss"], "pss": fields["Pss"],
-            "uss": fields["Private_Clean"] + fields["Private_Dirty"], "anon": fields["Anonymous"]}
+            "uss": fields["Private_Clean"] + fields["Private_Dirty"], "anon": fields["Anonymous"],
+            "peak_rss": peak}
 
 
 def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
@@ -320,7 +329,7 @@ def report_pages(label: str, name: str, times: dict[str, list[float]], server: S
             print(f"{label}_{kind}_p95: {p95:.1f} ms")
     for i, pid in enumerate(sorted(server.workers())):
         mem = memory_mb(pid)
-        for what in ("rss", "pss", "uss", "anon"):
+        for what in ("rss", "pss", "uss", "anon", "peak_rss"):
             print(f"{label}_worker{i + 1}_{what}: {mem[what]:.0f} MB")
 
 
@@ -336,6 +345,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", nargs="*", choices=PAGES, default=list(PAGES))
     parser.add_argument("--full-texts", type=int, default=0, metavar="K",
                         help="give K of the papers a synthetic full text (30-60k characters)")
+    parser.add_argument("--env", action="append", default=[], metavar="VAR=VALUE",
+                        help="a setting of this checkout's server (repeatable)")
+    parser.add_argument("--baseline-env", action="append", default=[], metavar="VAR=VALUE",
+                        help="serve the same data dir with this code a second time, with this "
+                             "setting (repeatable); requests alternate")
     parser.add_argument("--store", type=Path,
                         help="time the pages of this existing data dir (no build; --papers labels)")
     args = parser.parse_args(argv)
@@ -354,10 +368,12 @@ def main(argv: list[str] | None = None) -> int:
         data = where / "data"
     other = args.baseline_root.resolve() if args.baseline_root else None
     other_data = baseline_data(data, where / "baseline-data", other) if other else None
-    servers = {"this": Server(ROOT, data)}
+    servers = {"this": Server(ROOT, data, _settings(args.env))}
     try:
         if other and other_data:
             servers["baseline"] = Server(other, other_data)
+        elif args.baseline_env:
+            servers["baseline"] = Server(ROOT, data, _settings(args.baseline_env))
         paths = {k: v for k, v in page_paths(data, args.requests).items() if k in args.pages}
         times = measure_pages(servers, paths)
         for name, server in servers.items():
@@ -368,6 +384,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.store:
             shutil.rmtree(where, ignore_errors=True)
     return 0
+
+
+def _settings(pairs: list[str]) -> dict[str, str]:
+    """VAR=VALUE arguments as an environment mapping."""
+    return dict(pair.split("=", 1) for pair in pairs)
 
 
 if __name__ == "__main__":
