@@ -117,6 +117,7 @@ def update_index(
         meta = _update_meta(base, len(keep) - int(keep.sum()), new_docs, n_revised, n_removed,
                             matrix, fingerprint, n_fulltext)
         meta.update(meta_extra or {})
+        del matrix      # saved; updaters read the new version's copy (0.8 GB at 1M papers)
         _write_meta(tmp, meta)
         _run_updaters(tmp, updaters, base, keep, new_docs, meta)
         meta["build_seconds"] = round(time.perf_counter() - started, 3)
