@@ -182,7 +182,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Minutes an old index version stays on disk after the version that replaced it "
             "arrived, before a build or `papersift index-publish` may delete it (the newest two "
             "always stay); raise it when web machines read versions from a network volume."),
-    Setting("worker_rss_mb", "PAPERSIFT_WORKER_RSS_MB", 1024, _count,
+    # 1280: above a paper page's working set at 1M papers (about 1.1 GB with the worker's
+    # own 0.3 GB), below issue 21's 1.5 GB; at 1024 every other paper page re-mapped it
+    Setting("worker_rss_mb", "PAPERSIFT_WORKER_RSS_MB", 1280, _count,
             "RSS in MB past which a web worker drops the index pages it has mapped after a "
             "request (they stay in the page cache, shared by every worker); 0 never drops them."),
     Setting("svm_c", "PAPERSIFT_SVM_C", 0.005, float,
