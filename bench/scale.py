@@ -17,7 +17,8 @@ command in its own process (time and peak RSS):
    resampled, rare words respelled: `index_build.synthetic_fulltexts`), stored as an
    extraction stores it (`store.fulltext.record_result`); the cache is scale-N-ftK;
 2. `papersift index` (the full build; its stage log, each stage's time and peak memory,
-   is kept with the figures and printed under them);
+   is kept with the figures and printed under them; the peaks of its anonymous and its
+   file-backed RSS are sampled every 20 ms);
 3. the update: `papersift import` of 2,000 newer papers, then `papersift index` again,
    which updates the index incrementally (the bench stops if it rebuilt instead; the
    drift limit is lifted, PAPERSIFT_INDEX_REFIT_DRIFT=1, as 2,000 papers pass the
@@ -71,6 +72,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _proc_memory import memory_mb, sampled_peaks  # noqa: E402
 from _scale_corpus import UPDATE_PAPERS, store_fulltexts, write_corpus  # noqa: E402
 
 SERVER_ENV = {"PAPERSIFT_PAGE_CACHE_SECONDS": "0", "PAPERSIFT_SCHEDULER": "0",
@@ -98,8 +100,12 @@ def papersift(data_dir: Path, *args: str) -> dict:
     env = {**os.environ, "PAPERSIFT_DATA_DIR": str(data_dir), **SERVER_ENV, **BUILD_ENV}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "papersift"), *args], env=env,
-                          capture_output=True, text=True)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "papersift"), *args], env=env,
+                                stdout=out, stderr=err, text=True)
+        sampled = sampled_peaks(proc)
+        out.seek(0), err.seek(0)
+        done = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"papersift {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -112,7 +118,7 @@ def papersift(data_dir: Path, *args: str) -> dict:
               if "index stage " in line]
     return {"seconds": seconds, "cpu_seconds": cpu,
             "peak_mb": peak / 1024 if peak > before.ru_maxrss else None,
-            "output": done.stdout.strip().splitlines()[-1:], "stages": stages}
+            "output": done.stdout.strip().splitlines()[-1:], "stages": stages, **sampled}
 
 
 STEPS = ("import", "fulltext", "index", "update_import", "update_index")
@@ -179,6 +185,9 @@ def print_build(label: str, figures: dict, ran: set[str]) -> None:
             print(f"{label}_{step}_cpu_seconds: {fig['cpu_seconds']:.1f} s")
         if fig.get("peak_mb"):
             print(f"{label}_{step}_peak_rss: {fig['peak_mb']:.0f} MB")
+        for what in ("anon", "file"):
+            if fig.get(f"peak_{what}_mb"):
+                print(f"{label}_{step}_peak_{what}: {fig[f'peak_{what}_mb']:.0f} MB")
         for line in fig.get("stages", []):
             print(f"#   {line}")
 
@@ -260,21 +269,6 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-
-
-def memory_mb(pid: int) -> dict[str, float]:
-    """RSS, PSS, USS (private clean + dirty), anonymous memory and peak RSS (VmHWM) of one
-    process, in MB. USS counts the index pages only this worker has read, which the page
-    cache holds and can drop; anonymous memory is the worker's own."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, value = line.split(":", 1)
-        fields[name] = int(value.split()[0]) / 1024
-    peak = next(int(line.split()[1]) / 1024 for line in
-                Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM:"))
-    return {"rss": fields["Rss"], "pss": fields["Pss"],
-            "uss": fields["Private_Clean"] + fields["Private_Dirty"], "anon": fields["Anonymous"],
-            "peak_rss": peak}
 
 
 def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
