@@ -20,11 +20,14 @@ GENERIC_MIN_SHARE = 0.005
 GENERIC_DIVERGENCE = 0.1
 TOP_CATEGORIES = 20
 MIN_CATEGORIES = 5          # each with at least 2% of the papers
+BLOCK_BYTES = 64 << 20      # postings counted at once (`generic_terms`)
 
 
 def generic_terms(df: np.ndarray, postings: np.ndarray, postings_ptr: np.ndarray,
-                  doc_cats: sparse.csc_matrix) -> np.ndarray:
-    """Boolean per term: generic (see the module doc)."""
+                  doc_cats: sparse.csc_matrix, *, block_bytes: int = BLOCK_BYTES) -> np.ndarray:
+    """Boolean per term: generic (see the module doc). The frequent terms' papers are
+    counted per category a block of terms at a time (`block_bytes` of postings), so the
+    memory held beyond the postings is one block, not a matrix of every posting."""
     n_docs, n_cats = doc_cats.shape
     generic = np.zeros(len(df), dtype=bool)
     sizes = np.diff(np.asarray(doc_cats.indptr))
@@ -34,15 +37,38 @@ def generic_terms(df: np.ndarray, postings: np.ndarray, postings_ptr: np.ndarray
     if not len(rows):
         return generic
     indicator = _category_indicator(doc_cats, np.argsort(-sizes, kind="stable")[:TOP_CATEGORIES])
+    per_term = _papers_per_category(rows, postings, postings_ptr, indicator, block_bytes)
+    overall = indicator.sum(axis=0)
+    generic[rows] = _divergence(per_term, overall) < GENERIC_DIVERGENCE
+    return generic
+
+
+def _papers_per_category(rows: np.ndarray, postings: np.ndarray, postings_ptr: np.ndarray,
+                         indicator: np.ndarray, block_bytes: int) -> np.ndarray:
+    """(rows x indicator columns) float32: each term's papers in each column, as the
+    (term x paper) presence matrix times `indicator`, one block of terms at a time. Each
+    block's CSR takes its indices straight from the postings slices (a term's row of the
+    product depends on its own postings only, so the blocks give the whole product)."""
     ptr = np.asarray(postings_ptr)
     lengths = ptr[rows + 1] - ptr[rows]
-    docs = np.concatenate([np.asarray(postings[ptr[r]:ptr[r + 1]]) for r in rows])
-    owner = np.repeat(np.arange(len(rows)), lengths)
-    per_term = sparse.csr_matrix((np.ones(len(docs), np.float32), (owner, docs)),
-                                 shape=(len(rows), n_docs)) @ indicator
-    overall = indicator.sum(axis=0)
-    generic[rows] = _divergence(np.asarray(per_term), overall) < GENERIC_DIVERGENCE
-    return generic
+    out = np.empty((len(rows), indicator.shape[1]), dtype=np.float32)
+    # a block holds its postings twice over (int32 indices, float32 ones)
+    per_block = max(1, block_bytes // 8)
+    ends = np.cumsum(lengths)
+    a = 0
+    while a < len(rows):
+        start = ends[a] - lengths[a]
+        b = max(a + 1, int(np.searchsorted(ends, start + per_block, side="right")))
+        indptr = np.zeros(b - a + 1, dtype=np.int32)
+        np.cumsum(lengths[a:b], out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), dtype=np.int32)
+        for k, r in enumerate(rows[a:b]):
+            indices[indptr[k]:indptr[k + 1]] = postings[ptr[r]:ptr[r + 1]]
+        block = sparse.csr_matrix((np.ones(len(indices), np.float32), indices, indptr),
+                                  shape=(b - a, indicator.shape[0]))
+        out[a:b] = block @ indicator
+        a = b
+    return out
 
 
 def _category_indicator(doc_cats: sparse.csc_matrix, top: np.ndarray) -> np.ndarray:
