@@ -21,6 +21,7 @@ GENERIC_DIVERGENCE = 0.1
 TOP_CATEGORIES = 20
 MIN_CATEGORIES = 5          # each with at least 2% of the papers
 BLOCK_BYTES = 64 << 20      # postings counted at once (`generic_terms`)
+CELL_BUDGET = 1 << 22       # (term, category combination) cells counted at once
 
 
 def generic_terms(df: np.ndarray, postings: np.ndarray, postings_ptr: np.ndarray,
@@ -36,47 +37,56 @@ def generic_terms(df: np.ndarray, postings: np.ndarray, postings_ptr: np.ndarray
     rows = np.flatnonzero(np.asarray(df) >= max(GENERIC_MIN_SHARE * n_docs, 1))
     if not len(rows):
         return generic
-    indicator = _category_indicator(doc_cats, np.argsort(-sizes, kind="stable")[:TOP_CATEGORIES])
-    per_term = _papers_per_category(rows, postings, postings_ptr, indicator, block_bytes)
-    overall = indicator.sum(axis=0)
+    combo, columns = _category_combinations(doc_cats,
+                                            np.argsort(-sizes, kind="stable")[:TOP_CATEGORIES])
+    per_term = _papers_per_category(rows, postings, postings_ptr, combo, columns, block_bytes)
+    overall = (np.bincount(combo, minlength=len(columns)) @ columns).astype(np.float32)
     generic[rows] = _divergence(per_term, overall) < GENERIC_DIVERGENCE
     return generic
 
 
+def _category_combinations(doc_cats: sparse.csc_matrix, top: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """(each paper's combination of the top categories, as a row of the second array;
+    (combinations x top categories + 1) 0/1, the last column none of them). Papers
+    share a few hundred combinations, so counting a term's papers per combination is one
+    gather and one bincount a posting, where counting per category was one per column."""
+    key = np.zeros(doc_cats.shape[0], dtype=np.int64)
+    for j, c in enumerate(top):
+        key[doc_cats.indices[doc_cats.indptr[c]:doc_cats.indptr[c + 1]]] |= 1 << j
+    keys, combo = np.unique(key, return_inverse=True)
+    columns = np.zeros((len(keys), len(top) + 1), dtype=np.float64)
+    columns[:, :-1] = (keys[:, None] >> np.arange(len(top))) & 1
+    columns[:, -1] = keys == 0
+    return combo.astype(np.int32).ravel(), columns
+
+
 def _papers_per_category(rows: np.ndarray, postings: np.ndarray, postings_ptr: np.ndarray,
-                         indicator: np.ndarray, block_bytes: int) -> np.ndarray:
-    """(rows x indicator columns) float32: each term's papers in each column, as the
-    (term x paper) presence matrix times `indicator`, one block of terms at a time. Each
-    block's CSR takes its indices straight from the postings slices (a term's row of the
-    product depends on its own postings only, so the blocks give the whole product)."""
+                         combo: np.ndarray, columns: np.ndarray, block_bytes: int) -> np.ndarray:
+    """(rows x category columns) float32: each term's papers in each top category (and in
+    none), counted a block of terms at a time: the block's papers per (term, category
+    combination) cell, times the combinations' categories. Counts are whole numbers, so
+    the float32 result is exact, as the (term x paper) matrix times the (paper x
+    category) indicator gives it."""
     ptr = np.asarray(postings_ptr)
     lengths = ptr[rows + 1] - ptr[rows]
-    out = np.empty((len(rows), indicator.shape[1]), dtype=np.float32)
-    # a block holds its postings twice over (int32 indices, float32 ones)
-    per_block = max(1, block_bytes // 8)
+    n_combos = len(columns)
+    out = np.empty((len(rows), columns.shape[1]), dtype=np.float32)
+    per_block = max(1, block_bytes // 16)   # a posting's row (4), combination (4), cell (8)
+    rows_per_block = max(1, CELL_BUDGET // n_combos)
     ends = np.cumsum(lengths)
     a = 0
     while a < len(rows):
-        start = ends[a] - lengths[a]
-        b = max(a + 1, int(np.searchsorted(ends, start + per_block, side="right")))
-        indptr = np.zeros(b - a + 1, dtype=np.int32)
-        np.cumsum(lengths[a:b], out=indptr[1:])
-        indices = np.empty(int(indptr[-1]), dtype=np.int32)
-        for k, r in enumerate(rows[a:b]):
-            indices[indptr[k]:indptr[k + 1]] = postings[ptr[r]:ptr[r + 1]]
-        block = sparse.csr_matrix((np.ones(len(indices), np.float32), indices, indptr),
-                                  shape=(b - a, indicator.shape[0]))
-        out[a:b] = block @ indicator
+        b = max(a + 1, int(np.searchsorted(ends, ends[a] - lengths[a] + per_block, side="right")))
+        b = min(b, a + rows_per_block)
+        docs = np.concatenate([np.asarray(postings[ptr[r]:ptr[r + 1]]) for r in rows[a:b]])
+        cells = np.repeat(np.arange(b - a, dtype=np.int64) * n_combos, lengths[a:b])
+        cells += combo[docs]
+        del docs
+        per_cell = np.bincount(cells, minlength=(b - a) * n_combos).reshape(b - a, n_combos)
+        del cells
+        out[a:b] = per_cell @ columns
         a = b
-    return out
-
-
-def _category_indicator(doc_cats: sparse.csc_matrix, top: np.ndarray) -> np.ndarray:
-    """(papers x top categories + 1): whether a paper lists each, last column none of them."""
-    out = np.zeros((doc_cats.shape[0], len(top) + 1), dtype=np.float32)
-    for j, c in enumerate(top):
-        out[doc_cats.indices[doc_cats.indptr[c]:doc_cats.indptr[c + 1]], j] = 1.0
-    out[:, -1] = out[:, :-1].sum(axis=1) == 0
     return out
 
 

@@ -1,9 +1,11 @@
-"""Generic terms (recommend/trend_generic.py): counted a block of terms at a time, the
-flags equal the one-matrix computation they replaced, on random corpora and tiny blocks."""
+"""Generic terms (recommend/trend_generic.py): counted a block of terms at a time per
+category combination, the flags equal the one-matrix computation they replaced, on
+random corpora and tiny blocks."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import sparse
@@ -25,7 +27,7 @@ def reference_generic_terms(df: np.ndarray, postings: np.ndarray, postings_ptr: 
     if not len(rows):
         return generic
     top = np.argsort(-sizes, kind="stable")[:trend_generic.TOP_CATEGORIES]
-    indicator = trend_generic._category_indicator(doc_cats, top)
+    indicator = _category_indicator(doc_cats, top)
     ptr = np.asarray(postings_ptr)
     lengths = ptr[rows + 1] - ptr[rows]
     docs = np.concatenate([np.asarray(postings[ptr[r]:ptr[r + 1]]) for r in rows])
@@ -36,6 +38,15 @@ def reference_generic_terms(df: np.ndarray, postings: np.ndarray, postings_ptr: 
     generic[rows] = trend_generic._divergence(np.asarray(per_term), overall) \
         < trend_generic.GENERIC_DIVERGENCE
     return generic
+
+
+def _category_indicator(doc_cats: sparse.csc_matrix, top: np.ndarray) -> np.ndarray:
+    """(papers x top categories + 1): whether a paper lists each, last column none of them."""
+    out = np.zeros((doc_cats.shape[0], len(top) + 1), dtype=np.float32)
+    for j, c in enumerate(top):
+        out[doc_cats.indices[doc_cats.indptr[c]:doc_cats.indptr[c + 1]], j] = 1.0
+    out[:, -1] = out[:, :-1].sum(axis=1) == 0
+    return out
 
 
 def random_table(seed: int, n_docs: int, n_terms: int, n_cats: int, spread: float
@@ -71,12 +82,15 @@ def random_table(seed: int, n_docs: int, n_terms: int, n_cats: int, spread: floa
 @FUZZ
 @given(seed=st.integers(0, 2**32 - 1), n_docs=st.integers(0, 400),
        n_terms=st.integers(0, 60), n_cats=st.integers(1, 30),
-       spread=st.floats(0.0, 1.0), block_bytes=st.sampled_from([1, 8, 64, 1000, 1 << 26]))
+       spread=st.floats(0.0, 1.0), block_bytes=st.sampled_from([1, 16, 64, 1000, 1 << 26]),
+       cell_budget=st.sampled_from([1, 7, 1 << 22]))
 def test_blocks_give_the_flags_of_the_whole_matrix(seed, n_docs, n_terms, n_cats, spread,
-                                                    block_bytes):
+                                                    block_bytes, cell_budget):
     df, postings, ptr, doc_cats = random_table(seed, n_docs, n_terms, n_cats, spread)
     expected = reference_generic_terms(df, postings, ptr, doc_cats)
-    got = generic_terms(df, postings, ptr, doc_cats, block_bytes=block_bytes)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(trend_generic, "CELL_BUDGET", cell_budget)
+        got = generic_terms(df, postings, ptr, doc_cats, block_bytes=block_bytes)
     assert got.dtype == np.bool_
     np.testing.assert_array_equal(got, expected)
 
