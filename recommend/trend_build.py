@@ -15,6 +15,7 @@ from recommend.count_columns import CountColumns
 from recommend.features import column_blocks, terms_at
 from recommend.index import Doc, Index
 from recommend.text import analyze_words, stem, words
+from recommend.trend_generic import generic_terms
 
 MIN_DF = 3
 FORM_SAMPLE_DOCS = 10_000
@@ -91,7 +92,15 @@ def trend_parts(published: np.ndarray, terms: Sequence[str], postings: sparse.cs
     del by_doc
     parts.update(title_parts(title))
     parts.update(_category_parts(categories, doc_month, by_month, n_months))
+    parts["trend_generic_flags"] = generic_flags(parts)
     return parts
+
+
+def generic_flags(parts: Mapping[str, Any]) -> np.ndarray:
+    """The stored ``trend_generic_flags``: `generic_terms` over the table's parts, computed
+    once with the version so a worker's first hot list only loads them."""
+    return generic_terms(parts["trend_df"], parts["trend_postings"], parts["trend_postings_ptr"],
+                         parts["trend_doc_cats"])
 
 
 def month_counts(postings: sparse.csr_matrix, doc_month: np.ndarray, n_months: int

@@ -24,7 +24,7 @@ from scipy import sparse
 
 from recommend.index import Doc, Index
 from recommend.index_update import NeedsFullBuild
-from recommend.trend_build import _doc_terms, _strings, title_parts, title_presence
+from recommend.trend_build import _doc_terms, _strings, generic_flags, title_parts, title_presence
 from recommend.trends import PARTS
 
 
@@ -65,6 +65,7 @@ def update_trend_parts(base: Index, keep: np.ndarray, new_docs: Sequence[Doc], n
     out = _assemble(parts, merged, counts, doc_month, n_months, first)
     out.update(_category_parts(parts, keep, new_docs, doc_month, n_months))
     out.update(_title_parts(parts, keep, new_docs, n_terms))
+    out["trend_generic_flags"] = generic_flags(out)
     return out
 
 

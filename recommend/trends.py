@@ -34,6 +34,9 @@ from memory-mapped arrays:
   title holds it, so hot lists keep to terms that name topics (`recommend.trend_topic`).
   Optional: without it (an index built before it existed) no term is judged that way,
   and the next index update refits in full to add it.
+- ``trend_generic_flags``: per term, whether it is generic (`recommend.trend_generic`),
+  computed by the build and the update so a worker need not. Optional: a table without
+  it computes the flags on first use.
 
 Hot and cooling terms are in `recommend.trend_hot`, query parsing in
 `recommend.trend_query`.
@@ -64,7 +67,7 @@ PARTS = ("trend_term_bytes", "trend_term_offsets", "trend_label_bytes", "trend_l
          "trend_totals", "trend_cats", "trend_cat_any", "trend_cat_primary", "trend_postings",
          "trend_postings_ptr", "trend_doc_month", "trend_doc_cats")
 OPTIONAL_PARTS = ("trend_doc_terms", "trend_doc_terms_ptr", "trend_doc_primary",
-                  "trend_title_postings", "trend_title_postings_ptr")
+                  "trend_title_postings", "trend_title_postings_ptr", "trend_generic_flags")
 
 # paper id -> text (title + abstract + full text) for the papers asked for
 TextFetcher = Callable[[Sequence[str]], Mapping[str, str]]
@@ -119,6 +122,7 @@ class TrendTable:
     doc_primary: np.ndarray | None = None
     title_postings: np.ndarray | None = None
     title_postings_ptr: np.ndarray | None = None
+    generic_flags: np.ndarray | None = None
 
     @classmethod
     def from_index(cls, index: Index) -> TrendTable | None:
@@ -222,7 +226,10 @@ class TrendTable:
     @cached_property
     def generic(self) -> np.ndarray:
         """Boolean per term: a filler word spread over the categories as the papers are
-        (recommend.trend_generic); computed once per table, about a second at 100k papers."""
+        (recommend.trend_generic); stored with the version, else (a version built before
+        the part existed) computed once per table, about 2 s at 1M papers."""
+        if self.generic_flags is not None:
+            return np.asarray(self.generic_flags, dtype=bool)
         return generic_terms(self.df, self.postings, self.postings_ptr, self.doc_cats)
 
     @cached_property

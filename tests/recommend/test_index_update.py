@@ -179,17 +179,22 @@ def _assert_trends_match(base: Index, new: Index, reference: list[Doc]) -> None:
         assert table.term(i) == base_table.term(i) and table.label(i) == base_table.label(i)
         if ref is None:                      # all its papers were removed
             assert not counts[i].any() and len(table.docs_with(i)) == 0
+            assert not table.generic[i]
             assert len(_title_docs(table, i)) == 0
             continue
         np.testing.assert_array_equal(counts[i], full_table.counts[ref].toarray().ravel())
         np.testing.assert_array_equal(table.docs_with(i), full_table.docs_with(ref))
         np.testing.assert_array_equal(_title_docs(table, i), _title_docs(full_table, ref))
         assert table.df[i] == full_table.df[ref]
+        assert table.generic[i] == full_table.generic[ref], table.term(i)
     by_doc = sparse.csr_matrix((np.ones(len(table.doc_terms)), table.doc_terms, table.doc_terms_ptr))
     for row in (0, len(reference) // 2, len(reference) - 1):
         assert sorted(table.term(t) for t in by_doc[row].indices) == sorted(
             base_table.term(t) for t in range(base_table.n_terms)
             if ref_rows[t] is not None and row in set(full_table.docs_with(ref_rows[t]).tolist()))
+    # stored by the update, and what the table would compute from its own parts
+    assert table.generic_flags is not None and table.generic_flags.dtype == np.bool_
+    np.testing.assert_array_equal(table.generic, dataclasses.replace(table, generic_flags=None).generic)
     for name in ("cats", "cat_any", "cat_primary", "doc_primary"):
         np.testing.assert_array_equal(getattr(table, name), getattr(full_table, name))
     assert (table.doc_cats != full_table.doc_cats).nnz == 0

@@ -4,6 +4,8 @@ random corpora and tiny blocks."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -11,8 +13,12 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 from recommend import trend_generic
+from recommend.index import Doc, build_index, load_index, version_files
 from recommend.trend_generic import generic_terms
+from recommend.trend_hot import hot_report
+from recommend.trends import TrendTable, trend_builder
 from tests.helpers.fuzz import FUZZ
+from tests.trends.corpus import planted_docs, table_of
 
 
 def reference_generic_terms(df: np.ndarray, postings: np.ndarray, postings_ptr: np.ndarray,
@@ -110,3 +116,39 @@ def test_memory_mapped_postings_give_the_same_flags(tmp_path):
     mapped = np.load(tmp_path / "postings.npy", mmap_mode="r")
     np.testing.assert_array_equal(generic_terms(df, mapped, ptr, doc_cats, block_bytes=4096),
                                   reference_generic_terms(df, postings, ptr, doc_cats))
+
+
+# -- stored with the version -----------------------------------------------------------------------
+
+def _spread_docs() -> list[Doc]:
+    cats = ["cs.CV", "cs.CL", "cs.LG", "cs.RO", "cs.AI"]
+    docs = planted_docs({"various": lambda i: 20 if i < 18 else 5,
+                         "fractalnet": lambda i: 40 if i < 18 else 5},
+                        categories=lambda j: (cats[j % 5],))
+    return [Doc(d.id, d.published, d.categories,
+                d.text if d.categories == ("cs.CV",) else d.text.replace("fractalnet.", ""))
+            for d in docs]
+
+
+def test_the_build_stores_the_flags_the_table_would_compute():
+    table = table_of(_spread_docs())
+    assert table.generic_flags is not None and table.generic_flags.dtype == np.bool_
+    assert len(table.generic_flags) == table.n_terms
+    lazy = dataclasses.replace(table, generic_flags=None)
+    np.testing.assert_array_equal(table.generic, lazy.generic)
+    assert table.generic[table.row("various")] and not table.generic[table.row("fractalnet")]
+
+
+def test_a_version_built_before_the_flags_existed_still_lists_without_generic_terms(tmp_path):
+    docs = _spread_docs()
+    build_index(tmp_path, docs, fingerprint="f", extra=[trend_builder], min_df=1, sample_docs=500)
+    index = load_index(tmp_path)
+    assert index is not None and index.meta["parts"]["trend_generic_flags"] == "array"
+    assert "trend_generic_flags.npy" in version_files(index.meta)
+    stored = TrendTable.from_index(index)
+    old_parts = {k: v for k, v in index.parts.items() if k != "trend_generic_flags"}
+    old = TrendTable.from_index(dataclasses.replace(index, parts=old_parts))
+    assert stored is not None and old is not None and old.generic_flags is None
+    np.testing.assert_array_equal(old.generic, stored.generic)
+    assert old.generic[old.row("various")]
+    assert hot_report(old, min_support=5) == hot_report(stored, min_support=5)
