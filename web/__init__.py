@@ -46,6 +46,7 @@ DEFERRED_IMPORTS = (
     "sklearn.exceptions", "sklearn.svm", "sklearn.preprocessing",   # recommendations
     "sklearn.feature_extraction.text",                              # index builds (scheduler)
     "feedgen.feed", "bibtexparser", "redis",                        # feeds, BibTeX, shared cache
+    "scipy.special",                                                # hot lists' p-values
 )
 
 

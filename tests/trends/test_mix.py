@@ -114,3 +114,26 @@ def test_an_estimated_baseline_worth_fewer_papers_is_weaker_evidence():
     assert estimated["ratio"][0] == counted["ratio"][0]               # same shares
     assert 0 < estimated["llr"][0] < counted["llr"][0]
     assert 0 <= estimated["score"][0] < counted["score"][0]
+
+
+
+def test_the_threshold_is_the_one_scipy_stats_chi2_gives():
+    from scipy.stats import chi2
+
+    from recommend.trend_windows import FALSE_DISCOVERY
+
+    def with_chi2(llr: np.ndarray) -> float:   # the threshold as computed with scipy.stats
+        g2 = np.sort(np.abs(llr))[::-1]
+        p = chi2.sf(g2, 1)
+        passing = np.flatnonzero(p <= FALSE_DISCOVERY * np.arange(1, len(p) + 1) / len(p))
+        return max(SIGNIFICANT_LLR, float(g2[passing[-1]])) if len(passing) else \
+            max(SIGNIFICANT_LLR, float(g2[0]) + 1.0)
+
+    rng = np.random.default_rng(1)
+    g2 = np.concatenate([[0.0, 1e-300, 3.84, 10.83, 700.0, 1e6, np.inf],
+                         rng.chisquare(1, 5000) * 8])
+    from scipy.special import chdtrc
+    np.testing.assert_array_equal(chdtrc(1, g2), chi2.sf(g2, 1))    # bit for bit
+    for scale in (1.0, 3.0, 8.0):
+        llr = np.sign(rng.standard_normal(3000)) * rng.chisquare(1, 3000) * scale
+        assert significance_threshold(llr, np.ones(len(llr), dtype=bool)) == with_chi2(llr)
