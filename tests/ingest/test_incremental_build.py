@@ -100,6 +100,23 @@ def test_revised_and_deleted_papers(make_store) -> None:
     assert len(index) == N_PAPERS - 1
     assert index.row(deleted_id) is None
     assert index.row(revised_id) == len(index) - 1          # re-added at the end
+    _assert_generic_flags_of_a_full_build(engine, settings, index)
+
+
+def _assert_generic_flags_of_a_full_build(engine, settings, updated) -> None:
+    """The update stored generic flags, and each of its terms has the flag a full build
+    over the same papers gives it (a full build refits the term set: the shared terms)."""
+    table = TrendTable.from_index(updated)
+    assert table is not None and table.generic_flags is not None
+    assert indexing.build(engine, settings, full=True).built
+    full = TrendTable.from_index(load_index(settings.index_dir))
+    assert full is not None and full.generic_flags is not None
+    assert [str(i) for i in full.ids] != [str(i) for i in table.ids]    # rows differ: by term
+    shared = [(i, full.row(table.term(i))) for i in range(table.n_terms)]
+    shared = [(i, r) for i, r in shared if r is not None]
+    assert len(shared) > table.n_terms // 2
+    assert [bool(table.generic[i]) for i, _ in shared] == [bool(full.generic[r]) for _, r in shared]
+    assert any(table.generic[i] for i, _ in shared) and not all(table.generic[i] for i, _ in shared)
 
 
 def test_a_full_text_becoming_ok_revises_the_paper(make_store) -> None:
