@@ -8,7 +8,8 @@ categories (the `TOP_CATEGORIES` largest and the rest), less its small-sample bi
 then fill the hot and cooling lists without naming anything; the lists leave them out
 (they can still be charted). No hand-typed list: what is generic follows the corpus. An
 index with fewer than `MIN_CATEGORIES` sizeable categories has no generic terms, since
-spread over categories says nothing there.
+spread over categories says nothing there. The build and the update store the flags as
+``trend_generic_flags`` (`recommend.trends`); a table without them computes them here.
 """
 
 from __future__ import annotations
