@@ -38,6 +38,7 @@ from scipy import sparse
 
 from domain.index_files import TMP_PREFIX
 from recommend.build_log import log_stage, logged, name_of
+from recommend.count_bands import spill_column_matrix
 from recommend.count_columns import CountColumns
 from recommend.features import available_cores, features_from_counts
 from recommend.heap import release_free_heap
@@ -56,7 +57,7 @@ from recommend.search_build import (
     parts_from_counts,
     title_matrix,
 )
-from recommend.search_runs import CountedRuns, column_matrix, count_runs
+from recommend.search_runs import CountedRuns, count_runs
 from recommend.search_terms import PREFIX, TermTable
 from recommend.term_hashes import hashing
 from recommend.term_union import merge_terms
@@ -291,15 +292,16 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
 def _spilled_text_counts(counted: CountedRuns, n_docs: int, spill_dir: Path
                          ) -> tuple[SpilledTerms, CountColumns]:
     """`search_build.text_counts` (unhashed), each written to `spill_dir` as soon as it
-    is made: the term table is not held while the matrix is made from the runs."""
+    is made: the term table is not held while the matrix is made from the runs, and the
+    matrix is written a band of columns at a time (`count_bands`), never whole."""
     runs = counted.runs["text"]
     table, maps = merge_terms([run.terms() for run in runs])
     terms = SpilledTerms.spill(table, spill_dir)
     del table
-    counts = (column_matrix(runs, len(terms), maps) if len(terms)
-              else sparse.csc_matrix((n_docs, 0), dtype=np.float32))
-    del maps
-    return terms, CountColumns.spill(counts, spill_dir)
+    if not len(terms):
+        return terms, CountColumns.spill(sparse.csc_matrix((n_docs, 0), dtype=np.float32),
+                                         spill_dir)
+    return terms, spill_column_matrix(runs, len(terms), maps, spill_dir)
 
 
 def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]
