@@ -33,13 +33,15 @@ SPILL_BYTES = 64 << 20
 
 def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
     """The sorted union of sorted, distinct term lists (lists of str or `TermTable`s),
-    without a hash index, and each list's positions in it (int64).
+    without a hash index, and each list's positions in it (int32 while the lists' sizes
+    add up to an int32, else int64: 4 bytes a run term, not 8, held through a full
+    build's text matrix stage).
 
     A round takes each table's next terms (MERGE_HELD over all tables) up to the smallest
     last term taken from a table not yet exhausted: every term that can sort before it is
     in the round, so the round's union comes out whole and in order."""
     if len(tables) == 1 and isinstance(tables[0], TermTable):
-        return tables[0], [np.arange(len(tables[0]), dtype=np.int64)]
+        return tables[0], [np.arange(len(tables[0]), dtype=map_dtype([len(tables[0])]))]
     tables = [t if isinstance(t, TermTable) else TermTable.unhashed(list(t)) for t in tables]
     batch = max(1024, MERGE_HELD // max(len(tables), 1))
     union = _Union([len(t) for t in tables])
@@ -54,6 +56,11 @@ def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.nda
         union.add(tables, read, ends)
         read = ends
     return union.table(), union.maps
+
+
+def map_dtype(sizes: Sequence[int]) -> np.dtype:
+    """The positions' type for tables of `sizes` terms: their union has at most as many."""
+    return np.dtype(np.int32 if sum(sizes) <= np.iinfo(np.int32).max else np.int64)
 
 
 def _bisect_right(table: TermTable, key: bytes, lo: int, hi: int) -> int:
@@ -74,7 +81,7 @@ class _Union:
         self.blobs: list[np.ndarray] = []
         self.ends: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
         self.n_terms = 0
-        self.maps = [np.empty(n, dtype=np.int64) for n in sizes]
+        self.maps = [np.empty(n, dtype=map_dtype(sizes)) for n in sizes]
         self._held = 0
         self._files: tuple[IO[bytes], IO[bytes]] | None = None
         self._last_end = 0

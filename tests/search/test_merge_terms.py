@@ -44,7 +44,8 @@ def test_merged_tables_are_the_sorted_union_with_each_tables_positions(monkeypat
     assert list(merged) == union
     assert merged.blob.tobytes() == "".join(union).encode()
     assert merged.offsets.dtype == np.int64 and merged.hashes is None
-    assert [m.dtype for m in maps] == [np.dtype(np.int64)] * len(tables)
+    # 4 bytes a position while the tables' sizes fit an int32 (8 bytes past that)
+    assert [m.dtype for m in maps] == [np.dtype(np.int32)] * len(tables)
     assert [m.tolist() for m in maps] == positions
 
 
@@ -59,6 +60,12 @@ def test_tables_longer_than_a_round_merge_in_order(monkeypatch, spill) -> None:
     merged, maps = merge_terms(tables)
     assert list(merged) == union and len(union) == 5000
     assert [m.tolist() for m in maps] == positions
+
+
+def test_positions_are_int64_past_what_an_int32_holds() -> None:
+    assert term_union.map_dtype([5, 7]) == np.int32
+    assert term_union.map_dtype([2**31 - 1]) == np.int32
+    assert term_union.map_dtype([2**30, 2**30]) == np.int64
 
 
 def test_no_tables_and_empty_tables_merge_to_an_empty_table() -> None:
