@@ -102,6 +102,16 @@ class SpilledTerms(Sequence[str]):
         offsets.tofile(spilled.offsets)
         return spilled
 
+    @classmethod
+    def merged(cls, tables: Sequence[TermTable], directory: Path, name: str = "terms"
+               ) -> tuple[SpilledTerms, list[np.ndarray]]:
+        """`merge_terms(tables)` written to `directory` as `spill` writes the union, as it
+        is merged: the union is never read back into memory beside the tables."""
+        paths = (directory / f"{name}.blob", directory / f"{name}.offsets")
+        table, maps = merge_terms(tables, into=paths)
+        return cls(*paths, np.dtype(np.uint8), np.dtype(np.int64), len(table),
+                   len(table.blob)), maps
+
     def __len__(self) -> int:
         return self.n_terms
 
@@ -295,9 +305,7 @@ def _spilled_text_counts(counted: CountedRuns, n_docs: int, spill_dir: Path
     is made: the term table is not held while the matrix is made from the runs, and the
     matrix is written a band of columns at a time (`count_bands`), never whole."""
     runs = counted.runs["text"]
-    table, maps = merge_terms([run.terms() for run in runs])
-    terms = SpilledTerms.spill(table, spill_dir)
-    del table
+    terms, maps = SpilledTerms.merged([run.terms() for run in runs], spill_dir)
     if not len(terms):
         return terms, CountColumns.spill(sparse.csc_matrix((n_docs, 0), dtype=np.float32),
                                          spill_dir)
