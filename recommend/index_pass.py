@@ -59,7 +59,7 @@ from recommend.search_build import (
 )
 from recommend.search_runs import CountedRuns, count_runs
 from recommend.search_terms import PREFIX, TermTable
-from recommend.term_hashes import hashing
+from recommend.term_hashes import HashIndex
 from recommend.term_union import merge_terms
 from recommend.text import words
 from recommend.trend_build import (
@@ -283,17 +283,20 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     release_free_heap()     # the chunk results' and run merges' freed pages
     started = time.perf_counter()
     spilled_terms, spilled = _spilled_text_counts(counted, len(docs), spill_dir)
-    terms = spilled_terms.load()
-    if len(terms):
-        # after the matrix is on disk: the hashing's temporaries are not held beside it
-        with hashing(terms, available_cores()) as hashed_terms:
-            terms = hashed_terms()
-    title = title_matrix(counted, terms)
-    # the hash index (16 bytes a term: 768 MB at 1M papers) is only saved from here on
-    hashes = {name: spilled_array(value, spill_dir / name)
-              for name, value in terms.parts("terms").items()
-              if name.endswith(("_hash", "_hash_pos"))}
-    del terms
+    hashes: dict[str, StreamedArray] = {}
+    if len(spilled_terms):
+        # after the matrix is on disk, and hashed from the spilled table's files: the
+        # table is not read back into this process
+        index = HashIndex.of_files(spilled_terms.blob, spilled_terms.offsets,
+                                   spilled_terms.offsets_dtype, len(spilled_terms),
+                                   available_cores(), spilled_terms.take)
+        title = title_matrix(counted, index)
+        # the hash index (16 bytes a term: 768 MB at 1M papers) is only saved from here on
+        hashes = {name: spilled_array(value, spill_dir / name) for name, value in (
+            (f"{PREFIX}terms_hash", index.hashes), (f"{PREFIX}terms_hash_pos", index.hash_pos))}
+        del index
+    else:
+        title = title_matrix(counted, spilled_terms.load())
     release_free_heap()     # the term merge's, and the term table's
     log_stage("text matrix", started)
     return TextCounts(counted, spilled_terms, spilled, title, columns, forms, hashes)
