@@ -60,7 +60,7 @@ from recommend.search_build import (
 from recommend.search_runs import CountedRuns, count_runs
 from recommend.search_terms import PREFIX, TermTable
 from recommend.term_hashes import HashIndex
-from recommend.term_union import merge_terms
+from recommend.term_union import FileTerms, merge_terms
 from recommend.text import words
 from recommend.trend_build import (
     add_forms,
@@ -103,8 +103,8 @@ class SpilledTerms(Sequence[str]):
         return spilled
 
     @classmethod
-    def merged(cls, tables: Sequence[TermTable], directory: Path, name: str = "terms"
-               ) -> tuple[SpilledTerms, list[np.ndarray]]:
+    def merged(cls, tables: Sequence[TermTable | FileTerms], directory: Path,
+               name: str = "terms") -> tuple[SpilledTerms, list[np.ndarray]]:
         """`merge_terms(tables)` written to `directory` as `spill` writes the union, as it
         is merged: the union is never read back into memory beside the tables."""
         paths = (directory / f"{name}.blob", directory / f"{name}.offsets")

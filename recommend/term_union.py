@@ -22,6 +22,7 @@ from typing import IO
 
 import numpy as np
 
+from recommend.index_stream import read_range
 from recommend.search_terms import TermTable
 
 # terms merged per round, over all tables (a table's share is never under 1,024 terms)
@@ -32,9 +33,10 @@ KEY_BYTES = 32
 SPILL_BYTES = 64 << 20
 
 
-def merge_terms(tables: Sequence[Sequence[str]], *, into: tuple[Path, Path] | None = None
-                ) -> tuple[TermTable, list[np.ndarray]]:
-    """The sorted union of sorted, distinct term lists (lists of str or `TermTable`s),
+def merge_terms(tables: Sequence[Sequence[str] | FileTerms], *,
+                into: tuple[Path, Path] | None = None) -> tuple[TermTable, list[np.ndarray]]:
+    """The sorted union of sorted, distinct term lists (lists of str, `TermTable`s or
+    `FileTerms`),
     without a hash index, and each list's positions in it (int32 while the lists' sizes
     add up to an int32, else int64: 4 bytes a run term, not 8, held through a full
     build's text matrix stage).
@@ -49,20 +51,62 @@ def merge_terms(tables: Sequence[Sequence[str]], *, into: tuple[Path, Path] | No
     with 30k full texts, is written to the build's spill directory anyway)."""
     if len(tables) == 1 and isinstance(tables[0], TermTable) and into is None:
         return tables[0], [np.arange(len(tables[0]), dtype=map_dtype([len(tables[0])]))]
-    tables = [t if isinstance(t, TermTable) else TermTable.unhashed(list(t)) for t in tables]
+    tables = [t if isinstance(t, TermTable | FileTerms) else TermTable.unhashed(list(t))
+              for t in tables]
+    sizes = [len(t) for t in tables]
     batch = max(1024, MERGE_HELD // max(len(tables), 1))
-    union = _Union([len(t) for t in tables], into)
+    union = _Union(sizes, into)
     read = [0] * len(tables)
-    while any(r < len(t) for r, t in zip(read, tables, strict=True)):
-        ends = [min(len(t), r + batch) for r, t in zip(read, tables, strict=True)]
-        open_ends = [t.raw(e - 1) for e, t in zip(ends, tables, strict=True) if e < len(t)]
+    while any(r < n for r, n in zip(read, sizes, strict=True)):
+        ends = [min(n, r + batch) for r, n in zip(read, sizes, strict=True)]
+        # each table's terms [read, end) (a spilled table's read from its files)
+        views = [_window(t, r, e) for t, r, e in zip(tables, read, ends, strict=True)]
+        open_ends = [v.raw(len(v) - 1) for v, e, n in zip(views, ends, sizes, strict=True)
+                     if e < n]
         if open_ends:
             frontier = min(open_ends)
-            ends = [_bisect_right(t, frontier, r, e)
-                    for r, e, t in zip(read, ends, tables, strict=True)]
-        union.add(tables, read, ends)
+            ends = [r + _bisect_right(v, frontier, 0, len(v))
+                    for r, v in zip(read, views, strict=True)]
+        union.add(views, read, ends)
         read = ends
     return union.table(), union.maps
+
+
+class FileTerms:
+    """A sorted term table written to two files (its blob, and its offsets as int64), as a
+    spilled run keeps its terms: `merge_terms` reads it a round's window at a time, so
+    the runs' tables are never all in memory at once (1.7 GB of them at 100k papers with
+    30k full texts, the largest part of the text matrix stage's peak)."""
+
+    def __init__(self, blob: Path, offsets: Path, n_terms: int) -> None:
+        self.blob, self.offsets, self.n_terms = blob, offsets, n_terms
+
+    @classmethod
+    def write(cls, table: TermTable, blob: Path, offsets: Path) -> FileTerms:
+        np.asarray(table.blob, dtype=np.uint8).tofile(blob)
+        np.asarray(table.offsets, dtype=np.int64).tofile(offsets)
+        return cls(blob, offsets, len(table))
+
+    def __len__(self) -> int:
+        return self.n_terms
+
+    def window(self, start: int, stop: int) -> TermTable:
+        """Terms [start, stop) as a table of their own."""
+        ends = read_range(self.offsets, np.dtype(np.int64), start, stop + 1)
+        blob = read_range(self.blob, np.dtype(np.uint8), int(ends[0]), int(ends[-1]))
+        return TermTable(blob, ends - ends[0])
+
+    def load(self) -> TermTable:
+        """The whole table in memory."""
+        return self.window(0, self.n_terms)
+
+
+def _window(table: TermTable | FileTerms, start: int, stop: int) -> TermTable:
+    if isinstance(table, FileTerms):
+        return table.window(start, stop)
+    offsets = np.asarray(table.offsets)[start:stop + 1]
+    a = int(offsets[0])
+    return TermTable(np.asarray(table.blob)[a:int(offsets[-1])], offsets - a)
 
 
 def map_dtype(sizes: Sequence[int]) -> np.dtype:
@@ -95,12 +139,13 @@ class _Union:
         self._last_end = 0
         self._into = into
 
-    def add(self, tables: Sequence[TermTable], starts: list[int], stops: list[int]) -> None:
-        """Add the terms [start, stop) of each table; all sort after those added before."""
+    def add(self, views: Sequence[TermTable], starts: list[int], stops: list[int]) -> None:
+        """Add the terms [start, stop) of each table, whose view holds its terms from
+        start on; all sort after those added before."""
         taken = [(k, a, b) for k, (a, b) in enumerate(zip(starts, stops, strict=True)) if b > a]
         if not taken:
             return
-        blob, offsets = _joined([(tables[k], a, b) for k, a, b in taken])
+        blob, offsets = _joined([(views[k], 0, b - a) for k, a, b in taken])
         order, repeat = byte_order(blob, offsets)
         is_new = ~repeat
         fresh = order[is_new]
