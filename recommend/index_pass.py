@@ -5,9 +5,10 @@ analysed terms (`recommend.text.analyze`) of each paper's text. Here the text is
 and analysed in one pass (`recommend.search_runs.count_runs`, in worker processes for a
 large corpus), which also collects the per-paper columns and the labels' sample of
 written forms. That gives one papers x terms CSC matrix of raw counts over every
-unigram and bigram, written to the build's spill directory as soon as it is made
-(`recommend.count_columns`: about 2 GB at 1M papers, which held in memory beside the
-parts made from it set the build's peak), from which
+unigram and bigram, written to the build's spill directory a band of columns at a time
+(`recommend.count_bands`; read back by `recommend.count_columns`: about 2 GB at 1M
+papers, which held in memory beside the parts made from it set the build's peak), from
+which
 
 - the features take the columns of the vocabulary chosen on the seeded sample
   (`recommend.features.features_from_counts`),
