@@ -1,7 +1,7 @@
 """The text count matrix written to the spill directory a band of columns at a time.
 
 `search_runs.column_matrix` makes the papers x terms CSC matrix whole in memory (8 bytes
-an entry: 1 GB at 100k papers with 30k full texts, more than 3 GB at 1M with them) and
+an entry: 1 GB at 100k papers with 30k full texts, about 3 GB projected at 1M with them) and
 `CountColumns.spill` then writes it. Here the same files are written without the whole
 matrix ever in memory:
 
