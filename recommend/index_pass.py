@@ -5,9 +5,10 @@ analysed terms (`recommend.text.analyze`) of each paper's text. Here the text is
 and analysed in one pass (`recommend.search_runs.count_runs`, in worker processes for a
 large corpus), which also collects the per-paper columns and the labels' sample of
 written forms. That gives one papers x terms CSC matrix of raw counts over every
-unigram and bigram, written to the build's spill directory as soon as it is made
-(`recommend.count_columns`: about 2 GB at 1M papers, which held in memory beside the
-parts made from it set the build's peak), from which
+unigram and bigram, written to the build's spill directory a band of columns at a time
+(`recommend.count_bands`; read back by `recommend.count_columns`: about 2 GB at 1M
+papers, which held in memory beside the parts made from it set the build's peak), from
+which
 
 - the features take the columns of the vocabulary chosen on the seeded sample
   (`recommend.features.features_from_counts`),
@@ -38,6 +39,7 @@ from scipy import sparse
 
 from domain.index_files import TMP_PREFIX
 from recommend.build_log import log_stage, logged, name_of
+from recommend.count_bands import spill_column_matrix
 from recommend.count_columns import CountColumns
 from recommend.features import available_cores, features_from_counts
 from recommend.heap import release_free_heap
@@ -56,10 +58,10 @@ from recommend.search_build import (
     parts_from_counts,
     title_matrix,
 )
-from recommend.search_runs import CountedRuns, column_matrix, count_runs
+from recommend.search_runs import CountedRuns, count_runs
 from recommend.search_terms import PREFIX, TermTable
-from recommend.term_hashes import hashing
-from recommend.term_union import merge_terms
+from recommend.term_hashes import HashIndex
+from recommend.term_union import FileTerms, merge_terms
 from recommend.text import words
 from recommend.trend_build import (
     add_forms,
@@ -100,6 +102,16 @@ class SpilledTerms(Sequence[str]):
         blob.tofile(spilled.blob)
         offsets.tofile(spilled.offsets)
         return spilled
+
+    @classmethod
+    def merged(cls, tables: Sequence[TermTable | FileTerms], directory: Path,
+               name: str = "terms") -> tuple[SpilledTerms, list[np.ndarray]]:
+        """`merge_terms(tables)` written to `directory` as `spill` writes the union, as it
+        is merged: the union is never read back into memory beside the tables."""
+        paths = (directory / f"{name}.blob", directory / f"{name}.offsets")
+        table, maps = merge_terms(tables, into=paths)
+        return cls(*paths, np.dtype(np.uint8), np.dtype(np.int64), len(table),
+                   len(table.blob)), maps
 
     def __len__(self) -> int:
         return self.n_terms
@@ -272,17 +284,20 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     release_free_heap()     # the chunk results' and run merges' freed pages
     started = time.perf_counter()
     spilled_terms, spilled = _spilled_text_counts(counted, len(docs), spill_dir)
-    terms = spilled_terms.load()
-    if len(terms):
-        # after the matrix is on disk: the hashing's temporaries are not held beside it
-        with hashing(terms, available_cores()) as hashed_terms:
-            terms = hashed_terms()
-    title = title_matrix(counted, terms)
-    # the hash index (16 bytes a term: 768 MB at 1M papers) is only saved from here on
-    hashes = {name: spilled_array(value, spill_dir / name)
-              for name, value in terms.parts("terms").items()
-              if name.endswith(("_hash", "_hash_pos"))}
-    del terms
+    hashes: dict[str, StreamedArray] = {}
+    if len(spilled_terms):
+        # after the matrix is on disk, and hashed from the spilled table's files: the
+        # table is not read back into this process
+        index = HashIndex.of_files(spilled_terms.blob, spilled_terms.offsets,
+                                   spilled_terms.offsets_dtype, len(spilled_terms),
+                                   available_cores(), spilled_terms.take)
+        title = title_matrix(counted, index)
+        # the hash index (16 bytes a term: 768 MB at 1M papers) is only saved from here on
+        hashes = {name: spilled_array(value, spill_dir / name) for name, value in (
+            (f"{PREFIX}terms_hash", index.hashes), (f"{PREFIX}terms_hash_pos", index.hash_pos))}
+        del index
+    else:
+        title = title_matrix(counted, spilled_terms.load())
     release_free_heap()     # the term merge's, and the term table's
     log_stage("text matrix", started)
     return TextCounts(counted, spilled_terms, spilled, title, columns, forms, hashes)
@@ -291,15 +306,14 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
 def _spilled_text_counts(counted: CountedRuns, n_docs: int, spill_dir: Path
                          ) -> tuple[SpilledTerms, CountColumns]:
     """`search_build.text_counts` (unhashed), each written to `spill_dir` as soon as it
-    is made: the term table is not held while the matrix is made from the runs."""
+    is made: the term table is not held while the matrix is made from the runs, and the
+    matrix is written a band of columns at a time (`count_bands`), never whole."""
     runs = counted.runs["text"]
-    table, maps = merge_terms([run.terms() for run in runs])
-    terms = SpilledTerms.spill(table, spill_dir)
-    del table
-    counts = (column_matrix(runs, len(terms), maps) if len(terms)
-              else sparse.csc_matrix((n_docs, 0), dtype=np.float32))
-    del maps
-    return terms, CountColumns.spill(counts, spill_dir)
+    terms, maps = SpilledTerms.merged([run.terms() for run in runs], spill_dir)
+    if not len(terms):
+        return terms, CountColumns.spill(sparse.csc_matrix((n_docs, 0), dtype=np.float32),
+                                         spill_dir)
+    return terms, spill_column_matrix(runs, len(terms), maps, spill_dir)
 
 
 def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]

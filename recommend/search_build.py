@@ -40,7 +40,7 @@ from recommend.index_stream import StreamedArray, StreamedSparse, in_memory
 from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs
 from recommend.search_state import Part, common_words_parts, state_parts, tf_dtype
 from recommend.search_terms import PREFIX, TermTable
-from recommend.term_hashes import hashing
+from recommend.term_hashes import HashIndex, hashing
 from recommend.term_union import merge_terms
 from recommend.text import ANALYZER, words
 
@@ -234,9 +234,10 @@ def parts_from_counts(counted: CountedRuns, vocab: TermTable,
     return parts
 
 
-def title_matrix(counted: CountedRuns, vocab: TermTable) -> sparse.csc_matrix:
+def title_matrix(counted: CountedRuns, vocab: TermTable | HashIndex) -> sparse.csc_matrix:
     """Papers x text terms, 1 where the title has the term (title terms outside the text
-    vocabulary are dropped), rows sorted in each column. `vocab` has its hash index."""
+    vocabulary are dropped), rows sorted in each column. `vocab` has its hash index (or
+    is one: `HashIndex`, the text terms on disk)."""
     runs = counted.runs["title"]
     if not len(vocab):
         return sparse.csc_matrix((len(counted.lengths), 0), dtype=np.float32)

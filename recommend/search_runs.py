@@ -32,7 +32,7 @@ from recommend.chunk_analysis import (
     word_postings,
 )
 from recommend.search_terms import TermTable
-from recommend.term_union import merge_terms
+from recommend.term_union import FileTerms, merge_terms
 
 # the fields counted per document: text terms (counts), title terms, author-name tokens,
 # categories and the words as written (did-you-mean, update state) (presence)
@@ -120,27 +120,31 @@ def merge_postings(parts: Sequence[Postings]) -> Postings:
 class Run:
     """One run's postings of a field, in memory or spilled to disk.
 
-    Spilled, its term table and its matrix are two files: the term merges read only the
-    terms, the matrix copies only the matrix (a text run's matrix is most of its bytes)."""
+    Spilled, its term table (blob and offsets) and its matrix are files of their own: the
+    term merges read only the terms, a window at a time (`FileTerms`), the matrix copies
+    only the matrix (a text run's matrix is most of its bytes)."""
 
     def __init__(self, value: Postings, spill_to: Path | None = None) -> None:
         self._value: Postings | None = value
         self._path = spill_to
+        self._terms: FileTerms | None = None
         self.nnz = value.matrix.nnz     # postings, known without loading a spilled run
         if spill_to is not None:
-            for path, part in ((self._terms_path(), value.terms), (spill_to, value.matrix)):
-                with path.open("wb") as out:
-                    pickle.dump(part, out, protocol=pickle.HIGHEST_PROTOCOL)
+            self._terms = FileTerms.write(value.terms, *self._terms_paths())
+            with spill_to.open("wb") as out:
+                pickle.dump(value.matrix, out, protocol=pickle.HIGHEST_PROTOCOL)
             self._value = None
 
     def load(self) -> Postings:
-        return Postings(self.terms(), self.matrix())
+        terms = self.terms()
+        return Postings(terms.load() if isinstance(terms, FileTerms) else terms, self.matrix())
 
-    def terms(self) -> TermTable:
-        """The run's distinct terms, sorted (its matrix is not read)."""
+    def terms(self) -> TermTable | FileTerms:
+        """The run's distinct terms, sorted (its matrix is not read); spilled, on disk."""
         if self._value is not None:
             return self._value.terms
-        return self._unpickle(self._terms_path())
+        assert self._terms is not None
+        return self._terms
 
     def matrix(self) -> sparse.csr_matrix:
         """The run's (documents x terms) CSR counts (its terms are not read)."""
@@ -149,9 +153,10 @@ class Run:
         assert self._path is not None
         return self._unpickle(self._path)
 
-    def _terms_path(self) -> Path:
+    def _terms_paths(self) -> tuple[Path, Path]:
         assert self._path is not None
-        return self._path.with_name(self._path.name + ".terms")
+        return (self._path.with_name(self._path.name + ".terms-blob"),
+                self._path.with_name(self._path.name + ".terms-offsets"))
 
     @staticmethod
     def _unpickle(path: Path):

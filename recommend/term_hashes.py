@@ -14,9 +14,13 @@ import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
 
 import numpy as np
 
+from recommend.index_stream import read_range
 from recommend.search_terms import TermTable
 
 # terms hashed per task (a task's bytes are pickled to the worker: ~15 MB)
@@ -55,3 +59,76 @@ def hashing(table: TermTable, workers: int) -> Iterator[Callable[[], TermTable]]
 def _ranges(n: int) -> Iterator[tuple[int, int]]:
     for start in range(0, n, HASH_TASK_TERMS):
         yield start, min(start + HASH_TASK_TERMS, n)
+
+
+def file_range_hashes(blob: Path, offsets: Path, offsets_dtype: np.dtype, start: int,
+                      stop: int) -> np.ndarray:
+    """`term_hashes` of terms [start, stop) of a table written to two files (as
+    `ndarray.tofile` writes its blob and offsets): runs in a worker process."""
+    ends = read_range(offsets, offsets_dtype, start, stop + 1).astype(np.int64, copy=False)
+    return range_hashes(read_range(blob, np.dtype(np.uint8), int(ends[0]), int(ends[-1])), ends)
+
+
+@dataclass(frozen=True)
+class HashIndex:
+    """The hash index of a sorted term table written to files: what `TermTable.with_hashes`
+    adds (hashes sorted, and each one's term position), without the table in memory.
+
+    The full texts' vocabulary (50M terms at 100k papers with 30k full texts) cost 25
+    bytes a term loaded to be hashed, beside the index; here the terms are hashed by
+    worker processes reading their ranges of the files, and `positions_of` reads only the
+    terms its hashes hit (`take`: the terms at increasing positions, decoded)."""
+
+    hashes: np.ndarray
+    hash_pos: np.ndarray
+    take: Callable[[np.ndarray], list[str]]
+
+    @classmethod
+    def of_files(cls, blob: Path, offsets: Path, offsets_dtype: np.dtype, n_terms: int,
+                 workers: int, take: Callable[[np.ndarray], list[str]]) -> HashIndex:
+        hashes = np.empty(n_terms, dtype=np.int64)
+        ranges = list(_ranges(n_terms))
+        starts, stops = [a for a, _ in ranges], [b for _, b in ranges]
+        args = (repeat(blob), repeat(offsets), repeat(np.dtype(offsets_dtype)), starts, stops)
+        if workers <= 1 or n_terms < PARALLEL_MIN_TERMS:
+            done = map(file_range_hashes, *args)
+            for (a, b), values in zip(ranges, done, strict=True):
+                hashes[a:b] = values
+        else:
+            with ProcessPoolExecutor(workers,
+                                     mp_context=multiprocessing.get_context("spawn")) as pool:
+                for (a, b), values in zip(ranges, pool.map(file_range_hashes, *args),
+                                          strict=True):
+                    hashes[a:b] = values
+        order = np.argsort(hashes, kind="stable")
+        hashes.sort()   # as `TermTable.with_hashes` makes the index
+        return cls(hashes, order.astype(np.int64, copy=False), take)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def positions_of(self, other: TermTable) -> np.ndarray:
+        """`TermTable.positions_of`: the position of every term of `other`, -1 where absent
+        (equal hashes tried in order, as `find_raw` tries them)."""
+        out = np.full(len(other), -1, dtype=np.int64)
+        if not len(self.hashes) or not len(other):
+            return out
+        wanted = other.term_hashes()
+        first = np.searchsorted(self.hashes, wanted)
+        mine = list(other)
+        pending, step = np.arange(len(other)), 0
+        while len(pending):
+            at = first[pending] + step
+            inside = at < len(self.hashes)
+            pending, at = pending[inside], at[inside]
+            equal = self.hashes[at] == wanted[pending]
+            pending, at = pending[equal], at[equal]
+            candidates = self.hash_pos[at]
+            order = np.argsort(candidates, kind="stable")
+            pending, candidates = pending[order], candidates[order]
+            found = self.take(candidates)
+            same = np.fromiter((found[j] == mine[i] for j, i in enumerate(pending.tolist())),
+                               dtype=bool, count=len(pending))
+            out[pending[same]] = candidates[same]
+            pending, step = pending[~same], step + 1
+        return out

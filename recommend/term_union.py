@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO
 
 import numpy as np
 
+from recommend.index_stream import read_range
 from recommend.search_terms import TermTable
 
 # terms merged per round, over all tables (a table's share is never under 1,024 terms)
@@ -31,29 +33,85 @@ KEY_BYTES = 32
 SPILL_BYTES = 64 << 20
 
 
-def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
-    """The sorted union of sorted, distinct term lists (lists of str or `TermTable`s),
-    without a hash index, and each list's positions in it (int64).
+def merge_terms(tables: Sequence[Sequence[str] | FileTerms], *,
+                into: tuple[Path, Path] | None = None) -> tuple[TermTable, list[np.ndarray]]:
+    """The sorted union of sorted, distinct term lists (lists of str, `TermTable`s or
+    `FileTerms`),
+    without a hash index, and each list's positions in it (int32 while the lists' sizes
+    add up to an int32, else int64: 4 bytes a run term, not 8, held through a full
+    build's text matrix stage).
 
     A round takes each table's next terms (MERGE_HELD over all tables) up to the smallest
     last term taken from a table not yet exhausted: every term that can sort before it is
-    in the round, so the round's union comes out whole and in order."""
-    if len(tables) == 1 and isinstance(tables[0], TermTable):
-        return tables[0], [np.arange(len(tables[0]), dtype=np.int64)]
-    tables = [t if isinstance(t, TermTable) else TermTable.unhashed(list(t)) for t in tables]
+    in the round, so the round's union comes out whole and in order.
+
+    `into`: two files the union's blob and offsets are written to (as `ndarray.tofile`
+    writes them); the table returned is then mapped from them, never read back into
+    memory beside the tables merged (the full texts' vocabulary, 1.2 GB at 100k papers
+    with 30k full texts, is written to the build's spill directory anyway)."""
+    if len(tables) == 1 and isinstance(tables[0], TermTable) and into is None:
+        return tables[0], [np.arange(len(tables[0]), dtype=map_dtype([len(tables[0])]))]
+    tables = [t if isinstance(t, TermTable | FileTerms) else TermTable.unhashed(list(t))
+              for t in tables]
+    sizes = [len(t) for t in tables]
     batch = max(1024, MERGE_HELD // max(len(tables), 1))
-    union = _Union([len(t) for t in tables])
+    union = _Union(sizes, into)
     read = [0] * len(tables)
-    while any(r < len(t) for r, t in zip(read, tables, strict=True)):
-        ends = [min(len(t), r + batch) for r, t in zip(read, tables, strict=True)]
-        open_ends = [t.raw(e - 1) for e, t in zip(ends, tables, strict=True) if e < len(t)]
+    while any(r < n for r, n in zip(read, sizes, strict=True)):
+        ends = [min(n, r + batch) for r, n in zip(read, sizes, strict=True)]
+        # each table's terms [read, end) (a spilled table's read from its files)
+        views = [_window(t, r, e) for t, r, e in zip(tables, read, ends, strict=True)]
+        open_ends = [v.raw(len(v) - 1) for v, e, n in zip(views, ends, sizes, strict=True)
+                     if e < n]
         if open_ends:
             frontier = min(open_ends)
-            ends = [_bisect_right(t, frontier, r, e)
-                    for r, e, t in zip(read, ends, tables, strict=True)]
-        union.add(tables, read, ends)
+            ends = [r + _bisect_right(v, frontier, 0, len(v))
+                    for r, v in zip(read, views, strict=True)]
+        union.add(views, read, ends)
         read = ends
     return union.table(), union.maps
+
+
+class FileTerms:
+    """A sorted term table written to two files (its blob, and its offsets as int64), as a
+    spilled run keeps its terms: `merge_terms` reads it a round's window at a time, so
+    the runs' tables are never all in memory at once (1.7 GB of them at 100k papers with
+    30k full texts, the largest part of the text matrix stage's peak)."""
+
+    def __init__(self, blob: Path, offsets: Path, n_terms: int) -> None:
+        self.blob, self.offsets, self.n_terms = blob, offsets, n_terms
+
+    @classmethod
+    def write(cls, table: TermTable, blob: Path, offsets: Path) -> FileTerms:
+        np.asarray(table.blob, dtype=np.uint8).tofile(blob)
+        np.asarray(table.offsets, dtype=np.int64).tofile(offsets)
+        return cls(blob, offsets, len(table))
+
+    def __len__(self) -> int:
+        return self.n_terms
+
+    def window(self, start: int, stop: int) -> TermTable:
+        """Terms [start, stop) as a table of their own."""
+        ends = read_range(self.offsets, np.dtype(np.int64), start, stop + 1)
+        blob = read_range(self.blob, np.dtype(np.uint8), int(ends[0]), int(ends[-1]))
+        return TermTable(blob, ends - ends[0])
+
+    def load(self) -> TermTable:
+        """The whole table in memory."""
+        return self.window(0, self.n_terms)
+
+
+def _window(table: TermTable | FileTerms, start: int, stop: int) -> TermTable:
+    if isinstance(table, FileTerms):
+        return table.window(start, stop)
+    offsets = np.asarray(table.offsets)[start:stop + 1]
+    a = int(offsets[0])
+    return TermTable(np.asarray(table.blob)[a:int(offsets[-1])], offsets - a)
+
+
+def map_dtype(sizes: Sequence[int]) -> np.dtype:
+    """The positions' type for tables of `sizes` terms: their union has at most as many."""
+    return np.dtype(np.int32 if sum(sizes) <= np.iinfo(np.int32).max else np.int64)
 
 
 def _bisect_right(table: TermTable, key: bytes, lo: int, hi: int) -> int:
@@ -65,26 +123,29 @@ def _bisect_right(table: TermTable, key: bytes, lo: int, hi: int) -> int:
 class _Union:
     """The merged table being written, and each input table's positions in it.
 
-    Past SPILL_BYTES the merged blob and offsets go to temporary files a round at a time
+    Past SPILL_BYTES (or at every round, when written `into` files) the merged blob and
+    offsets go to temporary files a round at a time
     and are read back whole at the end: joined in memory they were held twice, beside
     every input table, at the end of the merge (50M terms, 1.2 GB: the full texts'
     vocabulary, when this set the full build's peak)."""
 
-    def __init__(self, sizes: list[int]) -> None:
+    def __init__(self, sizes: list[int], into: tuple[Path, Path] | None = None) -> None:
         self.blobs: list[np.ndarray] = []
         self.ends: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
         self.n_terms = 0
-        self.maps = [np.empty(n, dtype=np.int64) for n in sizes]
+        self.maps = [np.empty(n, dtype=map_dtype(sizes)) for n in sizes]
         self._held = 0
         self._files: tuple[IO[bytes], IO[bytes]] | None = None
         self._last_end = 0
+        self._into = into
 
-    def add(self, tables: Sequence[TermTable], starts: list[int], stops: list[int]) -> None:
-        """Add the terms [start, stop) of each table; all sort after those added before."""
+    def add(self, views: Sequence[TermTable], starts: list[int], stops: list[int]) -> None:
+        """Add the terms [start, stop) of each table, whose view holds its terms from
+        start on; all sort after those added before."""
         taken = [(k, a, b) for k, (a, b) in enumerate(zip(starts, stops, strict=True)) if b > a]
         if not taken:
             return
-        blob, offsets = _joined([(tables[k], a, b) for k, a, b in taken])
+        blob, offsets = _joined([(views[k], 0, b - a) for k, a, b in taken])
         order, repeat = byte_order(blob, offsets)
         is_new = ~repeat
         fresh = order[is_new]
@@ -94,7 +155,7 @@ class _Union:
         if len(self.ends[-1]):
             self._last_end = int(self.ends[-1][-1])
         self._held += self.blobs[-1].nbytes + self.ends[-1].nbytes
-        if self._held > SPILL_BYTES:
+        if self._held > SPILL_BYTES or self._into is not None:
             self._spill()
         positions = np.empty(len(order), dtype=np.int64)
         positions[order] = self.n_terms + np.cumsum(is_new) - 1
@@ -106,13 +167,23 @@ class _Union:
 
     def _spill(self) -> None:
         if self._files is None:     # closed by `table`
-            self._files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # noqa: SIM115
+            if self._into is None:
+                self._files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # noqa: SIM115
+            else:
+                self._files = (self._into[0].open("wb"), self._into[1].open("wb"))  # noqa: SIM115
         for out, arrays in zip(self._files, (self.blobs, self.ends), strict=True):
             for array in arrays:
                 out.write(array.data)
         self.blobs, self.ends, self._held = [], [], 0
 
     def table(self) -> TermTable:
+        if self._into is not None:
+            self._spill()
+            for file in self._files or ():
+                file.close()
+            self._files = None
+            return TermTable(_mapped(self._into[0], np.uint8, self._last_end),
+                             _mapped(self._into[1], np.int64, self.n_terms + 1))
         if self._files is None:
             blob = np.concatenate(self.blobs) if self.blobs else np.zeros(0, dtype=np.uint8)
             return TermTable(blob, np.concatenate(self.ends))
@@ -125,6 +196,14 @@ class _Union:
                 file.seek(0)
             return TermTable(np.fromfile(blob_file, dtype=np.uint8),
                              np.fromfile(ends_file, dtype=np.int64))
+
+
+def _mapped(path: Path, dtype: type, length: int) -> np.ndarray:
+    """The `length` values of `dtype` in `path`, mapped read only (an empty file cannot
+    be mapped)."""
+    if not length:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=(length,))
 
 
 def _joined(ranges: list[tuple[TermTable, int, int]]) -> tuple[np.ndarray, np.ndarray]:

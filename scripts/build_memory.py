@@ -24,7 +24,8 @@ import time
 sys.path.insert(0, os.getcwd())
 
 STEPS = [("recommend.index_pass", name) for name in (
-    "count_text", "_spilled_text_counts", "features_from_counts", "write_core",
+    "count_text", "_spilled_text_counts", "merge_terms", "spill_column_matrix",
+    "column_matrix", "title_matrix", "features_from_counts", "write_core",
     "trends_from_counts", "save_parts",
     "run_builders", "release_free_heap")] + [("recommend.search_build", name) for name in (
         "text_counts", "title_matrix", "parts_from_counts", "bm25_part", "state_parts",

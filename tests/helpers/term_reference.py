@@ -9,11 +9,13 @@ from contextlib import contextmanager
 import numpy as np
 
 from recommend.search_terms import TermTable, term_hash
+from recommend.term_union import FileTerms
 
 
 def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:
     """The sorted union of sorted, distinct term lists and each list's positions in it,
     by Python's sort of the terms' bytes."""
+    tables = [t.load() if isinstance(t, FileTerms) else t for t in tables]   # spilled runs
     raw = [[t.encode() for t in table] if not isinstance(table, TermTable)
            else list(table.iter_raw()) for table in tables]
     union = sorted({t for table in raw for t in table})

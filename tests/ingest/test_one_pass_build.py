@@ -208,18 +208,73 @@ def test_tiny_column_blocks_read_from_disk_change_no_byte(docs, tmp_path, monkey
 
 
 def _recording_spills(monkeypatch) -> list:
-    """Records each count matrix spilled to disk."""
+    """Records each count matrix spilled to disk, whole or a band at a time."""
+    from recommend import index_pass
     from recommend.count_columns import CountColumns
 
     spilled: list = []
     real = CountColumns.spill.__func__
+    real_bands = index_pass.spill_column_matrix
 
     def recording(cls, matrix, directory, name="counts"):
         spilled.append(real(cls, matrix, directory, name))
         return spilled[-1]
 
+    def recording_bands(*args, **kwargs):
+        spilled.append(real_bands(*args, **kwargs))
+        return spilled[-1]
+
     monkeypatch.setattr(CountColumns, "spill", classmethod(recording))
+    monkeypatch.setattr(index_pass, "spill_column_matrix", recording_bands)
     return spilled
+
+
+def _whole_matrix_spilled(counted, n_docs, spill_dir):
+    """The text matrix stage as it was before the bands: the matrix made whole in memory
+    (`column_matrix`), then spilled."""
+    from scipy import sparse
+
+    from recommend.count_columns import CountColumns
+    from recommend.index_pass import SpilledTerms
+    from recommend.search_runs import column_matrix
+    from recommend.term_union import merge_terms
+
+    runs = counted.runs["text"]
+    table, maps = merge_terms([run.terms() for run in runs])
+    terms = SpilledTerms.spill(table, spill_dir)
+    counts = (column_matrix(runs, len(terms), maps) if len(terms)
+              else sparse.csc_matrix((n_docs, 0), dtype=np.float32))
+    return terms, CountColumns.spill(counts, spill_dir)
+
+
+@pytest.mark.parametrize("band_bytes", [1, 4096])
+def test_the_matrix_made_in_tiny_bands_changes_no_byte(docs, tmp_path, monkeypatch,
+                                                       band_bytes) -> None:
+    """The one pass with every chunk spilled as a run and the text matrix written a few
+    columns a band (one column a band at 1 byte) writes the version the matrix made whole
+    wrote, and the version of the separate passes."""
+    from recommend import count_bands, index_pass
+
+    a = _version(tmp_path / "passes", docs, SEPARATE_PASSES)
+    monkeypatch.setattr(search_runs, "RUN_BUDGET_BYTES", 1)     # every chunk spilled
+    monkeypatch.setattr(search_runs, "CHUNK_DOCS", 13)
+    one_pass = [*indexing.extra_builders()[:2], SEPARATE_PASSES[2]]
+    with monkeypatch.context() as patch:
+        patch.setattr(index_pass, "_spilled_text_counts", _whole_matrix_spilled)
+        whole = _version(tmp_path / "whole", docs, one_pass)
+    monkeypatch.setattr(count_bands, "BAND_BYTES", band_bytes)
+    bands = []
+    real_band = count_bands._band
+
+    def counting(*args):
+        bands.append(args[3:5])
+        return real_band(*args)
+
+    monkeypatch.setattr(count_bands, "_band", counting)
+    banded = _version(tmp_path / "bands", docs, one_pass)
+    assert len(bands) > 20 and bands[-1][1] == bands[0][0] + sum(b - a for a, b in bands)
+    _assert_same_version(whole, banded)
+    _assert_same_version(a, banded)
 
 
 def _spill_files(columns) -> list[Path]:

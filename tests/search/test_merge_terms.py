@@ -44,7 +44,8 @@ def test_merged_tables_are_the_sorted_union_with_each_tables_positions(monkeypat
     assert list(merged) == union
     assert merged.blob.tobytes() == "".join(union).encode()
     assert merged.offsets.dtype == np.int64 and merged.hashes is None
-    assert [m.dtype for m in maps] == [np.dtype(np.int64)] * len(tables)
+    # 4 bytes a position while the tables' sizes fit an int32 (8 bytes past that)
+    assert [m.dtype for m in maps] == [np.dtype(np.int32)] * len(tables)
     assert [m.tolist() for m in maps] == positions
 
 
@@ -59,6 +60,29 @@ def test_tables_longer_than_a_round_merge_in_order(monkeypatch, spill) -> None:
     merged, maps = merge_terms(tables)
     assert list(merged) == union and len(union) == 5000
     assert [m.tolist() for m in maps] == positions
+
+
+@pytest.mark.parametrize("held", [1, 5, 1 << 20])
+def test_tables_on_disk_merge_a_window_at_a_time_as_in_memory(tmp_path, monkeypatch,
+                                                               held) -> None:
+    """Spilled runs' terms (`FileTerms`) beside tables in memory and plain lists."""
+    monkeypatch.setattr(term_union, "MERGE_HELD", held)
+    tables = _random_tables(5, n_tables=6) + [[]]
+    union, positions = _reference(tables)
+    inputs = [term_union.FileTerms.write(TermTable.unhashed(t), tmp_path / f"{k}.blob",
+                                         tmp_path / f"{k}.offsets") if k % 3 else t
+              for k, t in enumerate(tables)]
+    assert list(inputs[1].load()) == tables[1] and len(inputs[1]) == len(tables[1])
+    merged, maps = merge_terms(inputs)
+    assert list(merged) == union
+    assert merged.blob.tobytes() == "".join(union).encode()
+    assert [m.tolist() for m in maps] == positions
+
+
+def test_positions_are_int64_past_what_an_int32_holds() -> None:
+    assert term_union.map_dtype([5, 7]) == np.int32
+    assert term_union.map_dtype([2**31 - 1]) == np.int32
+    assert term_union.map_dtype([2**30, 2**30]) == np.int64
 
 
 def test_no_tables_and_empty_tables_merge_to_an_empty_table() -> None:
