@@ -1,6 +1,6 @@
 """Where a full index build's memory goes: RSS around each step of `papersift index --full`.
 
-    PAPERSIFT_DATA_DIR=/tmp/wt-mem-cache/scale-300000/data PAPERSIFT_LOG_LEVEL=INFO \\
+    PAPERSIFT_DATA_DIR=/tmp/papersift-cache/scale-300000/data PAPERSIFT_LOG_LEVEL=INFO \\
         .venv/bin/python scripts/build_memory.py
 
 Runs the build in this process (on the store of PAPERSIFT_DATA_DIR, e.g. one that
