@@ -98,20 +98,22 @@ def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[
     p = base.parts
     new = _read_new(new_docs)
     text = p[f"{PREFIX}text"]
-    edit, columns = _merge_columns(_table(p, "terms"), kept_column_counts(text, keep),
+    edit, columns = _merge_columns(_table(p, "terms"), kept_column_counts(text, keep) > 0,
                                    new.terms)
     drop_pages_of(base)     # the term table was read whole: drop it before the next merge
     if not len(edit.table):
         return
     yield f"{PREFIX}analyzer", np.array([ANALYZER])
-    yield from _handed_over(_text_parts(base, keep, new, edit.old_to_new, columns,
-                                        len(edit.table)))
+    # the term table goes first: the postings merge below is the update's largest
+    title_columns = _title_columns(new_docs, edit.table)
+    old_to_new, n_terms, table_parts = edit.old_to_new, len(edit.table), edit.table.parts("terms")
+    del edit
+    yield from _handed_over(table_parts)
+    yield from _handed_over(_text_parts(base, keep, new, old_to_new, columns, n_terms))
     drop_pages_of(base)     # each merge reads its base parts whole: drop them as it ends
-    yield from _handed_over(edit.table.parts("terms"))
-    yield f"{PREFIX}title", _merge_binary_matrix(
-        p[f"{PREFIX}title"], keep, _title_columns(new_docs, edit.table), len(edit.table),
-        edit.old_to_new)
-    del edit, columns, new.counts
+    yield f"{PREFIX}title", _merge_binary_matrix(p[f"{PREFIX}title"], keep, title_columns,
+                                                 n_terms, old_to_new)
+    del old_to_new, columns, new.counts
     for name, table_name, tokens in (
             ("authors", "author_terms",
              [{t for n in getattr(d, "authors", ()) for t in author_tokens(n)} for d in new_docs]),
@@ -177,12 +179,13 @@ def _read_new(docs: Sequence) -> NewPapers:
     return new
 
 
-def _merge_columns(table: TermTable, kept_df: np.ndarray, new_terms: Sequence[str]
+def _merge_columns(table: TermTable, alive: np.ndarray, new_terms: Sequence[str]
                    ) -> tuple[TableEdit, np.ndarray]:
     """The table with the (sorted) new terms added and those no kept or new paper holds
-    (`kept_df` 0) dropped, and the new column of each of `new_terms`."""
+    (`alive` False: no kept paper holds it) dropped, and the new column of each of
+    `new_terms`. `alive` (a bool per old term, not the counts, so that a caller's int64
+    temporary is freed before the merge) is changed in place."""
     found, insert_at = locate(table, new_terms)
-    alive = kept_df > 0
     alive[found[found >= 0]] = True
     absent = found < 0
     edit = merge_table(table, alive, [t for t, a in zip(new_terms, absent, strict=True) if a],
@@ -277,7 +280,7 @@ def _merge_binary(p: Mapping[str, Part], name: str, table_name: str, keep: np.nd
     """A 0/1 matrix with its own vocabulary (authors, categories) and its table."""
     terms = sorted(set().union(*new_tokens))
     edit, columns = _merge_columns(_table(p, table_name),
-                                   kept_column_counts(p[f"{PREFIX}{name}"], keep), terms)
+                                   kept_column_counts(p[f"{PREFIX}{name}"], keep) > 0, terms)
     column_of = dict(zip(terms, columns.tolist(), strict=True))
     matrix = _merge_binary_matrix(p[f"{PREFIX}{name}"], keep,
                                   [sorted(column_of[t] for t in tokens) for tokens in new_tokens],
@@ -308,7 +311,7 @@ def _surface_parts(p: Mapping[str, Part], keep: np.ndarray, surface: SurfaceWord
     rows, ids = _kept_rows(p[f"{PREFIX}surface_rows"], p[f"{PREFIX}surface_ids"], keep)
     table = _table(p, "surface")
     new_table, new_rows, new_ids = surface.rows()
-    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)),
+    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)) > 0,
                                    list(new_table))
     rows, ids = _append_rows(rows, edit.old_to_new[ids], new_rows,
                              sort_rows(new_rows, columns[new_ids]))
