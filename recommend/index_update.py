@@ -21,8 +21,9 @@ is written to the new version as it comes, before the next is made, so an update
 parts are large (search) holds one of them at a time rather than all. An updater that
 cannot carry its parts forward raises `NeedsFullBuild` (before its first part). The new
 version is written in a temporary directory and published with the same atomic swap as a
-full build, so a reader sees the old version or the new one, never half of one; a failed
-or killed update leaves its temporary directory, which the next one removes.
+full build, so a reader sees the old version or the new one, never half of one. A failed
+update removes its temporary directory; a killed one leaves it for a later update to remove
+once it is old enough not to be running (`remove_stale_tmp`).
 
 The base version is read through its mappings, and every page read counts in the
 process's RSS until dropped (recommend/mapped_pages.py): the update drops them once the

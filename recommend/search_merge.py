@@ -219,14 +219,19 @@ def merge_postings(base: Postings, keep: np.ndarray, old_to_new: np.ndarray,
     if n_kept < len(keep):
         renumber = (np.cumsum(keep, dtype=np.int64) - 1).astype(indices.dtype)
         indices = renumber[indices]
-    base_counts = np.zeros(n_columns, dtype=np.int64)
-    alive = old_to_new >= 0
-    base_counts[old_to_new[alive]] = counts[alive]
-    added_counts = np.diff(np.asarray(added.indptr))
-    through = np.cumsum(base_counts)
-    at = np.repeat(through, added_counts)
+    # one int64 array per column instead of five (49M columns at 1M papers): the kept
+    # entries of each new column, summed in place into where its added entries go, then
+    # the added entries summed in
     new_indptr = np.zeros(n_columns + 1, dtype=np.int64)
-    np.cumsum(base_counts + added_counts, out=new_indptr[1:])
+    alive = old_to_new >= 0
+    new_indptr[1:][old_to_new[alive]] = counts[alive]
+    del counts, alive
+    np.cumsum(new_indptr, out=new_indptr)
+    added_counts = np.diff(np.asarray(added.indptr)).astype(np.int64, copy=False)
+    at = np.repeat(new_indptr[1:], added_counts)
+    np.cumsum(added_counts, out=added_counts)
+    new_indptr[1:] += added_counts
+    del added_counts
     n_rows = n_kept + len(added.indptr) - 1
     dtype = indices.dtype if n_rows <= np.iinfo(indices.dtype).max else np.int64
     new_indices = np.insert(indices.astype(dtype, copy=False), at,
