@@ -40,14 +40,15 @@ from store.trends import paper_texts
 
 
 def _optional_search_updater() -> Callable | None:
-    """recommend.search_update.update_search_parts where that module exists, else None."""
+    """recommend.search_update.iter_search_parts where that module exists, else None (it
+    hands over each part as it is merged, so the update writes and frees them one by one)."""
     try:
-        from recommend.search_update import update_search_parts
+        from recommend.search_update import iter_search_parts
     except ModuleNotFoundError as exc:
         if exc.name != "recommend.search_update":
             raise
         return None
-    return update_search_parts
+    return iter_search_parts
 
 
 # papers read from the store at a time: the build holds about this many texts at once

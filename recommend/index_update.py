@@ -16,10 +16,14 @@ Extra parts (search, trends, LSA) come from *updaters* registered beside their b
 
     updater(base, keep, new_docs, new_index) -> {part name: array or sparse matrix}
 
-with the same part names the builder returns; an updater that cannot carry its parts
-forward raises `NeedsFullBuild`. The new version is written in a temporary directory and
-published with the same atomic swap as a full build, so a reader sees the old version or
-the new one, never half of one.
+with the same part names the builder returns, or an iterator of (name, part) pairs: each
+is written to the new version as it comes, before the next is made, so an updater whose
+parts are large (search) holds one of them at a time rather than all. An updater that
+cannot carry its parts forward raises `NeedsFullBuild` (before its first part). The new
+version is written in a temporary directory and published with the same atomic swap as a
+full build, so a reader sees the old version or the new one, never half of one. A failed
+update removes its temporary directory; a killed one leaves it for a later update to remove
+once it is old enough not to be running (`remove_stale_tmp`).
 
 The base version is read through its mappings, and every page read counts in the
 process's RSS until dropped (recommend/mapped_pages.py): the update drops them once the
@@ -38,7 +42,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +68,8 @@ from recommend.mapped_pages import drop_pages_of
 if TYPE_CHECKING:
     from recommend.index import Part
 
-    Updater = Callable[[Index, np.ndarray, Sequence[Doc], Index], Mapping[str, Part]]
+    Updater = Callable[[Index, np.ndarray, Sequence[Doc], Index],
+                       Mapping[str, Part] | Iterable[tuple[str, Part]]]
 
 
 class NeedsFullBuild(ValueError):
@@ -222,10 +227,13 @@ def _run_updaters(directory: Path, updaters: Sequence[Updater], base: Index, kee
         return
     new_index = index_from(directory)
     for updater in updaters:
-        for name, value in updater(base, keep, new_docs, new_index).items():
+        parts = updater(base, keep, new_docs, new_index)
+        for name, value in (parts.items() if isinstance(parts, Mapping) else parts):
             if name in _RESERVED or name in meta["parts"]:
                 raise ValueError(f"index part {name!r} already exists")
             meta["parts"][name] = write_part(directory, name, value)
+            del value       # written: an updater's next part is made without it
+        del parts
         drop_pages_of(base)
         drop_pages_of(new_index)
     _write_meta(directory, meta)

@@ -91,36 +91,67 @@ def locate(table: TermTable, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarr
 def merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str],
                 insert_at: np.ndarray | None = None) -> TableEdit:
     """`old` without the terms where `alive` is False, plus `added` (sorted, none in old;
-    `insert_at`: where each sorts in old, as `locate` gives it)."""
+    `insert_at`: where each sorts in old, as `locate` gives it).
+
+    Memory: besides the merged table and `old_to_new`, only transient int64 arrays of the
+    old table's length, freed as soon as used, and none when every old term survives (the
+    usual update: papers added, none removed), where the old arrays are read in place."""
     encoded = [t.encode() for t in added]
     if insert_at is None:
         insert_at = locate(old, added)[1]
-    alive_before = np.zeros(len(old) + 1, dtype=np.int64)
-    np.cumsum(alive, out=alive_before[1:])
-    old_to_new = np.full(len(old), -1, dtype=np.int64)
-    survivors = np.flatnonzero(alive)
-    old_to_new[survivors] = alive_before[survivors] + np.searchsorted(insert_at, survivors,
-                                                                      side="right")
-    added_to_new = alive_before[insert_at] + np.arange(len(added), dtype=np.int64)
-
+    old_to_new, added_to_new, survivors = _renumbering(alive, insert_at, len(added))
     offsets = np.asarray(old.offsets)
     lengths = np.diff(offsets)
     blob = np.asarray(old.blob)
-    kept_blob = blob if len(survivors) == len(old) else blob[np.repeat(alive, lengths)]
-    kept_offsets = np.zeros(len(survivors) + 1, dtype=np.int64)
-    np.cumsum(lengths[survivors], out=kept_offsets[1:])
+    if survivors is None:       # every term survives: the old offsets and bytes as they are
+        kept_blob, kept_offsets = blob, offsets
+    else:
+        kept_blob = blob[np.repeat(alive, lengths)]
+        kept_offsets = np.zeros(len(survivors) + 1, dtype=np.int64)
+        np.cumsum(lengths[survivors], out=kept_offsets[1:])
     added_lengths = np.array([len(e) for e in encoded], dtype=np.int64)
-    added_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    new_blob = np.insert(kept_blob, np.repeat(kept_offsets[alive_before[insert_at]],
-                                              added_lengths), added_bytes)
-    new_lengths = np.zeros(len(survivors) + len(added), dtype=np.int64)
-    new_lengths[old_to_new[survivors]] = lengths[survivors]
+    kept_before_insert = insert_at if survivors is None else _kept_before(alive, insert_at)
+    new_blob = np.insert(kept_blob, np.repeat(kept_offsets[kept_before_insert], added_lengths),
+                         np.frombuffer(b"".join(encoded), dtype=np.uint8))
+    del kept_blob, kept_offsets
+    new_lengths = np.zeros(int(alive.sum()) + len(added), dtype=np.int64)
+    if survivors is None:
+        new_lengths[old_to_new] = lengths
+    else:
+        new_lengths[old_to_new[survivors]] = lengths[survivors]
+    del lengths, survivors
     new_lengths[added_to_new] = added_lengths
     new_offsets = np.zeros(len(new_lengths) + 1, dtype=np.int64)
     np.cumsum(new_lengths, out=new_offsets[1:])
+    del new_lengths
     hashes, hash_pos = _merged_hashes(old, old_to_new, encoded, added_to_new)
     return TableEdit(TermTable(new_blob.astype(np.uint8, copy=False), new_offsets, hashes,
                                hash_pos), old_to_new, added_to_new)
+
+
+def _renumbering(alive: np.ndarray, insert_at: np.ndarray, n_added: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Where each old term goes (-1: dropped) and each added one, and the positions of the
+    surviving old terms (None when all survive)."""
+    n = len(alive)
+    if alive.all():
+        old_to_new = np.arange(n, dtype=np.int64)
+        old_to_new += np.searchsorted(insert_at, old_to_new, side="right")
+        return old_to_new, insert_at + np.arange(n_added, dtype=np.int64), None
+    alive_before = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(alive, out=alive_before[1:])
+    old_to_new = np.full(n, -1, dtype=np.int64)
+    survivors = np.flatnonzero(alive)
+    old_to_new[survivors] = alive_before[survivors] + np.searchsorted(insert_at, survivors,
+                                                                      side="right")
+    return old_to_new, alive_before[insert_at] + np.arange(n_added, dtype=np.int64), survivors
+
+
+def _kept_before(alive: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """How many terms before each of `positions` survive."""
+    alive_before = np.zeros(len(alive) + 1, dtype=np.int64)
+    np.cumsum(alive, out=alive_before[1:])
+    return alive_before[positions]
 
 
 def _merged_hashes(old: TermTable, old_to_new: np.ndarray, encoded: list[bytes],
@@ -128,9 +159,12 @@ def _merged_hashes(old: TermTable, old_to_new: np.ndarray, encoded: list[bytes],
     """The hash index `TermTable.pack` would give: hashes sorted, ties by position."""
     if old.hashes is None:
         return None, None
-    old_pos = old_to_new[np.asarray(old.hash_pos)]
-    survives = old_pos >= 0
-    hashes, positions = np.asarray(old.hashes)[survives], old_pos[survives]
+    positions = old_to_new[np.asarray(old.hash_pos)]
+    survives = positions >= 0
+    hashes = np.asarray(old.hashes)     # read in place when every term survives
+    if not survives.all():
+        hashes, positions = hashes[survives], positions[survives]
+    del survives
     added_hashes = np.array([term_hash(e) for e in encoded], dtype=np.int64)
     order = np.lexsort((added_to_new, added_hashes))
     added_hashes, added_pos = added_hashes[order], added_to_new[order]
@@ -185,14 +219,19 @@ def merge_postings(base: Postings, keep: np.ndarray, old_to_new: np.ndarray,
     if n_kept < len(keep):
         renumber = (np.cumsum(keep, dtype=np.int64) - 1).astype(indices.dtype)
         indices = renumber[indices]
-    base_counts = np.zeros(n_columns, dtype=np.int64)
-    alive = old_to_new >= 0
-    base_counts[old_to_new[alive]] = counts[alive]
-    added_counts = np.diff(np.asarray(added.indptr))
-    through = np.cumsum(base_counts)
-    at = np.repeat(through, added_counts)
+    # one int64 array per column instead of five (49M columns at 1M papers): the kept
+    # entries of each new column, summed in place into where its added entries go, then
+    # the added entries summed in
     new_indptr = np.zeros(n_columns + 1, dtype=np.int64)
-    np.cumsum(base_counts + added_counts, out=new_indptr[1:])
+    alive = old_to_new >= 0
+    new_indptr[1:][old_to_new[alive]] = counts[alive]
+    del counts, alive
+    np.cumsum(new_indptr, out=new_indptr)
+    added_counts = np.diff(np.asarray(added.indptr)).astype(np.int64, copy=False)
+    at = np.repeat(new_indptr[1:], added_counts)
+    np.cumsum(added_counts, out=added_counts)
+    new_indptr[1:] += added_counts
+    del added_counts
     n_rows = n_kept + len(added.indptr) - 1
     dtype = indices.dtype if n_rows <= np.iinfo(indices.dtype).max else np.int64
     new_indices = np.insert(indices.astype(dtype, copy=False), at,

@@ -12,7 +12,7 @@ All edits over the base arrays are vectorised (`recommend.search_merge`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,36 +74,65 @@ def update_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
     of the base version's kept rows followed by `new_docs`, equal to a full
     `build_search_parts` over those papers. Raises ValueError on a mismatched delta and
     `NeedsFullBuild` when the base version lacks the state an update reads."""
+    return dict(iter_search_parts(base, keep, new_docs, new_index))
+
+
+def iter_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
+                      ) -> Iterator[tuple[str, Part]]:
+    """`update_search_parts` one part at a time, each handed over as soon as it is merged
+    and no longer referenced here, so a caller that writes and drops each part holds one
+    merge's arrays at a time rather than every merged part (issue 21). The checks run
+    before the first part."""
     keep = _checked_keep(base, keep)
     n_kept = int(keep.sum())
     if len(new_index) != n_kept + len(new_docs):
         raise ValueError(f"the new index has {len(new_index)} papers, but the update keeps "
                          f"{n_kept} and adds {len(new_docs)}")
     if n_kept == 0:
-        return build_search_parts(new_index, new_docs)
+        return iter(build_search_parts(new_index, new_docs).items())
+    _check_state(base.parts)
+    return _merged_parts(base, keep, new_docs)
+
+
+def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[str, Part]]:
     p = base.parts
-    _check_state(p)
     new = _read_new(new_docs)
-    parts, terms = _text_parts(base, keep, new)
+    text = p[f"{PREFIX}text"]
+    edit, columns = _merge_columns(_table(p, "terms"), kept_column_counts(text, keep) > 0,
+                                   new.terms)
+    drop_pages_of(base)     # the term table was read whole: drop it before the next merge
+    if not len(edit.table):
+        return
+    yield f"{PREFIX}analyzer", np.array([ANALYZER])
+    # the term table goes first: the postings merge below is the update's largest
+    title_columns = _title_columns(new_docs, edit.table)
+    old_to_new, n_terms, table_parts = edit.old_to_new, len(edit.table), edit.table.parts("terms")
+    del edit
+    yield from _handed_over(table_parts)
+    yield from _handed_over(_text_parts(base, keep, new, old_to_new, columns, n_terms))
     drop_pages_of(base)     # each merge reads its base parts whole: drop them as it ends
-    if not len(terms.table):
-        return {}
-    parts[f"{PREFIX}title"] = _merge_binary_matrix(
-        p[f"{PREFIX}title"], keep, _title_columns(new_docs, terms.table), len(terms.table),
-        terms.old_to_new)
-    parts.update(_merge_binary(p, "authors", "author_terms", keep,
-                               [{t for n in getattr(d, "authors", ()) for t in author_tokens(n)}
-                                for d in new_docs]))
-    parts.update(_merge_binary(p, "cats", "cat_terms", keep,
-                               [{c.lower() for c in d.categories} for d in new_docs]))
-    parts[f"{PREFIX}title_key"] = np.concatenate([
+    yield f"{PREFIX}title", _merge_binary_matrix(p[f"{PREFIX}title"], keep, title_columns,
+                                                 n_terms, old_to_new)
+    del old_to_new, columns, new.counts
+    for name, table_name, tokens in (
+            ("authors", "author_terms",
+             [{t for n in getattr(d, "authors", ()) for t in author_tokens(n)} for d in new_docs]),
+            ("cats", "cat_terms", [{c.lower() for c in d.categories} for d in new_docs])):
+        yield from _handed_over(_merge_binary(p, name, table_name, keep, tokens))
+    yield f"{PREFIX}title_key", np.concatenate([
         np.asarray(p[f"{PREFIX}title_key"])[keep],
         np.array([title_key(getattr(d, "title", "")) for d in new_docs], dtype=np.int64)])
     drop_pages_of(base)
-    parts.update(_surface_parts(p, keep, new.surface))
+    yield from _handed_over(_surface_parts(p, keep, new.surface))
     drop_pages_of(base)
-    parts.update(_acronym_parts(p, keep, new.evidence))
-    return {f"{PREFIX}analyzer": np.array([ANALYZER]), **parts}
+    yield from _handed_over(_acronym_parts(p, keep, new.evidence))
+
+
+def _handed_over(parts: dict[str, Part]) -> Iterator[tuple[str, Part]]:
+    """The parts in order, each dropped from `parts` as it goes: the receiver holds the
+    only reference."""
+    for name in list(parts):
+        yield name, parts.pop(name)
 
 
 def _checked_keep(base, keep) -> np.ndarray:
@@ -150,12 +179,13 @@ def _read_new(docs: Sequence) -> NewPapers:
     return new
 
 
-def _merge_columns(table: TermTable, kept_df: np.ndarray, new_terms: Sequence[str]
+def _merge_columns(table: TermTable, alive: np.ndarray, new_terms: Sequence[str]
                    ) -> tuple[TableEdit, np.ndarray]:
     """The table with the (sorted) new terms added and those no kept or new paper holds
-    (`kept_df` 0) dropped, and the new column of each of `new_terms`."""
+    (`alive` False: no kept paper holds it) dropped, and the new column of each of
+    `new_terms`. `alive` (a bool per old term, not the counts, so that a caller's int64
+    temporary is freed before the merge) is changed in place."""
     found, insert_at = locate(table, new_terms)
-    alive = kept_df > 0
     alive[found[found >= 0]] = True
     absent = found < 0
     edit = merge_table(table, alive, [t for t, a in zip(new_terms, absent, strict=True) if a],
@@ -166,31 +196,27 @@ def _merge_columns(table: TermTable, kept_df: np.ndarray, new_terms: Sequence[st
     return edit, columns
 
 
-def _text_parts(base, keep: np.ndarray, new: NewPapers) -> tuple[dict[str, Part], TableEdit]:
-    """search_text (BM25 recomputed), its column maxima, the term table, tf and dl."""
+def _text_parts(base, keep: np.ndarray, new: NewPapers, old_to_new: np.ndarray,
+                columns: np.ndarray, n_terms: int) -> dict[str, Part]:
+    """search_text (BM25 recomputed), its column maxima, tf and dl; `old_to_new` and
+    `columns` place the base's and the new papers' terms in the merged term table."""
     p = base.parts
     text = p[f"{PREFIX}text"]
-    edit, columns = _merge_columns(_table(p, "terms"), kept_column_counts(text, keep),
-                                   new.terms)
-    drop_pages_of(base)     # the term table was read whole: drop it before the postings merge
-    n_terms = len(edit.table)
     base_tf = np.asarray(p[f"{PREFIX}text_tf"])
     new_max = int(new.counts.data.max(initial=0))
     if np.dtype(tf_dtype(new_max)).itemsize > base_tf.dtype.itemsize:
         base_tf = base_tf.astype(tf_dtype(new_max))
     added = _added_postings(new.counts, columns, n_terms)
     merged = merge_postings(Postings(text.indptr, text.indices, [base_tf]), keep,
-                            edit.old_to_new, added, n_terms)
-    tf = merged.values[0]
+                            old_to_new, added, n_terms)
+    del base_tf, added
+    tf = merged.values.pop()
     tf = tf.astype(tf_dtype(int(tf.max(initial=0))), copy=False)
     lengths = np.concatenate([np.asarray(p[f"{PREFIX}doc_len"])[keep],
                               np.asarray(new.counts.sum(axis=1)).ravel().astype(np.int64)])
-    data = bm25_data(merged.indptr, merged.indices, tf, lengths)
-    matrix = to_csc(merged, len(lengths), data)
-    parts: dict[str, Part] = {f"{PREFIX}text": matrix, f"{PREFIX}text_max": _column_max(matrix),
-                              f"{PREFIX}text_tf": tf, f"{PREFIX}doc_len": lengths}
-    parts.update(edit.table.parts("terms"))
-    return parts, edit
+    matrix = to_csc(merged, len(lengths), bm25_data(merged.indptr, merged.indices, tf, lengths))
+    return {f"{PREFIX}text": matrix, f"{PREFIX}text_max": _column_max(matrix),
+            f"{PREFIX}text_tf": tf, f"{PREFIX}doc_len": lengths}
 
 
 def _added_postings(counts: sparse.csr_matrix, columns: np.ndarray, n_columns: int
@@ -254,7 +280,7 @@ def _merge_binary(p: Mapping[str, Part], name: str, table_name: str, keep: np.nd
     """A 0/1 matrix with its own vocabulary (authors, categories) and its table."""
     terms = sorted(set().union(*new_tokens))
     edit, columns = _merge_columns(_table(p, table_name),
-                                   kept_column_counts(p[f"{PREFIX}{name}"], keep), terms)
+                                   kept_column_counts(p[f"{PREFIX}{name}"], keep) > 0, terms)
     column_of = dict(zip(terms, columns.tolist(), strict=True))
     matrix = _merge_binary_matrix(p[f"{PREFIX}{name}"], keep,
                                   [sorted(column_of[t] for t in tokens) for tokens in new_tokens],
@@ -285,7 +311,7 @@ def _surface_parts(p: Mapping[str, Part], keep: np.ndarray, surface: SurfaceWord
     rows, ids = _kept_rows(p[f"{PREFIX}surface_rows"], p[f"{PREFIX}surface_ids"], keep)
     table = _table(p, "surface")
     new_table, new_rows, new_ids = surface.rows()
-    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)),
+    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)) > 0,
                                    list(new_table))
     rows, ids = _append_rows(rows, edit.old_to_new[ids], new_rows,
                              sort_rows(new_rows, columns[new_ids]))

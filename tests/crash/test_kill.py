@@ -215,3 +215,34 @@ def test_index_killed_mid_update_keeps_the_old_version_serving(data_dir: Path, b
     assert current_version(root) not in (None, version)
     assert_index_current(data_dir, current_version(root), baseline.papers + NEW_PAPERS)
     assert load_index(root).row("2612.00000") is not None
+
+
+# The same, with an updater that hands over its parts one at a time (as search's does):
+# killed after its first part is in the new version's directory, before the second.
+STREAMED_UPDATE = SLOW_UPDATE.replace(
+    "def slow_update(base, keep, new_docs, new_index):\n",
+    "def slow_update(base, keep, new_docs, new_index):\n"
+    "    import numpy as np\n"
+    "    yield 'trend_probe', np.arange(len(new_index))\n")
+
+
+def test_index_killed_between_streamed_parts_keeps_the_old_version_serving(
+        data_dir: Path, baseline: Baseline, tmp_path: Path) -> None:
+    assert STREAMED_UPDATE != SLOW_UPDATE
+    root = data_dir / "index"
+    version = current_version(root)
+    assert version is not None
+    papersift("import", str(new_papers_file(tmp_path / "new.jsonl")), data_dir=data_dir)
+    started = tmp_path / "updating"
+    proc = subprocess.Popen([sys.executable, "-c", STREAMED_UPDATE, str(data_dir), str(started)],
+                            env=papersift_env(data_dir), cwd=data_dir.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for(started.exists, proc, "the update wrote its first part")
+    kill(proc)
+
+    assert any((d / "trend_probe.npy").is_file() for d in index_tmp_dirs(root)), \
+        "the first part was not written before the second was made"
+    assert_index_current(data_dir, version, baseline.papers)
+    papersift("index", data_dir=data_dir)
+    assert current_version(root) not in (None, version)
+    assert_index_current(data_dir, current_version(root), baseline.papers + NEW_PAPERS)

@@ -9,10 +9,11 @@ import pytest
 from scipy import sparse
 
 from recommend.index import Doc, build_index, load_index
+from recommend.index_update import update_index
 from recommend.search import build_search_parts, search_index
 from recommend.search import search as run_search
 from recommend.search_query import parse_query
-from recommend.search_update import NeedsFullBuild, update_search_parts
+from recommend.search_update import NeedsFullBuild, iter_search_parts, update_search_parts
 from recommend.snippets import suggest
 from recommend.text import document
 
@@ -203,6 +204,33 @@ def test_update_of_a_stored_version_equals_the_stored_full_build(tmp_path, corpu
     base, full = load_index(tmp_path / "a"), load_index(tmp_path / "b")
     got = update_search_parts(base, keep, new_docs, full)
     assert_same_parts(got, {k: v for k, v in full.parts.items() if k.startswith("search_")})
+
+
+def test_a_version_updated_part_by_part_has_the_same_files_as_one_updated_at_once(
+        tmp_path, corpus):
+    # the update writes each part iter_search_parts hands over before the next is merged
+    # (issue 21: the update's memory); the files must be the ones the whole dict gives
+    base_docs, new_docs = corpus[:120], corpus[120:150]
+    keep = np.ones(120, dtype=bool)
+    keep[::7] = False
+    result = [d for d, k in zip(base_docs, keep, strict=True) if k] + new_docs
+    build_index(tmp_path / "full", result, fingerprint="b", extra=[build_search_parts])
+    versions = {}
+    for name, updater in (("streamed", iter_search_parts), ("whole", update_search_parts)):
+        root = tmp_path / name
+        build_index(root, base_docs, fingerprint="a", extra=[build_search_parts])
+        info = update_index(root, load_index(root), keep, new_docs, fingerprint="b",
+                            updaters=[updater])
+        versions[name] = root / info.version
+    files = sorted(p.name for p in versions["whole"].glob("search_*.npy"))
+    assert files == sorted(p.name for p in versions["streamed"].glob("search_*.npy"))
+    assert "search_text.data.npy" in files and "search_acronym_ids.npy" in files
+    for name in files:
+        assert ((versions["streamed"] / name).read_bytes()
+                == (versions["whole"] / name).read_bytes()), name
+    streamed, full = load_index(tmp_path / "streamed"), load_index(tmp_path / "full")
+    assert_same_parts({k: v for k, v in streamed.parts.items() if k.startswith("search_")},
+                      {k: v for k, v in full.parts.items() if k.startswith("search_")})
 
 
 def test_new_terms_in_other_scripts_and_long_terms_sort_into_place():
