@@ -39,6 +39,7 @@ from recommend.features import available_cores
 from recommend.index_stream import StreamedArray, StreamedSparse, in_memory
 from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs
 from recommend.search_state import Part, common_words_parts, state_parts, tf_dtype
+from recommend.search_surface import spilled_surface
 from recommend.search_terms import PREFIX, TermTable
 from recommend.term_hashes import HashIndex, hashing
 from recommend.term_union import merge_terms
@@ -204,18 +205,25 @@ def text_counts(counted: CountedRuns, n: int, *, hashed: bool = True
 
 def parts_from_counts(counted: CountedRuns, vocab: TermTable,
                       counts: sparse.csc_matrix | CountColumns, n: int,
-                      title: sparse.csc_matrix | None = None) -> dict[str, Part]:
+                      title: sparse.csc_matrix | None = None, *,
+                      spill_dir: Path | None = None) -> dict[str, Part]:
     """The search parts from the counted runs and `text_counts`' table and matrix (in
     memory or spilled: it is only read, block by block); `title`: `title_matrix` when
     the caller has it already. The text parts made from the counts are streamed
-    (`streamed_text_parts`): they are read and written a block at a time when saved."""
+    (`streamed_text_parts`): they are read and written a block at a time when saved.
+    `spill_dir`: the written words are made through files there (`search_surface`),
+    not in memory, and saved from them."""
     runs = counted.runs
     if not len(vocab):
         return {}
     text = streamed_text_parts(CountColumns.of(counts), counted.lengths.astype(np.float32))
+    if spill_dir is None:
+        surface, common = _surface(runs["words"]), None
+    else:
+        surface, common = spilled_surface(runs["words"], spill_dir, available_cores())
     # what an incremental update needs (recommend.search_state)
-    state = state_parts(text.pop(f"{PREFIX}text_tf"), counted.lengths,
-                        _surface(runs["words"]), counted.evidence)
+    state = state_parts(text.pop(f"{PREFIX}text_tf"), counted.lengths, surface,
+                        counted.evidence)
     parts: dict[str, Part] = {
         f"{PREFIX}analyzer": np.array([ANALYZER]), **text,
         f"{PREFIX}title": title_matrix(counted, vocab) if title is None else title,
@@ -225,7 +233,7 @@ def parts_from_counts(counted: CountedRuns, vocab: TermTable,
     parts[f"{PREFIX}acronyms"] = np.array(learned, dtype=str) if learned else np.array([], "<U1")
     parts.update(vocab.parts("terms"))
     del vocab
-    parts.update(common_words_parts(state))
+    parts.update(common_words_parts(state) if common is None else common)
     for name, table in (("authors", "author_terms"), ("cats", "cat_terms")):
         matrix, terms = _binary_part(runs[name], n)
         parts[f"{PREFIX}{name}"] = matrix
