@@ -182,7 +182,8 @@ class TextCounts:
     that index, read back from the spill directory when saved); counts: papers x terms raw
     counts (float32 CSC, spilled to disk by `count_text`); columns: the index's
     per-paper columns; forms: the trend labels' sample of written forms; title: papers x
-    the same terms, where the title has the term.
+    the same terms, where the title has the term; spill_dir: where the search parts
+    write what they make through files (the written words, `recommend.search_surface`).
     """
 
     counted: CountedRuns
@@ -193,6 +194,7 @@ class TextCounts:
     forms: Counter[tuple[str, str]]
     term_hashes: dict[str, StreamedArray] = field(default_factory=dict)
     readers: int = 1
+    spill_dir: Path | None = None
 
     @property
     def n_docs(self) -> int:
@@ -226,7 +228,7 @@ class OnePassBuilder:
 
 def _search_from_counts(index: Index, text: TextCounts) -> Mapping[str, Part]:
     parts = parts_from_counts(text.counted, text.terms.table(), text.read_counts(),
-                              text.n_docs, text.title)
+                              text.n_docs, text.title, spill_dir=text.spill_dir)
     if not len(text.terms):
         return parts
     # the term table's parts saved from the spilled files, not from the mapped table
@@ -300,7 +302,8 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
         title = title_matrix(counted, spilled_terms.load())
     release_free_heap()     # the term merge's, and the term table's
     log_stage("text matrix", started)
-    return TextCounts(counted, spilled_terms, spilled, title, columns, forms, hashes)
+    return TextCounts(counted, spilled_terms, spilled, title, columns, forms, hashes,
+                      spill_dir=spill_dir)
 
 
 def _spilled_text_counts(counted: CountedRuns, n_docs: int, spill_dir: Path

@@ -36,19 +36,21 @@ class StreamedArray:
 
 @dataclass(frozen=True)
 class StreamedSparse:
-    """A sparse matrix (format "csc" or "csr") whose data and indices are streamed."""
+    """A sparse matrix (format "csc" or "csr") whose data and indices are streamed (and
+    its pointers too, when they are a `StreamedArray`)."""
 
     format: str
     shape: tuple[int, int]
     data: StreamedArray
     indices: StreamedArray
-    indptr: np.ndarray
+    indptr: np.ndarray | StreamedArray
 
     def whole(self) -> sparse.csc_matrix | sparse.csr_matrix:
         """The matrix in memory, with the arrays the saved files hold."""
         cls = sparse.csc_matrix if self.format == "csc" else sparse.csr_matrix
         out = cls(self.shape, dtype=self.data.dtype)
-        out.data, out.indices, out.indptr = self.data.whole(), self.indices.whole(), self.indptr
+        indptr = self.indptr.whole() if isinstance(self.indptr, StreamedArray) else self.indptr
+        out.data, out.indices, out.indptr = self.data.whole(), self.indices.whole(), indptr
         return out
 
 
@@ -75,7 +77,10 @@ def write_streamed(directory: Path, name: str, value: StreamedArray | StreamedSp
         return "array"
     save_streamed(directory / f"{name}.data.npy", value.data)
     save_streamed(directory / f"{name}.indices.npy", value.indices)
-    np.save(directory / f"{name}.indptr.npy", value.indptr)
+    if isinstance(value.indptr, StreamedArray):
+        save_streamed(directory / f"{name}.indptr.npy", value.indptr)
+    else:
+        np.save(directory / f"{name}.indptr.npy", value.indptr)
     np.save(directory / f"{name}.shape.npy", np.asarray(value.shape, dtype=np.int64))
     return value.format
 

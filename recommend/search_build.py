@@ -36,9 +36,10 @@ from domain.index_files import TMP_PREFIX
 from recommend import acronyms as acronym_rules
 from recommend.count_columns import CountColumns
 from recommend.features import available_cores
-from recommend.index_stream import StreamedArray, StreamedSparse, in_memory
+from recommend.index_stream import StreamedArray, StreamedSparse, in_memory, spilled_array
 from recommend.search_runs import CountedRuns, Run, column_matrix, count_runs
 from recommend.search_state import Part, common_words_parts, state_parts, tf_dtype
+from recommend.search_surface import spilled_surface
 from recommend.search_terms import PREFIX, TermTable
 from recommend.term_hashes import HashIndex, hashing
 from recommend.term_union import merge_terms
@@ -96,25 +97,35 @@ def _entries_column_max(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bm25_scales(counts: CountColumns, lengths: np.ndarray, df: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each paper's length norm and each term's idf (float32)."""
+def _bm25_norm(lengths: np.ndarray) -> np.ndarray:
+    """Each paper's BM25 length norm (float32)."""
     norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
-    return norm.astype(np.float32), bm25_idf(df, counts.shape[0])
+    return norm.astype(np.float32)
 
 
-def _bm25_blocks(counts: CountColumns, norm: np.ndarray, idf: np.ndarray
-                 ) -> Iterator[tuple[int, int, np.ndarray]]:
+def _bm25_blocks(counts: CountColumns, norm: np.ndarray,
+                 idf: Callable[[int, int], np.ndarray]) -> Iterator[tuple[int, int, np.ndarray]]:
     """(first, end, weights): the BM25 weights of columns [first, end), a block of about
-    _BLOCK_ENTRIES postings at a time (the weights do not depend on the blocks)."""
+    _BLOCK_ENTRIES postings at a time (the weights do not depend on the blocks); `idf`
+    gives the idf of columns [first, end)."""
     indptr = counts.indptr
     for first, end in counts.entry_blocks(_BLOCK_ENTRIES):
         a, b = int(indptr[first]), int(indptr[end])
         tf = counts.data(a, b)
         block = tf * np.float32(BM25_K1 + 1)
         block /= tf + norm[counts.indices(a, b)]
-        block *= np.repeat(idf[first:end], np.diff(indptr[first:end + 1]))
+        block *= np.repeat(idf(first, end), np.diff(indptr[first:end + 1]))
         yield first, end, block
+
+
+def _column_idf(counts: CountColumns) -> Callable[[int, int], np.ndarray]:
+    """The idf of columns [first, end), each column's document frequency its number of
+    entries: computed a block at a time, as `bm25_idf` computes it for every column
+    (element by element, so the same values), without the whole table's float64
+    temporaries (several 8 bytes a term at once: 50M terms at 100k papers with 30k full
+    texts)."""
+    indptr, n = counts.indptr, counts.shape[0]
+    return lambda first, end: bm25_idf(np.diff(indptr[first:end + 1]).astype(np.int64), n)
 
 
 def bm25_part(counts: sparse.csc_matrix, lengths: np.ndarray, df: np.ndarray
@@ -124,19 +135,26 @@ def bm25_part(counts: sparse.csc_matrix, lengths: np.ndarray, df: np.ndarray
     same weights as `bm25_weights`, a column block at a time to bound the temporaries."""
     columns = CountColumns.of(counts)
     weights = np.empty(columns.nnz, dtype=np.float32)
-    for first, end, block in _bm25_blocks(columns, *_bm25_scales(columns, lengths, df)):
+    idf = bm25_idf(df, columns.shape[0])
+    for first, end, block in _bm25_blocks(columns, _bm25_norm(lengths),
+                                          lambda first, end: idf[first:end]):
         weights[columns.indptr[first]:columns.indptr[end]] = block
     return _csc(sparse.csc_matrix((weights, counts.indices, counts.indptr), shape=counts.shape))
 
 
-def streamed_text_parts(counts: CountColumns, lengths: np.ndarray
+def streamed_text_parts(counts: CountColumns, lengths: np.ndarray,
+                        spill_dir: Path | None = None
                         ) -> dict[str, StreamedSparse | StreamedArray | np.ndarray]:
     """search_text, search_text_max and search_text_tf from the raw counts, the first and
     the last written a block at a time when saved (`recommend.index_stream`): they equal
     `bm25_part`, its column maxima and the counts as `search_state.tf_dtype`. The counts'
-    rows are sorted within each column (as `column_matrix` makes them)."""
+    rows are sorted within each column (as `column_matrix` makes them). No array of a
+    value per term is kept for the saving: the idf is computed a block at a time, the
+    column pointers converted a block at a time, and the column maxima written to
+    `spill_dir` when there is one (4 bytes a term each: 50M terms at 100k papers with
+    30k full texts)."""
     indptr = counts.indptr
-    norm, idf = _bm25_scales(counts, lengths, np.diff(indptr).astype(np.int64))
+    norm, idf = _bm25_norm(lengths), _column_idf(counts)
     text_max, max_count = np.zeros(counts.shape[1], dtype=np.float32), 0
     for first, end, block in _bm25_blocks(counts, norm, idf):
         text_max[first:end] = _entries_column_max(block, indptr[first:end + 1] - indptr[first])
@@ -154,9 +172,13 @@ def streamed_text_parts(counts: CountColumns, lengths: np.ndarray
         StreamedArray(np.dtype(np.float32), counts.nnz,
                       lambda: (block for _, _, block in _bm25_blocks(counts, norm, idf))),
         StreamedArray(index_dtype, counts.nnz, lambda: entries(counts.indices)),
-        indptr.astype(index_dtype))
+        StreamedArray(index_dtype, len(indptr), lambda: (
+            indptr[a:a + _BLOCK_ENTRIES].astype(index_dtype)
+            for a in range(0, len(indptr), _BLOCK_ENTRIES))))
     tf = StreamedArray(np.dtype(tf_dtype(max_count)), counts.nnz, lambda: entries(counts.data))
-    return {f"{PREFIX}text": text, f"{PREFIX}text_max": text_max, f"{PREFIX}text_tf": tf}
+    column_max = text_max if spill_dir is None else spilled_array(text_max,
+                                                                  spill_dir / "text_max")
+    return {f"{PREFIX}text": text, f"{PREFIX}text_max": column_max, f"{PREFIX}text_tf": tf}
 
 
 def build_search_parts(index, docs: Sequence, *, n_jobs: int | None = None,
@@ -204,18 +226,26 @@ def text_counts(counted: CountedRuns, n: int, *, hashed: bool = True
 
 def parts_from_counts(counted: CountedRuns, vocab: TermTable,
                       counts: sparse.csc_matrix | CountColumns, n: int,
-                      title: sparse.csc_matrix | None = None) -> dict[str, Part]:
+                      title: sparse.csc_matrix | None = None, *,
+                      spill_dir: Path | None = None) -> dict[str, Part]:
     """The search parts from the counted runs and `text_counts`' table and matrix (in
     memory or spilled: it is only read, block by block); `title`: `title_matrix` when
     the caller has it already. The text parts made from the counts are streamed
-    (`streamed_text_parts`): they are read and written a block at a time when saved."""
+    (`streamed_text_parts`): they are read and written a block at a time when saved.
+    `spill_dir`: the written words are made through files there (`search_surface`),
+    not in memory, and saved from them."""
     runs = counted.runs
     if not len(vocab):
         return {}
-    text = streamed_text_parts(CountColumns.of(counts), counted.lengths.astype(np.float32))
+    text = streamed_text_parts(CountColumns.of(counts), counted.lengths.astype(np.float32),
+                               spill_dir)
+    if spill_dir is None:
+        surface, common = _surface(runs["words"]), None
+    else:
+        surface, common = spilled_surface(runs["words"], spill_dir, available_cores())
     # what an incremental update needs (recommend.search_state)
-    state = state_parts(text.pop(f"{PREFIX}text_tf"), counted.lengths,
-                        _surface(runs["words"]), counted.evidence)
+    state = state_parts(text.pop(f"{PREFIX}text_tf"), counted.lengths, surface,
+                        counted.evidence)
     parts: dict[str, Part] = {
         f"{PREFIX}analyzer": np.array([ANALYZER]), **text,
         f"{PREFIX}title": title_matrix(counted, vocab) if title is None else title,
@@ -225,7 +255,7 @@ def parts_from_counts(counted: CountedRuns, vocab: TermTable,
     parts[f"{PREFIX}acronyms"] = np.array(learned, dtype=str) if learned else np.array([], "<U1")
     parts.update(vocab.parts("terms"))
     del vocab
-    parts.update(common_words_parts(state))
+    parts.update(common_words_parts(state) if common is None else common)
     for name, table in (("authors", "author_terms"), ("cats", "cat_terms")):
         matrix, terms = _binary_part(runs[name], n)
         parts[f"{PREFIX}{name}"] = matrix

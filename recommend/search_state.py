@@ -19,7 +19,7 @@ them. So a version stores, beside the search parts:
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -98,21 +98,25 @@ def tf_dtype(max_count: int) -> type:
 
 
 def state_parts(text_counts: np.ndarray | StreamedArray, lengths: np.ndarray,
-                surface: tuple[TermTable, np.ndarray, np.ndarray],
+                surface: tuple[TermTable, np.ndarray, np.ndarray] | Mapping[str, Part],
                 acronym_evidence: Sequence[Sequence[str]]) -> dict[str, Part]:
     """The update state of a full build: `text_counts` each (paper, term) count in
     search_text's (CSC) order, `lengths` each paper's number of terms, `surface` the
     table of every written word with each paper's words in it (CSR indptr and sorted
-    ids, as `SurfaceWords.rows` gives them), `acronym_evidence` each paper's
+    ids, as `SurfaceWords.rows` gives them; or their parts already made, in that order,
+    as `search_surface.spilled_surface` makes them), `acronym_evidence` each paper's
     `acronyms.paper_evidence` lines. `text_counts` may be streamed already as
     search_text_tf (`search_build.streamed_text_parts`)."""
-    table, rows, ids = surface
     tf = text_counts if isinstance(text_counts, StreamedArray) else \
         text_counts.astype(tf_dtype(int(text_counts.max(initial=0))))
     parts: dict[str, Part] = {f"{PREFIX}text_tf": tf,
-                              f"{PREFIX}doc_len": np.asarray(lengths, dtype=np.int64),
-                              f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids}
-    parts.update(table.parts("surface"))
+                              f"{PREFIX}doc_len": np.asarray(lengths, dtype=np.int64)}
+    if isinstance(surface, Mapping):
+        parts.update(surface)
+    else:
+        table, rows, ids = surface
+        parts.update({f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids})
+        parts.update(table.parts("surface"))
     parts.update(acronym_state(acronym_evidence))
     return parts
 

@@ -69,6 +69,30 @@ def file_range_hashes(blob: Path, offsets: Path, offsets_dtype: np.dtype, start:
     return range_hashes(read_range(blob, np.dtype(np.uint8), int(ends[0]), int(ends[-1])), ends)
 
 
+def file_hash_index(blob: Path, offsets: Path, offsets_dtype: np.dtype, n_terms: int,
+                    workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hash index (sorted hashes, and each one's term position, both int64) of a
+    sorted table of `n_terms` terms written to two files, as `TermTable.with_hashes` makes
+    it: the terms hashed by `workers` processes, each reading its range of the files."""
+    hashes = np.empty(n_terms, dtype=np.int64)
+    ranges = list(_ranges(n_terms))
+    starts, stops = [a for a, _ in ranges], [b for _, b in ranges]
+    args = (repeat(blob), repeat(offsets), repeat(np.dtype(offsets_dtype)), starts, stops)
+    if workers <= 1 or n_terms < PARALLEL_MIN_TERMS:
+        done = map(file_range_hashes, *args)
+        for (a, b), values in zip(ranges, done, strict=True):
+            hashes[a:b] = values
+    else:
+        with ProcessPoolExecutor(workers,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            for (a, b), values in zip(ranges, pool.map(file_range_hashes, *args),
+                                      strict=True):
+                hashes[a:b] = values
+    order = np.argsort(hashes, kind="stable")
+    hashes.sort()   # as `TermTable.with_hashes` makes the index
+    return hashes, order.astype(np.int64, copy=False)
+
+
 @dataclass(frozen=True)
 class HashIndex:
     """The hash index of a sorted term table written to files: what `TermTable.with_hashes`
@@ -86,23 +110,7 @@ class HashIndex:
     @classmethod
     def of_files(cls, blob: Path, offsets: Path, offsets_dtype: np.dtype, n_terms: int,
                  workers: int, take: Callable[[np.ndarray], list[str]]) -> HashIndex:
-        hashes = np.empty(n_terms, dtype=np.int64)
-        ranges = list(_ranges(n_terms))
-        starts, stops = [a for a, _ in ranges], [b for _, b in ranges]
-        args = (repeat(blob), repeat(offsets), repeat(np.dtype(offsets_dtype)), starts, stops)
-        if workers <= 1 or n_terms < PARALLEL_MIN_TERMS:
-            done = map(file_range_hashes, *args)
-            for (a, b), values in zip(ranges, done, strict=True):
-                hashes[a:b] = values
-        else:
-            with ProcessPoolExecutor(workers,
-                                     mp_context=multiprocessing.get_context("spawn")) as pool:
-                for (a, b), values in zip(ranges, pool.map(file_range_hashes, *args),
-                                          strict=True):
-                    hashes[a:b] = values
-        order = np.argsort(hashes, kind="stable")
-        hashes.sort()   # as `TermTable.with_hashes` makes the index
-        return cls(hashes, order.astype(np.int64, copy=False), take)
+        return cls(*file_hash_index(blob, offsets, offsets_dtype, n_terms, workers), take)
 
     def __len__(self) -> int:
         return len(self.hashes)

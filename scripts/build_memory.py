@@ -29,7 +29,8 @@ STEPS = [("recommend.index_pass", name) for name in (
     "trends_from_counts", "save_parts",
     "run_builders", "release_free_heap")] + [("recommend.search_build", name) for name in (
         "text_counts", "title_matrix", "parts_from_counts", "bm25_part", "state_parts",
-        "_surface", "common_words_parts", "_binary_part", "merge_terms", "column_matrix")] + [
+        "_surface", "spilled_surface", "common_words_parts", "_binary_part", "merge_terms",
+        "column_matrix")] + [
     ("recommend.trend_build", "trend_parts"), ("recommend.trend_build", "_columns_as_rows"),
     ("recommend.trend_build", "month_counts"), ("recommend.trend_build", "_labels"),
     ("recommend.trend_build", "_category_parts"),

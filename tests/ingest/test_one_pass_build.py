@@ -306,3 +306,33 @@ def test_the_spilled_matrix_is_removed_when_a_builder_fails(docs, tmp_path, monk
     assert seen == [True, True]          # on disk while the builders ran
     assert not any(path.exists() for path in _spill_files(spilled[0]))
     assert not any(p.name.startswith(".") for p in (tmp_path / "one").iterdir())
+
+
+def test_the_written_words_made_through_files_change_no_byte(docs, tmp_path, monkeypatch
+                                                             ) -> None:
+    """The one pass makes the written words through the spill directory
+    (`search_surface`), every chunk spilled as a run, merged 1 term a round, cut 2 terms
+    a window and hashed from the files by two workers 5 terms a task: the version of the
+    separate passes, which make them in memory."""
+    from recommend import search_build, search_surface, term_hashes, term_union
+
+    a = _version(tmp_path / "passes", docs, SEPARATE_PASSES)
+    monkeypatch.setattr(search_runs, "RUN_BUDGET_BYTES", 1)     # every chunk spilled
+    monkeypatch.setattr(search_runs, "CHUNK_DOCS", 13)
+    monkeypatch.setattr(term_union, "MERGE_HELD", 1)
+    monkeypatch.setattr(search_surface, "WINDOW_TERMS", 2)
+    monkeypatch.setattr(term_hashes, "HASH_TASK_TERMS", 5)
+    monkeypatch.setattr(term_hashes, "PARALLEL_MIN_TERMS", 1)
+    monkeypatch.setattr(search_build, "available_cores", lambda: 2)
+    calls = []
+    real = search_build.spilled_surface
+
+    def recording(runs, spill_dir, workers):
+        calls.append((len(runs), workers))
+        return real(runs, spill_dir, workers)
+
+    monkeypatch.setattr(search_build, "spilled_surface", recording)
+    b = _version(tmp_path / "one", docs, [*indexing.extra_builders()[:2], SEPARATE_PASSES[2]])
+    assert len(calls) == 1 and calls[0][0] > 10 and calls[0][1] == 2
+    assert_same_version(a, b, holding=("search_surface_blob", "search_surface_ids",
+                                       "search_words_blob", "search_words_df"))

@@ -65,7 +65,9 @@ def test_a_streamed_part_is_the_file_np_save_writes(tmp_path, dtype, length) -> 
     assert np.array_equal(streamed.whole(), values)
 
 
-def test_a_streamed_matrix_is_saved_as_the_whole_matrix(tmp_path: Path) -> None:
+@pytest.mark.parametrize("streamed_indptr", [False, True])
+def test_a_streamed_matrix_is_saved_as_the_whole_matrix(tmp_path: Path, streamed_indptr
+                                                        ) -> None:
     matrix = _counts()
 
     def blocks(array: np.ndarray) -> StreamedArray:
@@ -73,7 +75,8 @@ def test_a_streamed_matrix_is_saved_as_the_whole_matrix(tmp_path: Path) -> None:
                              lambda: (array[a:a + 9] for a in range(0, len(array), 9)))
 
     streamed = StreamedSparse("csc", matrix.shape, blocks(matrix.data), blocks(matrix.indices),
-                              matrix.indptr)
+                              blocks(matrix.indptr) if streamed_indptr else matrix.indptr)
+    assert (streamed.whole() != matrix).nnz == 0
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     assert write_part(tmp_path / "a", "m", matrix) == write_part(tmp_path / "b", "m",
