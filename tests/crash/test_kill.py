@@ -187,19 +187,28 @@ def new_papers_file(path: Path) -> Path:
     return path
 
 
-def test_index_killed_mid_update_keeps_the_old_version_serving(data_dir: Path, baseline: Baseline,
-                                                                tmp_path: Path) -> None:
-    root = data_dir / "index"
-    version = current_version(root)
+def kill_update_once_started(data_dir: Path, tmp_path: Path, script: str, waiting_for: str
+                             ) -> tuple[str, str]:
+    """Import the new papers, run `script` (an update) until it signals, kill -9 it; the
+    version it started from and what it signalled."""
+    version = current_version(data_dir / "index")
     assert version is not None
     papersift("import", str(new_papers_file(tmp_path / "new.jsonl")), data_dir=data_dir)
     started = tmp_path / "updating"
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_UPDATE, str(data_dir), str(started)],
+    proc = subprocess.Popen([sys.executable, "-c", script, str(data_dir), str(started)],
                             env=papersift_env(data_dir), cwd=data_dir.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_for(started.exists, proc, "the update reached its trend part")
-    assert started.read_text() == f"{NEW_PAPERS} new papers, base {version}"
+    wait_for(started.exists, proc, waiting_for)
     kill(proc)
+    return version, started.read_text()
+
+
+def test_index_killed_mid_update_keeps_the_old_version_serving(data_dir: Path, baseline: Baseline,
+                                                                tmp_path: Path) -> None:
+    root = data_dir / "index"
+    version, signalled = kill_update_once_started(data_dir, tmp_path, SLOW_UPDATE,
+                                                  "the update reached its trend part")
+    assert signalled == f"{NEW_PAPERS} new papers, base {version}"
 
     assert index_tmp_dirs(root), "the update had not started writing"
     assert_index_current(data_dir, version, baseline.papers)
@@ -230,15 +239,8 @@ def test_index_killed_between_streamed_parts_keeps_the_old_version_serving(
         data_dir: Path, baseline: Baseline, tmp_path: Path) -> None:
     assert STREAMED_UPDATE != SLOW_UPDATE
     root = data_dir / "index"
-    version = current_version(root)
-    assert version is not None
-    papersift("import", str(new_papers_file(tmp_path / "new.jsonl")), data_dir=data_dir)
-    started = tmp_path / "updating"
-    proc = subprocess.Popen([sys.executable, "-c", STREAMED_UPDATE, str(data_dir), str(started)],
-                            env=papersift_env(data_dir), cwd=data_dir.parent,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_for(started.exists, proc, "the update wrote its first part")
-    kill(proc)
+    version, _ = kill_update_once_started(data_dir, tmp_path, STREAMED_UPDATE,
+                                          "the update wrote its first part")
 
     assert any((d / "trend_probe.npy").is_file() for d in index_tmp_dirs(root)), \
         "the first part was not written before the second was made"
