@@ -96,12 +96,12 @@ def _merged_indptr(merge: TextMerge, block: int) -> np.ndarray:
     column, plus the new papers' entries."""
     kept = _kept_counts(merge, block)
     alive = merge.old_to_new >= 0
-    counts = np.zeros(merge.n_columns, dtype=np.int64)
-    counts[merge.old_to_new[alive]] = kept[alive]
-    del kept, alive
-    counts += np.diff(np.asarray(merge.added.indptr))
     indptr = np.zeros(merge.n_columns + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    indptr[1:][merge.old_to_new[alive]] = kept[alive]
+    del kept, alive
+    np.cumsum(indptr, out=indptr)
+    # the new papers' indptr is their cumulative counts: added in place, no per-column copy
+    indptr += np.asarray(merge.added.indptr)
     return indptr
 
 
