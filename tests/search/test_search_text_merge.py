@@ -118,4 +118,5 @@ def test_a_count_past_16_bits_among_new_papers_widens_in_tiny_blocks(tmp_path, m
     blocked, whole, _ = blocked_and_whole(tmp_path, monkeypatch, plain,
                                           np.ones(4, dtype=bool), new_docs, 4)
     assert_same_files(blocked, whole)
-    assert np.load(next((tmp_path / "blocked").glob("*/search_text_tf.npy"))).dtype == np.uint32
+    updated_tf = tmp_path / "blocked" / "current" / "search_text_tf.npy"
+    assert np.load(updated_tf).dtype == np.uint32
