@@ -107,7 +107,7 @@ def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[
     if not len(edit.table):
         return
     yield f"{PREFIX}analyzer", np.array([ANALYZER])
-    # the term table goes first: the postings merge below is the update's largest
+    # the term table goes first, written before the postings are merged block by block
     title_columns = _title_columns(new_docs, edit.table)
     old_to_new, n_terms, table_parts = edit.old_to_new, len(edit.table), edit.table.parts("terms")
     del edit
