@@ -19,12 +19,13 @@ import numpy as np
 from scipy import sparse
 
 from recommend import acronyms as acronym_rules
+from recommend import mapped_pages
+from recommend.index_stream import in_memory
 from recommend.index_update import NeedsFullBuild
 from recommend.mapped_pages import drop_pages_of
 from recommend.search_build import (
     BM25_B,
     BM25_K1,
-    _column_max,
     bm25_idf,
     build_search_parts,
     title_key,
@@ -44,14 +45,16 @@ from recommend.search_state import (
     acronym_state,
     common_words_parts,
     sort_rows,
-    tf_dtype,
 )
 from recommend.search_terms import PREFIX, TermTable
+from recommend.search_text_merge import TextMerge, streamed_text_parts
 from recommend.text import ANALYZER, analyze, analyze_words, words
 
 Part = np.ndarray | sparse.spmatrix
 # entries of search_text whose BM25 weights are computed at once (bounds temporary memory)
 BM25_CHUNK = 1 << 22
+# merged search_text entries merged and written at once (`recommend.search_text_merge`)
+TEXT_BLOCK = 1 << 22
 STATE_PARTS = ("text_tf", "doc_len", "surface_blob", "surface_offsets", "surface_hash",
                "surface_hash_pos", "surface_rows", "surface_ids", "acronym_lines_blob",
                "acronym_lines_offsets",
@@ -74,7 +77,7 @@ def update_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
     of the base version's kept rows followed by `new_docs`, equal to a full
     `build_search_parts` over those papers. Raises ValueError on a mismatched delta and
     `NeedsFullBuild` when the base version lacks the state an update reads."""
-    return dict(iter_search_parts(base, keep, new_docs, new_index))
+    return in_memory(dict(iter_search_parts(base, keep, new_docs, new_index)))
 
 
 def iter_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
@@ -104,7 +107,7 @@ def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[
     if not len(edit.table):
         return
     yield f"{PREFIX}analyzer", np.array([ANALYZER])
-    # the term table goes first: the postings merge below is the update's largest
+    # the term table goes first, written before the postings are merged block by block
     title_columns = _title_columns(new_docs, edit.table)
     old_to_new, n_terms, table_parts = edit.old_to_new, len(edit.table), edit.table.parts("terms")
     del edit
@@ -199,24 +202,17 @@ def _merge_columns(table: TermTable, alive: np.ndarray, new_terms: Sequence[str]
 def _text_parts(base, keep: np.ndarray, new: NewPapers, old_to_new: np.ndarray,
                 columns: np.ndarray, n_terms: int) -> dict[str, Part]:
     """search_text (BM25 recomputed), its column maxima, tf and dl; `old_to_new` and
-    `columns` place the base's and the new papers' terms in the merged term table."""
+    `columns` place the base's and the new papers' terms in the merged term table. The
+    postings are merged and written a block of columns at a time
+    (`recommend.search_text_merge`)."""
     p = base.parts
     text = p[f"{PREFIX}text"]
-    base_tf = np.asarray(p[f"{PREFIX}text_tf"])
-    new_max = int(new.counts.data.max(initial=0))
-    if np.dtype(tf_dtype(new_max)).itemsize > base_tf.dtype.itemsize:
-        base_tf = base_tf.astype(tf_dtype(new_max))
-    added = _added_postings(new.counts, columns, n_terms)
-    merged = merge_postings(Postings(text.indptr, text.indices, [base_tf]), keep,
-                            old_to_new, added, n_terms)
-    del base_tf, added
-    tf = merged.values.pop()
-    tf = tf.astype(tf_dtype(int(tf.max(initial=0))), copy=False)
     lengths = np.concatenate([np.asarray(p[f"{PREFIX}doc_len"])[keep],
                               np.asarray(new.counts.sum(axis=1)).ravel().astype(np.int64)])
-    matrix = to_csc(merged, len(lengths), bm25_data(merged.indptr, merged.indices, tf, lengths))
-    return {f"{PREFIX}text": matrix, f"{PREFIX}text_max": _column_max(matrix),
-            f"{PREFIX}text_tf": tf, f"{PREFIX}doc_len": lengths}
+    merge = TextMerge(text.indptr, text.indices, p[f"{PREFIX}text_tf"], keep, old_to_new,
+                      _added_postings(new.counts, columns, n_terms), n_terms,
+                      lambda: mapped_pages.drop_pages_of(base))
+    return streamed_text_parts(merge, lengths, TEXT_BLOCK)
 
 
 def _added_postings(counts: sparse.csr_matrix, columns: np.ndarray, n_columns: int
