@@ -17,7 +17,11 @@ import os
 import numpy as np
 from scipy import sparse
 
-MAX_GAP_BYTES = 64 * 1024   # rows closer than this in the file are read with one call
+# rows closer than this in the file are read with one call (0: only rows that touch). On the
+# 1M index (5,000 random rows, 400 B each on average, page cache warm) 5,000 reads per array
+# took 12 ms, as `matrix[rows]` did; reading through gaps of 4 KB or 64 KB took 22-28 ms,
+# most of it picking the rows out of the spans, so reads are not merged across gaps here
+MAX_GAP_BYTES = 0
 
 
 def read_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
@@ -85,12 +89,15 @@ def _read_slices(place: tuple[str, int], dtype: np.dtype, starts: np.ndarray,
     np.cumsum(span_end - span_start, out=span_at[1:])
     spans = np.empty(int(span_at[-1]), dtype=dtype)
     raw = memoryview(spans.view(np.uint8))
+    where = (offset + span_start * itemsize).tolist()
+    low, high = (span_at[:-1] * itemsize).tolist(), (span_at[1:] * itemsize).tolist()
     with open(filename, "rb", buffering=0) as handle:
         fd = handle.fileno()
-        for a, b, at in zip(span_start.tolist(), span_end.tolist(), span_at[:-1].tolist(),
-                            strict=True):
-            _read_exactly(fd, raw[at * itemsize:(at + b - a) * itemsize],
-                          offset + a * itemsize)
+        for position, lo, hi in zip(where, low, high, strict=True):  # thousands: kept lean
+            if os.preadv(fd, [raw[lo:hi]], position) != hi - lo:
+                _read_exactly(fd, raw[lo:hi], position)
+    if spans.size == out.size:          # no gap was read through: the spans are the rows
+        return spans
     # each row's place in `spans`: its span's place plus its distance from the span start
     span_of = np.cumsum(opens) - 1
     row_at = span_at[span_of] + (s - span_start[span_of])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -86,19 +87,37 @@ def test_any_coalescing_reads_the_same(mapped, gap: int, monkeypatch) -> None:
 
 def test_a_mapped_matrix_is_read_from_the_file_not_indexed(mapped, monkeypatch) -> None:
     reads: list[int] = []
-    real = row_reads._read_exactly
-    monkeypatch.setattr(row_reads, "_read_exactly",
-                        lambda fd, buf, at: (reads.append(len(buf)), real(fd, buf, at)))
-    read_rows(mapped, np.array([5, 6, 7, 2500]))
-    assert reads and len(reads) <= 4      # adjacent rows and near ones: one read per array
+    real = os.preadv
+
+    def counted(fd, buffers, position):
+        reads.append(position)
+        return real(fd, buffers, position)
+
+    monkeypatch.setattr(os, "preadv", counted)
+    rows = np.array([5, 6, 7, 2501])
+    assert_same_csr(read_rows(mapped, rows), mapped[rows])
+    assert len(reads) == 4      # rows 5-7 touch in the file: one read per array, and row 2501
 
 
 def test_a_failing_read_falls_back_to_indexing(mapped, monkeypatch) -> None:
-    def fail(fd, buf, at):
+    def fail(fd, buffers, position):
         raise OSError("gone")
 
-    monkeypatch.setattr(row_reads, "_read_exactly", fail)
+    monkeypatch.setattr(os, "preadv", fail)
     rows = np.array([1, 2, 900])
+    assert_same_csr(read_rows(mapped, rows), mapped[rows])
+
+
+def test_a_short_read_is_finished_and_the_end_of_file_falls_back(mapped, monkeypatch) -> None:
+    real = os.preadv
+
+    def short(fd, buffers, position):      # at most 3 bytes a call, as a read may return
+        return real(fd, [buffers[0][:3]], position)
+
+    monkeypatch.setattr(os, "preadv", short)
+    rows = np.array([1, 2, 900])
+    assert_same_csr(read_rows(mapped, rows), mapped[rows])
+    monkeypatch.setattr(os, "preadv", lambda fd, buffers, position: 0)
     assert_same_csr(read_rows(mapped, rows), mapped[rows])
 
 
