@@ -161,3 +161,12 @@ def rss_file_mb() -> float:
         if line.startswith("RssFile:"):
             return int(line.split()[1]) / 1024
     raise AssertionError("no RssFile in /proc/self/status")
+
+
+def test_a_deleted_version_still_reads_through_its_mapping(in_memory, tmp_path: Path) -> None:
+    write_part(tmp_path, "matrix", in_memory)
+    loaded = read_part(tmp_path, "matrix", "csr")
+    for part in tmp_path.glob("matrix.*.npy"):
+        part.unlink()                      # a pruned version: its files gone, mappings alive
+    rows = np.array([1, 2, 900, N_ROWS - 1])
+    assert_same_csr(read_rows(loaded, rows), in_memory[rows])
