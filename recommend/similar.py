@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from scipy import sparse
 
+from recommend.row_reads import read_rows
+
 
 def similar(
     matrix: sparse.csr_matrix, row: int, k: int = 10, *, exclude_self: bool = True,
@@ -94,8 +96,10 @@ def shared_term_rows(matrix: sparse.csr_matrix, vocabulary: np.ndarray, row: int
 def nearest_among(matrix: sparse.csr_matrix, row: int, candidates: np.ndarray, k: int, *,
                   min_score: float = 0.0) -> list[tuple[int, float]]:
     """The k of `candidates` (sorted rows) nearest `row` by cosine, best first (ties by
-    row): `top_k` of `scores_for` over those rows only."""
-    scores = scores_for(matrix[candidates], matrix[row])
+    row): `top_k` of `scores_for` over those rows only. The rows are read with
+    `read_rows`, so a mmap'd matrix does not map pages around every scattered row."""
+    candidates = np.asarray(candidates, dtype=np.int64)
+    scores = scores_for(read_rows(matrix, candidates), read_rows(matrix, np.array([row])))
     at = np.searchsorted(candidates, row)
     exclude = (int(at),) if at < len(candidates) and candidates[at] == row else ()
     return [(int(candidates[i]), s) for i, s in top_k(scores, k, exclude=exclude,
