@@ -206,17 +206,13 @@ def _parts(counted: CountedRuns, n: int) -> dict[str, Part]:
     return in_memory(parts_from_counts(counted, vocab, counts, n))
 
 
-def text_counts(counted: CountedRuns, n: int, *, hashed: bool = True
-                ) -> tuple[TermTable, sparse.csc_matrix]:
-    """Every text term, sorted (with its hash index unless not `hashed`: a caller that
-    frees the matrix first hashes the table after that), and the papers x terms CSC
+def text_counts(counted: CountedRuns, n: int) -> tuple[TermTable, sparse.csc_matrix]:
+    """Every text term, sorted (with its hash index), and the papers x terms CSC
     matrix of their raw counts (float32, rows sorted within each column): what search,
     the features and the trends of a full build are all made from."""
     vocab, maps = merge_terms([run.terms() for run in counted.runs["text"]])
     if not len(vocab):
         return vocab, sparse.csc_matrix((n, 0), dtype=np.float32)
-    if not hashed:
-        return vocab, column_matrix(counted.runs["text"], len(vocab), maps)
     # the terms are hashed in worker processes while this one makes the matrix
     with hashing(vocab, available_cores()) as hashed_table:
         counts = column_matrix(counted.runs["text"], len(vocab), maps)

@@ -110,7 +110,8 @@ def merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str],
         kept_offsets = np.zeros(len(survivors) + 1, dtype=np.int64)
         np.cumsum(lengths[survivors], out=kept_offsets[1:])
     added_lengths = np.array([len(e) for e in encoded], dtype=np.int64)
-    kept_before_insert = insert_at if survivors is None else _kept_before(alive, insert_at)
+    # how many kept terms come before each insertion point
+    kept_before_insert = added_to_new - np.arange(len(added), dtype=np.int64)
     new_blob = np.insert(kept_blob, np.repeat(kept_offsets[kept_before_insert], added_lengths),
                          np.frombuffer(b"".join(encoded), dtype=np.uint8))
     del kept_blob, kept_offsets
@@ -145,13 +146,6 @@ def _renumbering(alive: np.ndarray, insert_at: np.ndarray, n_added: int
     old_to_new[survivors] = alive_before[survivors] + np.searchsorted(insert_at, survivors,
                                                                       side="right")
     return old_to_new, alive_before[insert_at] + np.arange(n_added, dtype=np.int64), survivors
-
-
-def _kept_before(alive: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """How many terms before each of `positions` survive."""
-    alive_before = np.zeros(len(alive) + 1, dtype=np.int64)
-    np.cumsum(alive, out=alive_before[1:])
-    return alive_before[positions]
 
 
 def _merged_hashes(old: TermTable, old_to_new: np.ndarray, encoded: list[bytes],

@@ -19,7 +19,6 @@ import numpy as np
 from scipy import sparse
 
 from recommend import acronyms as acronym_rules
-from recommend import mapped_pages
 from recommend.index_stream import in_memory
 from recommend.index_update import NeedsFullBuild
 from recommend.mapped_pages import drop_pages_of
@@ -211,7 +210,7 @@ def _text_parts(base, keep: np.ndarray, new: NewPapers, old_to_new: np.ndarray,
                               np.asarray(new.counts.sum(axis=1)).ravel().astype(np.int64)])
     merge = TextMerge(text.indptr, text.indices, p[f"{PREFIX}text_tf"], keep, old_to_new,
                       _added_postings(new.counts, columns, n_terms), n_terms,
-                      lambda: mapped_pages.drop_pages_of(base))
+                      lambda: drop_pages_of(base))
     return streamed_text_parts(merge, lengths, TEXT_BLOCK)
 
 
