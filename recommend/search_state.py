@@ -85,12 +85,18 @@ def kept_terms(table: TermTable, keep: np.ndarray) -> TermTable:
     np.cumsum(lengths[keep], out=kept_offsets[1:])
     blob = np.asarray(table.blob)[np.repeat(keep, lengths)].astype(np.uint8, copy=False)
     del lengths
-    hash_pos = np.asarray(table.hash_pos)
+    hashes, hash_pos = kept_hash_index(np.asarray(table.hashes), np.asarray(table.hash_pos), keep)
+    return TermTable(blob, kept_offsets, hashes, hash_pos)
+
+
+def kept_hash_index(hashes: np.ndarray, hash_pos: np.ndarray, keep: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The hash index of a table's terms where `keep` is True: their hashes in the same
+    order, each pointing at the term's position among the kept terms."""
     hash_kept = keep[hash_pos]
     # each kept term's new position: the number of kept terms before it
     new_position = np.cumsum(keep, dtype=np.int64) - 1
-    return TermTable(blob, kept_offsets, np.asarray(table.hashes)[hash_kept],
-                     new_position[hash_pos[hash_kept]])
+    return hashes[hash_kept], new_position[hash_pos[hash_kept]]
 
 
 def tf_dtype(max_count: int) -> type:

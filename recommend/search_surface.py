@@ -25,6 +25,7 @@ import numpy as np
 
 from recommend.index_stream import StreamedArray, file_array, read_range, spilled_array
 from recommend.search_runs import Run
+from recommend.search_state import kept_hash_index
 from recommend.search_terms import PREFIX
 from recommend.term_hashes import file_hash_index
 from recommend.term_union import merge_terms
@@ -101,10 +102,8 @@ def _kept_words(blob: Path, offsets: Path, n_terms: int, keep: np.ndarray,
             kept_offsets[at + 1:at + 1 + len(kept_lengths)] += end
             at += len(kept_lengths)
             end = int(kept_offsets[at])
-    hash_kept = keep[hash_pos]
-    # each kept term's new position: the number of kept terms before it
-    new_position = np.cumsum(keep, dtype=np.int64) - 1
+    kept_hashes, kept_hash_pos = kept_hash_index(hashes, hash_pos, keep)
     return {f"{PREFIX}words_blob": file_array(kept_blob, np.dtype(np.uint8), end),
             f"{PREFIX}words_offsets": kept_offsets,
-            f"{PREFIX}words_hash": hashes[hash_kept],
-            f"{PREFIX}words_hash_pos": new_position[hash_pos[hash_kept]]}
+            f"{PREFIX}words_hash": kept_hashes,
+            f"{PREFIX}words_hash_pos": kept_hash_pos}
