@@ -17,12 +17,14 @@ import os
 import numpy as np
 from scipy import sparse
 
+
 def read_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
     """`matrix[rows]` (rows sorted and unique) as a CSR matrix with the same values.
 
     When `data` and `indices` are file-backed memmaps (np.load(mmap_mode="r")) each row's
-    slice is read from the file (rows that touch in one read); otherwise (a matrix in memory, a copied array, a read that fails,
-    such as a pruned version's deleted file) it is `matrix[rows]`.
+    slice is read from the file (rows that touch in one read); otherwise (a matrix in
+    memory, a copied array, a read that fails, such as a pruned version's deleted file)
+    it is `matrix[rows]`.
     """
     rows = np.asarray(rows, dtype=np.int64)
     if not isinstance(matrix, sparse.csr_matrix) or rows.size == 0:

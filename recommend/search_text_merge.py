@@ -85,7 +85,8 @@ def streamed_text_parts(merge: TextMerge, lengths: np.ndarray, block: int = TEXT
 
 
 def _bm25(part: Postings, norm: np.ndarray, idf: np.ndarray) -> np.ndarray:
-    """The block's weights: `search_update.bm25_data`'s float32 operations, entry by entry."""
+    """The block's weights: `search_build.bm25_weights`'s float32 operations, entry by
+    entry."""
     count = part.values[0].astype(np.float32)
     column_idf = np.repeat(idf, np.diff(part.indptr))
     return count * np.float32(BM25_K1 + 1) / (count + norm[part.indices]) * column_idf
