@@ -11,10 +11,9 @@ whole-array merge's byte for byte.
 
 Each block is merged once: its weights, row indices and counts are written to three
 files of a spill directory as it is merged (and its column maxima kept), and the parts
-are saved from those files, rather than merging it again for each file written (maxima
-and tf width, weights, row indices, counts: four merges, each reading the base's block
-again). Measured at 100k (docs/benchmarks.md) the time is the same either way (a
-block's merge is mostly a copy); the spill costs 12 bytes a posting written and read back.
+are saved from those files. Merging each block once per file written (maxima, weights,
+row indices, counts: four merges, each reading the base's block again) cost more than
+writing the merged arrays once and reading them back.
 """
 
 from __future__ import annotations
