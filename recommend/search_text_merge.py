@@ -7,26 +7,19 @@ first (one int64 per column), which gives the merged indptr, every term's idf an
 block bounds; each block of merged columns is then merged from the base's columns that
 land in it and the new papers' entries, weighted, and handed to the writer
 (`recommend.index_stream`), so only one block's arrays are held. The parts equal the
-whole-array merge's byte for byte.
-
-Each block is merged once: its weights, row indices and counts are written to three
-files of a spill directory as it is merged (and its column maxima kept), and the parts
-are saved from those files. Merging each block once per file written (maxima, weights,
-row indices, counts: four merges, each reading the base's block again) cost more than
-writing the merged arrays once and reading them back.
+whole-array merge's byte for byte; the price is merging each block once per file written
+(maxima, weights, row indices, counts), reading the base's block again each time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from recommend.index_stream import StreamedArray, StreamedSparse, file_array
-from recommend.search_build import BM25_K1, _bm25_norm, _entries_column_max, bm25_idf
+from recommend.index_stream import StreamedArray, StreamedSparse
+from recommend.search_build import BM25_B, BM25_K1, _entries_column_max, bm25_idf
 from recommend.search_merge import Postings, merge_postings
 from recommend.search_state import tf_dtype
 from recommend.search_terms import PREFIX
@@ -50,56 +43,45 @@ class TextMerge:
     release: Callable[[], object] = lambda: None   # drops the base's mapped pages
 
 
-def streamed_text_parts(merge: TextMerge, lengths: np.ndarray, spill_dir: Path,
-                        block: int = TEXT_BLOCK
+def streamed_text_parts(merge: TextMerge, lengths: np.ndarray, block: int = TEXT_BLOCK
                         ) -> dict[str, StreamedSparse | StreamedArray | np.ndarray]:
     """search_text (BM25 over the merged counts, `lengths`: each merged paper's length),
-    search_text_max, search_text_tf and search_doc_len, the first and third read from
-    `spill_dir` a block at a time when saved (the directory must outlive the saving)."""
+    search_text_max, search_text_tf and search_doc_len, the first and third written a
+    block at a time when saved."""
     indptr = _merged_indptr(merge, block)
+    new_bounds, old_bounds = _block_bounds(merge, indptr, block)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths.astype(np.float32)
+                      / max(float(lengths.astype(np.float32).mean()), 1.0))
+    norm = norm.astype(np.float32)
+    idf = bm25_idf(np.diff(indptr), len(lengths))
+    work_dtype = np.promote_types(merge.tf.dtype, merge.added.values[0].dtype)
+
+    def blocks() -> Iterator[tuple[int, int, Postings]]:
+        for c0, c1, o0, o1 in zip(new_bounds[:-1], new_bounds[1:], old_bounds[:-1],
+                                  old_bounds[1:], strict=True):
+            yield int(c0), int(c1), _merged_block(merge, int(c0), int(c1), int(o0), int(o1),
+                                                   work_dtype)
+            merge.release()
+
+    def weights() -> Iterator[np.ndarray]:
+        for c0, c1, part in blocks():
+            yield _bm25(part, norm, idf[c0:c1])
+
+    text_max, max_count = np.zeros(merge.n_columns, dtype=np.float32), 0
+    for c0, c1, part in blocks():
+        text_max[c0:c1] = _entries_column_max(_bm25(part, norm, idf[c0:c1]), part.indptr)
+        max_count = max(max_count, int(part.values[0].max(initial=0)))
     nnz, n_rows = int(indptr[-1]), len(lengths)
     index_dtype = np.dtype(np.int32 if max(n_rows, merge.n_columns, nnz)
                            <= np.iinfo(np.int32).max else np.int64)
-    text_max, max_count = _merge_once(merge, indptr, lengths, block, index_dtype, spill_dir)
+    count_dtype = np.dtype(tf_dtype(max_count))
     text = StreamedSparse(
-        "csc", (n_rows, merge.n_columns),
-        file_array(spill_dir / "text.weights", np.dtype(np.float32), nnz),
-        file_array(spill_dir / "text.indices", index_dtype, nnz), indptr.astype(index_dtype))
-    # the counts were spilled as uint32, the widest `tf_dtype`: saved as the one they need
-    spilled_tf = file_array(spill_dir / "text.tf", np.dtype(np.uint32), nnz)
-    tf = StreamedArray(np.dtype(tf_dtype(max_count)), nnz, spilled_tf.blocks)
+        "csc", (n_rows, merge.n_columns), StreamedArray(np.dtype(np.float32), nnz, weights),
+        StreamedArray(index_dtype, nnz, lambda: (p.indices for _, _, p in blocks())),
+        indptr.astype(index_dtype))
+    tf = StreamedArray(count_dtype, nnz, lambda: (p.values[0] for _, _, p in blocks()))
     return {f"{PREFIX}text": text, f"{PREFIX}text_max": text_max, f"{PREFIX}text_tf": tf,
             f"{PREFIX}doc_len": lengths}
-
-
-def _merge_once(merge: TextMerge, indptr: np.ndarray, lengths: np.ndarray, block: int,
-                index_dtype: np.dtype, spill_dir: Path) -> tuple[np.ndarray, int]:
-    """Merge the postings a block of columns at a time, writing each block's weights, row
-    indices and counts to spill_dir/text.{weights,indices,tf}; returns the columns'
-    largest weights and the largest count."""
-    new_bounds, old_bounds = _block_bounds(merge, indptr, block)
-    norm = _bm25_norm(lengths.astype(np.float32))
-    idf = bm25_idf(np.diff(indptr), len(lengths))
-    work_dtype = np.promote_types(merge.tf.dtype, merge.added.values[0].dtype)
-    text_max, max_count = np.zeros(merge.n_columns, dtype=np.float32), 0
-    names = ("weights", "indices", "tf")
-    with ExitStack() as stack:
-        weights_out, indices_out, tf_out = (
-            stack.enter_context((spill_dir / f"text.{name}").open("wb")) for name in names)
-        for c0, c1, o0, o1 in zip(new_bounds[:-1].tolist(), new_bounds[1:].tolist(),
-                                  old_bounds[:-1].tolist(), old_bounds[1:].tolist(),
-                                  strict=True):
-            part = _merged_block(merge, c0, c1, o0, o1, work_dtype)
-            weights = _bm25(part, norm, idf[c0:c1])
-            text_max[c0:c1] = _entries_column_max(weights, part.indptr)
-            counts = part.values[0]
-            max_count = max(max_count, int(counts.max(initial=0)))
-            weights_out.write(np.ascontiguousarray(weights).data)
-            indices_out.write(np.ascontiguousarray(part.indices, dtype=index_dtype).data)
-            tf_out.write(np.ascontiguousarray(counts, dtype=np.uint32).data)
-            del part, weights, counts
-            merge.release()
-    return text_max, max_count
 
 
 def _bm25(part: Postings, norm: np.ndarray, idf: np.ndarray) -> np.ndarray:

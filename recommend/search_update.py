@@ -11,16 +11,13 @@ All edits over the base arrays are vectorised (`recommend.search_merge`).
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
-from domain.index_files import TMP_PREFIX
 from recommend import acronyms as acronym_rules
 from recommend.index_stream import in_memory
 from recommend.index_update import NeedsFullBuild
@@ -74,10 +71,7 @@ def update_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
     of the base version's kept rows followed by `new_docs`, equal to a full
     `build_search_parts` over those papers. Raises ValueError on a mismatched delta and
     `NeedsFullBuild` when the base version lacks the state an update reads."""
-    # each part made whole as it comes: a streamed part is read from files that last only
-    # until the next part is asked for
-    return {name: in_memory({name: value})[name]
-            for name, value in iter_search_parts(base, keep, new_docs, new_index)}
+    return in_memory(dict(iter_search_parts(base, keep, new_docs, new_index)))
 
 
 def iter_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
@@ -94,14 +88,10 @@ def iter_search_parts(base, keep: np.ndarray, new_docs: Sequence, new_index
     if n_kept == 0:
         return iter(build_search_parts(new_index, new_docs).items())
     _check_state(base.parts)
-    return _merged_parts(base, keep, new_docs, getattr(new_index, "path", None))
+    return _merged_parts(base, keep, new_docs)
 
 
-def _merged_parts(base, keep: np.ndarray, new_docs: Sequence, spill_root: Path | None
-                  ) -> Iterator[tuple[str, Part]]:
-    """The parts, merged one after another; the text postings' merge spills to a
-    temporary directory in `spill_root` (the version being written; the system's
-    temporary directory when None), removed once the text parts are handed over."""
+def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[str, Part]]:
     p = base.parts
     new = _read_new(new_docs)
     text = p[f"{PREFIX}text"]
@@ -116,9 +106,7 @@ def _merged_parts(base, keep: np.ndarray, new_docs: Sequence, spill_root: Path |
     old_to_new, n_terms, table_parts = edit.old_to_new, len(edit.table), edit.table.parts("terms")
     del edit
     yield from _handed_over(table_parts)
-    with tempfile.TemporaryDirectory(prefix=TMP_PREFIX, dir=spill_root) as spill:
-        yield from _handed_over(_text_parts(base, keep, new, old_to_new, columns, n_terms,
-                                            Path(spill)))
+    yield from _handed_over(_text_parts(base, keep, new, old_to_new, columns, n_terms))
     drop_pages_of(base)     # each merge reads its base parts whole: drop them as it ends
     yield f"{PREFIX}title", _merge_binary_matrix(p[f"{PREFIX}title"], keep, title_columns,
                                                  n_terms, old_to_new)
@@ -206,10 +194,10 @@ def _merge_columns(table: TermTable, alive: np.ndarray, new_terms: Sequence[str]
 
 
 def _text_parts(base, keep: np.ndarray, new: NewPapers, old_to_new: np.ndarray,
-                columns: np.ndarray, n_terms: int, spill_dir: Path) -> dict[str, Part]:
+                columns: np.ndarray, n_terms: int) -> dict[str, Part]:
     """search_text (BM25 recomputed), its column maxima, tf and dl; `old_to_new` and
     `columns` place the base's and the new papers' terms in the merged term table. The
-    postings are merged a block of columns at a time, through files in `spill_dir`
+    postings are merged and written a block of columns at a time
     (`recommend.search_text_merge`)."""
     p = base.parts
     text = p[f"{PREFIX}text"]
@@ -218,7 +206,7 @@ def _text_parts(base, keep: np.ndarray, new: NewPapers, old_to_new: np.ndarray,
     merge = TextMerge(text.indptr, text.indices, p[f"{PREFIX}text_tf"], keep, old_to_new,
                       _added_postings(new.counts, columns, n_terms), n_terms,
                       lambda: drop_pages_of(base))
-    return streamed_text_parts(merge, lengths, spill_dir, TEXT_BLOCK)
+    return streamed_text_parts(merge, lengths, TEXT_BLOCK)
 
 
 def _added_postings(counts: sparse.csr_matrix, columns: np.ndarray, n_columns: int

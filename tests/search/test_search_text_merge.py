@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from domain.index_files import TMP_PREFIX
 from recommend import search_text_merge, search_update
 from recommend.index import build_index, load_index
 from recommend.index_update import update_index
@@ -19,7 +18,7 @@ from recommend.search_update import _added_postings, iter_search_parts
 from tests.search.test_search_update import FILLER, doc, sample_docs
 
 
-def whole_text_parts(base, keep, new, old_to_new, columns, n_terms, spill_dir=None):
+def whole_text_parts(base, keep, new, old_to_new, columns, n_terms):
     """The text parts as the update made them before the blocks: every array whole."""
     p = base.parts
     text = p[f"{PREFIX}text"]
@@ -66,25 +65,19 @@ def updated_files(root, base_docs, keep, new_docs) -> dict[str, bytes]:
 
 def blocked_and_whole(tmp_path, monkeypatch, base_docs, keep, new_docs, block):
     """The files of an update with blocks of `block` entries, of one with the whole
-    arrays, and each block's entries and first column's entries (the first update's).
-    Every block is merged once, whatever the files written from it."""
+    arrays, and each block's entries and first column's entries (the first update's)."""
     calls = []
-    merged = []
     merged_block = search_text_merge._merged_block
 
     def counted(merge, c0, c1, *rest):
         part = merged_block(merge, c0, c1, *rest)
         calls.append((len(part.indices), int(part.indptr[1])))
-        merged.append((c0, c1))
         return part
 
     with monkeypatch.context() as patch:
         patch.setattr(search_update, "TEXT_BLOCK", block)
         patch.setattr(search_text_merge, "_merged_block", counted)
         blocked = updated_files(tmp_path / "blocked", base_docs, keep, new_docs)
-    assert len(merged) == len(set(merged)) > 0
-    # the merge's spill files are gone with the update; nothing is left beside the index
-    assert not [p for p in (tmp_path / "blocked").rglob("*") if p.name.startswith(TMP_PREFIX)]
     with monkeypatch.context() as patch:
         patch.setattr(search_update, "_text_parts", whole_text_parts)
         whole = updated_files(tmp_path / "whole", base_docs, keep, new_docs)
