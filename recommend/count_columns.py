@@ -14,7 +14,7 @@ without a spill directory (the separate passes, the tests) gets the same results
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -101,21 +101,37 @@ class CountColumns:
     def columns(self, columns: np.ndarray) -> sparse.csc_matrix:
         """The given increasing columns as a CSC matrix (as matrix[:, columns]), read a
         window of at most READ_ENTRIES entries (or one column) at a time."""
-        starts = self.indptr[columns].astype(np.int64)
-        sizes = self.indptr[columns + 1].astype(np.int64) - starts
+        indptr = self._selected_indptr(columns)
+        data = self._gather(self.data, columns, indptr, self.data_dtype)
+        indices = self._gather(self.indices, columns, indptr, self.index_dtype)
+        return sparse.csc_matrix((data, indices, indptr.astype(self.index_dtype)),
+                                 shape=(self.shape[0], len(columns)))
+
+    def column_indices(self, columns: np.ndarray) -> np.ndarray:
+        """The row numbers of `columns(columns)`, without reading the values."""
+        return self._gather(self.indices, columns, self._selected_indptr(columns),
+                            self.index_dtype)
+
+    def _selected_indptr(self, columns: np.ndarray) -> np.ndarray:
         indptr = np.zeros(len(columns) + 1, dtype=np.int64)
+        sizes = self.indptr[columns + 1].astype(np.int64) - self.indptr[columns]
         np.cumsum(sizes, out=indptr[1:])
-        data = np.empty(int(indptr[-1]), dtype=self.data_dtype)
-        indices = np.empty(int(indptr[-1]), dtype=self.index_dtype)
+        return indptr
+
+    def _gather(self, read: Callable[[int, int], np.ndarray], columns: np.ndarray,
+                indptr: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """The entries of the increasing `columns` (`read(start, stop)`: entries of the
+        matrix), read a window of at most READ_ENTRIES entries (or one column) at a time."""
+        starts = self.indptr[columns].astype(np.int64)
+        sizes = np.diff(indptr)
+        out = np.empty(int(indptr[-1]), dtype=dtype)
         for lo, hi in _windows(starts, sizes):
             a, b = int(starts[lo]), int(starts[hi - 1] + sizes[hi - 1])
             # each selected column's entries, as positions within the window read
             within = np.repeat(starts[lo:hi] - a - indptr[lo:hi], sizes[lo:hi])
             within += np.arange(indptr[lo], indptr[hi])
-            data[indptr[lo]:indptr[hi]] = self.data(a, b)[within]
-            indices[indptr[lo]:indptr[hi]] = self.indices(a, b)[within]
-        return sparse.csc_matrix((data, indices, indptr.astype(self.index_dtype)),
-                                 shape=(self.shape[0], len(columns)))
+            out[indptr[lo]:indptr[hi]] = read(a, b)[within]
+        return out
 
 
 def _windows(starts: np.ndarray, sizes: np.ndarray) -> Iterator[tuple[int, int]]:

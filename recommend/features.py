@@ -147,13 +147,16 @@ def column_rows(counts: sparse.csc_matrix | CountColumns, columns: np.ndarray
                 ) -> sparse.csr_matrix:
     """counts[:, columns] as float32 CSR with sorted indices (`columns` increasing),
     copied a block of columns at a time: only the result and one block's temporaries are
-    held, never a second whole copy of the selected columns."""
+    held, never a second whole copy of the selected columns. The rows' sizes come first
+    (a pass over the row numbers), so each block's entries can go straight to their
+    place; reading the blocks once would mean holding them all until then."""
     counts = CountColumns.of(counts)
     n_rows = counts.shape[0]
     blocks = column_blocks(counts.indptr, columns)
+    # each row's share, from the row numbers alone: the values are read once, below
     per_row = np.zeros(n_rows, dtype=np.int64)
     for block in blocks:
-        per_row += np.bincount(counts.columns(block).indices, minlength=n_rows)
+        per_row += np.bincount(counts.column_indices(block), minlength=n_rows)
     total = int(per_row.sum())
     # the index dtype scipy's vstack gives the chunked count
     index_dtype = np.int32 if total <= np.iinfo(np.int32).max else np.int64

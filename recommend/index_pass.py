@@ -52,7 +52,7 @@ from recommend.index import (
     save_parts,
     write_core,
 )
-from recommend.index_stream import StreamedArray, file_array, read_range, spilled_array
+from recommend.index_stream import StreamedArray, file_array, spilled_array
 from recommend.search_build import (
     build_search_parts,
     parts_from_counts,
@@ -60,8 +60,9 @@ from recommend.search_build import (
 )
 from recommend.search_runs import CountedRuns, count_runs
 from recommend.search_terms import PREFIX, TermTable
+from recommend.term_files import FileTerms
 from recommend.term_hashes import HashIndex
-from recommend.term_union import FileTerms, merge_terms
+from recommend.term_union import merge_terms
 from recommend.text import words
 from recommend.trend_build import (
     add_forms,
@@ -73,10 +74,6 @@ from recommend.trend_build import (
 
 if TYPE_CHECKING:
     from recommend.index import Builder, Part
-
-# terms whose offsets (8 bytes each) and text `SpilledTerms.take` reads at a time
-_TAKE_WINDOW = 1 << 20
-
 
 @dataclass(frozen=True)
 class SpilledTerms(Sequence[str]):
@@ -125,8 +122,13 @@ class SpilledTerms(Sequence[str]):
         return self.take(np.array([j]))[0]
 
     def __iter__(self) -> Iterator[str]:
-        for first in range(0, len(self), _TAKE_WINDOW):
-            yield from self.take(np.arange(first, min(first + _TAKE_WINDOW, len(self))))
+        for _, window in self.files.windows():
+            yield from window
+
+    @property
+    def files(self) -> FileTerms:
+        """The table's files, read a window at a time."""
+        return FileTerms(self.blob, self.offsets, self.n_terms, self.offsets_dtype)
 
     def table(self) -> TermTable:
         """The table on the spilled files, memory-mapped (read only)."""
@@ -135,24 +137,8 @@ class SpilledTerms(Sequence[str]):
 
     def take(self, columns: np.ndarray) -> list[str]:
         """The terms at the increasing `columns`, decoded (`features.terms_at`), read from
-        the files a window of at most _TAKE_WINDOW terms at a time (no mapping: every
-        page of a mapped table that a scattered choice of terms touches stays resident
-        while mapped, most of the table when the features take their 100k terms)."""
-        columns = np.asarray(columns, dtype=np.int64)
-        out: list[str] = []
-        lo = 0
-        while lo < len(columns):
-            first = int(columns[lo])
-            hi = max(int(np.searchsorted(columns, first + _TAKE_WINDOW)), lo + 1)
-            last = int(columns[hi - 1])
-            offsets = read_range(self.offsets, self.offsets_dtype, first, last + 2)
-            start = int(offsets[0])
-            blob = read_range(self.blob, np.uint8, start, int(offsets[-1])).tobytes()
-            within = columns[lo:hi] - first
-            starts, ends = (offsets[within] - start).tolist(), (offsets[within + 1] - start).tolist()
-            out.extend(blob[a:b].decode() for a, b in zip(starts, ends, strict=True))
-            lo = hi
-        return out
+        the files a window at a time (`FileTerms.take`)."""
+        return self.files.take(columns)
 
     def load(self) -> TermTable:
         """The table read back into memory."""
@@ -290,9 +276,7 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     if len(spilled_terms):
         # after the matrix is on disk, and hashed from the spilled table's files: the
         # table is not read back into this process
-        index = HashIndex.of_files(spilled_terms.blob, spilled_terms.offsets,
-                                   spilled_terms.offsets_dtype, len(spilled_terms),
-                                   available_cores(), spilled_terms.take)
+        index = HashIndex.of_files(spilled_terms.files, available_cores())
         title = title_matrix(counted, index)
         # the hash index (16 bytes a term: 768 MB at 1M papers) is only saved from here on
         hashes = {name: spilled_array(value, spill_dir / name) for name, value in (

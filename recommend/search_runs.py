@@ -32,7 +32,8 @@ from recommend.chunk_analysis import (
     word_postings,
 )
 from recommend.search_terms import TermTable
-from recommend.term_union import FileTerms, merge_terms
+from recommend.term_files import FileTerms
+from recommend.term_union import merge_terms
 
 # the fields counted per document: text terms (counts), title terms, author-name tokens,
 # categories and the words as written (did-you-mean, update state) (presence)

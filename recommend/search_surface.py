@@ -23,15 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from recommend.index_stream import StreamedArray, file_array, read_range, spilled_array
+from recommend.index_stream import StreamedArray, file_array, spilled_array
 from recommend.search_runs import Run
 from recommend.search_state import kept_hash_index
 from recommend.search_terms import PREFIX
+from recommend.term_files import FileTerms
 from recommend.term_hashes import file_hash_index
 from recommend.term_union import merge_terms
-
-# terms of the written-words table read at a time when the did-you-mean words are cut
-WINDOW_TERMS = 1 << 20
 
 SurfaceParts = dict[str, np.ndarray | StreamedArray]
 
@@ -47,9 +45,10 @@ def spilled_surface(runs: Sequence[Run], spill_dir: Path, workers: int
     ids_path = spill_dir / "surface.ids"
     rows, df = _write_ids(runs, maps, n_terms, ids_path)
     del maps
-    hashes, hash_pos = file_hash_index(blob, offsets, np.dtype(np.int64), n_terms, workers)
+    terms = FileTerms(blob, offsets, n_terms)
+    hashes, hash_pos = file_hash_index(terms, workers)
     keep = df >= 2
-    common = _kept_words(blob, offsets, n_terms, keep, hashes, hash_pos, spill_dir)
+    common = _kept_words(terms, keep, hashes, hash_pos, spill_dir)
     common[f"{PREFIX}words_df"] = df[keep].astype(np.int32)
     del df
     state: SurfaceParts = {
@@ -82,21 +81,18 @@ def _write_ids(runs: Sequence[Run], maps: Sequence[np.ndarray], n_terms: int, pa
     return np.concatenate(indptr), df
 
 
-def _kept_words(blob: Path, offsets: Path, n_terms: int, keep: np.ndarray,
-                hashes: np.ndarray, hash_pos: np.ndarray, spill_dir: Path) -> SurfaceParts:
+def _kept_words(terms: FileTerms, keep: np.ndarray, hashes: np.ndarray,
+                hash_pos: np.ndarray, spill_dir: Path) -> SurfaceParts:
     """`search_state.kept_terms(table, keep).parts("words")` for the table in the files
-    `blob` and `offsets`, with its hash index `hashes` and `hash_pos`: the kept terms cut
-    a window at a time."""
+    of `terms`, with its hash index `hashes` and `hash_pos`: the kept terms cut a window
+    at a time."""
     kept_offsets = np.zeros(int(np.count_nonzero(keep)) + 1, dtype=np.int64)
     kept_blob = spill_dir / "words.blob"
     at, end = 0, 0
     with kept_blob.open("wb") as out:
-        for start in range(0, n_terms, WINDOW_TERMS):
-            stop = min(start + WINDOW_TERMS, n_terms)
-            ends = read_range(offsets, np.dtype(np.int64), start, stop + 1)
-            window = read_range(blob, np.dtype(np.uint8), int(ends[0]), int(ends[-1]))
-            lengths, kept = np.diff(ends), keep[start:stop]
-            out.write(window[np.repeat(kept, lengths)].data)
+        for start, window in terms.windows():
+            lengths, kept = np.diff(window.offsets), keep[start:start + len(window)]
+            out.write(np.asarray(window.blob)[np.repeat(kept, lengths)].data)
             kept_lengths = lengths[kept]
             np.cumsum(kept_lengths, out=kept_offsets[at + 1:at + 1 + len(kept_lengths)])
             kept_offsets[at + 1:at + 1 + len(kept_lengths)] += end

@@ -16,12 +16,11 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
-from pathlib import Path
 
 import numpy as np
 
-from recommend.index_stream import read_range
 from recommend.search_terms import TermTable
+from recommend.term_files import FileTerms
 
 # terms hashed per task (a task's bytes are pickled to the worker: ~15 MB)
 HASH_TASK_TERMS = 1 << 20
@@ -61,26 +60,21 @@ def _ranges(n: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + HASH_TASK_TERMS, n)
 
 
-def file_range_hashes(blob: Path, offsets: Path, offsets_dtype: np.dtype, start: int,
-                      stop: int) -> np.ndarray:
-    """`term_hashes` of terms [start, stop) of a table written to two files (as
-    `ndarray.tofile` writes its blob and offsets): runs in a worker process."""
-    ends = read_range(offsets, offsets_dtype, start, stop + 1).astype(np.int64, copy=False)
-    return range_hashes(read_range(blob, np.dtype(np.uint8), int(ends[0]), int(ends[-1])), ends)
+def file_range_hashes(terms: FileTerms, start: int, stop: int) -> np.ndarray:
+    """`term_hashes` of terms [start, stop) of a table written to files: runs in a worker
+    process."""
+    return terms.window(start, stop).term_hashes()
 
 
-def file_hash_index(blob: Path, offsets: Path, offsets_dtype: np.dtype, n_terms: int,
-                    workers: int) -> tuple[np.ndarray, np.ndarray]:
+def file_hash_index(terms: FileTerms, workers: int) -> tuple[np.ndarray, np.ndarray]:
     """The hash index (sorted hashes, and each one's term position, both int64) of a
-    sorted table of `n_terms` terms written to two files, as `TermTable.with_hashes` makes
-    it: the terms hashed by `workers` processes, each reading its range of the files."""
-    hashes = np.empty(n_terms, dtype=np.int64)
-    ranges = list(_ranges(n_terms))
-    starts, stops = [a for a, _ in ranges], [b for _, b in ranges]
-    args = (repeat(blob), repeat(offsets), repeat(np.dtype(offsets_dtype)), starts, stops)
-    if workers <= 1 or n_terms < PARALLEL_MIN_TERMS:
-        done = map(file_range_hashes, *args)
-        for (a, b), values in zip(ranges, done, strict=True):
+    sorted table written to two files, as `TermTable.with_hashes` makes it: the terms
+    hashed by `workers` processes, each reading its range of the files."""
+    hashes = np.empty(len(terms), dtype=np.int64)
+    ranges = list(_ranges(len(terms)))
+    args = (repeat(terms), [a for a, _ in ranges], [b for _, b in ranges])
+    if workers <= 1 or len(terms) < PARALLEL_MIN_TERMS:
+        for (a, b), values in zip(ranges, map(file_range_hashes, *args), strict=True):
             hashes[a:b] = values
     else:
         with ProcessPoolExecutor(workers,
@@ -108,9 +102,8 @@ class HashIndex:
     take: Callable[[np.ndarray], list[str]]
 
     @classmethod
-    def of_files(cls, blob: Path, offsets: Path, offsets_dtype: np.dtype, n_terms: int,
-                 workers: int, take: Callable[[np.ndarray], list[str]]) -> HashIndex:
-        return cls(*file_hash_index(blob, offsets, offsets_dtype, n_terms, workers), take)
+    def of_files(cls, terms: FileTerms, workers: int) -> HashIndex:
+        return cls(*file_hash_index(terms, workers), terms.take)
 
     def __len__(self) -> int:
         return len(self.hashes)

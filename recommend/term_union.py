@@ -22,8 +22,8 @@ from typing import IO
 
 import numpy as np
 
-from recommend.index_stream import read_range
 from recommend.search_terms import TermTable
+from recommend.term_files import FileTerms
 
 # terms merged per round, over all tables (a table's share is never under 1,024 terms)
 MERGE_HELD = 1 << 18
@@ -36,10 +36,10 @@ SPILL_BYTES = 64 << 20
 def merge_terms(tables: Sequence[Sequence[str] | FileTerms], *,
                 into: tuple[Path, Path] | None = None) -> tuple[TermTable, list[np.ndarray]]:
     """The sorted union of sorted, distinct term lists (lists of str, `TermTable`s or
-    `FileTerms`),
-    without a hash index, and each list's positions in it (int32 while the lists' sizes
-    add up to an int32, else int64: 4 bytes a run term, not 8, held through a full
-    build's text matrix stage).
+    `FileTerms`: a spilled run's terms, read a round's window at a time, so the runs'
+    tables are never all in memory at once), without a hash index, and each list's
+    positions in it (int32 while the lists' sizes add up to an int32, else int64: 4
+    bytes a run term, not 8, held through a full build's text matrix stage).
 
     A round takes each table's next terms (MERGE_HELD over all tables) up to the smallest
     last term taken from a table not yet exhausted: every term that can sort before it is
@@ -70,35 +70,6 @@ def merge_terms(tables: Sequence[Sequence[str] | FileTerms], *,
         union.add(views, read, ends)
         read = ends
     return union.table(), union.maps
-
-
-class FileTerms:
-    """A sorted term table written to two files (its blob, and its offsets as int64), as a
-    spilled run keeps its terms: `merge_terms` reads it a round's window at a time, so
-    the runs' tables are never all in memory at once (1.7 GB of them at 100k papers with
-    30k full texts, the largest part of the text matrix stage's peak)."""
-
-    def __init__(self, blob: Path, offsets: Path, n_terms: int) -> None:
-        self.blob, self.offsets, self.n_terms = blob, offsets, n_terms
-
-    @classmethod
-    def write(cls, table: TermTable, blob: Path, offsets: Path) -> FileTerms:
-        np.asarray(table.blob, dtype=np.uint8).tofile(blob)
-        np.asarray(table.offsets, dtype=np.int64).tofile(offsets)
-        return cls(blob, offsets, len(table))
-
-    def __len__(self) -> int:
-        return self.n_terms
-
-    def window(self, start: int, stop: int) -> TermTable:
-        """Terms [start, stop) as a table of their own."""
-        ends = read_range(self.offsets, np.dtype(np.int64), start, stop + 1)
-        blob = read_range(self.blob, np.dtype(np.uint8), int(ends[0]), int(ends[-1]))
-        return TermTable(blob, ends - ends[0])
-
-    def load(self) -> TermTable:
-        """The whole table in memory."""
-        return self.window(0, self.n_terms)
 
 
 def _window(table: TermTable | FileTerms, start: int, stop: int) -> TermTable:

@@ -15,6 +15,7 @@ from recommend.count_columns import CountColumns
 from recommend.features import column_blocks, terms_at
 from recommend.index import Doc, Index
 from recommend.text import analyze_words, stem, words
+from recommend.trend_cells import cell_counts
 from recommend.trend_generic import generic_terms
 
 MIN_DF = 3
@@ -109,20 +110,13 @@ def month_counts(postings: sparse.csr_matrix, doc_month: np.ndarray, n_months: i
     (term x doc) `postings`) in each month, as `postings.astype(np.int32) @ by_month`
     gives it, without that product's copy of every posting: a block of terms at a time,
     each block's (term, month) cells counted in a dense array."""
-    indptr, indices = postings.indptr, postings.indices
     n_terms = postings.shape[0]
-    rows_per_block = max(1, _MONTH_CELLS // max(n_months, 1))
     data_blocks, col_blocks = [], []
     row_nnz = np.zeros(n_terms, dtype=np.int64)
-    for a in range(0, n_terms, rows_per_block):
-        b = min(a + rows_per_block, n_terms)
-        lo, hi = int(indptr[a]), int(indptr[b])
-        cells = np.repeat(np.arange(b - a, dtype=np.int64) * n_months, np.diff(indptr[a:b + 1]))
-        cells += doc_month[indices[lo:hi]]
-        per_cell = np.bincount(cells, minlength=(b - a) * n_months)
-        del cells
-        filled = np.flatnonzero(per_cell)
-        data_blocks.append(per_cell[filled].astype(np.int32))
+    for a, b, per_cell in cell_counts(postings.indices, postings.indptr, doc_month, n_months,
+                                      max_cells=_MONTH_CELLS):
+        filled = np.flatnonzero(per_cell.ravel())
+        data_blocks.append(per_cell.ravel()[filled].astype(np.int32))
         col_blocks.append((filled % n_months).astype(np.int32))
         row_nnz[a:b] = np.bincount(filled // n_months, minlength=b - a)
     counts_indptr = np.zeros(n_terms + 1, dtype=np.int64)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from recommend.trend_cells import cell_counts
+
 GENERIC_MIN_SHARE = 0.005
 GENERIC_DIVERGENCE = 0.1
 TOP_CATEGORIES = 20
@@ -69,25 +71,12 @@ def _papers_per_category(rows: np.ndarray, postings: np.ndarray, postings_ptr: n
     combination) cell, times the combinations' categories. Counts are whole numbers, so
     the float32 result is exact, as the (term x paper) matrix times the (paper x
     category) indicator gives it."""
-    ptr = np.asarray(postings_ptr)
-    lengths = ptr[rows + 1] - ptr[rows]
-    n_combos = len(columns)
     out = np.empty((len(rows), columns.shape[1]), dtype=np.float32)
-    per_block = max(1, block_bytes // 16)   # a posting's row (4), combination (4), cell (8)
-    rows_per_block = max(1, CELL_BUDGET // n_combos)
-    ends = np.cumsum(lengths)
-    a = 0
-    while a < len(rows):
-        b = max(a + 1, int(np.searchsorted(ends, ends[a] - lengths[a] + per_block, side="right")))
-        b = min(b, a + rows_per_block)
-        docs = np.concatenate([np.asarray(postings[ptr[r]:ptr[r + 1]]) for r in rows[a:b]])
-        cells = np.repeat(np.arange(b - a, dtype=np.int64) * n_combos, lengths[a:b])
-        cells += combo[docs]
-        del docs
-        per_cell = np.bincount(cells, minlength=(b - a) * n_combos).reshape(b - a, n_combos)
-        del cells
+    # a posting's row (4), combination (4), cell (8)
+    for a, b, per_cell in cell_counts(postings, postings_ptr, combo, len(columns), rows=rows,
+                                      max_cells=CELL_BUDGET,
+                                      max_postings=max(1, block_bytes // 16)):
         out[a:b] = per_cell @ columns
-        a = b
     return out
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from recommend.search_terms import TermTable, term_hash
-from recommend.term_union import FileTerms
+from recommend.term_files import FileTerms
 
 
 def merge_terms(tables: Sequence[Sequence[str]]) -> tuple[TermTable, list[np.ndarray]]:

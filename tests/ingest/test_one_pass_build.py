@@ -314,13 +314,13 @@ def test_the_written_words_made_through_files_change_no_byte(docs, tmp_path, mon
     (`search_surface`), every chunk spilled as a run, merged 1 term a round, cut 2 terms
     a window and hashed from the files by two workers 5 terms a task: the version of the
     separate passes, which make them in memory."""
-    from recommend import search_build, search_surface, term_hashes, term_union
+    from recommend import search_build, term_files, term_hashes, term_union
 
     a = _version(tmp_path / "passes", docs, SEPARATE_PASSES)
     monkeypatch.setattr(search_runs, "RUN_BUDGET_BYTES", 1)     # every chunk spilled
     monkeypatch.setattr(search_runs, "CHUNK_DOCS", 13)
     monkeypatch.setattr(term_union, "MERGE_HELD", 1)
-    monkeypatch.setattr(search_surface, "WINDOW_TERMS", 2)
+    monkeypatch.setattr(term_files, "WINDOW_TERMS", 2)
     monkeypatch.setattr(term_hashes, "HASH_TASK_TERMS", 5)
     monkeypatch.setattr(term_hashes, "PARALLEL_MIN_TERMS", 1)
     monkeypatch.setattr(search_build, "available_cores", lambda: 2)

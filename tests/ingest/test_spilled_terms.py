@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommend import index_pass
+from recommend import term_files
 from recommend.index_pass import SpilledTerms
 from recommend.search_terms import TermTable
 
@@ -16,7 +16,7 @@ TERMS = sorted({"attent", "attent mechan", "graph", "graph neural", "naïv bay",
 
 @pytest.mark.parametrize("window", [1, 3, 64, 1 << 20])
 def test_spilled_terms_read_back_as_the_table_holds_them(tmp_path, monkeypatch, window) -> None:
-    monkeypatch.setattr(index_pass, "_TAKE_WINDOW", window)
+    monkeypatch.setattr(term_files, "WINDOW_TERMS", window)
     table = TermTable.unhashed(TERMS)
     spilled = SpilledTerms.spill(table, tmp_path)
     assert len(spilled) == len(TERMS)

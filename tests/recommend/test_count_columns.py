@@ -42,6 +42,9 @@ def test_spilled_columns_read_as_the_matrix_slices(tmp_path, monkeypatch, read_e
             assert got.shape == expected.shape
             for attr in ("data", "indices", "indptr"):
                 assert np.array_equal(getattr(got, attr), getattr(expected, attr)), attr
+            rows = source.column_indices(columns)     # the row numbers alone
+            assert rows.dtype == expected.indices.dtype
+            assert np.array_equal(rows, expected.indices)
     blocks = list(spilled.entry_blocks(5))
     assert blocks[0][0] == 0 and blocks[-1][1] == 40
     assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:], strict=False))

@@ -77,14 +77,6 @@ def test_the_rows_equal_indexing(name: str, kind: str, request) -> None:
     assert_same_csr(read_rows(matrix, rows), matrix[rows])
 
 
-@pytest.mark.parametrize("gap", [0, 1, 64 * 1024, 2**40])
-def test_any_coalescing_reads_the_same(mapped, gap: int, monkeypatch) -> None:
-    monkeypatch.setattr(row_reads, "MAX_GAP_BYTES", gap)
-    rows = np.array(ROW_SETS["random"] + [N_ROWS - 1], dtype=np.int64)
-    rows = np.unique(rows)
-    assert_same_csr(read_rows(mapped, rows), mapped[rows])
-
-
 def test_a_mapped_matrix_is_read_from_the_file_not_indexed(mapped, monkeypatch) -> None:
     reads: list[int] = []
     real = os.preadv

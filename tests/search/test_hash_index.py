@@ -18,8 +18,7 @@ TERMS = sorted({f"w{i:05d}" for i in range(0, 6000, 3)} | {"naïve", "réseau", 
 def _index(tmp_path, terms: list[str], workers: int) -> tuple[HashIndex, TermTable]:
     table = TermTable.unhashed(terms)
     spilled = SpilledTerms.spill(table, tmp_path)
-    index = HashIndex.of_files(spilled.blob, spilled.offsets, spilled.offsets_dtype,
-                               len(spilled), workers, spilled.take)
+    index = HashIndex.of_files(spilled.files, workers)
     return index, table.with_hashes()
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from recommend import term_union
 from recommend.search_terms import TermTable
+from recommend.term_files import FileTerms
 from recommend.term_union import merge_terms
 
 ALPHABET = "ab z\u00e9\u00df\u4e1c\U0001f600"
@@ -69,7 +70,7 @@ def test_tables_on_disk_merge_a_window_at_a_time_as_in_memory(tmp_path, monkeypa
     monkeypatch.setattr(term_union, "MERGE_HELD", held)
     tables = _random_tables(5, n_tables=6) + [[]]
     union, positions = _reference(tables)
-    inputs = [term_union.FileTerms.write(TermTable.unhashed(t), tmp_path / f"{k}.blob",
+    inputs = [FileTerms.write(TermTable.unhashed(t), tmp_path / f"{k}.blob",
                                          tmp_path / f"{k}.offsets") if k % 3 else t
               for k, t in enumerate(tables)]
     assert list(inputs[1].load()) == tables[1] and len(inputs[1]) == len(tables[1])

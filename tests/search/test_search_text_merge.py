@@ -10,11 +10,11 @@ from recommend import search_text_merge, search_update
 from recommend.index import build_index, load_index
 from recommend.index_update import update_index
 from recommend.search import build_search_parts
-from recommend.search_build import _column_max
+from recommend.search_build import BM25_B, BM25_K1, _column_max, bm25_idf
 from recommend.search_merge import Postings, merge_postings, to_csc
 from recommend.search_state import tf_dtype
 from recommend.search_terms import PREFIX
-from recommend.search_update import _added_postings, bm25_data, iter_search_parts
+from recommend.search_update import _added_postings, iter_search_parts
 from tests.search.test_search_update import FILLER, doc, sample_docs
 
 
@@ -36,6 +36,19 @@ def whole_text_parts(base, keep, new, old_to_new, columns, n_terms):
     matrix = to_csc(merged, len(lengths), bm25_data(merged.indptr, merged.indices, tf, lengths))
     return {f"{PREFIX}text": matrix, f"{PREFIX}text_max": _column_max(matrix),
             f"{PREFIX}text_tf": tf, f"{PREFIX}doc_len": lengths}
+
+
+def bm25_data(indptr: np.ndarray, indices: np.ndarray, tf: np.ndarray, lengths: np.ndarray
+              ) -> np.ndarray:
+    """search_text's data from counts in CSC order, as the update computed it over the
+    whole arrays: the float32 operations of `search_build.bm25_weights`, in the same
+    order, so the weights are bit-identical."""
+    lengths = lengths.astype(np.float32)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
+    norm = norm.astype(np.float32)
+    count = tf.astype(np.float32)
+    column_idf = np.repeat(bm25_idf(np.diff(indptr), len(lengths)), np.diff(indptr))
+    return count * np.float32(BM25_K1 + 1) / (count + norm[indices]) * column_idf
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from recommend import search_runs, search_surface, term_hashes, term_union
+from recommend import search_runs, term_files, term_hashes, term_union
 from recommend.index_stream import StreamedArray
 from recommend.search_build import _surface
 from recommend.search_runs import count_runs
@@ -52,7 +52,7 @@ def test_spilled_surface_equals_the_surface_made_in_memory(tmp_path, monkeypatch
     expected = state_parts(np.zeros(0), counted.lengths, _surface(counted.runs["words"]), [])
     expected_common = common_words_parts(expected)
     monkeypatch.setattr(term_union, "MERGE_HELD", held)
-    monkeypatch.setattr(search_surface, "WINDOW_TERMS", window)
+    monkeypatch.setattr(term_files, "WINDOW_TERMS", window)
     monkeypatch.setattr(term_hashes, "HASH_TASK_TERMS", 17)
     monkeypatch.setattr(term_hashes, "PARALLEL_MIN_TERMS", 1)
     spill = tmp_path / "spill"
