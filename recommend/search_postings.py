@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from recommend import acronyms as acronym_rules
+from recommend.row_reads import FileSlices, file_slices
 from recommend.search_terms import PREFIX, TermTable
 from recommend.text import ANALYZER
 
@@ -56,6 +57,11 @@ class SearchIndex:
         return int(self.text.indptr[column + 1] - self.text.indptr[column])
 
     @cached_property
+    def text_reads(self) -> ColumnReads:
+        """The text term columns read from the parts' files (`ColumnReads`)."""
+        return ColumnReads.of(self.text)
+
+    @cached_property
     def acronym_of(self) -> dict[str, acronym_rules.Acronym]:
         """Acronym term -> its learned definition."""
         return {a.term: a for a in self.acronyms}
@@ -85,8 +91,11 @@ def search_index(index) -> SearchIndex | None:
         return None  # no search parts, or built with another analyser: needs a rebuild
 
     def table(name: str) -> TermTable:
+        # a page's look-ups read the tables' files: scattered over parts of hundreds of MB,
+        # through the mappings they left 100-180 MB mapped per paper page at 1M papers
         return TermTable(p[f"{PREFIX}{name}_blob"], p[f"{PREFIX}{name}_offsets"],
-                         p.get(f"{PREFIX}{name}_hash"), p.get(f"{PREFIX}{name}_hash_pos"))
+                         p.get(f"{PREFIX}{name}_hash"), p.get(f"{PREFIX}{name}_hash_pos")
+                         ).reading_files()
 
     si = SearchIndex(ids=_plain(index.ids), published=_plain(index.published),
                      text=_plain(p[f"{PREFIX}text"]), title=_plain(p[f"{PREFIX}title"]),
@@ -138,6 +147,32 @@ def rows_with(matrix: sparse.csc_matrix, table: TermTable, term: str) -> np.ndar
     """Sorted rows holding `term` (none when the table does not know it)."""
     j = table.find(term)
     return posting(matrix, j)[0] if j is not None else np.zeros(0, dtype=np.int32)
+
+
+@dataclass(frozen=True)
+class ColumnReads:
+    """The columns of a CSC part read from its files (`row_reads.FileSlices`), not through
+    its mappings: a column's two bounds in one read, then its rows in one more. For pages
+    that read a few hundred scattered columns, such as a paper page's similar-paper
+    candidates (through the mappings: 25-35 MB of search_text.indptr per page at 1M)."""
+
+    indptr: FileSlices | np.ndarray
+    indices: FileSlices | np.ndarray
+
+    @classmethod
+    def of(cls, matrix: sparse.csc_matrix) -> ColumnReads:
+        return cls(file_slices(matrix.indptr), file_slices(matrix.indices))
+
+    def rows(self, j: int) -> np.ndarray:
+        """Column j's sorted rows, as `posting(matrix, j)[0]` gives them."""
+        start, end = self.indptr[j:j + 2]
+        return np.asarray(self.indices[int(start):int(end)])
+
+
+def text_rows_with(si: SearchIndex, term: str) -> np.ndarray:
+    """`rows_with(si.text, si.terms, term)` read from the files (`ColumnReads`)."""
+    j = si.terms.find(term)
+    return si.text_reads.rows(j) if j is not None else np.zeros(0, dtype=np.int32)
 
 
 def positions(rows: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from scipy import sparse
 
-from recommend.row_reads import read_rows
+from recommend.row_reads import FileSlices, read_rows
 
 
 def similar(
@@ -76,7 +76,7 @@ def top_k(
     return [(int(i), float(scores[i])) for i in candidates[order]]
 
 
-def shared_term_rows(matrix: sparse.csr_matrix, vocabulary: np.ndarray, row: int,
+def shared_term_rows(matrix: sparse.csr_matrix, vocabulary: np.ndarray | FileSlices, row: int,
                      rows_with: Callable[[str], np.ndarray], budget: int) -> np.ndarray:
     """Sorted rows sharing one of `row`'s terms, heaviest terms first, at most about
     `budget` of them: a term whose papers would pass the budget is left out (the common
