@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 import services.papers
-from recommend.search_postings import rows_with, search_index
+from recommend.row_reads import FileSlices, file_slices
+from recommend.search_postings import posting, rows_with, search_index, text_rows_with
+from recommend.search_terms import TermTable
 from recommend.similar import shared_term_rows
 from services.papers import similar_papers
 from web.services import current_index
@@ -44,3 +46,28 @@ def test_the_candidates_stay_within_the_budget(sample_app):
                                     lambda term: rows_with(si.text, si.terms, term), 300)
             assert row in rows and len(rows) <= 300
             assert np.all(np.diff(rows) > 0)
+
+
+def test_a_loaded_index_reads_the_candidates_from_files_as_through_the_mappings(sample_app):
+    """The paper page's look-ups (each term's column, by way of the term table, the
+    vocabulary) read from the parts' files give the candidates the mappings give."""
+    with sample_app.app_context():
+        index = current_index()
+        si = search_index(index)
+        for table in (si.terms, si.words, si.author_terms, si.cat_terms):
+            assert table.read_files and isinstance(table._lookup.offsets, FileSlices)
+        assert isinstance(si.text_reads.indptr, FileSlices)
+        assert isinstance(si.text_reads.indices, FileSlices)
+        through_maps = TermTable(si.terms.blob, si.terms.offsets, si.terms.hashes,
+                                 si.terms.hash_pos)
+        vocabulary = file_slices(index.vocabulary)
+        assert isinstance(vocabulary, FileSlices)
+        for row in range(0, len(index), 37):
+            got = shared_term_rows(index.matrix, vocabulary, row,
+                                   lambda term: text_rows_with(si, term), 300)
+            want = shared_term_rows(index.matrix, index.vocabulary, row,
+                                    lambda term: rows_with(si.text, through_maps, term), 300)
+            np.testing.assert_array_equal(got, want)
+        for j in range(0, si.text.shape[1], 101):
+            np.testing.assert_array_equal(si.text_reads.rows(j), posting(si.text, j)[0])
+        assert text_rows_with(si, "no such term at all").tolist() == []
