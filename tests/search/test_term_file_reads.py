@@ -197,3 +197,36 @@ def test_lookups_in_a_large_table_leave_its_pages_unmapped(tmp_path) -> None:
     assert mapped_rss_mb(tmp_path) < 1
     assert got == [mapped.find(t) for t in probes]
     assert mapped_rss_mb(tmp_path) > 5       # the same look-ups through the mappings
+
+
+def test_hash_position_over_the_file_handles_skewed_and_repeated_hashes(tmp_path) -> None:
+    # far from uniform: the interpolated guesses are wrong by nearly the whole table
+    hashes = np.sort(np.concatenate([np.full(30_000, 7, dtype=np.int64),
+                                     np.arange(10_000, dtype=np.int64) + HIGHEST - 20_000,
+                                     np.full(5_000, LOWEST, dtype=np.int64),
+                                     np.arange(-3000, 3000, dtype=np.int64) * 1000]))
+    np.save(tmp_path / "h.npy", hashes)
+    reader = file_slices(np.load(tmp_path / "h.npy", mmap_mode="r"))
+    probes = [LOWEST, LOWEST + 1, -5000, 6, 7, 8, 1001, HIGHEST - 20_000, HIGHEST - 15_000,
+              HIGHEST - 10_001, HIGHEST - 10_000, HIGHEST]
+    probes += [int(h) + d for h in hashes[::97] for d in (-1, 0, 1) if LOWEST < h < HIGHEST]
+    for h in probes:
+        assert hash_position(reader, h) == int(np.searchsorted(hashes, h)), h
+
+
+def test_a_uniform_look_up_reads_a_few_pages(tmp_path, monkeypatch) -> None:
+    hashes = np.sort(np.random.default_rng(9).integers(LOWEST, HIGHEST, 2_000_000,
+                                                        dtype=np.int64))
+    np.save(tmp_path / "h.npy", hashes)
+    reader = file_slices(np.load(tmp_path / "h.npy", mmap_mode="r"))
+    read_bytes: list[int] = []
+    real = os.preadv
+
+    def counted(fd, buffers, position):
+        read_bytes.append(len(buffers[0]))
+        return real(fd, buffers, position)
+
+    monkeypatch.setattr(os, "preadv", counted)
+    for h in np.random.default_rng(10).integers(LOWEST, HIGHEST, 200, dtype=np.int64):
+        assert hash_position(reader, int(h)) == int(np.searchsorted(hashes, h))
+    assert len(read_bytes) <= 4 * 200 and max(read_bytes) <= 4096
