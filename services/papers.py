@@ -16,7 +16,7 @@ from ingest.indexing import document_texts
 from recommend.hybrid import blended_similar
 from recommend.index import Index
 from recommend.row_reads import file_slices
-from recommend.search_postings import search_index, text_rows_with
+from recommend.search_postings import search_index
 from recommend.similar import nearest_among, shared_term_rows
 from recommend.trend_query import text_holds
 from services.params import BrowseQuery
@@ -52,11 +52,10 @@ def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int 
 
     vectors = vectors_of(index)
     si = search_index(index) if len(index) > SIMILAR_SCAN_ALL else None
-    # the paper's terms, their postings and the hits' ids are read from the parts' files:
+    # the paper's terms' postings and the hits' ids are read from the parts' files:
     # scattered over parts of hundreds of MB, through the mappings they would stay mapped
     candidates = None if si is None else shared_term_rows(
-        index.matrix, file_slices(index.vocabulary), row,
-        lambda term: text_rows_with(si, term), SIMILAR_CANDIDATES)
+        index.matrix, row, si.feature_postings.rows, SIMILAR_CANDIDATES)
     if candidates is not None and vectors is None:
         hits = nearest_among(index.matrix, row, candidates, k)
     else:

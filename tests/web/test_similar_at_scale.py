@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 import services.papers
-from recommend.row_reads import FileSlices, file_slices
-from recommend.search_postings import posting, rows_with, search_index, text_rows_with
+from recommend.row_reads import FileSlices
+from recommend.search_postings import FeaturePostings, posting, rows_with, search_index
 from recommend.search_terms import TermTable
 from recommend.similar import shared_term_rows
 from services.papers import similar_papers
@@ -42,15 +42,15 @@ def test_the_candidates_stay_within_the_budget(sample_app):
         index = current_index()
         si = search_index(index)
         for row in range(0, len(index), 97):
-            rows = shared_term_rows(index.matrix, index.vocabulary, row,
-                                    lambda term: rows_with(si.text, si.terms, term), 300)
+            rows = shared_term_rows(index.matrix, row, si.feature_postings.rows, 300)
             assert row in rows and len(rows) <= 300
             assert np.all(np.diff(rows) > 0)
 
 
 def test_a_loaded_index_reads_the_candidates_from_files_as_through_the_mappings(sample_app):
-    """The paper page's look-ups (each term's column, by way of the term table, the
-    vocabulary) read from the parts' files give the candidates the mappings give."""
+    """The paper page's look-ups (each feature term's search column, found in the term
+    table, and its rows) read from the parts' files give the candidates the mappings give,
+    the first time a term is looked up and once its column is kept."""
     with sample_app.app_context():
         index = current_index()
         si = search_index(index)
@@ -60,14 +60,20 @@ def test_a_loaded_index_reads_the_candidates_from_files_as_through_the_mappings(
         assert isinstance(si.text_reads.indices, FileSlices)
         through_maps = TermTable(si.terms.blob, si.terms.offsets, si.terms.hashes,
                                  si.terms.hash_pos)
-        vocabulary = file_slices(index.vocabulary)
-        assert isinstance(vocabulary, FileSlices)
-        for row in range(0, len(index), 37):
-            got = shared_term_rows(index.matrix, vocabulary, row,
-                                   lambda term: text_rows_with(si, term), 300)
-            want = shared_term_rows(index.matrix, index.vocabulary, row,
-                                    lambda term: rows_with(si.text, through_maps, term), 300)
-            np.testing.assert_array_equal(got, want)
+
+        def mapped_rows(j: int, at_most: int) -> np.ndarray:
+            return rows_with(si.text, through_maps, str(index.vocabulary[j]))
+
+        postings = FeaturePostings(si, index.vocabulary)
+        for budget in (300, 5000):
+            for row in range(0, len(index), 37):
+                want = shared_term_rows(index.matrix, row, mapped_rows, budget)
+                np.testing.assert_array_equal(
+                    shared_term_rows(index.matrix, row, postings.rows, budget), want)
         for j in range(0, si.text.shape[1], 101):
             np.testing.assert_array_equal(si.text_reads.rows(j), posting(si.text, j)[0])
-        assert text_rows_with(si, "no such term at all").tolist() == []
+            n = len(posting(si.text, j)[0])
+            assert si.text_reads.rows(j, n) is not None
+            assert n == 0 or si.text_reads.rows(j, n - 1) is None
+        for j in range(0, len(index.vocabulary), 13):
+            assert postings.search_column(j) == through_maps.find(str(index.vocabulary[j]))
