@@ -8,7 +8,7 @@ After a few warm-up requests per page kind, before each request every mapped par
 are dropped (recommend/mapped_pages.py), and after it /proc/self/smaps gives the RSS of
 each mapping of the index version's files: what that one page mapped, part by part. Prints
 per page kind and part the mean and the largest MB over the requests (parts under 1 MB
-left out), and the whole of them.
+left out), the whole of them, and how many file reads (`os.preadv`: row_reads) a page made.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -59,15 +60,26 @@ def main() -> int:
     client = app.test_client()
     paths = page_paths(args.store.resolve(), args.requests)
     under = str((args.store / "index").resolve())
+    reads = [0]
+    preadv = os.preadv
+
+    def counted(fd: int, buffers: list, position: int) -> int:
+        reads[0] += 1
+        return preadv(fd, buffers, position)
+
+    os.preadv = counted
     for kind in args.pages:
         for path in paths[kind][:3]:
             client.get(path)
         grown: dict[str, list[float]] = defaultdict(list)
-        totals = []
+        totals, n_reads, ms = [], [], []
         for path in paths[kind]:
             drop_mapped_pages()
             before = mapped_rss_kb(under)
+            reads[0], started = 0, time.perf_counter()
             response = client.get(path)
+            ms.append((time.perf_counter() - started) * 1000)
+            n_reads.append(reads[0])
             if response.status_code != 200:
                 sys.exit(f"{path}: HTTP {response.status_code}")
             after = mapped_rss_kb(under)
@@ -75,7 +87,8 @@ def main() -> int:
                 grown[part].append((after[part] - before.get(part, 0)) / 1024)
             totals.append(sum(after.values()) / 1024 - sum(before.values()) / 1024)
         print(f"{kind}: mapped parts' RSS after one page: mean {np.mean(totals):.1f} MB, "
-              f"max {max(totals):.1f} MB ({len(totals)} requests)")
+              f"max {max(totals):.1f} MB ({len(totals)} requests); file reads a page: mean "
+              f"{np.mean(n_reads):.0f}, max {max(n_reads)}; ms: p50 {np.percentile(ms, 50):.1f}")
         for part, mbs in sorted(grown.items(), key=lambda kv: -np.mean(kv[1])):
             if max(mbs) >= 1:
                 print(f"  {part}: mean {np.mean(mbs):.1f} MB, max {max(mbs):.1f} MB")
