@@ -1,6 +1,6 @@
 """Which mapped index parts one page maps into a web worker's RSS, and how many MB each.
 
-    .venv/bin/python bench/page_mappings.py --store ~/.cache/papersift-bench/scale-1000000/data
+    .venv/bin/python scripts/page_mappings.py --store ~/.cache/papersift-bench/scale-1000000/data
 
 Serves the pages of an existing data dir in this process (the app with the Flask test
 client, read only, page cache off, worker RSS cap off), drawn as bench/scale.py draws them.
@@ -8,7 +8,9 @@ After a few warm-up requests per page kind, before each request every mapped par
 are dropped (recommend/mapped_pages.py), and after it /proc/self/smaps gives the RSS of
 each mapping of the index version's files: what that one page mapped, part by part. Prints
 per page kind and part the mean and the largest MB over the requests (parts under 1 MB
-left out), the whole of them, and how many file reads (`os.preadv`: row_reads) a page made.
+left out), the whole of them, how many file reads (`os.preadv`: row_reads) a page made and
+its time. To measure another checkout's code, copy this file into its scripts/ folder and
+run it there (its folder comes first on sys.path).
 """
 
 from __future__ import annotations
