@@ -7,12 +7,20 @@ mapped page counts in the process's RSS until it is dropped. One paper page of a
 (its ~5,000 similar-paper candidates) left 767 MB of matrix.data/matrix.indices mapped, and
 MADV_RANDOM does not stop it. `os.preadv` copies only the bytes asked for out of the page
 cache into a private buffer, so RSS grows by the size of the rows and nothing else.
+
+`FileSlices` does the same for single elements and slices of a 1-D part: the look-ups a
+served page makes at scattered positions of large parts (a term's hash, its position, its
+offsets and bytes in the search term tables, a posting list's bounds). On the 1M index one
+paper page's ~200 term look-ups through the mappings left 100-180 MB of the term tables
+mapped.
 """
 
 from __future__ import annotations
 
 import mmap
+import operator
 import os
+import weakref
 
 import numpy as np
 from scipy import sparse
@@ -43,6 +51,64 @@ def read_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
     np.cumsum(ends - starts, out=indptr[1:])
     return sparse.csr_matrix((data, indices, indptr), shape=(rows.size, matrix.shape[1]),
                              copy=False)
+
+
+class FileSlices:
+    """A 1-D file-backed array (np.load(mmap_mode="r")) whose elements and slices are read
+    from its file with os.preadv rather than through its mapping.
+
+    Indexing gives what indexing the array gives: an int, the element (a numpy scalar); a
+    slice of step 1, a new array of those elements. A read that fails (the file shortened,
+    say) falls back to the mapping. The file is opened once and closed with the object; an
+    open file reads on after the file is deleted (a pruned version), as the mapping does.
+    """
+
+    def __init__(self, array: np.ndarray, place: tuple[str, int]) -> None:
+        self.array = array
+        self.dtype = array.dtype
+        self._itemsize = array.dtype.itemsize
+        self._length = len(array)
+        filename, self._offset = place
+        self._fd = os.open(filename, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        weakref.finalize(self, os.close, self._fd)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, key: int | slice) -> np.generic | np.ndarray:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self._length)
+            if step != 1:
+                return self.array[key]
+            return self._read(start, max(start, stop), key)
+        i = operator.index(key)
+        at = i + self._length if i < 0 else i
+        if not 0 <= at < self._length:
+            raise IndexError(f"index {i} is out of bounds for size {self._length}")
+        return self._read(at, at + 1, i)[0]
+
+    def _read(self, start: int, stop: int, key: int | slice) -> np.ndarray:
+        out = np.empty(stop - start, dtype=self.dtype)
+        if stop > start:
+            try:
+                _read_exactly(self._fd, memoryview(out.view(np.uint8)),
+                              self._offset + start * self._itemsize)
+            except OSError:
+                got = self.array[key]
+                return np.array([got] if np.ndim(got) == 0 else got, dtype=self.dtype)
+        return out
+
+
+def file_slices(array: np.ndarray) -> FileSlices | np.ndarray:
+    """A `FileSlices` of `array` when it is a contiguous 1-D view of a file-backed memmap
+    whose file opens, else `array` itself (indexed as before)."""
+    place = _file_place(array)
+    if place is None:
+        return array
+    try:
+        return FileSlices(array, place)
+    except OSError:
+        return array
 
 
 def _file_place(array: np.ndarray) -> tuple[str, int] | None:

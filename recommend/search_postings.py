@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from recommend import acronyms as acronym_rules
+from recommend.row_reads import FileSlices, file_slices
 from recommend.search_terms import PREFIX, TermTable
 from recommend.text import ANALYZER
 
@@ -56,6 +57,18 @@ class SearchIndex:
         return int(self.text.indptr[column + 1] - self.text.indptr[column])
 
     @cached_property
+    def text_reads(self) -> ColumnReads:
+        """The text term columns read from the parts' files (`ColumnReads`)."""
+        return ColumnReads.of(self.text)
+
+    @cached_property
+    def feature_postings(self) -> FeaturePostings:
+        """The postings of the loaded index's feature terms (`FeaturePostings`)."""
+        if self.index is None:
+            raise ValueError("feature_postings needs the loaded index (its vocabulary)")
+        return FeaturePostings(self, self.index.vocabulary)
+
+    @cached_property
     def acronym_of(self) -> dict[str, acronym_rules.Acronym]:
         """Acronym term -> its learned definition."""
         return {a.term: a for a in self.acronyms}
@@ -85,8 +98,11 @@ def search_index(index) -> SearchIndex | None:
         return None  # no search parts, or built with another analyser: needs a rebuild
 
     def table(name: str) -> TermTable:
+        # a page's look-ups read the tables' files: scattered over parts of hundreds of MB,
+        # through the mappings they left 100-180 MB mapped per paper page at 1M papers
         return TermTable(p[f"{PREFIX}{name}_blob"], p[f"{PREFIX}{name}_offsets"],
-                         p.get(f"{PREFIX}{name}_hash"), p.get(f"{PREFIX}{name}_hash_pos"))
+                         p.get(f"{PREFIX}{name}_hash"), p.get(f"{PREFIX}{name}_hash_pos")
+                         ).reading_files()
 
     si = SearchIndex(ids=_plain(index.ids), published=_plain(index.published),
                      text=_plain(p[f"{PREFIX}text"]), title=_plain(p[f"{PREFIX}title"]),
@@ -138,6 +154,67 @@ def rows_with(matrix: sparse.csc_matrix, table: TermTable, term: str) -> np.ndar
     """Sorted rows holding `term` (none when the table does not know it)."""
     j = table.find(term)
     return posting(matrix, j)[0] if j is not None else np.zeros(0, dtype=np.int32)
+
+
+@dataclass(frozen=True)
+class ColumnReads:
+    """The columns of a CSC part read from its files (`row_reads.FileSlices`), not through
+    its mappings: a column's two bounds in one read, then its rows in one more. For pages
+    that read a few hundred scattered columns, such as a paper page's similar-paper
+    candidates (through the mappings: 25-35 MB of search_text.indptr per page at 1M)."""
+
+    indptr: FileSlices | np.ndarray
+    indices: FileSlices | np.ndarray
+
+    @classmethod
+    def of(cls, matrix: sparse.csc_matrix) -> ColumnReads:
+        return cls(file_slices(matrix.indptr), file_slices(matrix.indices))
+
+    def rows(self, j: int, at_most: int | None = None) -> np.ndarray | None:
+        """Column j's sorted rows, as `posting(matrix, j)[0]` gives them; None when more
+        than `at_most` (when given) hold it, without reading them."""
+        start, end = self.indptr[j:j + 2]
+        if at_most is not None and end - start > at_most:
+            return None
+        return np.asarray(self.indices[int(start):int(end)])
+
+
+class FeaturePostings:
+    """The search text postings of the feature matrix's terms, by feature column, read from
+    the files: what a paper page's similar-paper candidates need (`similar.shared_term_rows`).
+
+    A feature term's search column is looked up once (the term read from the vocabulary,
+    found in the term table) and kept for as long as the version is loaded, 8 bytes a
+    feature term (0.75 MB at 1M): a paper page's ~100 terms then cost a read of each
+    column's bounds and, for those within the budget, one of its rows. Looking every term
+    up again on every page (nine file reads a term) made a paper page 10 ms slower than
+    the mapped look-ups, which cost nothing once mapped.
+    """
+
+    _UNKNOWN = -2       # not looked up yet; -1: the search index does not hold the term
+
+    def __init__(self, si: SearchIndex, vocabulary: np.ndarray) -> None:
+        self._terms = si.terms
+        self._reads = si.text_reads
+        self._vocabulary = file_slices(vocabulary)
+        self._columns = np.full(len(vocabulary), self._UNKNOWN, dtype=np.int64)
+
+    def search_column(self, j: int) -> int | None:
+        """The search text column of feature column j's term, or None."""
+        column = int(self._columns[j])
+        if column == self._UNKNOWN:
+            found = self._terms.find(str(self._vocabulary[j]))
+            column = -1 if found is None else found
+            self._columns[j] = column
+        return None if column < 0 else column
+
+    def rows(self, j: int, at_most: int) -> np.ndarray | None:
+        """The sorted rows holding feature column j's term (`rows_with(si.text, si.terms,
+        term)`), or None when more than `at_most` hold it (then they are not read)."""
+        column = self.search_column(j)
+        if column is None:
+            return np.zeros(0, dtype=np.int32)
+        return self._reads.rows(column, at_most)
 
 
 def positions(rows: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from recommend.row_reads import FileSlices, file_slices
+
 PREFIX = "search_"
 # terms decoded at a time from a table's offsets while tables are merged
 _DECODE_BATCH = 1 << 16
@@ -25,7 +27,7 @@ def term_hash(key: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little", signed=True)
 
 
-def hash_position(hashes: np.ndarray, h: int) -> int:
+def hash_position(hashes: np.ndarray | FileSlices, h: int) -> int:
     """First position in the sorted int64 `hashes` whose value is >= h (numpy's
     searchsorted, left), reading a few pages of a memory-mapped array, not ~log2(n).
 
@@ -36,6 +38,8 @@ def hash_position(hashes: np.ndarray, h: int) -> int:
     table, 10 paper pages (200 lookups each) paged in 78 MB of hashes in every worker.
     """
     n = len(hashes)
+    if isinstance(hashes, FileSlices):
+        return _read_hash_position(hashes, h)
     if n <= _HASH_SCAN_ALL:
         return int(np.searchsorted(hashes, h))
     guess = min(n - 1, ((h + (1 << 63)) * n) >> 64)
@@ -48,6 +52,33 @@ def hash_position(hashes: np.ndarray, h: int) -> int:
     return lo + int(np.searchsorted(hashes[lo:hi], h))
 
 
+def _read_hash_position(hashes: FileSlices, h: int) -> int:
+    """`hash_position` over a hashes part read from its file, _HASH_STEP hashes (4 KB) a
+    read: interpolation search, each read centred where h falls between the nearest hashes
+    known below and above it; a read that does not halve the range is followed by one at
+    its middle, so skewed hashes cost at most ~2·log2(n / _HASH_STEP) reads. Uniform
+    hashes take 2-3 reads: widening around the first guess as `hash_position` does would
+    read ~100 KB of a 49M-term table."""
+    lo, hi = 0, len(hashes)       # hashes[:lo] < h <= hashes[hi:]
+    below, above = -(1 << 63) - 1, 1 << 63      # hashes[lo - 1] and hashes[hi], or beyond
+    halve = False
+    while hi - lo > _HASH_STEP:
+        centre = (lo + hi) // 2 if halve else \
+            lo - 1 + (h - below) * (hi - lo + 1) // (above - below)
+        start = min(max(centre - _HASH_STEP // 2, lo), hi - _HASH_STEP)
+        window = hashes[start:start + _HASH_STEP]
+        at = int(np.searchsorted(window, h))
+        if 0 < at < len(window):
+            return start + at
+        size = hi - lo
+        if at == 0:
+            hi, above = start, int(window[0])
+        else:
+            lo, below = start + len(window), int(window[-1])
+        halve = (hi - lo) * 2 > size
+    return lo + int(np.searchsorted(hashes[lo:hi], h))
+
+
 class TermTable(Sequence[str]):
     """Sorted strings stored as one UTF-8 byte blob plus offsets.
 
@@ -56,14 +87,17 @@ class TermTable(Sequence[str]):
     """
 
     def __init__(self, blob: np.ndarray, offsets: np.ndarray, hashes: np.ndarray | None = None,
-                 hash_pos: np.ndarray | None = None) -> None:
+                 hash_pos: np.ndarray | None = None, *, read_files: bool = False) -> None:
         self.blob = blob
         self.offsets = offsets
         self.hashes = hashes
         self.hash_pos = hash_pos
+        self.read_files = read_files
         # plain views: slicing a memmap subclass costs microseconds per call
         self._bytes = memoryview(np.asarray(blob).view(np.ndarray)).cast("B")
         self._offsets = np.asarray(offsets).view(np.ndarray)
+        # what look-ups index: the arrays, or (read_files) readers of their files
+        self._lookup: _LookupParts | None = _LookupParts.of(self) if read_files else None
 
     @classmethod
     def pack(cls, terms: Sequence[str]) -> TermTable:
@@ -131,16 +165,30 @@ class TermTable(Sequence[str]):
 
     def raw_range(self, start: int, stop: int) -> list[bytes]:
         """The UTF-8 bytes of terms [start, stop), cut in C (no Python code per term)."""
-        offsets = self._offsets[start:stop + 1]
-        if len(offsets) < 2:
-            return []
-        data = bytes(self._bytes[int(offsets[0]):int(offsets[-1])])
+        if self._lookup is not None:
+            offsets = np.asarray(self._lookup.offsets[start:stop + 1])
+            if len(offsets) < 2:
+                return []
+            data = self._lookup.blob[int(offsets[0]):int(offsets[-1])].tobytes()
+        else:
+            offsets = self._offsets[start:stop + 1]
+            if len(offsets) < 2:
+                return []
+            data = bytes(self._bytes[int(offsets[0]):int(offsets[-1])])
         ends = (offsets - offsets[0]).tolist()
         return list(map(data.__getitem__, map(slice, ends[:-1], ends[1:])))
 
+    def reading_files(self) -> TermTable:
+        """This table with its look-ups (`find`, `find_raw`, `raw`, `bisect`, `prefix_range`,
+        `raw_range`, indexing) reading the parts' files (`row_reads.FileSlices`), not their
+        mappings: a served page's look-ups at scattered positions of tables of millions of
+        terms then leave nothing mapped in the process. The whole-table readers
+        (`iter_raw`, `term_hashes`, `positions_of`) keep reading the mappings."""
+        return TermTable(self.blob, self.offsets, self.hashes, self.hash_pos, read_files=True)
+
     def __reduce__(self):
         # the memoryview kept for fast slicing cannot be pickled: rebuild it on load
-        return TermTable, (self.blob, self.offsets, self.hashes, self.hash_pos)
+        return _unpickle, (self.blob, self.offsets, self.hashes, self.hash_pos, self.read_files)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -152,6 +200,8 @@ class TermTable(Sequence[str]):
 
     def raw(self, i: int) -> bytes:
         """The UTF-8 bytes of term i."""
+        if self._lookup is not None:
+            return self._lookup.raw(i)
         return bytes(self._bytes[int(self._offsets[i]):int(self._offsets[i + 1])])
 
 
@@ -177,10 +227,12 @@ class TermTable(Sequence[str]):
         if self.hashes is None:
             i = self.bisect(key)
             return i if i < len(self) and self.raw(i) == key else None
+        hashes, hash_pos = ((self.hashes, self.hash_pos) if self._lookup is None
+                            else (self._lookup.hashes, self._lookup.hash_pos))
         h = term_hash(key)
-        i = hash_position(self.hashes, h)
-        while i < len(self.hashes) and self.hashes[i] == h:  # collisions: check the string
-            pos = int(self.hash_pos[i])
+        i = hash_position(hashes, h)
+        while i < len(hashes) and hashes[i] == h:  # collisions: check the string
+            pos = int(hash_pos[i])
             if self.raw(pos) == key:
                 return pos
             i += 1
@@ -195,6 +247,32 @@ class TermTable(Sequence[str]):
         if self.hashes is not None:
             out.update({f"{PREFIX}{name}_hash": self.hashes, f"{PREFIX}{name}_hash_pos": self.hash_pos})
         return out
+
+
+class _LookupParts:
+    """A table's parts as its look-ups index them: readers of the parts' files where they
+    are file-backed memmaps (`row_reads.file_slices`), the arrays themselves otherwise."""
+
+    def __init__(self, blob, offsets, hashes, hash_pos) -> None:
+        self.blob, self.offsets, self.hashes, self.hash_pos = blob, offsets, hashes, hash_pos
+
+    @classmethod
+    def of(cls, table: TermTable) -> _LookupParts:
+        def reader(part: np.ndarray | None):
+            return None if part is None else file_slices(np.asarray(part).view(np.ndarray))
+        return cls(reader(table.blob), reader(table.offsets), reader(table.hashes),
+                   reader(table.hash_pos))
+
+    def raw(self, i: int) -> bytes:
+        """The UTF-8 bytes of term i: its two offsets in one read, then its bytes."""
+        ends = self.offsets[i:i + 2] if i >= 0 else ()
+        start, end = (int(ends[0]), int(ends[1])) if len(ends) == 2 else \
+            (int(self.offsets[i]), int(self.offsets[i + 1]))
+        return self.blob[start:end].tobytes()
+
+
+def _unpickle(blob, offsets, hashes, hash_pos, read_files=False) -> TermTable:
+    return TermTable(blob, offsets, hashes, hash_pos, read_files=read_files)
 
 
 def _same_terms(table: TermTable, positions: np.ndarray, other: TermTable,

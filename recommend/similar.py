@@ -76,18 +76,23 @@ def top_k(
     return [(int(i), float(scores[i])) for i in candidates[order]]
 
 
-def shared_term_rows(matrix: sparse.csr_matrix, vocabulary: np.ndarray, row: int,
-                     rows_with: Callable[[str], np.ndarray], budget: int) -> np.ndarray:
+def shared_term_rows(matrix: sparse.csr_matrix, row: int,
+                     column_rows: Callable[[int, int], np.ndarray | None], budget: int
+                     ) -> np.ndarray:
     """Sorted rows sharing one of `row`'s terms, heaviest terms first, at most about
     `budget` of them: a term whose papers would pass the budget is left out (the common
     ones, which weigh little in a cosine), so the papers most like `row` are almost always
-    among them. rows_with(term) gives the rows holding a term."""
+    among them. column_rows(j, at_most) gives the rows holding the term of column j, or
+    None when more than `at_most` hold it (a reader that knows the count first need not
+    read them)."""
     start, end = matrix.indptr[row], matrix.indptr[row + 1]
     columns, weights = matrix.indices[start:end], matrix.data[start:end]
     found, size = [np.array([row], dtype=np.int64)], 1
     for j in columns[np.argsort(-weights, kind="stable")]:
-        holders = rows_with(str(vocabulary[j]))
-        if size + len(holders) <= budget:
+        if size >= budget:      # full: only terms no paper holds would still fit
+            break
+        holders = column_rows(int(j), budget - size)
+        if holders is not None and size + len(holders) <= budget:
             found.append(holders.astype(np.int64, copy=False))
             size += len(holders)
     return np.unique(np.concatenate(found))

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 from ingest.indexing import document_texts
 from recommend.hybrid import blended_similar
 from recommend.index import Index
-from recommend.search_postings import rows_with, search_index
+from recommend.row_reads import file_slices
+from recommend.search_postings import search_index
 from recommend.similar import nearest_among, shared_term_rows
 from recommend.trend_query import text_holds
 from services.params import BrowseQuery
@@ -51,16 +52,18 @@ def similar_papers(conn: Connection, index: Index | None, paper_id: str, k: int 
 
     vectors = vectors_of(index)
     si = search_index(index) if len(index) > SIMILAR_SCAN_ALL else None
+    # the paper's terms' postings and the hits' ids are read from the parts' files:
+    # scattered over parts of hundreds of MB, through the mappings they would stay mapped
     candidates = None if si is None else shared_term_rows(
-        index.matrix, index.vocabulary, row, lambda term: rows_with(si.text, si.terms, term),
-        SIMILAR_CANDIDATES)
+        index.matrix, row, si.feature_postings.rows, SIMILAR_CANDIDATES)
     if candidates is not None and vectors is None:
         hits = nearest_among(index.matrix, row, candidates, k)
     else:
         hits = blended_similar(index.matrix, None if vectors is None else vectors.dense, row, k,
                                vector_weight=vector_weight, ann=ann_of(index),
                                lexical_rows=candidates)
-    scores = {str(index.ids[r]): s for r, s in hits}
+    ids = file_slices(index.ids)
+    scores = {str(ids[r]): s for r, s in hits}
     return [ScoredPaper(p, scores[p.id]) for p in get_papers(conn, list(scores))]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from recommend import snippets
 from recommend.search_query import parse_query
 from recommend.snippets import apply_suggestion, close_words, snippet, suggest
 from tests.helpers.search import tiny_index
@@ -62,3 +63,14 @@ def test_thousands_of_hits_stay_fast_and_pick_the_densest_window():
     text = "learning " * 20_000 + "deep reinforcement learning agents " + "learning " * 20_000
     segs = snippet(text, ["learning", "deep", "reinforcement"], width=200)
     assert {"deep", "reinforcement", "learning"} <= {s.text for s in segs if s.hit}
+
+
+def test_did_you_mean_reads_a_letters_words_in_batches_as_in_one(monkeypatch):
+    words = ["tansformer", "trainsformer", "transformar", "transformer", "transformers",
+             "transform", "tranformers", "translator"]
+    texts = [(f"{w} study {i}", f"A {w} for {w} tasks.") for w in words for i in range(2)]
+    si = tiny_index(texts)
+    whole = [close_words(si, w) for w in ("tranformer", "transformr", "tanslator")]
+    assert whole[0] and whole[2]
+    monkeypatch.setattr(snippets, "CLOSE_WORDS_BATCH", 3)
+    assert [close_words(si, w) for w in ("tranformer", "transformr", "tanslator")] == whole
