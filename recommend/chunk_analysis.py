@@ -198,7 +198,7 @@ def _sorted_ranks(strings: list[str], chosen: np.ndarray) -> tuple[np.ndarray, T
     picked = chosen.tolist()
     table = TermTable.unhashed([strings[i] for i in picked])
     offsets = np.asarray(table.offsets)
-    order, _ = byte_order(np.asarray(table.blob), offsets)
+    order, _ = byte_order(np.asarray(table.blob), offsets, in_runs=False)
     ranks = np.full(len(strings), -1, dtype=np.int64)
     ranks[np.asarray(chosen, dtype=np.int64)[order]] = np.arange(len(order), dtype=np.int64)
     starts, stops = offsets[order], offsets[order + 1]
