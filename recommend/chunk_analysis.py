@@ -119,6 +119,26 @@ def _gaps(words: list[str]) -> np.ndarray:
             | np.fromiter(map(str.isdigit, words), dtype=bool, count=n))
 
 
+def written_forms(chunk: ChunkTexts, rows: Sequence[int]) -> dict[tuple[str, str], int]:
+    """Of the documents `rows`, how many write each word that is a term, keyed (its term,
+    the word as written): what `trend_build.add_forms` counts for each of them, from the
+    words and terms the chunk has already split and judged."""
+    if not len(rows) or not chunk.words:
+        return {}
+    sampled = np.zeros(chunk.n_docs, dtype=bool)
+    sampled[np.asarray(rows, dtype=np.int64)] = True
+    kept = sampled[chunk.doc_of_token] & (chunk.term_of_word >= 0)[chunk.word_of_token]
+    n_words = len(chunk.words)
+    # each (document, word) once, then the documents per word
+    pairs = np.unique(chunk.doc_of_token[kept] * n_words + chunk.word_of_token[kept])
+    per_word = np.bincount(pairs % n_words, minlength=n_words)
+    found = np.flatnonzero(per_word)
+    terms, words = chunk.terms, chunk.words
+    return {(terms[t], words[w]): n for w, t, n in zip(
+        found.tolist(), chunk.term_of_word[found].tolist(), per_word[found].tolist(),
+        strict=True)}
+
+
 def term_postings(chunk: ChunkTexts, *, binary: bool = False
                   ) -> tuple[TermTable, sparse.csr_matrix, np.ndarray]:
     """Unigram and bigram postings of the analysed texts, and each text's number of
