@@ -119,26 +119,6 @@ def _gaps(words: list[str]) -> np.ndarray:
             | np.fromiter(map(str.isdigit, words), dtype=bool, count=n))
 
 
-def written_forms(chunk: ChunkTexts, rows: Sequence[int]) -> dict[tuple[str, str], int]:
-    """Of the documents `rows`, how many write each word that is a term, keyed (its term,
-    the word as written): what `trend_build.add_forms` counts for each of them, from the
-    words and terms the chunk has already split and judged."""
-    if not len(rows) or not chunk.words:
-        return {}
-    sampled = np.zeros(chunk.n_docs, dtype=bool)
-    sampled[np.asarray(rows, dtype=np.int64)] = True
-    kept = sampled[chunk.doc_of_token] & (chunk.term_of_word >= 0)[chunk.word_of_token]
-    n_words = len(chunk.words)
-    # each (document, word) once, then the documents per word
-    pairs = np.unique(chunk.doc_of_token[kept] * n_words + chunk.word_of_token[kept])
-    per_word = np.bincount(pairs % n_words, minlength=n_words)
-    found = np.flatnonzero(per_word)
-    terms, words = chunk.terms, chunk.words
-    return {(terms[t], words[w]): n for w, t, n in zip(
-        found.tolist(), chunk.term_of_word[found].tolist(), per_word[found].tolist(),
-        strict=True)}
-
-
 def term_postings(chunk: ChunkTexts, *, binary: bool = False
                   ) -> tuple[TermTable, sparse.csr_matrix, np.ndarray]:
     """Unigram and bigram postings of the analysed texts, and each text's number of
@@ -159,13 +139,29 @@ def term_postings(chunk: ChunkTexts, *, binary: bool = False
     return table, count_matrix(docs, cols, chunk.n_docs, len(table), binary=binary), lengths
 
 
-def word_postings(chunk: ChunkTexts) -> TermsAndMatrix:
-    """Which words (as written, lowercase; gaps left out) each text holds."""
+def word_postings(chunk: ChunkTexts, form_rows: Sequence[int] = ()
+                  ) -> tuple[TermTable, sparse.csr_matrix, dict[tuple[str, str], int]]:
+    """Which words (as written, lowercase; gaps left out) each text holds; and of the
+    texts `form_rows`, how many hold each word, keyed (its term, the word): what
+    `trend_build.add_forms` counts for each of them, read off the same matrix."""
     is_word = (chunk.term_of_word >= 0)[chunk.word_of_token]
     ranks, table = _sorted_ranks(chunk.words, chunk.term_of_word >= 0)
     matrix = count_matrix(chunk.doc_of_token[is_word], ranks[chunk.word_of_token[is_word]],
                           chunk.n_docs, len(table), binary=True)
-    return table, matrix
+    if not len(form_rows) or not matrix.nnz:
+        return table, matrix, {}
+    per_rank = np.bincount(matrix[np.asarray(form_rows, dtype=np.int64)].indices,
+                           minlength=len(table))
+    found = np.flatnonzero(per_rank)
+    in_table = np.flatnonzero(ranks >= 0)
+    word_of_rank = np.empty(len(table), dtype=np.int64)
+    word_of_rank[ranks[in_table]] = in_table
+    word_ids = word_of_rank[found]
+    terms, words = chunk.terms, chunk.words
+    forms = {(terms[t], words[w]): n for w, t, n in zip(
+        word_ids.tolist(), chunk.term_of_word[word_ids].tolist(), per_rank[found].tolist(),
+        strict=True)}
+    return table, matrix, forms
 
 
 def list_postings(term_lists: Iterable[Iterable[str]], *, binary: bool = False

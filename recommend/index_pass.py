@@ -267,7 +267,7 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     columns = DocColumns()
     forms: Counter[tuple[str, str]] = Counter()
     every, every_phrase = form_sampling(len(docs))
-    # the sampled docs' written words are counted by the workers (`written_forms`), from
+    # the sampled docs' written words are counted by the workers (`word_postings`), from
     # the words they split and stem anyway; only the openings' phrases here
     counted = logged("count text", count_runs, _collecting(docs, columns, forms, every_phrase),
                      spill_dir, n_docs=len(docs), n_jobs=n_jobs, budget=budget,

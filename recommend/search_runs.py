@@ -31,7 +31,6 @@ from recommend.chunk_analysis import (
     name_tokens,
     term_postings,
     word_postings,
-    written_forms,
 )
 from recommend.search_terms import TermTable
 from recommend.term_files import FileTerms
@@ -50,7 +49,7 @@ BLOCK_POSTINGS = 1 << 20
 
 # what a chunk is made of: (text, title, authors, categories) per document
 ChunkInput = list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
-# a chunk, and the rows in it whose written forms are counted (`written_forms`)
+# a chunk, and the rows in it whose written forms are counted (`word_postings`)
 CountTask = tuple[ChunkInput, list[int]]
 
 
@@ -104,6 +103,7 @@ def count_chunk(docs: ChunkInput, form_rows: Sequence[int] = ()) -> ChunkCounts:
 
     texts = analyse_texts([text for text, _, _, _ in docs])
     text_terms, text_counts, lengths = term_postings(texts)
+    word_table, word_matrix, forms = word_postings(texts, form_rows)
     title_terms, title_counts, _ = term_postings(
         analyse_texts([title for _, title, _, _ in docs]), binary=True)
     return ChunkCounts(
@@ -114,12 +114,12 @@ def count_chunk(docs: ChunkInput, form_rows: Sequence[int] = ()) -> ChunkCounts:
                                                binary=True)),
             "cats": Postings(*list_postings(([c.lower() for c in cats] for _, _, _, cats in docs),
                                             binary=True)),
-            "words": Postings(*word_postings(texts)),
+            "words": Postings(word_table, word_matrix),
         },
         title_keys=np.array([title_key(title) for _, title, _, _ in docs], dtype=np.int64),
         lengths=lengths,
         evidence=[acronym_rules.paper_evidence(text) for text, _, _, _ in docs],
-        forms=written_forms(texts, form_rows),
+        forms=forms,
     )
 
 
