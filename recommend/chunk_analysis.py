@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import count
+from itertools import compress, count
 
 import numpy as np
 from scipy import sparse
@@ -139,13 +139,29 @@ def term_postings(chunk: ChunkTexts, *, binary: bool = False
     return table, count_matrix(docs, cols, chunk.n_docs, len(table), binary=binary), lengths
 
 
-def word_postings(chunk: ChunkTexts) -> TermsAndMatrix:
-    """Which words (as written, lowercase; gaps left out) each text holds."""
+def word_postings(chunk: ChunkTexts, form_rows: Sequence[int] = ()
+                  ) -> tuple[TermTable, sparse.csr_matrix, dict[tuple[str, str], int]]:
+    """Which words (as written, lowercase; gaps left out) each text holds; and of the
+    texts `form_rows`, how many hold each word, keyed (its term, the word): what
+    `trend_build.add_forms` counts for each of them, read off the same matrix."""
     is_word = (chunk.term_of_word >= 0)[chunk.word_of_token]
-    ranks, table = _sorted_ranks(chunk.words, np.flatnonzero(chunk.term_of_word >= 0))
+    ranks, table = _sorted_ranks(chunk.words, chunk.term_of_word >= 0)
     matrix = count_matrix(chunk.doc_of_token[is_word], ranks[chunk.word_of_token[is_word]],
                           chunk.n_docs, len(table), binary=True)
-    return table, matrix
+    if not len(form_rows) or not matrix.nnz:
+        return table, matrix, {}
+    per_rank = np.bincount(matrix[np.asarray(form_rows, dtype=np.int64)].indices,
+                           minlength=len(table))
+    found = np.flatnonzero(per_rank)
+    in_table = np.flatnonzero(ranks >= 0)
+    word_of_rank = np.empty(len(table), dtype=np.int64)
+    word_of_rank[ranks[in_table]] = in_table
+    word_ids = word_of_rank[found]
+    terms, words = chunk.terms, chunk.words
+    forms = {(terms[t], words[w]): n for w, t, n in zip(
+        word_ids.tolist(), chunk.term_of_word[word_ids].tolist(), per_rank[found].tolist(),
+        strict=True)}
+    return table, matrix, forms
 
 
 def list_postings(term_lists: Iterable[Iterable[str]], *, binary: bool = False
@@ -159,7 +175,7 @@ def list_postings(term_lists: Iterable[Iterable[str]], *, binary: bool = False
         term_ids += map(ids.__getitem__, terms)
         per_doc.append(len(term_ids) - before)
     docs = np.repeat(np.arange(len(per_doc), dtype=np.int64), per_doc)
-    ranks, table = _sorted_ranks(list(ids), np.arange(len(ids)))
+    ranks, table = _sorted_ranks(list(ids))
     cols = ranks[np.array(term_ids, dtype=np.int64)]
     return table, count_matrix(docs, cols, len(per_doc), len(table), binary=binary)
 
@@ -190,17 +206,22 @@ def count_matrix(docs: np.ndarray, cols: np.ndarray, n_docs: int, n_cols: int, *
     return matrix
 
 
-def _sorted_ranks(strings: list[str], chosen: np.ndarray) -> tuple[np.ndarray, TermTable]:
-    """The chosen strings (distinct ids into `strings`) sorted as a table, and each id's
-    position in it (-1 for ids not chosen). Sorted by their UTF-8 bytes with numpy
-    (`term_union.byte_order`: the same order as Python's, code points), not by Python
-    comparing strings a pair at a time."""
-    picked = chosen.tolist()
-    table = TermTable.unhashed([strings[i] for i in picked])
+def _sorted_ranks(strings: list[str], kept: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, TermTable]:
+    """The distinct strings where `kept` (a mask; None: all of them) sorted as a table,
+    and each string's position in it (-1 where not kept). Sorted by their UTF-8 bytes
+    with numpy (`term_union.byte_order`: the same order as Python's, code points), not by
+    Python comparing strings a pair at a time."""
+    if kept is None:
+        chosen = np.arange(len(strings), dtype=np.int64)
+        table = TermTable.unhashed(strings)
+    else:
+        chosen = np.flatnonzero(kept)
+        table = TermTable.unhashed(list(compress(strings, kept.tolist())))
     offsets = np.asarray(table.offsets)
-    order, _ = byte_order(np.asarray(table.blob), offsets)
+    order, _ = byte_order(np.asarray(table.blob), offsets, in_runs=False)
     ranks = np.full(len(strings), -1, dtype=np.int64)
-    ranks[np.asarray(chosen, dtype=np.int64)[order]] = np.arange(len(order), dtype=np.int64)
+    ranks[chosen[order]] = np.arange(len(order), dtype=np.int64)
     starts, stops = offsets[order], offsets[order + 1]
     sorted_offsets = np.zeros(len(order) + 1, dtype=np.int64)
     np.cumsum(stops - starts, out=sorted_offsets[1:])
@@ -217,7 +238,7 @@ def _unigrams_and_bigrams(terms: list[str], pair_keys: np.ndarray
     before every character a term can hold (letters and digits), so the unigrams are
     sorted as strings once and the bigrams as pairs of unigram ranks."""
     n = len(terms)
-    ranks, unigrams = _sorted_ranks(terms, np.arange(n))
+    ranks, unigrams = _sorted_ranks(terms)
     # a UTF-8 byte up to 0x20 is a character up to " ": never in the analyser's terms
     if n and unigrams.blob.min() <= 0x20:
         return _sorted_as_strings(terms, pair_keys)
@@ -258,5 +279,5 @@ def _sorted_as_strings(terms: list[str], pair_keys: np.ndarray
     """`_unigrams_and_bigrams` by sorting the strings themselves."""
     n = len(terms)
     strings = terms + [f"{terms[k // n]} {terms[k % n]}" for k in pair_keys.tolist()]
-    ranks, table = _sorted_ranks(strings, np.arange(len(strings)))
+    ranks, table = _sorted_ranks(strings)
     return table, ranks[:n], ranks[n:]

@@ -63,9 +63,8 @@ from recommend.search_terms import PREFIX, TermTable
 from recommend.term_files import FileTerms
 from recommend.term_hashes import HashIndex
 from recommend.term_union import merge_terms
-from recommend.text import words
 from recommend.trend_build import (
-    add_forms,
+    add_phrase_forms,
     builder_min_df,
     form_sampling,
     trend_builder,
@@ -267,8 +266,14 @@ def count_text(docs: Sequence[Doc], spill_dir: Path, *, n_jobs: int | None = Non
     the per-paper columns and the labels' sample of written forms."""
     columns = DocColumns()
     forms: Counter[tuple[str, str]] = Counter()
-    counted = logged("count text", count_runs, _collecting(docs, columns, forms), spill_dir,
-                     n_docs=len(docs), n_jobs=n_jobs, budget=budget)
+    every, every_phrase = form_sampling(len(docs))
+    # the sampled docs' written words are counted by the workers (`word_postings`), from
+    # the words they split and stem anyway; only the openings' phrases here
+    counted = logged("count text", count_runs, _collecting(docs, columns, forms, every_phrase),
+                     spill_dir, n_docs=len(docs), n_jobs=n_jobs, budget=budget,
+                     form_every=every)
+    forms.update(counted.forms)
+    counted.forms = Counter()
     release_free_heap()     # the chunk results' and run merges' freed pages
     started = time.perf_counter()
     spilled_terms, spilled = _spilled_text_counts(counted, len(docs), spill_dir)
@@ -303,13 +308,12 @@ def _spilled_text_counts(counted: CountedRuns, n_docs: int, spill_dir: Path
     return terms, spill_column_matrix(runs, len(terms), maps, spill_dir)
 
 
-def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]]
-                ) -> Iterator[Doc]:
-    """The docs, each added to `columns` (and the sampled ones' written forms to `forms`)
-    as it goes by to be counted."""
-    every, every_phrase = form_sampling(len(docs))
+def _collecting(docs: Sequence[Doc], columns: DocColumns, forms: Counter[tuple[str, str]],
+                every_phrase: int) -> Iterator[Doc]:
+    """The docs, each added to `columns` (and every every_phrase-th one's opening phrases
+    to `forms`) as it goes by to be counted."""
     for row, doc in enumerate(docs):
         columns.add(doc)
-        if row % every == 0:
-            add_forms(forms, doc.text, words(doc.text), row % every_phrase == 0)
+        if row % every_phrase == 0:
+            add_phrase_forms(forms, doc.text)
         yield doc

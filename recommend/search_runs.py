@@ -15,7 +15,8 @@ The result does not depend on chunk sizes, the budget or the number of workers.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ BLOCK_POSTINGS = 1 << 20
 
 # what a chunk is made of: (text, title, authors, categories) per document
 ChunkInput = list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
+# a chunk, and the rows in it whose written forms are counted (`word_postings`)
+CountTask = tuple[ChunkInput, list[int]]
 
 
 @dataclass
@@ -74,22 +77,33 @@ class ChunkCounts:
     title_keys: np.ndarray
     lengths: np.ndarray         # each document's number of text terms (int64)
     evidence: list[list[str]]   # each document's `acronyms.paper_evidence` lines
+    # (term, word as written) -> documents of the chunk's `form_rows` that write it
+    forms: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def nbytes(self) -> int:
         return sum(p.nbytes() for p in self.fields.values())
 
 
-def count_chunk(docs: ChunkInput) -> ChunkCounts:
+def count_task(task: CountTask) -> ChunkCounts:
+    """`count_chunk` of a (chunk, form rows) task (in a worker process: top level)."""
+    return count_chunk(*task)
+
+
+def count_chunk(docs: ChunkInput, form_rows: Sequence[int] = ()) -> ChunkCounts:
     """Count one chunk of documents (runs in a worker process: top level, picklable).
 
     Per document: text terms (`analyze`, repeats counted), title terms (the set of
     `analyze`), author-name tokens, lowercase categories and the words as written; each
-    field counted for the whole chunk at once (`recommend.chunk_analysis`).
+    field counted for the whole chunk at once (`recommend.chunk_analysis`). For the
+    documents `form_rows`, the written forms of their words (the trend labels' sample,
+    counted here from the words already split and stemmed rather than again by the
+    process that reads the store).
     """
     from recommend.search_build import title_key
 
     texts = analyse_texts([text for text, _, _, _ in docs])
     text_terms, text_counts, lengths = term_postings(texts)
+    word_table, word_matrix, forms = word_postings(texts, form_rows)
     title_terms, title_counts, _ = term_postings(
         analyse_texts([title for _, title, _, _ in docs]), binary=True)
     return ChunkCounts(
@@ -100,11 +114,12 @@ def count_chunk(docs: ChunkInput) -> ChunkCounts:
                                                binary=True)),
             "cats": Postings(*list_postings(([c.lower() for c in cats] for _, _, _, cats in docs),
                                             binary=True)),
-            "words": Postings(*word_postings(texts)),
+            "words": Postings(word_table, word_matrix),
         },
         title_keys=np.array([title_key(title) for _, title, _, _ in docs], dtype=np.int64),
         lengths=lengths,
         evidence=[acronym_rules.paper_evidence(text) for text, _, _, _ in docs],
+        forms=forms,
     )
 
 
@@ -292,30 +307,47 @@ class CountedRuns:
     title_keys: np.ndarray
     lengths: np.ndarray             # int64
     evidence: list[list[str]]       # each document's acronym definitions
+    # (term, word as written) -> documents writing it, of every `form_every`-th document
+    forms: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def count_runs(docs: Iterable, spill_dir: Path, *, n_docs: int, n_jobs: int | None = None,
-               budget: int | None = None) -> CountedRuns:
+               budget: int | None = None, form_every: int = 0) -> CountedRuns:
     """Count `docs` (each with .text, and .title, .authors, .categories if it has them)
     chunk by chunk, in worker processes when `n_jobs` (None: every core for a large
-    corpus) allows, spilling runs to `spill_dir` past `budget` bytes."""
+    corpus) allows, spilling runs to `spill_dir` past `budget` bytes; with `form_every`,
+    the written forms of every form_every-th document (from the first)."""
     from recommend.features import worker_count, worker_map
 
     writer = RunWriter(spill_dir, RUN_BUDGET_BYTES if budget is None else budget)
     keys, lengths = [], []
     evidence: list[list[str]] = []
+    forms: Counter[tuple[str, str]] = Counter()
     try:
         with worker_map(worker_count(n_jobs, n_docs)) as run:
-            for chunk in run(count_chunk, chunk_inputs(docs)):
+            for chunk in run(count_task, count_tasks(chunk_inputs(docs), form_every)):
                 keys.append(chunk.title_keys)
                 lengths.append(chunk.lengths)
                 evidence.extend(chunk.evidence)
-                chunk.evidence = []
+                forms.update(chunk.forms)
+                chunk.evidence, chunk.forms = [], {}
                 writer.add(chunk)
         runs = writer.finish()
     finally:
         writer.close()
-    return CountedRuns(runs, _joined(keys, np.int64), _joined(lengths, np.int64), evidence)
+    return CountedRuns(runs, _joined(keys, np.int64), _joined(lengths, np.int64), evidence,
+                       forms)
+
+
+def count_tasks(chunks: Iterable[ChunkInput], form_every: int) -> Iterator[CountTask]:
+    """Each chunk with its rows whose forms are counted: the documents whose number in
+    the whole sequence is a multiple of `form_every` (none when it is 0)."""
+    first = 0
+    for chunk in chunks:
+        rows = (list(range(-first % form_every, len(chunk), form_every)) if form_every > 0
+                else [])
+        yield chunk, rows
+        first += len(chunk)
 
 
 def chunk_inputs(docs: Iterable) -> Iterable[ChunkInput]:

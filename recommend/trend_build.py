@@ -182,7 +182,12 @@ def add_forms(forms: Counter[tuple[str, str]], text: str, seq: Sequence[str | No
     plain = set(filter(None, seq))
     forms.update(zip(map(stem, plain), plain, strict=True))
     if phrases:
-        forms.update(_phrase_forms(words(text[:PHRASE_FORM_CHARS])))
+        add_phrase_forms(forms, text)
+
+
+def add_phrase_forms(forms: Counter[tuple[str, str]], text: str) -> None:
+    """Count the (two-word term, phrase as written) pairs of a sampled doc's opening."""
+    forms.update(_phrase_forms(words(text[:PHRASE_FORM_CHARS])))
 
 
 def title_presence(docs: Sequence[Doc], row_of: Mapping[str, int]) -> sparse.csr_matrix:

@@ -154,6 +154,27 @@ def test_features_and_trends_from_counts_equal_their_own_passes(docs, tmp_path, 
     assert long_terms and trend_terms and not long_terms & trend_terms
 
 
+@pytest.mark.parametrize("sample_docs", [10_000, 30, 7])
+def test_the_written_forms_counted_by_the_workers_are_the_sampled_docs_forms(
+        docs, tmp_path, monkeypatch, sample_docs) -> None:
+    """The trend labels' sample of written forms: the counting workers count the sampled
+    docs' words (chunks of 13 papers, two workers), as `add_forms` counts them doc by doc."""
+    from recommend import trend_build
+    from recommend.text import words
+
+    monkeypatch.setattr(trend_build, "FORM_SAMPLE_DOCS", sample_docs)
+    monkeypatch.setattr(trend_build, "PHRASE_FORM_DOCS", max(1, sample_docs // 3))
+    monkeypatch.setattr(search_runs, "CHUNK_DOCS", 13)
+    want: Counter[tuple[str, str]] = Counter()
+    every, every_phrase = trend_build.form_sampling(len(docs))
+    for row, doc in enumerate(docs):
+        if row % every == 0:
+            trend_build.add_forms(want, doc.text, words(doc.text), row % every_phrase == 0)
+    got = count_text(docs, tmp_path, n_jobs=2).forms
+    assert dict(got) == dict(want) and sum(want.values()) > 100
+    assert (every > 1) == (sample_docs < len(docs))
+
+
 def test_column_hits_counts_the_masked_rows_of_each_column(monkeypatch) -> None:
     from scipy import sparse
 

@@ -243,9 +243,14 @@ def test_sorted_ranks_order_strings_as_python_does() -> None:
                                                  range(rng.randint(0, 40)))
                                          for _ in range(3000)]))
     chosen = np.array(sorted(rng.sample(range(len(strings)), len(strings) // 2)))
-    ranks, table = _sorted_ranks(strings, chosen)
+    kept = np.zeros(len(strings), dtype=bool)
+    kept[chosen] = True
+    ranks, table = _sorted_ranks(strings, kept)
     expected = sorted(strings[i] for i in chosen)
     assert list(table) == expected
     assert table.blob.tobytes() == "".join(expected).encode()
     assert ranks[chosen].tolist() == [expected.index(strings[i]) for i in chosen]
     assert (np.delete(ranks, chosen) == -1).all()
+    ranks, table = _sorted_ranks(strings)      # every string
+    assert list(table) == sorted(strings)
+    assert ranks.tolist() == [sorted(strings).index(s) for s in strings]

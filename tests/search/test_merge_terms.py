@@ -116,12 +116,28 @@ def test_terms_that_tie_on_their_sorted_bytes_merge_by_their_whole_bytes(monkeyp
     assert [m.tolist() for m in maps] == positions
 
 
-def test_byte_order_sorts_and_marks_repeats_as_python_does() -> None:
+@pytest.mark.parametrize("in_runs", [True, False])
+def test_byte_order_sorts_and_marks_repeats_as_python_does(in_runs) -> None:
     terms = [b"b", b"a", b"", b"a\x00", b"a", b"\xff", b"ab" * 40, b"ab" * 40 + b"c", b"b"]
     blob = np.frombuffer(b"".join(terms), dtype=np.uint8)
     offsets = np.concatenate([[0], np.cumsum([len(t) for t in terms])]).astype(np.int64)
-    order, repeat = term_union.byte_order(blob, offsets)
+    order, repeat = term_union.byte_order(blob, offsets, in_runs=in_runs)
     assert [terms[i] for i in order] == sorted(terms)
+    # equal terms keep their order: the first table's copy of a term comes first
+    assert order.tolist() == sorted(range(len(terms)), key=terms.__getitem__)
     ordered = [terms[i] for i in order]
     assert repeat.tolist() == [i > 0 and ordered[i] == ordered[i - 1]
                                for i in range(len(terms))]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_sorting_keys_a_word_at_a_time_gives_numpys_stable_order(seed) -> None:
+    rng = np.random.default_rng(seed)
+    n, n_words = int(rng.integers(0, 300)), int(rng.integers(1, 5))
+    # few distinct words, so that rows tie on their first words, on all, or not at all
+    keys = rng.choice(np.array([0, 1, 2**63, 2**64 - 1], dtype=np.uint64), size=(n, n_words))
+    if seed % 2:
+        keys[:, 0] = rng.integers(0, 2**64, size=n, dtype=np.uint64, endpoint=False)
+    as_strings = keys.astype(">u8").view(f"S{8 * n_words}").ravel()
+    assert (term_union.stable_key_order(keys).tolist()
+            == np.argsort(as_strings, kind="stable").tolist())
