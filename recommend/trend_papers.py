@@ -30,23 +30,41 @@ def term_papers(table: TrendTable, term: str, *, matrix: sparse.csr_matrix | Non
     ref = table.column(month) if month is not None else len(table.months) - 1
     if ref is None:
         return []
-    docs = np.asarray(table.docs_with(row))
-    if category:
-        docs = docs[table.category_mask(category)[docs]]
-    months = np.asarray(table.doc_month)[docs]
-    if ref < len(table.months) - 1:      # every paper is up to the last month: nothing to cut
-        docs, months = docs[months <= ref], months[months <= ref]
     windows = choose_windows(ref)
     start = windows.recent_start if windows else 0
-    recent = np.flatnonzero(months >= start)
+    mask = table.category_mask(category) if category else None
+    recent, earlier = _candidates(table, table.docs_with(row), start, ref, mask, n)
     # only recent papers are ranked by weight: a common term's earlier papers are most of them
-    weights = _weights(matrix, column_of, term, docs[recent])
+    weights = _weights(matrix, column_of, term, recent)
+    doc_month = np.asarray(table.doc_month)
     # recent papers by weight, then earlier ones newest first; the row breaks ties
-    chosen = recent[_top(n, weights, months[recent], docs[recent])]
+    chosen = recent[_top(n, weights, doc_month[recent], recent)]
     if len(chosen) < n:
-        earlier = np.flatnonzero(months < start)
-        chosen = np.concatenate([chosen, earlier[_top(n - len(chosen), months[earlier], docs[earlier])]])
-    return [int(d) for d in docs[chosen]]
+        more = _top(n - len(chosen), doc_month[earlier], earlier)
+        chosen = np.concatenate([chosen, earlier[more]])
+    return [int(d) for d in chosen]
+
+
+def _candidates(table: TrendTable, postings: np.ndarray, start: int, ref: int,
+                mask: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The term's papers (index rows) of months start..ref, and those of earlier months
+    (only the newest n when every one can count), within the mask. When the index's rows
+    follow the months (as a build reading the store in id order writes them), the recent
+    papers are one slice of the postings, found by bisection: a common term's million
+    postings are not read."""
+    if table.months_in_order:
+        first, end = np.searchsorted(table.doc_month, [start, ref + 1])
+        lo, hi = np.searchsorted(postings, [first, end])
+        recent, earlier = np.asarray(postings[lo:hi]), np.asarray(postings[:lo])
+        if mask is None:
+            earlier = earlier[max(0, len(earlier) - n):]    # the newest are the last rows
+    else:
+        docs = np.asarray(postings)
+        months = np.asarray(table.doc_month)[docs]
+        recent, earlier = docs[(months >= start) & (months <= ref)], docs[months < start]
+    if mask is not None:
+        recent, earlier = recent[mask[recent]], earlier[mask[earlier]]
+    return recent, earlier
 
 
 def _top(n: int, *keys: np.ndarray) -> np.ndarray:
