@@ -49,7 +49,7 @@ def _candidates(table: TrendTable, postings: np.ndarray, start: int, ref: int,
                 mask: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The term's papers (index rows) of months start..ref, and those of earlier months
     (only the newest n when every one can count), within the mask. When the index's rows
-    follow the months (as a build reading the store in id order writes them), the recent
+    follow the months (a full build reads the store oldest first), the recent
     papers are one slice of the postings, found by bisection: a common term's million
     postings are not read."""
     if table.months_in_order:

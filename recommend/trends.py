@@ -143,9 +143,10 @@ class TrendTable:
 
     @cached_property
     def months_in_order(self) -> bool:
-        """Whether each paper's month is at least the month of the row before it (a build
-        reading the store in id order, an update appending newer papers): then a month
-        range is one range of rows. Checked once per table."""
+        """Whether each paper's month is at least the month of the row before it (a full
+        build reads the store oldest first, an update appends the new papers; an older
+        paper imported late breaks it): then a month range is one range of rows. Checked
+        once per table."""
         month = np.asarray(self.doc_month)
         return bool(np.all(month[1:] >= month[:-1]))
 
