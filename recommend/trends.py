@@ -141,6 +141,15 @@ class TrendTable:
     def n_papers(self) -> int:
         return len(self.doc_month)
 
+    @cached_property
+    def months_in_order(self) -> bool:
+        """Whether each paper's month is at least the month of the row before it (a full
+        build reads the store oldest first, an update appends the new papers; an older
+        paper imported late breaks it): then a month range is one range of rows. Checked
+        once per table."""
+        month = np.asarray(self.doc_month)
+        return bool(np.all(month[1:] >= month[:-1]))
+
     def column(self, month: np.datetime64) -> int | None:
         """Column of a month, None outside the table."""
         col = int((month - self.months[0]).astype(int)) if len(self.months) else -1
