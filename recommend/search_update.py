@@ -49,6 +49,8 @@ from recommend.text import ANALYZER, analyze, analyze_words, words
 Part = np.ndarray | sparse.spmatrix
 # merged search_text entries merged and written at once (`recommend.search_text_merge`)
 TEXT_BLOCK = 1 << 22
+# base (paper, word) ids of the written words read and renumbered at a time (16 MB)
+SURFACE_BLOCK = 1 << 22
 STATE_PARTS = ("text_tf", "doc_len", "surface_blob", "surface_offsets", "surface_hash",
                "surface_hash_pos", "surface_rows", "surface_ids", "acronym_lines_blob",
                "acronym_lines_offsets",
@@ -280,17 +282,54 @@ def _append_rows(indptr: np.ndarray, ids: np.ndarray, new_indptr: np.ndarray,
 
 def _surface_parts(p: Mapping[str, Part], keep: np.ndarray, surface: SurfaceWords
                    ) -> dict[str, Part]:
-    """All words as written with each paper's words, and the did-you-mean words."""
-    rows, ids = _kept_rows(p[f"{PREFIX}surface_rows"], p[f"{PREFIX}surface_ids"], keep)
+    """All words as written with each paper's words, and the did-you-mean words. The
+    base's word lists (an id per (paper, word), the bulk of these parts) are read from
+    its file a block of papers at a time (`_kept_id_blocks`) and renumbered into the
+    merged int32 ids, never copied whole (nor widened to int64) beside them."""
     table = _table(p, "surface")
+    base_rows, base_ids = np.asarray(p[f"{PREFIX}surface_rows"]), p[f"{PREFIX}surface_ids"]
+    alive = np.zeros(len(table), dtype=bool)
+    for block in _kept_id_blocks(base_rows, base_ids, keep):
+        alive[block] = True
     new_table, new_rows, new_ids = surface.rows()
-    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)) > 0,
-                                   list(new_table))
-    rows, ids = _append_rows(rows, edit.old_to_new[ids], new_rows,
-                             sort_rows(new_rows, columns[new_ids]))
+    edit, columns = _merge_columns(table, alive, list(new_table))
+    del alive
+    rows, ids = _merged_word_rows(base_rows, base_ids, keep, edit.old_to_new, new_rows,
+                                  sort_rows(new_rows, columns[new_ids]))
     state: dict[str, Part] = {f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids,
                               **edit.table.parts("surface")}
     return {**common_words_parts(state), **state}
+
+
+def _kept_id_blocks(rows: np.ndarray, ids: np.ndarray, keep: np.ndarray
+                    ) -> Iterator[np.ndarray]:
+    """The ids of the rows where `keep` is True (a CSR layout), in order, read a block of
+    rows holding about SURFACE_BLOCK ids at a time (a longer row alone)."""
+    n_rows, start = len(rows) - 1, 0
+    while start < n_rows:
+        stop = int(np.searchsorted(rows, rows[start] + SURFACE_BLOCK, side="right")) - 1
+        stop = min(max(stop, start + 1), n_rows)
+        block = np.asarray(ids[rows[start]:rows[stop]])
+        kept = keep[start:stop]
+        yield block if kept.all() else block[np.repeat(kept, np.diff(rows[start:stop + 1]))]
+        start = stop
+
+
+def _merged_word_rows(rows: np.ndarray, ids: np.ndarray, keep: np.ndarray,
+                      old_to_new: np.ndarray, new_rows: np.ndarray, new_ids: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """`_append_rows(*_kept_rows(rows, ids, keep), ...)` with the kept ids renumbered by
+    `old_to_new`: the merged CSR layout (int64 indptr, int32 ids)."""
+    indptr = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    np.cumsum(np.diff(rows)[keep], out=indptr[1:])
+    merged = np.empty(int(indptr[-1]) + len(new_ids), dtype=np.int32)
+    at = 0
+    for block in _kept_id_blocks(rows, ids, keep):
+        merged[at:at + len(block)] = old_to_new[block]
+        at += len(block)
+    merged[at:] = new_ids
+    return (np.concatenate([indptr, np.asarray(new_rows[1:], dtype=np.int64) + indptr[-1]]),
+            merged)
 
 
 def _acronym_parts(p: Mapping[str, Part], keep: np.ndarray, evidence: list[list[str]]

@@ -1,0 +1,105 @@
+"""The update's written words (search_surface_*, search_words_*) merged with the base's
+word lists read a block of papers at a time write the same files as the whole-array
+merge, however small the blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommend import search_update
+from recommend.search_state import common_words_parts, sort_rows
+from recommend.search_terms import PREFIX
+from recommend.search_update import _append_rows, _kept_rows, _merge_columns, _table
+from tests.search.test_search_text_merge import updated_files
+from tests.search.test_search_update import FILLER, doc, sample_docs
+
+
+def whole_surface_parts(p, keep, surface):
+    """The written-words parts as the update made them before the blocks: the kept word
+    lists copied whole, renumbered in int64 and concatenated."""
+    rows, ids = _kept_rows(p[f"{PREFIX}surface_rows"], p[f"{PREFIX}surface_ids"], keep)
+    table = _table(p, "surface")
+    new_table, new_rows, new_ids = surface.rows()
+    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)) > 0,
+                                   list(new_table))
+    rows, ids = _append_rows(rows, edit.old_to_new[ids], new_rows,
+                             sort_rows(new_rows, columns[new_ids]))
+    state = {f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids,
+             **edit.table.parts("surface")}
+    return {**common_words_parts(state), **state}
+
+
+@pytest.fixture(scope="module")
+def corpus(sample_records):
+    return sample_docs(sample_records)[:160]
+
+
+def blocked_and_whole(tmp_path, monkeypatch, base_docs, keep, new_docs, block):
+    """The files of an update reading the base's word lists `block` ids at a time, of one
+    with the whole arrays, and the number of ids in each block read."""
+    blocks = []
+    kept_id_blocks = search_update._kept_id_blocks
+
+    def counted(*args):
+        for ids in kept_id_blocks(*args):
+            blocks.append(len(ids))
+            yield ids
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search_update, "SURFACE_BLOCK", block)
+        patch.setattr(search_update, "_kept_id_blocks", counted)
+        blocked = updated_files(tmp_path / "blocked", base_docs, keep, new_docs)
+    with monkeypatch.context() as patch:
+        patch.setattr(search_update, "_surface_parts", whole_surface_parts)
+        whole = updated_files(tmp_path / "whole", base_docs, keep, new_docs)
+    return blocked, whole, blocks
+
+
+def assert_same_files(blocked: dict[str, bytes], whole: dict[str, bytes]) -> None:
+    assert sorted(blocked) == sorted(whole)
+    for name in ("search_surface_ids.npy", "search_surface_rows.npy",
+                 "search_surface_blob.npy", "search_words_df.npy", "search_words_hash.npy"):
+        assert name in whole
+    for name, content in whole.items():
+        assert blocked[name] == content, name
+
+
+@pytest.mark.parametrize("block", [1, 5, 300, 1 << 22])
+def test_blocks_of_any_size_write_the_whole_merges_files(tmp_path, monkeypatch, corpus, block):
+    base_docs, new_docs = corpus[:120], corpus[120:160]
+    keep = np.ones(120, dtype=bool)
+    keep[::7] = False
+    blocked, whole, blocks = blocked_and_whole(tmp_path, monkeypatch, base_docs, keep,
+                                               new_docs, block)
+    assert_same_files(blocked, whole)
+    # read twice (the words still held, then the renumbering), every kept paper's words
+    kept_ids = np.diff(np.load(tmp_path / "whole" / "current" / "search_surface_rows.npy"))
+    assert sum(blocks) == 2 * int(kept_ids[:int(keep.sum())].sum())
+    if block <= 5:
+        # a block is one paper's words at the smallest sizes: one or more blocks a paper
+        assert len(blocks) >= 2 * 120
+
+
+def test_tiny_blocks_with_every_row_kept(tmp_path, monkeypatch, corpus):
+    blocked, whole, blocks = blocked_and_whole(tmp_path, monkeypatch, corpus[:100],
+                                               np.ones(100, dtype=bool), corpus[100:130], 3)
+    assert_same_files(blocked, whole)
+    assert len(blocks) == 2 * 100
+
+
+def test_words_dropped_with_their_papers_in_tiny_blocks(tmp_path, monkeypatch):
+    # the removed papers hold the only "Tokamak" and "stellarator": they leave the written
+    # words, new words sort in between, and a word of one old and one new paper becomes a
+    # did-you-mean word
+    plain = [doc(f"b{i}", f"Paper {i}", f"{FILLER} number {i} alpha{i}") for i in range(6)]
+    gone = doc("g", "Gone", "Tokamak stellarator plasma")
+    base_docs = [*plain[:3], gone, *plain[3:]]
+    keep = np.array([True, False, True, False, True, True, True])
+    new_docs = [doc("n0", "New", f"{FILLER} beta zeta Tokamaks"), doc("n1", "Newer", "alpha5")]
+    blocked, whole, _ = blocked_and_whole(tmp_path, monkeypatch, base_docs, keep, new_docs, 2)
+    assert_same_files(blocked, whole)
+    words = bytes(np.load(tmp_path / "blocked" / "current" / "search_surface_blob.npy"))
+    assert b"stellarator" not in words and b"tokamaks" in words
+    common = bytes(np.load(tmp_path / "blocked" / "current" / "search_words_blob.npy"))
+    assert b"alpha5" in common
