@@ -24,7 +24,7 @@ def write_corpus(path: Path, n: int, *, seed: int, first_year: int) -> None:
     """n synthetic papers as JSON lines (arXiv listing shape), ids YYMM.NNNNN by date."""
     from datetime import date, timedelta
 
-    from index_build import synthetic_docs
+    from index_build import iter_synthetic_docs
 
     with gzip.open(corpus(), "rt", encoding="utf-8") as fh:
         authors = [r["authors"] for r in map(json.loads, fh) if r.get("authors")]
@@ -33,7 +33,7 @@ def write_corpus(path: Path, n: int, *, seed: int, first_year: int) -> None:
     shift = date(first_year, 1, 1) - date(2016, 1, 1)
     span_days = 3650 if n > UPDATE_PAPERS else 60   # the update: two months after the corpus
     with gzip.open(path, "wt", encoding="utf-8") as out:
-        for d in synthetic_docs(n, seed=seed):
+        for d in iter_synthetic_docs(n, seed=seed):
             day = d.published + shift if span_days == 3650 else \
                 date(first_year, 1, 1) + timedelta(days=rng.randrange(span_days))
             month = f"{day.year % 100:02d}{day.month:02d}"

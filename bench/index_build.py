@@ -74,7 +74,13 @@ def _doc(r: dict) -> Doc:
 
 
 def synthetic_docs(n: int, *, seed: int = 0) -> list[Doc]:
-    """n abstracts of random real sentences under random real titles, over 10 years.
+    """`iter_synthetic_docs` as a list."""
+    return list(iter_synthetic_docs(n, seed=seed))
+
+
+def iter_synthetic_docs(n: int, *, seed: int = 0) -> Iterator[Doc]:
+    """n abstracts of random real sentences under random real titles, over 10 years, one
+    at a time (at 2.9M papers the list of them held about 6 GB).
 
     Resampled sentences alone would cap the vocabulary at that of the real abstracts,
     while a real corpus keeps meeting new words (names of methods, datasets, people).
@@ -93,15 +99,14 @@ def synthetic_docs(n: int, *, seed: int = 0) -> list[Doc]:
     variants = rng.integers(max(1, n // VARIANT_EVERY), size=n)
     titles = rng.integers(len(real), size=n)
     days = rng.integers(3650, size=n)
-    start, docs, k = date(2016, 1, 1), [], 0
+    start, k = date(2016, 1, 1), 0
     for i in range(n):
         suffix = _suffix(int(variants[i]))
         abstract = " ".join(_respell(sentences[j], suffix) for j in picks[k:k + n_sent[i]])
         k += n_sent[i]
         r = real[titles[i]]
-        docs.append(Doc(f"9{i:07d}", start + timedelta(days=int(days[i])),
-                        tuple(r["categories"]), document(r["title"], abstract)))
-    return docs
+        yield Doc(f"9{i:07d}", start + timedelta(days=int(days[i])),
+                  tuple(r["categories"]), document(r["title"], abstract))
 
 
 def _sentence_pool(real: list[dict]) -> tuple[list[tuple[list[str], list[int]]], Any]:
