@@ -63,6 +63,25 @@ def updated_files(root, base_docs, keep, new_docs) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / info.version).glob("search_*.npy"))}
 
 
+def updated_files_with(monkeypatch, patches, root, base_docs, keep, new_docs
+                       ) -> dict[str, bytes]:
+    """`updated_files` with `patches` ((object, name, value), ...) in place."""
+    with monkeypatch.context() as patch:
+        for obj, name, value in patches:
+            patch.setattr(obj, name, value)
+        return updated_files(root, base_docs, keep, new_docs)
+
+
+def assert_same_files(blocked: dict[str, bytes], whole: dict[str, bytes],
+                      required: tuple[str, ...] = ("search_text.data.npy", "search_text_tf.npy")
+                      ) -> None:
+    assert sorted(blocked) == sorted(whole)
+    for name in required:
+        assert name in whole
+    for name, content in whole.items():
+        assert blocked[name] == content, name
+
+
 def blocked_and_whole(tmp_path, monkeypatch, base_docs, keep, new_docs, block):
     """The files of an update with blocks of `block` entries, of one with the whole
     arrays, and each block's entries and first column's entries (the first update's)."""
@@ -74,21 +93,13 @@ def blocked_and_whole(tmp_path, monkeypatch, base_docs, keep, new_docs, block):
         calls.append((len(part.indices), int(part.indptr[1])))
         return part
 
-    with monkeypatch.context() as patch:
-        patch.setattr(search_update, "TEXT_BLOCK", block)
-        patch.setattr(search_text_merge, "_merged_block", counted)
-        blocked = updated_files(tmp_path / "blocked", base_docs, keep, new_docs)
-    with monkeypatch.context() as patch:
-        patch.setattr(search_update, "_text_parts", whole_text_parts)
-        whole = updated_files(tmp_path / "whole", base_docs, keep, new_docs)
+    docs = (base_docs, keep, new_docs)
+    blocked = updated_files_with(monkeypatch, [(search_update, "TEXT_BLOCK", block),
+                                               (search_text_merge, "_merged_block", counted)],
+                                 tmp_path / "blocked", *docs)
+    whole = updated_files_with(monkeypatch, [(search_update, "_text_parts", whole_text_parts)],
+                               tmp_path / "whole", *docs)
     return blocked, whole, calls
-
-
-def assert_same_files(blocked: dict[str, bytes], whole: dict[str, bytes]) -> None:
-    assert sorted(blocked) == sorted(whole)
-    assert "search_text.data.npy" in whole and "search_text_tf.npy" in whole
-    for name, content in whole.items():
-        assert blocked[name] == content, name
 
 
 @pytest.mark.parametrize("block", [1, 7, 1000, 1 << 22])

@@ -11,7 +11,8 @@ from recommend import search_update
 from recommend.search_state import common_words_parts, sort_rows
 from recommend.search_terms import PREFIX
 from recommend.search_update import _append_rows, _kept_rows, _merge_columns, _table
-from tests.search.test_search_text_merge import updated_files
+from tests.search.test_search_text_merge import assert_same_files as same_files
+from tests.search.test_search_text_merge import updated_files_with
 from tests.search.test_search_update import FILLER, doc, sample_docs
 
 
@@ -46,23 +47,20 @@ def blocked_and_whole(tmp_path, monkeypatch, base_docs, keep, new_docs, block):
             blocks.append(len(ids))
             yield ids
 
-    with monkeypatch.context() as patch:
-        patch.setattr(search_update, "SURFACE_BLOCK", block)
-        patch.setattr(search_update, "_kept_id_blocks", counted)
-        blocked = updated_files(tmp_path / "blocked", base_docs, keep, new_docs)
-    with monkeypatch.context() as patch:
-        patch.setattr(search_update, "_surface_parts", whole_surface_parts)
-        whole = updated_files(tmp_path / "whole", base_docs, keep, new_docs)
+    docs = (base_docs, keep, new_docs)
+    blocked = updated_files_with(monkeypatch, [(search_update, "SURFACE_BLOCK", block),
+                                               (search_update, "_kept_id_blocks", counted)],
+                                 tmp_path / "blocked", *docs)
+    whole = updated_files_with(monkeypatch,
+                               [(search_update, "_surface_parts", whole_surface_parts)],
+                               tmp_path / "whole", *docs)
     return blocked, whole, blocks
 
 
 def assert_same_files(blocked: dict[str, bytes], whole: dict[str, bytes]) -> None:
-    assert sorted(blocked) == sorted(whole)
-    for name in ("search_surface_ids.npy", "search_surface_rows.npy",
-                 "search_surface_blob.npy", "search_words_df.npy", "search_words_hash.npy"):
-        assert name in whole
-    for name, content in whole.items():
-        assert blocked[name] == content, name
+    same_files(blocked, whole, ("search_surface_ids.npy", "search_surface_rows.npy",
+                                "search_surface_blob.npy", "search_words_df.npy",
+                                "search_words_hash.npy"))
 
 
 @pytest.mark.parametrize("block", [1, 5, 300, 1 << 22])
