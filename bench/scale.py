@@ -23,12 +23,15 @@ command in its own process (time and peak RSS):
    which updates the index incrementally (the bench stops if it rebuilt instead; the
    drift limit is lifted, PAPERSIFT_INDEX_REFIT_DRIFT=1, as 2,000 papers pass the
    default 5% below 40k papers);
-4. the pages through gunicorn with 2 sync workers (page cache off): browse, browse of a
-   category within the last year, a paper page, a search, a quoted phrase within a
-   category, trends; --requests each (>= 50), p50 and p95 of the wall time per request
-   seen by the client. Then RSS, PSS and USS per web worker from /proc/PID/smaps_rollup
-   (the index is memory-mapped: its pages are shared between workers and count in RSS
-   but only in part in PSS).
+4. the pages through gunicorn with 2 sync workers, as a logged-out visitor gets them:
+   browse, browse of a category within the last year, a paper page, a search, a quoted
+   phrase within a category, trends; --requests each (>= 50), p50 and p95 of the wall
+   time per request seen by the client. The page cache is on, as by default, and every
+   measured URL is asked once, after warm-up requests for other URLs: each is a miss, so
+   the time is the cache key's look-ups plus the rendering (`--env
+   PAPERSIFT_PAGE_CACHE_SECONDS=0` leaves the look-ups out). Then RSS, PSS and USS per
+   web worker from /proc/PID/smaps_rollup (the index is memory-mapped: its pages are
+   shared between workers and count in RSS but only in part in PSS).
 
 The store and index are cached between runs in $PAPERSIFT_BENCH_CACHE (default
 ~/.cache/papersift-bench) under scale-N, with each step's figures as it ends: a later run
@@ -75,13 +78,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _proc_memory import memory_mb, sampled_peaks  # noqa: E402
 from _scale_corpus import UPDATE_PAPERS, store_fulltexts, write_corpus  # noqa: E402
 
-SERVER_ENV = {"PAPERSIFT_PAGE_CACHE_SECONDS": "0", "PAPERSIFT_SCHEDULER": "0",
+SERVER_ENV = {"PAPERSIFT_SCHEDULER": "0",
               "PAPERSIFT_QUERY_RATE_LIMIT": "1000000 per minute", "PAPERSIFT_LOG_LEVEL": "WARNING",
               "SECRET_KEY": "bench-scale-secret"}
 # the drift limit lifted (as bench/index_update.py): below 40k papers the 2,000-paper update
 # passes the default 5% and `papersift index` would refit instead of updating
 BUILD_ENV = {"PAPERSIFT_INDEX_REFIT_DRIFT": "1", "PAPERSIFT_LOG_LEVEL": "INFO"}
 PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends")
+WARM_UP = 3      # requests per page kind before the measured ones, for URLs not measured
 
 
 def cache_dir(n: int, named: Path | None, full_texts: int = 0) -> Path:
@@ -288,26 +292,32 @@ def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
     db.close()
     words = queries(k * 3, seed=seed)
     two_words = [q for q in words if len(q.split()) == 2]
+    first_words = list(dict.fromkeys(w.split()[0] for w in queries(k * 6, seed=seed)))
     q = urllib.parse.quote
-    return {
+    paths = {
         "browse": [f"/?page={1 + i % 4}" for i in range(k)],
         "browse_cat_year": [f"/?cat={cats[i % len(cats)]}&window=year" for i in range(k)],
         "paper": [f"/paper/{pid}" for pid in ids],
         "search": [f"/search?q={q(w)}" for w in words[:k]],
         "phrase_cat": [f"/search?q={q(chr(34) + w + chr(34))}&cat={cats[i % len(cats)]}"
                        for i, w in enumerate(two_words[:k])],
-        "trends": [f"/trends?q={q(w.split()[0])}" for w in words[:k]],
+        "trends": [f"/trends?q={q(w)}" for w in first_words[:k]],
     }
+    # each URL once, so that each request is a page-cache miss: where a page repeats, an
+    # argument it ignores (`smooth` is the trends chart's) makes the URL new
+    return {kind: [f"{p}{'&' if '?' in p else '?'}smooth={i}" if kind != "trends" else p
+                   for i, p in enumerate(kind_paths)] for kind, kind_paths in paths.items()}
 
 
 def measure_pages(servers: dict[str, Server], paths: dict[str, list[str]]) -> dict:
     """Per server and page kind, the request times (ms); requests alternate between servers."""
     times: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in servers}
     for kind, kind_paths in paths.items():
-        for server in servers.values():   # warm: first loads of the index, imports
-            for path in kind_paths[:3]:
+        measured, warm_up = kind_paths[:-WARM_UP], kind_paths[-WARM_UP:]
+        for server in servers.values():   # first loads of the index, imports; never a cache hit
+            for path in warm_up:
                 server.get_ms(path)
-        for i, path in enumerate(kind_paths):
+        for i, path in enumerate(measured):
             order = list(servers.items())
             for name, server in order if i % 2 == 0 else reversed(order):
                 times[name][kind].append(server.get_ms(path))
@@ -368,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
             servers["baseline"] = Server(other, other_data)
         elif args.baseline_env:
             servers["baseline"] = Server(ROOT, data, _settings(args.baseline_env))
-        paths = {k: v for k, v in page_paths(data, args.requests).items() if k in args.pages}
+        paths = {k: v for k, v in page_paths(data, args.requests + WARM_UP).items()
+                 if k in args.pages}
         times = measure_pages(servers, paths)
         for name, server in servers.items():
             report_pages(label_of(args.papers, args.full_texts), name, times[name], server)

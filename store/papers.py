@@ -16,7 +16,7 @@ from domain.records import PaperRecord
 from store import change_stamp
 from store.category_window import category_window_ids
 from store.code_links import code_links
-from store.counts import capped_count, mark_changed, papers_per_category
+from store.counts import capped_count, mark_changed, papers_per_category, store_stamp
 from store.fulltext import decompress
 from store.paper_filter import PaperFilter, latest_date
 from store.schema import fulltext, paper_categories, papers
@@ -342,11 +342,22 @@ INDEX_ANALYZER = "snowball-english-3"
 
 def fingerprint(conn: Connection) -> str:
     """Changes whenever papers or full texts change: an index of the same fingerprint is current."""
-    n, last = conn.execute(select(func.count(), func.max(papers.c.modified))).one()
-    fn, flast = conn.execute(
-        select(func.count(), func.max(fulltext.c.updated)).where(fulltext.c.status == "ok")
-    ).one()
+    # a query per figure: count() and max() in one select read every row, where alone each
+    # is an index's entries (the count) or one end of an index (the newest)
+    n = conn.execute(select(func.count()).select_from(papers)).scalar_one()
+    last = conn.execute(select(func.max(papers.c.modified))).scalar_one()
+    ok = fulltext.c.status == "ok"
+    fn = conn.execute(select(func.count()).select_from(fulltext).where(ok)).scalar_one()
+    flast = conn.execute(select(func.max(fulltext.c.updated)).where(ok)).scalar_one()
     return f"papers={n}@{last}|fulltext={fn}@{flast}"
+
+
+def change_mark(conn: Connection) -> str:
+    """Changes with every write of papers or full texts, and costs the same at any size (a row
+    of meta and one end of an index): the key of cached public pages, which `fingerprint`'s
+    counts would make slower the larger the store."""
+    flast = conn.execute(select(func.max(fulltext.c.updated))).scalar_one()
+    return f"papers={store_stamp(conn)}|fulltext={flast}"
 
 
 def index_fingerprint(conn: Connection, settings) -> str:

@@ -102,7 +102,11 @@ fulltext = Table(
     Column("engine", String(16)),
     Column("attempts", Integer, nullable=False, default=0),
     Column("updated", DateTime, nullable=False),
-    Index("ix_fulltext_status", "status"),
+    # (status, updated) answers the status counts and the newest text of a status, and
+    # (updated) the newest change of any: each a few index pages, never the rows, whose
+    # texts sit before `updated` and would be read to reach it
+    Index("ix_fulltext_status_updated", "status", "updated"),
+    Index("ix_fulltext_updated", "updated"),
 )
 
 runs = Table(

@@ -6,7 +6,8 @@ by every worker; else a small per-process LRU). Logged-in users always get a fre
 theirs carries their library and a CSRF token.
 
 A key is the full URL plus what the page is made of: the loaded index version, the
-store's papers and full texts (`fingerprint`) and library totals (papers' "in N
+store's papers and full texts (`change_mark`: a row of meta and one end of an index, the
+same cost at 3M papers as at 1,000) and library totals (papers' "in N
 libraries"). New papers or a new index therefore show at once; the time limit only
 bounds how long other changes (the wall-clock "top" windows) can lag.
 
@@ -31,7 +32,7 @@ from flask_login import current_user
 
 from services.cache import Cache, MemoryCache
 from store.library import library_mark
-from store.papers import fingerprint
+from store.papers import change_mark
 from web import services
 from web.cache import get_cache
 from web.db import get_db
@@ -70,7 +71,7 @@ def page_key() -> str | None:
     # the version's vectors arriving turns search and similar papers hybrid: a new page
     index = services.current_index()      # the index this request's view will render from
     parts = (request.host, request.full_path, index.version if index is not None else "",
-             vectors_mark(index, current_app.config["SETTINGS"]), fingerprint(conn),
+             vectors_mark(index, current_app.config["SETTINGS"]), change_mark(conn),
              library_mark(conn))
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

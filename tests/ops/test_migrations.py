@@ -60,7 +60,7 @@ def test_the_schema_comparison_notices_a_missing_column(bare_engine):
 
 def test_upgrade_applies_only_the_missing_revisions(bare_engine):
     assert migrations.upgrade(bare_engine, to=2) == (0, 2)
-    assert migrations.pending(bare_engine) == [3, 4, 5, 6, 7]
+    assert migrations.pending(bare_engine) == [3, 4, 5, 6, 7, 8]
     assert migrations.upgrade(bare_engine) == (2, migrations.LATEST)
     assert migrations.pending(bare_engine) == []
 
@@ -250,7 +250,7 @@ def test_step_7_copies_the_dates_beside_the_categories_and_browses_the_same(bare
         conn.execute(text("INSERT INTO paper_categories (paper_id, category, position) VALUES "
                           "('2402.00001', 'cs.LG', 0), ('2401.00007', 'cs.LG', 0), "
                           "('2401.00007', 'cs.CV', 1)"))
-    assert migrations.upgrade(bare_engine) == (6, 7)
+    assert migrations.upgrade(bare_engine, to=7) == (6, 7)
     with bare_engine.connect() as conn:
         rows = conn.execute(text("SELECT paper_id, category, published, latest FROM paper_categories "
                                  "ORDER BY paper_id, category")).all()
@@ -270,3 +270,38 @@ def test_step_7_copies_the_dates_beside_the_categories_and_browses_the_same(bare
     with bare_engine.connect() as conn:
         assert not {"published", "latest"} & set(column_names(conn, "paper_categories"))
         assert list_papers(conn, PaperFilter(category="cs.LG"))[0] == 2
+
+
+def _fulltext_indexes(conn) -> set[str]:
+    return {i["name"] for i in inspect(conn).get_indexes("fulltext")}
+
+
+def test_step_8_indexes_the_full_texts_by_time_and_steps_back(bare_engine):
+    """A store at 7 (an index on status only) gets (status, updated) in its place and (updated);
+    the fingerprint reads the same through them. Stepping down to 7 puts status back."""
+    from alembic import command
+
+    from store.fulltext import record_result
+    from store.papers import fingerprint
+
+    migrations.upgrade(bare_engine, to=7)
+    with bare_engine.begin() as conn:      # a fresh store's revision 1 already made step 8's shape
+        conn.execute(text("DROP INDEX ix_fulltext_status_updated"))
+        conn.execute(text("DROP INDEX ix_fulltext_updated"))
+        conn.execute(text("CREATE INDEX ix_fulltext_status ON fulltext (status)"))
+        conn.execute(text("INSERT INTO papers (id, version, title, authors, abstract, categories, "
+                          "primary_category, published, first_seen, modified) VALUES "
+                          "('2402.00001', 1, 'T', '[]', 'A', '[\"cs.LG\"]', 'cs.LG', "
+                          "'2024-02-01 00:00:00', '2024-02-01 00:00:00', '2024-02-01 00:00:00')"))
+        record_result(conn, "2402.00001", 1, status="ok", text="words " * 10, pages=1)
+        before = fingerprint(conn)
+        assert _fulltext_indexes(conn) == {"ix_fulltext_status"}
+    assert migrations.upgrade(bare_engine) == (7, 8)
+    with bare_engine.connect() as conn:
+        assert _fulltext_indexes(conn) == {"ix_fulltext_status_updated", "ix_fulltext_updated"}
+        assert schema_differences(conn) == []
+        assert fingerprint(conn) == before
+    with bare_engine.begin() as conn:
+        command.downgrade(migrations.alembic_config(conn), "0007")
+    with bare_engine.connect() as conn:
+        assert _fulltext_indexes(conn) == {"ix_fulltext_status"}

@@ -7,9 +7,12 @@ from datetime import datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import event
 
 from ingest import indexing
+from store.fulltext import record_result
 from store.library import add_to_library
+from store.papers import change_mark
 from store.users import create_user
 from tests.factories import add_papers, record
 from web.page_cache import HEADER
@@ -70,6 +73,43 @@ def test_a_new_index_shows_in_search_at_once(site):
     indexing.build(engine, site.config["SETTINGS"])
     site.extensions["papersift.index"].reload()
     assert b"Diffusion models for protein folding" in client.get("/search?q=protein+folding").data
+
+
+def test_a_new_full_text_shows_on_the_paper_page_at_once(site):
+    client = site.test_client()
+    page = BeautifulSoup(client.get("/paper/2402.00001").data, "html.parser")
+    assert page.select_one(".fulltext-fact")["data-status"] == "none"
+    with site.extensions["papersift.engine"].begin() as conn:
+        record_result(conn, "2402.00001", 1, status="ok", text="Some extracted words. " * 50, pages=3)
+    after = client.get("/paper/2402.00001")
+    assert after.headers[HEADER] == "miss"
+    fact = BeautifulSoup(after.data, "html.parser").select_one(".fulltext-fact")
+    assert fact["data-status"] == "ok" and "from 3 pages" in fact.get_text()
+
+
+def test_the_page_key_reads_no_table_from_end_to_end(site):
+    """The key is looked up on every visitor's page: its queries take one end of an index or
+    one row, so its cost does not grow with the store (SQLite's plans; PostgreSQL plans by
+    size)."""
+    engine = site.extensions["papersift.engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("query plans checked on SQLite; PostgreSQL's depend on table statistics")
+    seen: list[tuple[str, tuple]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    with site.test_request_context("/"), engine.connect() as conn:
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            change_mark(conn)
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        plans = [" ".join(row[-1] for row in conn.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {statement}", parameters)) for statement, parameters in seen]
+    assert len(plans) == 2
+    for plan in plans:
+        assert "SCAN" not in plan.replace("SCAN CONSTANT ROW", ""), plan
 
 
 def test_a_save_updates_the_paper_pages_library_count_at_once(site):
