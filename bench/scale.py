@@ -25,7 +25,8 @@ command in its own process (time and peak RSS):
    default 5% below 40k papers);
 4. the pages through gunicorn with 2 sync workers, as a logged-out visitor gets them:
    browse, browse of a category within the last year, a paper page, a search, a quoted
-   phrase within a category, trends; --requests each (>= 50), p50 and p95 of the wall
+   phrase within a category, trends, a category's new papers ("new only") and a category's
+   feed (these two over every category in turn); --requests each (>= 50), p50 and p95 of the wall
    time per request seen by the client. The page cache is on, as by default, and every
    measured URL is asked once, after warm-up requests for other URLs: each is a miss, so
    the time is the cache key's look-ups plus the rendering (`--env
@@ -84,7 +85,7 @@ SERVER_ENV = {"PAPERSIFT_SCHEDULER": "0",
 # the drift limit lifted (as bench/index_update.py): below 40k papers the 2,000-paper update
 # passes the default 5% and `papersift index` would refit instead of updating
 BUILD_ENV = {"PAPERSIFT_INDEX_REFIT_DRIFT": "1", "PAPERSIFT_LOG_LEVEL": "INFO"}
-PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends")
+PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends", "cat_new", "feed")
 WARM_UP = 3      # requests per page kind before the measured ones, for URLs not measured
 
 
@@ -287,8 +288,9 @@ def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
         row = db.execute("SELECT id FROM papers WHERE rowid = ?", (rng.randint(1, n),)).fetchone()
         if row:
             ids.append(row[0])
-    cats = [c for (c,) in db.execute(
-        "SELECT category FROM paper_categories GROUP BY category ORDER BY count(*) DESC LIMIT 8")]
+    every_cat = [c for (c,) in db.execute(
+        "SELECT category FROM paper_categories GROUP BY category ORDER BY count(*) DESC")]
+    cats = every_cat[:8]
     db.close()
     words = queries(k * 3, seed=seed)
     two_words = [q for q in words if len(q.split()) == 2]
@@ -302,6 +304,9 @@ def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
         "phrase_cat": [f"/search?q={q(chr(34) + w + chr(34))}&cat={cats[i % len(cats)]}"
                        for i, w in enumerate(two_words[:k])],
         "trends": [f"/trends?q={q(w)}" for w in first_words[:k]],
+        # every category in turn, the rarest too: a category's new papers, and its feed
+        "cat_new": [f"/?cat={every_cat[i % len(every_cat)]}&show=new" for i in range(k)],
+        "feed": [f"/feed/category/{every_cat[i % len(every_cat)]}" for i in range(k)],
     }
     # each URL once, so that each request is a page-cache miss: where a page repeats, an
     # argument it ignores (`smooth` is the trends chart's) makes the URL new

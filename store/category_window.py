@@ -1,4 +1,5 @@
-"""One category within a browse window, newest first: a range of ix_paper_categories_recent.
+"""One category within a browse window, newest first: a range of ix_paper_categories_recent;
+and a category's new papers (never revised), newest first: a range of ix_paper_categories_new.
 
 paper_categories carries each paper's first-version date and latest version's date (copied by
 store/papers.py, migration 0007), so "cs.LG since a date" is read from one index range in the
@@ -16,6 +17,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from store.schema import paper_categories as cats
+from store.schema import papers
 
 
 def category_window_ids(conn: Connection, category: str, since: datetime, *, limit: int,
@@ -47,3 +49,23 @@ def category_window_ids(conn: Connection, category: str, since: datetime, *, lim
                         .order_by(*newest_first).limit(offset + limit)).all()
     merged = sorted([*head, *misdated], reverse=True)[offset:offset + limit]
     return total, [paper_id for _, paper_id in merged]
+
+
+def category_new_ids(conn: Connection, category: str, *, since: datetime | None = None,
+                     until: datetime | None = None, limit: int, offset: int = 0,
+                     count_cap: int | None = None) -> tuple[int, list[str]]:
+    """(papers listing `category` that were never revised, first published in [since, until),
+    one page of their ids newest first): PaperFilter(category, since, until, revisions=False)'s
+    papers and order, read from the category's range in order. With `count_cap` the total
+    stops at count_cap + 1 ("more than")."""
+    ranged = select(cats.c.paper_id).join(papers, papers.c.id == cats.c.paper_id).where(
+        cats.c.category == category, papers.c.version == 1,
+        *([cats.c.published >= since] if since is not None else []),
+        *([cats.c.published < until] if until is not None else []))
+    counted = ranged.limit(count_cap + 1) if count_cap is not None else ranged
+    total = conn.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+    more = count_cap is not None and total > count_cap
+    if total == 0 or (offset >= total and not more):
+        return total, []
+    page = ranged.order_by(cats.c.published.desc(), cats.c.paper_id.desc()).limit(limit).offset(offset)
+    return total, list(conn.execute(page).scalars())

@@ -14,7 +14,7 @@ from domain.ids import abs_url, pdf_url
 from domain.names import folded_authors
 from domain.records import PaperRecord
 from store import change_stamp
-from store.category_window import category_window_ids
+from store.category_window import category_new_ids, category_window_ids
 from store.code_links import code_links
 from store.counts import capped_count, mark_changed, papers_per_category, store_stamp
 from store.fulltext import decompress
@@ -273,12 +273,17 @@ def list_papers(conn: Connection, flt: PaperFilter = PaperFilter(), *, limit: in
     is counted from the smaller side, and a category holding a good share of the
     candidates is checked paper by paper while walking ix_papers_recent, which stops after
     one page, while a rare one is looked up by category and sorted. A category within a
-    window (revisions included, the browse page's default) is one index range instead
+    window (revisions included, the browse page's default), and a category's new papers
+    (revisions=False: feeds, "new only"), are each one index range instead
     (store/category_window.py).
     """
     if flt.category and flt.since is not None and flt.revisions and flt.until is None and not flt.has_code:
         total, ids = category_window_ids(conn, flt.category, flt.since, limit=limit, offset=offset,
                                          count_cap=count_cap)
+        return total, get_papers(conn, ids)
+    if flt.category and not flt.revisions and not flt.has_code:
+        total, ids = category_new_ids(conn, flt.category, since=flt.since, until=flt.until,
+                                      limit=limit, offset=offset, count_cap=count_cap)
         return total, get_papers(conn, ids)
     return list_papers_by_counts(conn, flt, limit=limit, offset=offset, count_cap=count_cap)
 

@@ -81,6 +81,10 @@ paper_categories = Table(
 
 ix_paper_categories_recent = Index("ix_paper_categories_recent", paper_categories.c.category,
                                    paper_categories.c.latest, paper_categories.c.paper_id)
+# "new papers in a category" (first versions only, by first-version date, as feeds and
+# browse's "new only" list them) is one range of this index (migration 0009)
+ix_paper_categories_new = Index("ix_paper_categories_new", paper_categories.c.category,
+                                paper_categories.c.published, paper_categories.c.paper_id)
 # papers whose latest-version date is before their first version's (malformed dates): in a
 # window by their first version but outside the range above; normally none
 _before_first = paper_categories.c.latest < paper_categories.c.published

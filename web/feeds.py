@@ -125,7 +125,8 @@ def _cached(response: Response, private: bool) -> Response:
 
 
 def category_feed(cat: str) -> Feed:
-    _, papers = list_papers(db.get_db(), PaperFilter(category=cat, revisions=False), limit=FEED_SIZE)
+    _, papers = list_papers(db.get_db(), PaperFilter(category=cat, revisions=False), limit=FEED_SIZE,
+                            count_cap=FEED_SIZE)      # a feed shows no total: count no further
     return Feed(f"papersift: new in {cat}", f"The newest papers listed in {cat}.",
                 url_for("browse.index", cat=cat, show="new"), [FeedItem(p) for p in papers])
 

@@ -60,7 +60,7 @@ def test_the_schema_comparison_notices_a_missing_column(bare_engine):
 
 def test_upgrade_applies_only_the_missing_revisions(bare_engine):
     assert migrations.upgrade(bare_engine, to=2) == (0, 2)
-    assert migrations.pending(bare_engine) == [3, 4, 5, 6, 7, 8]
+    assert migrations.pending(bare_engine) == [3, 4, 5, 6, 7, 8, 9]
     assert migrations.upgrade(bare_engine) == (2, migrations.LATEST)
     assert migrations.pending(bare_engine) == []
 
@@ -242,6 +242,7 @@ def test_step_7_copies_the_dates_beside_the_categories_and_browses_the_same(bare
     _store_before_step_5(bare_engine)
     migrations.upgrade(bare_engine, to=6)
     with bare_engine.begin() as conn:       # a revised paper and the categories of both
+        conn.execute(text("DROP INDEX ix_paper_categories_new"))   # step 9's, on the new columns
         conn.execute(text("INSERT INTO papers (id, version, title, authors, abstract, categories, "
                           "primary_category, published, updated, first_seen, modified) VALUES "
                           "('2401.00007', 2, 'U', '[]', 'A', '[\"cs.LG\", \"cs.CV\"]', 'cs.LG', "
@@ -250,7 +251,7 @@ def test_step_7_copies_the_dates_beside_the_categories_and_browses_the_same(bare
         conn.execute(text("INSERT INTO paper_categories (paper_id, category, position) VALUES "
                           "('2402.00001', 'cs.LG', 0), ('2401.00007', 'cs.LG', 0), "
                           "('2401.00007', 'cs.CV', 1)"))
-    assert migrations.upgrade(bare_engine, to=7) == (6, 7)
+    assert migrations.upgrade(bare_engine) == (6, migrations.LATEST)
     with bare_engine.connect() as conn:
         rows = conn.execute(text("SELECT paper_id, category, published, latest FROM paper_categories "
                                  "ORDER BY paper_id, category")).all()
@@ -296,7 +297,7 @@ def test_step_8_indexes_the_full_texts_by_time_and_steps_back(bare_engine):
         record_result(conn, "2402.00001", 1, status="ok", text="words " * 10, pages=1)
         before = fingerprint(conn)
         assert _fulltext_indexes(conn) == {"ix_fulltext_status"}
-    assert migrations.upgrade(bare_engine) == (7, 8)
+    assert migrations.upgrade(bare_engine, to=8) == (7, 8)
     with bare_engine.connect() as conn:
         assert _fulltext_indexes(conn) == {"ix_fulltext_status_updated", "ix_fulltext_updated"}
         assert schema_differences(conn) == []
@@ -305,3 +306,20 @@ def test_step_8_indexes_the_full_texts_by_time_and_steps_back(bare_engine):
         command.downgrade(migrations.alembic_config(conn), "0007")
     with bare_engine.connect() as conn:
         assert _fulltext_indexes(conn) == {"ix_fulltext_status"}
+
+
+def test_step_9_indexes_a_categorys_new_papers_and_steps_back(bare_engine):
+    from alembic import command
+
+    migrations.upgrade(bare_engine, to=8)
+    with bare_engine.begin() as conn:      # a fresh store's revision 1 already made step 9's shape
+        conn.execute(text("DROP INDEX ix_paper_categories_new"))
+    assert migrations.upgrade(bare_engine) == (8, 9)
+    with bare_engine.connect() as conn:
+        assert "ix_paper_categories_new" in {i["name"] for i in inspect(conn).get_indexes("paper_categories")}
+        assert schema_differences(conn) == []
+    with bare_engine.begin() as conn:
+        command.downgrade(migrations.alembic_config(conn), "0008")
+    with bare_engine.connect() as conn:
+        assert "ix_paper_categories_new" not in {
+            i["name"] for i in inspect(conn).get_indexes("paper_categories")}

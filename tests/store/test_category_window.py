@@ -101,3 +101,52 @@ def test_a_category_window_is_one_range_of_the_category_index_on_sqlite(tmp_path
                    "latest < published AND published >= '2024-06-01'")
         assert "ix_paper_categories_misdated" in odd
     sqlite.dispose()
+
+
+def _varied_store(engine) -> None:
+    """80 papers over 80 days: some revised (version 2, some revised before they were first
+    published: malformed), in one to three of four categories, a few sharing a date."""
+    cats = ["cs.LG", "cs.CV", "stat.ML", "q-bio.NC"]
+    records = []
+    for i in range(80):
+        published = START + timedelta(days=i - i % 9 // 8)          # every 9th shares a date
+        revised = i % 3 == 0
+        records.append(record(
+            id=f"2401.{i + 1:05d}", published=published, version=2 if revised else 1,
+            updated=(published + timedelta(days=(-3 if i % 15 == 0 else 4))) if revised else None,
+            categories=cats[i % 4:i % 4 + 1 + i % 3] or cats[:1]))
+    add_papers(engine, *records)
+
+
+def test_new_papers_of_a_category_are_those_of_the_plain_filter(engine):
+    """Feeds' and "new only"'s range of ix_paper_categories_new lists the same papers, in the
+    same order and with the same totals, as the plan over `papers`, for any window and page."""
+    from store.papers import list_papers_by_counts
+
+    _varied_store(engine)
+    windows = [(None, None), (START + timedelta(days=30), None), (None, START + timedelta(days=50)),
+               (START + timedelta(days=10), START + timedelta(days=60))]
+    with engine.connect() as conn:
+        for cat in ("cs.LG", "cs.CV", "stat.ML", "q-bio.NC", "math.AG"):
+            for since, until in windows:
+                flt = PaperFilter(category=cat, since=since, until=until, revisions=False)
+                for offset, cap in ((0, None), (10, None), (0, 5), (30, None)):
+                    got = list_papers(conn, flt, limit=10, offset=offset, count_cap=cap)
+                    want = list_papers_by_counts(conn, flt, limit=10, offset=offset, count_cap=cap)
+                    assert (got[0], [p.id for p in got[1]]) == (want[0], [p.id for p in want[1]])
+        total, page = list_papers(conn, PaperFilter(category="cs.LG", revisions=False), limit=100)
+    assert total > 10 and all(p.version == 1 for p in page)
+    assert [p.published for p in page] == sorted((p.published for p in page), reverse=True)
+
+
+def test_new_papers_of_a_category_are_one_range_of_their_index_on_sqlite(tmp_path):
+    """The page is read from ix_paper_categories_new in order: no sort of the category."""
+    sqlite = create_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    migrations.upgrade(sqlite)
+    with sqlite.connect() as conn:
+        plan = " ".join(row[-1] for row in conn.execute(text(
+            "EXPLAIN QUERY PLAN SELECT pc.paper_id FROM paper_categories pc JOIN papers p ON "
+            "p.id = pc.paper_id WHERE pc.category = 'cs.LG' AND p.version = 1 ORDER BY "
+            "pc.published DESC, pc.paper_id DESC LIMIT 25")))
+    sqlite.dispose()
+    assert "ix_paper_categories_new" in plan and "TEMP B-TREE" not in plan
