@@ -1,7 +1,7 @@
 """Followed authors per user, and the store look-ups behind author pages.
 
-Names are matched by `ingest.author_names`; the store only finds candidate papers by last
-name (a LIKE over the authors JSON), newest first. Every follow function takes the user's
+Names are matched by `recommend.author_names`; the store only finds candidate papers by last
+name (paper_author_words, then the folded author list), newest first. Every follow function takes the user's
 id and touches only that user's rows.
 """
 
@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
-from domain.names import fold
+from domain.names import author_words, fold
 from store import utcnow
 from store.papers import Paper, _paper
 from store.schema import follows, papers
+from store.schema import paper_author_words as naming
 
 MAX_FOLLOWS = 200
 
@@ -70,16 +71,29 @@ def unfollow(conn: Connection, user_id: int, name_key: str) -> bool:
 def papers_naming(conn: Connection, needles: list[str], *, since: datetime | None = None,
                   limit: int = 2000) -> list[Paper]:
     """Papers whose author list contains any of these strings, newest first; accents and case
-    are folded on both sides ("Muller" finds "Müller" and "Müller" finds "Muller")."""
+    are folded on both sides ("Muller" finds "Müller" and "Müller" finds "Muller"). A string
+    matches where its longest word is a whole word of a name ("li" finds Li, not Liu): the
+    papers are read from that word's range of paper_author_words, newest first, and stop at
+    `limit`."""
     needles = [n for n in dict.fromkeys(fold(n) for n in needles) if n]
-    if not needles:
-        return []
-    where = or_(*[papers.c.authors_folded.like(f"%{_escape(n)}%", escape="\\") for n in needles])
-    if since is not None:
-        where = and_(where, papers.c.published >= since)
-    rows = conn.execute(select(papers).where(where)
-                        .order_by(papers.c.published.desc(), papers.c.id.desc()).limit(limit))
-    return [_paper(r) for r in rows]
+    found = [p for n in needles for p in _papers_naming_one(conn, n, since, limit)]
+    unique = {p.id: p for p in found}.values()
+    return sorted(unique, key=lambda p: (p.published, p.id), reverse=True)[:limit]
+
+
+def _papers_naming_one(conn: Connection, needle: str, since: datetime | None, limit: int
+                       ) -> list[Paper]:
+    holds = papers.c.authors_folded.like(f"%{_escape(needle)}%", escape="\\")
+    words = author_words(needle)
+    if not words:       # no letters or digits to look up: every paper is read
+        query = select(papers).where(holds, *([papers.c.published >= since] if since else []))
+        order = (papers.c.published.desc(), papers.c.id.desc())
+    else:
+        word = max(sorted(words), key=len)
+        query = select(papers).join(naming, naming.c.paper_id == papers.c.id).where(
+            naming.c.word == word, holds, *([naming.c.published >= since] if since else []))
+        order = (naming.c.published.desc(), naming.c.paper_id.desc())
+    return [_paper(r) for r in conn.execute(query.order_by(*order).limit(limit))]
 
 
 def _escape(text: str) -> str:

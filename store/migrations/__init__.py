@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SCRIPTS = Path(__file__).resolve().parent
-HEAD = "0009"           # the newest revision; a test checks it against versions/
-LATEST = 9              # its place in the chain
+HEAD = "0010"           # the newest revision; a test checks it against versions/
+LATEST = 10             # its place in the chain
 LEGACY_KEY = "schema_version"
 _PG_LOCK_ID = 0x7061_7065_7273   # pg_advisory_lock key: one migration at a time per database
 

@@ -60,7 +60,7 @@ def test_the_schema_comparison_notices_a_missing_column(bare_engine):
 
 def test_upgrade_applies_only_the_missing_revisions(bare_engine):
     assert migrations.upgrade(bare_engine, to=2) == (0, 2)
-    assert migrations.pending(bare_engine) == [3, 4, 5, 6, 7, 8, 9]
+    assert migrations.pending(bare_engine) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert migrations.upgrade(bare_engine) == (2, migrations.LATEST)
     assert migrations.pending(bare_engine) == []
 
@@ -196,6 +196,8 @@ def test_step_5_folds_the_author_names_of_the_papers_already_stored(bare_engine)
     assert migrations.upgrade(bare_engine, to=5) == (4, 5)
     with bare_engine.connect() as conn:
         assert conn.execute(text("SELECT authors_folded FROM papers")).scalar_one() == "jorg muller | zoe ng"
+    migrations.upgrade(bare_engine)           # names are looked up through step 10's words
+    with bare_engine.connect() as conn:
         assert [p.id for p in papers_naming(conn, ["Muller"])] == ["2402.00001"]
 
 
@@ -314,7 +316,7 @@ def test_step_9_indexes_a_categorys_new_papers_and_steps_back(bare_engine):
     migrations.upgrade(bare_engine, to=8)
     with bare_engine.begin() as conn:      # a fresh store's revision 1 already made step 9's shape
         conn.execute(text("DROP INDEX ix_paper_categories_new"))
-    assert migrations.upgrade(bare_engine) == (8, 9)
+    assert migrations.upgrade(bare_engine, to=9) == (8, 9)
     with bare_engine.connect() as conn:
         assert "ix_paper_categories_new" in {i["name"] for i in inspect(conn).get_indexes("paper_categories")}
         assert schema_differences(conn) == []
@@ -323,3 +325,34 @@ def test_step_9_indexes_a_categorys_new_papers_and_steps_back(bare_engine):
     with bare_engine.connect() as conn:
         assert "ix_paper_categories_new" not in {
             i["name"] for i in inspect(conn).get_indexes("paper_categories")}
+
+
+def test_step_10_fills_the_author_words_of_the_papers_already_stored(bare_engine):
+    """A store at 9 gets paper_author_words for every stored paper (in batches), and author
+    look-ups find them; stepping down to 9 takes the table away."""
+    from alembic import command
+
+    from store.follows import papers_naming
+
+    migrations.upgrade(bare_engine, to=9)
+    with bare_engine.begin() as conn:
+        conn.execute(text("DROP TABLE paper_author_words"))        # step 9's store has none
+        for i, (authors, folded) in enumerate([('["Jörg Müller", "Zoë Ng"]', "jorg muller | zoe ng"),
+                                               ('["Ada Lovelace"]', "ada lovelace"), ("[]", "")]):
+            conn.execute(text(
+                "INSERT INTO papers (id, version, title, authors, authors_folded, abstract, "
+                "categories, primary_category, published, first_seen, modified) VALUES "
+                f"('2402.0000{i + 1}', 1, 'T', :a, :f, 'A', '[\"cs.LG\"]', 'cs.LG', "
+                f"'2024-02-0{i + 1} 00:00:00', '2024-02-01 00:00:00', '2024-02-01 00:00:00')"),
+                {"a": authors, "f": folded})
+    assert migrations.upgrade(bare_engine) == (9, 10)
+    with bare_engine.connect() as conn:
+        rows = conn.execute(text("SELECT word, paper_id FROM paper_author_words ORDER BY word")).all()
+        assert [tuple(r) for r in rows] == [("ada", "2402.00002"), ("jorg", "2402.00001"),
+                                            ("lovelace", "2402.00002"), ("muller", "2402.00001"),
+                                            ("ng", "2402.00001"), ("zoe", "2402.00001")]
+        assert [p.id for p in papers_naming(conn, ["Müller", "lovelace"])] == ["2402.00002", "2402.00001"]
+        assert schema_differences(conn) == []
+    with bare_engine.begin() as conn:
+        command.downgrade(migrations.alembic_config(conn), "0009")
+    assert "paper_author_words" not in inspect(bare_engine).get_table_names()

@@ -3,7 +3,8 @@ case-insensitive author look-ups, and rows leaving with their account."""
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
 from recommend.author_names import needles, parse_name
 from store import follows as follow_store
@@ -33,6 +34,65 @@ def test_author_lookup_folds_accents_both_ways(engine):
             wanted = needles(parse_name(typed), typed)
             found = [p.id for p in follow_store.papers_naming(conn, wanted)]
             assert found == ["2402.00002", "2402.00001"], typed
+
+
+def test_author_lookup_matches_whole_words_of_names(engine):
+    """"Li" finds Li, not Liu or Oliveira: with a common short name, papers by others would
+    crowd the 2,000 newest candidates and push the author's own older papers out."""
+    add_papers(engine, record(id="2402.00001", authors=["Wei Li"], published=datetime(2024, 2, 1)),
+               record(id="2402.00002", authors=["Yang Liu", "Ana Oliveira"], published=datetime(2024, 2, 3)),
+               record(id="2402.00003", authors=["Luca Gioffrè", "Li-Wei Chen"],
+                      published=datetime(2024, 2, 2)))
+    with engine.connect() as conn:
+        def ids(*wanted):
+            return [p.id for p in follow_store.papers_naming(conn, list(wanted))]
+
+        assert ids("li") == ["2402.00003", "2402.00001"]          # Li-Wei: "li" is a word of it
+        assert ids("Luca Gioffre") == ids("gioffrè") == ["2402.00003"]
+        assert ids("liu", "wei li") == ["2402.00002", "2402.00001"]
+        assert ids("oliv") == [] and ids("—") == []
+
+
+def test_author_lookup_follows_changed_author_lists_and_dates(engine):
+    from store.papers import upsert_papers
+
+    add_papers(engine, record(id="2402.00001", authors=["Ada Lovelace"], published=datetime(2024, 2, 1)),
+               record(id="2402.00002", authors=["Ada Lovelace"], published=datetime(2024, 2, 3)))
+    with engine.begin() as conn:       # a new version renames an author and moves the first date
+        upsert_papers(conn, [record(id="2402.00001", version=2, authors=["Ada King"],
+                                    published=datetime(2024, 2, 5), updated=datetime(2024, 3, 1))])
+        upsert_papers(conn, [record(id="2402.00002", version=2, authors=["Ada Lovelace", "Ada King"],
+                                    published=datetime(2024, 2, 3), updated=datetime(2024, 3, 2))])
+    with engine.connect() as conn:
+        assert [p.id for p in follow_store.papers_naming(conn, ["lovelace"])] == ["2402.00002"]
+        assert [p.id for p in follow_store.papers_naming(conn, ["king"])] == ["2402.00001", "2402.00002"]
+        limited = follow_store.papers_naming(conn, ["king", "lovelace"], limit=1)
+        assert [p.id for p in limited] == ["2402.00001"]
+        since = follow_store.papers_naming(conn, ["ada"], since=datetime(2024, 2, 4))
+        assert [p.id for p in since] == ["2402.00001"]
+
+
+def test_author_lookup_is_one_range_of_the_author_words_on_sqlite(engine):
+    """The page of candidates is read from paper_author_words' key in order, never by a scan
+    of the papers."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("query plans checked on SQLite; PostgreSQL's depend on table statistics")
+    add_papers(engine, record(id="2402.00001", authors=["Ada Lovelace"]))
+    seen_sql: list = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen_sql.append((statement, parameters))
+
+    with engine.connect() as conn:
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            follow_store.papers_naming(conn, ["Lovelace"])
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        (statement, parameters), = seen_sql
+        plan = " ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    assert "paper_author_words USING PRIMARY KEY" in plan and "SCAN papers" not in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
 
 
 def test_follows_and_seen_marks_belong_to_one_user(engine):
