@@ -26,7 +26,8 @@ command in its own process (time and peak RSS):
 4. the pages through gunicorn with 2 sync workers, as a logged-out visitor gets them:
    browse, browse of a category within the last year, a paper page, a search, a quoted
    phrase within a category, trends, a category's new papers ("new only") and a category's
-   feed (these two over every category in turn); --requests each (>= 50), p50 and p95 of the wall
+   feed (these two over every category in turn), and the author page of a paper's last
+   author; --requests each (>= 50), p50 and p95 of the wall
    time per request seen by the client. The page cache is on, as by default, and every
    measured URL is asked once, after warm-up requests for other URLs: each is a miss, so
    the time is the cache key's look-ups plus the rendering (`--env
@@ -85,7 +86,8 @@ SERVER_ENV = {"PAPERSIFT_SCHEDULER": "0",
 # the drift limit lifted (as bench/index_update.py): below 40k papers the 2,000-paper update
 # passes the default 5% and `papersift index` would refit instead of updating
 BUILD_ENV = {"PAPERSIFT_INDEX_REFIT_DRIFT": "1", "PAPERSIFT_LOG_LEVEL": "INFO"}
-PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends", "cat_new", "feed")
+PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends", "cat_new", "feed",
+         "author")
 WARM_UP = 3      # requests per page kind before the measured ones, for URLs not measured
 
 
@@ -283,11 +285,13 @@ def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
     rng = random.Random(seed)
     db = sqlite3.connect(f"file:{data_dir / 'papersift.db'}?mode=ro", uri=True)
     n = db.execute("SELECT max(rowid) FROM papers").fetchone()[0]
-    ids = []
+    ids, names = [], []
     while len(ids) < k:
-        row = db.execute("SELECT id FROM papers WHERE rowid = ?", (rng.randint(1, n),)).fetchone()
+        row = db.execute("SELECT id, authors FROM papers WHERE rowid = ?",
+                         (rng.randint(1, n),)).fetchone()
         if row:
             ids.append(row[0])
+            names.extend(json.loads(row[1])[-1:])      # the last author: often a senior one
     every_cat = [c for (c,) in db.execute(
         "SELECT category FROM paper_categories GROUP BY category ORDER BY count(*) DESC")]
     cats = every_cat[:8]
@@ -307,6 +311,7 @@ def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
         # every category in turn, the rarest too: a category's new papers, and its feed
         "cat_new": [f"/?cat={every_cat[i % len(every_cat)]}&show=new" for i in range(k)],
         "feed": [f"/feed/category/{every_cat[i % len(every_cat)]}" for i in range(k)],
+        "author": [f"/author?name={q(name)}" for name in names],
     }
     # each URL once, so that each request is a page-cache miss: where a page repeats, an
     # argument it ignores (`smooth` is the trends chart's) makes the URL new
