@@ -117,7 +117,7 @@ TARGETS = (
     Target(r"ann_\w+_recall_at_10", ">=", 0.95, "fraction"),
     Target(r"encode_default_2000_abstracts_seconds", "<", 120, "s"),
 
-    Target(r"scale_\w+_browse(_cat_year)?_p95", "<", 50, "ms"),
+    Target(r"scale_\w+_browse(_cat_year|_cat_new)?_p95", "<", 50, "ms"),
     Target(r"scale_\w+_paper_p95", "<", 60, "ms"),
     Target(r"scale_\w+_(search|phrase_cat)_p95", "<", 100, "ms"),
     Target(r"scale_\w+_trends_p95", "<", 30, "ms"),

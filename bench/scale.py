@@ -86,7 +86,7 @@ SERVER_ENV = {"PAPERSIFT_SCHEDULER": "0",
 # the drift limit lifted (as bench/index_update.py): below 40k papers the 2,000-paper update
 # passes the default 5% and `papersift index` would refit instead of updating
 BUILD_ENV = {"PAPERSIFT_INDEX_REFIT_DRIFT": "1", "PAPERSIFT_LOG_LEVEL": "INFO"}
-PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends", "cat_new", "feed",
+PAGES = ("browse", "browse_cat_year", "paper", "search", "phrase_cat", "trends", "browse_cat_new", "feed",
          "author")
 WARM_UP = 3      # requests per page kind before the measured ones, for URLs not measured
 
@@ -309,7 +309,7 @@ def page_paths(data_dir: Path, k: int, seed: int = 7) -> dict[str, list[str]]:
                        for i, w in enumerate(two_words[:k])],
         "trends": [f"/trends?q={q(w)}" for w in first_words[:k]],
         # every category in turn, the rarest too: a category's new papers, and its feed
-        "cat_new": [f"/?cat={every_cat[i % len(every_cat)]}&show=new" for i in range(k)],
+        "browse_cat_new": [f"/?cat={every_cat[i % len(every_cat)]}&show=new" for i in range(k)],
         "feed": [f"/feed/category/{every_cat[i % len(every_cat)]}" for i in range(k)],
         "author": [f"/author?name={q(name)}" for name in names],
     }
