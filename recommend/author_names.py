@@ -82,19 +82,21 @@ class Resolution:
 def resolve(wanted: str, surface_names: Iterable[str]) -> Resolution:
     """The surface names that are the wanted person, or the people it could be."""
     target = parse_name(wanted)
-    surface_names = list(surface_names)
-    counts = Counter(n for n in surface_names if compatible(target, parse_name(n)))
+    # each spelling parsed once: an author page passes every name on 2,000 papers
+    seen = Counter(surface_names)
+    parsed = {surface: parse_name(surface) for surface in seen}
+    counts = Counter({s: n for s, n in seen.items() if compatible(target, parsed[s])})
     # an initial-only spelling ("G. Hinton") is this person only if no other first name in the
     # store shares the initial (a Graham Hinton beside a Geoffrey Hinton)
-    firsts = {p.first for p in map(parse_name, surface_names) if p.last == target.last and p.first}
+    firsts = {p.first for p in parsed.values() if p.last == target.last and p.first}
     for surface in list(counts):
-        name = parse_name(surface)
+        name = parsed[surface]
         if not name.first and name.firsts and target.first and \
                 len({f for f in firsts if f[0] == name.firsts[0][0]}) > 1:
             del counts[surface]
     by_first: dict[str, Counter] = {}
     for surface, n in counts.items():
-        first = parse_name(surface).first
+        first = parsed[surface].first
         if first:
             by_first.setdefault(first, Counter())[surface] += n
     if len(by_first) > 1:

@@ -64,6 +64,9 @@ ix_papers_recent = Index(
 # gets the id only)
 ix_papers_id_dates = Index("ix_papers_id_dates", papers.c.id,
                            postgresql_include=["published", "updated"])
+# a paper's version beside its id: "never revised" is checked from this small index alone
+# when a category's new papers are listed and counted (migration 0009), not from the rows
+ix_papers_id_version = Index("ix_papers_id_version", papers.c.id, papers.c.version)
 
 paper_categories = Table(
     "paper_categories",

@@ -23,6 +23,10 @@ ADDED_AFTER_STEP = {
     7: ["DROP INDEX ix_paper_categories_misdated", "DROP INDEX ix_paper_categories_recent",
         "ALTER TABLE paper_categories DROP COLUMN latest",
         "ALTER TABLE paper_categories DROP COLUMN published"],    # revision 0007
+    8: ["DROP INDEX ix_fulltext_status_updated", "DROP INDEX ix_fulltext_updated",
+        "CREATE INDEX ix_fulltext_status ON fulltext (status)"],  # revision 0008
+    9: ["DROP INDEX ix_paper_categories_new", "DROP INDEX ix_papers_id_version"],   # 0009
+    10: ["DROP TABLE paper_author_words"],                      # revision 0010
 }
 
 
@@ -44,7 +48,7 @@ def make_legacy_store(engine: Engine, step: int, rows_from: Path | None = None) 
     migrations.upgrade(engine, to=1)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))
-        for later in range(step + 1, migrations.LATEST + 1):
+        for later in range(migrations.LATEST, step, -1):      # the newest undone first
             for statement in ADDED_AFTER_STEP[later]:
                 conn.execute(text(statement))
         conn.execute(schema.meta.update().values(value=str(step)))

@@ -316,15 +316,18 @@ def test_step_9_indexes_a_categorys_new_papers_and_steps_back(bare_engine):
     migrations.upgrade(bare_engine, to=8)
     with bare_engine.begin() as conn:      # a fresh store's revision 1 already made step 9's shape
         conn.execute(text("DROP INDEX ix_paper_categories_new"))
+        conn.execute(text("DROP INDEX ix_papers_id_version"))
     assert migrations.upgrade(bare_engine, to=9) == (8, 9)
     with bare_engine.connect() as conn:
         assert "ix_paper_categories_new" in {i["name"] for i in inspect(conn).get_indexes("paper_categories")}
+        assert "ix_papers_id_version" in _index_definitions(conn)
         assert schema_differences(conn) == []
     with bare_engine.begin() as conn:
         command.downgrade(migrations.alembic_config(conn), "0008")
     with bare_engine.connect() as conn:
         assert "ix_paper_categories_new" not in {
             i["name"] for i in inspect(conn).get_indexes("paper_categories")}
+        assert "ix_papers_id_version" not in _index_definitions(conn)
 
 
 def test_step_10_fills_the_author_words_of_the_papers_already_stored(bare_engine):
