@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.names import fold
 
@@ -35,6 +36,7 @@ class Name:
         return self.firsts[0] if self.firsts and len(self.firsts[0]) > 1 else ""
 
 
+@lru_cache(maxsize=1 << 16)       # pages resolve the same spellings again and again
 def parse_name(text: str) -> Name:
     """A name's folded parts; "Last, First" is turned round; hyphenated names stay one part."""
     text = " ".join(text.split())

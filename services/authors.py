@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from recommend.author_names import Resolution, coauthors, display_name, needles, parse_name, resolve
 from store import follows as follow_store
-from store.papers import Paper
+from store.papers import Paper, get_papers
 from store.seen import seen_among
 
 MAX_CANDIDATES = 2000
@@ -42,11 +42,13 @@ def check_name(wanted: str) -> str:
     return wanted
 
 
-def _resolved(conn: Connection, wanted: str, since: datetime | None = None
-              ) -> tuple[Resolution, list[Paper]]:
+def _resolved(conn: Connection, wanted: str, since: datetime | None = None, *, whole: bool = True
+              ) -> tuple[Resolution, list]:
+    """The person `wanted` resolves to, and their papers newest first: whole Papers, or
+    (whole=False) follow_store.AuthorList rows."""
     name = parse_name(wanted)
-    candidates = follow_store.papers_naming(conn, needles(name, wanted), since=since,
-                                            limit=MAX_CANDIDATES)
+    lookup = follow_store.papers_naming if whole else follow_store.author_lists_naming
+    candidates = lookup(conn, needles(name, wanted), since=since, limit=MAX_CANDIDATES)
     resolution = resolve(wanted, [a for p in candidates for a in p.authors])
     if resolution.ambiguous:
         return resolution, []
@@ -76,10 +78,10 @@ def following(conn: Connection, user_id: int, *, hide_seen: bool, since: datetim
               limit: int = 25, offset: int = 0) -> FollowingPage:
     """New papers by the user's followed authors, newest first (seen papers left out on request)."""
     mine = follow_store.list_follows(conn, user_id)
-    by_id: dict[str, tuple[Paper, list[str]]] = {}
+    by_id: dict[str, tuple[follow_store.AuthorList, list[str]]] = {}
     ambiguous: list[str] = []
     for f in mine:
-        resolution, papers = _resolved(conn, f.name, since)
+        resolution, papers = _resolved(conn, f.name, since, whole=False)
         if resolution.ambiguous:
             ambiguous.append(f.name)
         for p in papers:
@@ -90,7 +92,10 @@ def following(conn: Connection, user_id: int, *, hide_seen: bool, since: datetim
         seen = seen_among(conn, user_id, [p.id for p, _ in rows])
         hidden = len(seen)
         rows = [r for r in rows if r[0].id not in seen]
-    return FollowingPage(mine, rows[offset:offset + limit], len(rows), hidden, ambiguous)
+    shown = rows[offset:offset + limit]
+    whole = {p.id: p for p in get_papers(conn, [p.id for p, _ in shown])}
+    page = [(whole[p.id], names) for p, names in shown if p.id in whole]
+    return FollowingPage(mine, page, len(rows), hidden, ambiguous)
 
 
 def follow_author(conn: Connection, user_id: int, wanted: str) -> AuthorPage:

@@ -7,11 +7,13 @@ id and touches only that user's rows.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from domain.names import author_words, fold
 from store import utcnow
@@ -68,6 +70,13 @@ def unfollow(conn: Connection, user_id: int, name_key: str) -> bool:
                                                     follows.c.name_key == name_key))).rowcount > 0
 
 
+class AuthorList(NamedTuple):
+    """A paper's id, first-version date and author list: what resolving a name needs."""
+    id: str
+    published: datetime
+    authors: tuple[str, ...]
+
+
 def papers_naming(conn: Connection, needles: list[str], *, since: datetime | None = None,
                   limit: int = 2000) -> list[Paper]:
     """Papers whose author list contains any of these strings, newest first; accents and case
@@ -75,25 +84,39 @@ def papers_naming(conn: Connection, needles: list[str], *, since: datetime | Non
     matches where its longest word is a whole word of a name ("li" finds Li, not Liu): the
     papers are read from that word's range of paper_author_words, newest first, and stop at
     `limit`."""
+    rows = _naming(conn, needles, since, limit, [papers])
+    return [_paper(r) for r in rows]
+
+
+def author_lists_naming(conn: Connection, needles: list[str], *, since: datetime | None = None,
+                        limit: int = 2000) -> list[AuthorList]:
+    """`papers_naming`'s papers as their id, date and authors only (the Following page
+    resolves a dozen names, each over up to `limit` papers, and shows 25)."""
+    rows = _naming(conn, needles, since, limit, [papers.c.id, papers.c.published, papers.c.authors])
+    return [AuthorList(r.id, r.published, tuple(json.loads(r.authors))) for r in rows]
+
+
+def _naming(conn: Connection, needles: list[str], since: datetime | None, limit: int,
+            columns: list) -> list[Row]:
     needles = [n for n in dict.fromkeys(fold(n) for n in needles) if n]
-    found = [p for n in needles for p in _papers_naming_one(conn, n, since, limit)]
-    unique = {p.id: p for p in found}.values()
-    return sorted(unique, key=lambda p: (p.published, p.id), reverse=True)[:limit]
+    found = [r for n in needles for r in _naming_one(conn, n, since, limit, columns)]
+    unique = {r.id: r for r in found}.values()
+    return sorted(unique, key=lambda r: (r.published, r.id), reverse=True)[:limit]
 
 
-def _papers_naming_one(conn: Connection, needle: str, since: datetime | None, limit: int
-                       ) -> list[Paper]:
+def _naming_one(conn: Connection, needle: str, since: datetime | None, limit: int,
+                columns: list) -> list[Row]:
     holds = papers.c.authors_folded.like(f"%{_escape(needle)}%", escape="\\")
     words = author_words(needle)
     if not words:       # no letters or digits to look up: every paper is read
-        query = select(papers).where(holds, *([papers.c.published >= since] if since else []))
+        query = select(*columns).where(holds, *([papers.c.published >= since] if since else []))
         order = (papers.c.published.desc(), papers.c.id.desc())
     else:
         word = max(sorted(words), key=len)
-        query = select(papers).join(naming, naming.c.paper_id == papers.c.id).where(
+        query = select(*columns).join(naming, naming.c.paper_id == papers.c.id).where(
             naming.c.word == word, holds, *([naming.c.published >= since] if since else []))
         order = (naming.c.published.desc(), naming.c.paper_id.desc())
-    return [_paper(r) for r in conn.execute(query.order_by(*order).limit(limit))]
+    return list(conn.execute(query.order_by(*order).limit(limit)))
 
 
 def _escape(text: str) -> str:

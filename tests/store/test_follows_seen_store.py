@@ -72,6 +72,17 @@ def test_author_lookup_follows_changed_author_lists_and_dates(engine):
         assert [p.id for p in since] == ["2402.00001"]
 
 
+def test_author_lists_are_the_papers_of_the_lookup_in_brief(engine):
+    add_papers(engine, *[record(id=f"2402.{i:05d}", authors=["Ada Lovelace", f"Coauthor {i}"],
+                                published=datetime(2024, 2, 1 + i % 3)) for i in range(1, 8)])
+    with engine.connect() as conn:
+        for since in (None, datetime(2024, 2, 2)):
+            whole = follow_store.papers_naming(conn, ["lovelace"], since=since, limit=5)
+            brief = follow_store.author_lists_naming(conn, ["lovelace"], since=since, limit=5)
+            assert [(p.id, p.published, p.authors) for p in whole] == [tuple(b) for b in brief]
+            assert len(brief) == 5 and all(since is None or b.published >= since for b in brief)
+
+
 def test_author_lookup_is_one_range_of_the_author_words_on_sqlite(engine):
     """The page of candidates is read from paper_author_words' key in order, never by a scan
     of the papers."""
