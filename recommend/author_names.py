@@ -10,50 +10,14 @@ listed instead of guessed.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from domain.names import fold
+from domain.names import Name, fold, parse_name
 
-_PARTICLES = {"van", "von", "der", "de", "den", "da", "di", "del", "la", "le", "du", "dos", "das", "ter"}
-
-
-@dataclass(frozen=True, slots=True)
-class Name:
-    firsts: tuple[str, ...]     # folded first and middle names or initials ("g", "geoffrey")
-    last: str                   # folded last name, particles included ("van der waals")
-
-    @property
-    def key(self) -> str:
-        return " ".join((*self.firsts, self.last))
-
-    @property
-    def first(self) -> str:
-        """The full first name, or "" when only initials are known."""
-        return self.firsts[0] if self.firsts and len(self.firsts[0]) > 1 else ""
-
-
-@lru_cache(maxsize=1 << 16)       # pages resolve the same spellings again and again
-def parse_name(text: str) -> Name:
-    """A name's folded parts; "Last, First" is turned round; hyphenated names stay one part."""
-    text = " ".join(text.split())
-    if "," in text:
-        last, _, first = text.partition(",")
-        text = f"{first} {last}"
-    tokens = re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", fold(text))
-    if not tokens:
-        return Name((), "")
-    # particles before the last name belong to it ("van der Waals")
-    i = len(tokens) - 1
-    while i > 0 and tokens[i - 1] in _PARTICLES:
-        i -= 1
-    if i == 0:
-        i = len(tokens) - 1
-    return Name(tuple(tokens[:i]), " ".join(tokens[i:]))
-
+__all__ = ["Name", "Resolution", "compatible", "coauthors", "display_name", "needles",
+           "parse_name", "resolve"]
 
 def _agree(a: str, b: str) -> bool:
     if len(a) == 1 or len(b) == 1:

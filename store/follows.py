@@ -1,7 +1,7 @@
 """Followed authors per user, and the store look-ups behind author pages.
 
 Names are matched by `recommend.author_names`; the store only finds candidate papers by last
-name (paper_author_words, then the folded author list), newest first. Every follow function takes the user's
+name (paper_author_names), newest first. Every follow function takes the user's
 id and touches only that user's rows.
 """
 
@@ -15,11 +15,11 @@ from typing import NamedTuple
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Row
 
-from domain.names import author_words, fold
+from domain.names import LAST_NAME_CHARS, fold
 from store import utcnow
 from store.papers import Paper, _paper
 from store.schema import follows, papers
-from store.schema import paper_author_words as naming
+from store.schema import paper_author_names as naming
 
 MAX_FOLLOWS = 200
 
@@ -77,47 +77,29 @@ class AuthorList(NamedTuple):
     authors: tuple[str, ...]
 
 
-def papers_naming(conn: Connection, needles: list[str], *, since: datetime | None = None,
+def papers_naming(conn: Connection, last_names: list[str], *, since: datetime | None = None,
                   limit: int = 2000) -> list[Paper]:
-    """Papers whose author list contains any of these strings, newest first; accents and case
-    are folded on both sides ("Muller" finds "Müller" and "Müller" finds "Muller"). A string
-    matches where its longest word is a whole word of a name ("li" finds Li, not Liu): the
-    papers are read from that word's range of paper_author_words, newest first, and stop at
-    `limit`."""
-    rows = _naming(conn, needles, since, limit, [papers])
+    """Papers with an author of one of these last names, newest first, at most `limit`;
+    accents and case are folded on both sides ("Muller" finds "Müller" and "Müller" finds
+    "Muller"). Each name is one range of paper_author_names, read newest first."""
+    rows = _naming(conn, last_names, since, limit, [papers])
     return [_paper(r) for r in rows]
 
 
-def author_lists_naming(conn: Connection, needles: list[str], *, since: datetime | None = None,
+def author_lists_naming(conn: Connection, last_names: list[str], *, since: datetime | None = None,
                         limit: int = 2000) -> list[AuthorList]:
     """`papers_naming`'s papers as their id, date and authors only (the Following page
     resolves a dozen names, each over up to `limit` papers, and shows 25)."""
-    rows = _naming(conn, needles, since, limit, [papers.c.id, papers.c.published, papers.c.authors])
+    rows = _naming(conn, last_names, since, limit, [papers.c.id, papers.c.published, papers.c.authors])
     return [AuthorList(r.id, r.published, tuple(json.loads(r.authors))) for r in rows]
 
 
-def _naming(conn: Connection, needles: list[str], since: datetime | None, limit: int,
+def _naming(conn: Connection, last_names: list[str], since: datetime | None, limit: int,
             columns: list) -> list[Row]:
-    needles = [n for n in dict.fromkeys(fold(n) for n in needles) if n]
-    found = [r for n in needles for r in _naming_one(conn, n, since, limit, columns)]
+    keys = [k for k in dict.fromkeys(fold(n)[:LAST_NAME_CHARS] for n in last_names) if k]
+    found = [r for key in keys for r in conn.execute(
+        select(*columns).join(naming, naming.c.paper_id == papers.c.id)
+        .where(naming.c.last_name == key, *([naming.c.published >= since] if since else []))
+        .order_by(naming.c.published.desc(), naming.c.paper_id.desc()).limit(limit))]
     unique = {r.id: r for r in found}.values()
     return sorted(unique, key=lambda r: (r.published, r.id), reverse=True)[:limit]
-
-
-def _naming_one(conn: Connection, needle: str, since: datetime | None, limit: int,
-                columns: list) -> list[Row]:
-    holds = papers.c.authors_folded.like(f"%{_escape(needle)}%", escape="\\")
-    words = author_words(needle)
-    if not words:       # no letters or digits to look up: every paper is read
-        query = select(*columns).where(holds, *([papers.c.published >= since] if since else []))
-        order = (papers.c.published.desc(), papers.c.id.desc())
-    else:
-        word = max(sorted(words), key=len)
-        query = select(*columns).join(naming, naming.c.paper_id == papers.c.id).where(
-            naming.c.word == word, holds, *([naming.c.published >= since] if since else []))
-        order = (naming.c.published.desc(), naming.c.paper_id.desc())
-    return list(conn.execute(query.order_by(*order).limit(limit)))
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

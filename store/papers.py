@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from domain.ids import abs_url, pdf_url
-from domain.names import author_words, folded_authors
+from domain.names import folded_authors, last_names
 from domain.records import PaperRecord
 from store import change_stamp
 from store.category_window import category_new_ids, category_window_ids
@@ -19,7 +19,7 @@ from store.code_links import code_links
 from store.counts import capped_count, mark_changed, papers_per_category, store_stamp
 from store.fulltext import decompress
 from store.paper_filter import PaperFilter, latest_date
-from store.schema import fulltext, paper_author_words, paper_categories, papers
+from store.schema import fulltext, paper_author_names, paper_categories, papers
 
 BATCH = 500
 
@@ -166,14 +166,14 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
     wanted = _latest_per_id(batch)
     cols = [papers.c[name] for name in ("id", *_values(batch[0]).keys())]
     existing = {row.id: row for row in conn.execute(select(*cols).where(papers.c.id.in_(wanted)))}
-    inserts, cat_rows, word_rows = [], [], []
+    inserts, cat_rows, name_rows = [], [], []
     for pid, record in wanted.items():
         values = _values(record)
         row = existing.get(pid)
         if row is None:
             inserts.append({"id": pid, **values, "first_seen": now, "modified": now})
             cat_rows.extend(_category_rows(record))
-            word_rows.extend(_author_word_rows(pid, values["authors_folded"], record.published))
+            name_rows.extend(_author_name_rows(pid, record.authors, record.published))
             counts.new += 1
         elif record.version < row.version:
             counts.older += 1
@@ -183,9 +183,9 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
             conn.execute(papers.update().where(papers.c.id == pid).values(**values, modified=now))
             conn.execute(paper_categories.delete().where(paper_categories.c.paper_id == pid))
             cat_rows.extend(_category_rows(record))
-            if (row.authors_folded, row.published) != (values["authors_folded"], record.published):
-                _drop_author_words(conn, pid, row.authors_folded, row.published)
-                word_rows.extend(_author_word_rows(pid, values["authors_folded"], record.published))
+            if (row.authors, row.published) != (values["authors"], record.published):
+                _drop_author_names(conn, pid, json.loads(row.authors), row.published)
+                name_rows.extend(_author_name_rows(pid, record.authors, record.published))
             counts.updated += 1
             if record.version > row.version:
                 counts.new_versions.append(pid)
@@ -193,8 +193,8 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
         conn.execute(papers.insert(), inserts)
     if cat_rows:
         conn.execute(paper_categories.insert(), cat_rows)
-    if word_rows:
-        conn.execute(paper_author_words.insert(), word_rows)
+    if name_rows:
+        conn.execute(paper_author_names.insert(), name_rows)
     if inserts or counts.updated:
         mark_changed(conn)
     if counts.new_versions:
@@ -213,17 +213,17 @@ def _category_rows(r: PaperRecord) -> list[dict]:
             for i, c in enumerate(r.categories)]
 
 
-def _author_word_rows(pid: str, folded: str | None, published: datetime) -> list[dict]:
-    return [{"word": w, "published": published, "paper_id": pid} for w in author_words(folded or "")]
+def _author_name_rows(pid: str, authors: Iterable[str], published: datetime) -> list[dict]:
+    return [{"last_name": n, "published": published, "paper_id": pid} for n in last_names(authors)]
 
 
-def _drop_author_words(conn: Connection, pid: str, folded: str | None, published: datetime) -> None:
-    """A paper's rows of paper_author_words, found by their whole key (no index on paper_id)."""
-    words = author_words(folded or "")
-    if words:
-        conn.execute(paper_author_words.delete().where(
-            paper_author_words.c.word.in_(words), paper_author_words.c.published == published,
-            paper_author_words.c.paper_id == pid))
+def _drop_author_names(conn: Connection, pid: str, authors: Iterable[str], published: datetime) -> None:
+    """A paper's rows of paper_author_names, found by their whole key (no index on paper_id)."""
+    names = last_names(authors)
+    if names:
+        conn.execute(paper_author_names.delete().where(
+            paper_author_names.c.last_name.in_(names), paper_author_names.c.published == published,
+            paper_author_names.c.paper_id == pid))
 
 
 def get_paper(conn: Connection, paper_id: str) -> Paper | None:

@@ -95,13 +95,13 @@ ix_paper_categories_misdated = Index("ix_paper_categories_misdated", paper_categ
                                      paper_categories.c.published,
                                      sqlite_where=_before_first, postgresql_where=_before_first)
 
-# every word of every author name on a paper (folded: domain.names.author_words), with the
-# paper's first-version date: "papers naming X, newest first" (author pages, follows) is one
+# each author's folded last name on a paper (domain.names.last_names), with the paper's
+# first-version date: "papers by someone named X, newest first" (author pages, follows) is one
 # range of the primary key, where a LIKE over authors_folded read every paper (migration 0010)
-paper_author_words = Table(
-    "paper_author_words",
+paper_author_names = Table(
+    "paper_author_names",
     metadata,
-    Column("word", String(64), primary_key=True),
+    Column("last_name", String(64), primary_key=True),
     Column("published", DateTime, primary_key=True),
     Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     sqlite_with_rowid=False,

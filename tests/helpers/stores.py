@@ -26,7 +26,7 @@ ADDED_AFTER_STEP = {
     8: ["DROP INDEX ix_fulltext_status_updated", "DROP INDEX ix_fulltext_updated",
         "CREATE INDEX ix_fulltext_status ON fulltext (status)"],  # revision 0008
     9: ["DROP INDEX ix_paper_categories_new", "DROP INDEX ix_papers_id_version"],   # 0009
-    10: ["DROP TABLE paper_author_words"],                      # revision 0010
+    10: ["DROP TABLE paper_author_names"],                      # revision 0010
 }
 
 

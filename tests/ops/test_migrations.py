@@ -330,8 +330,8 @@ def test_step_9_indexes_a_categorys_new_papers_and_steps_back(bare_engine):
         assert "ix_papers_id_version" not in _index_definitions(conn)
 
 
-def test_step_10_fills_the_author_words_of_the_papers_already_stored(bare_engine):
-    """A store at 9 gets paper_author_words for every stored paper (in batches), and author
+def test_step_10_fills_the_author_names_of_the_papers_already_stored(bare_engine):
+    """A store at 9 gets paper_author_names for every stored paper (in batches), and author
     look-ups find them; stepping down to 9 takes the table away."""
     from alembic import command
 
@@ -339,7 +339,7 @@ def test_step_10_fills_the_author_words_of_the_papers_already_stored(bare_engine
 
     migrations.upgrade(bare_engine, to=9)
     with bare_engine.begin() as conn:
-        conn.execute(text("DROP TABLE paper_author_words"))        # step 9's store has none
+        conn.execute(text("DROP TABLE paper_author_names"))        # step 9's store has none
         for i, (authors, folded) in enumerate([('["Jörg Müller", "Zoë Ng"]', "jorg muller | zoe ng"),
                                                ('["Ada Lovelace"]', "ada lovelace"), ("[]", "")]):
             conn.execute(text(
@@ -350,12 +350,12 @@ def test_step_10_fills_the_author_words_of_the_papers_already_stored(bare_engine
                 {"a": authors, "f": folded})
     assert migrations.upgrade(bare_engine) == (9, 10)
     with bare_engine.connect() as conn:
-        rows = conn.execute(text("SELECT word, paper_id FROM paper_author_words ORDER BY word")).all()
-        assert [tuple(r) for r in rows] == [("ada", "2402.00002"), ("jorg", "2402.00001"),
-                                            ("lovelace", "2402.00002"), ("muller", "2402.00001"),
-                                            ("ng", "2402.00001"), ("zoe", "2402.00001")]
+        rows = conn.execute(text("SELECT last_name, paper_id FROM paper_author_names "
+                                 "ORDER BY last_name")).all()
+        assert [tuple(r) for r in rows] == [("lovelace", "2402.00002"), ("muller", "2402.00001"),
+                                            ("ng", "2402.00001")]
         assert [p.id for p in papers_naming(conn, ["Müller", "lovelace"])] == ["2402.00002", "2402.00001"]
         assert schema_differences(conn) == []
     with bare_engine.begin() as conn:
         command.downgrade(migrations.alembic_config(conn), "0009")
-    assert "paper_author_words" not in inspect(bare_engine).get_table_names()
+    assert "paper_author_names" not in inspect(bare_engine).get_table_names()

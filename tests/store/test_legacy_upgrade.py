@@ -68,7 +68,7 @@ def test_a_legacy_store_keeps_its_papers_users_and_libraries(legacy_store):
         assert library_ids(conn, grace.id) == {"2503.14996"}
         assert [t.name for t in user_tags(conn, ada.id)] == ["detection"]
         # folded names were filled in for the stored papers: an accent-free look-up finds them
-        assert [p.id for p in papers_naming(conn, ["Luca Gioffre"])] == ["2503.14996"]
+        assert [p.id for p in papers_naming(conn, ["Gioffre"])] == ["2503.14996"]
         # the store takes new rows after the upgrade
         assert create_user(conn, "hopper", "nanoseconds of wire length").id > grace.id
 
