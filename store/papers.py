@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from domain.ids import abs_url, pdf_url
-from domain.names import folded_authors, last_names
+from domain.names import folded_authors
 from domain.records import PaperRecord
 from store import change_stamp
 from store.category_window import category_new_ids, category_window_ids
@@ -19,6 +19,7 @@ from store.code_links import code_links
 from store.counts import capped_count, mark_changed, papers_per_category, store_stamp
 from store.fulltext import decompress
 from store.paper_filter import PaperFilter, latest_date
+from store.paper_rows import author_name_rows, category_rows, drop_author_names
 from store.schema import fulltext, paper_author_names, paper_categories, papers
 
 BATCH = 500
@@ -172,8 +173,8 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
         row = existing.get(pid)
         if row is None:
             inserts.append({"id": pid, **values, "first_seen": now, "modified": now})
-            cat_rows.extend(_category_rows(record))
-            name_rows.extend(_author_name_rows(pid, record.authors, record.published))
+            cat_rows.extend(category_rows(record))
+            name_rows.extend(author_name_rows(pid, record.authors, record.published))
             counts.new += 1
         elif record.version < row.version:
             counts.older += 1
@@ -182,10 +183,10 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
         else:
             conn.execute(papers.update().where(papers.c.id == pid).values(**values, modified=now))
             conn.execute(paper_categories.delete().where(paper_categories.c.paper_id == pid))
-            cat_rows.extend(_category_rows(record))
+            cat_rows.extend(category_rows(record))
             if (row.authors, row.published) != (values["authors"], record.published):
-                _drop_author_names(conn, pid, json.loads(row.authors), row.published)
-                name_rows.extend(_author_name_rows(pid, record.authors, record.published))
+                drop_author_names(conn, pid, json.loads(row.authors), row.published)
+                name_rows.extend(author_name_rows(pid, record.authors, record.published))
             counts.updated += 1
             if record.version > row.version:
                 counts.new_versions.append(pid)
@@ -204,26 +205,6 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
             .values(status="stale", updated=now)
         )
     return counts
-
-
-def _category_rows(r: PaperRecord) -> list[dict]:
-    # the dates are copied for browse's per-category windows (store/category_window.py)
-    latest = r.updated if r.updated is not None else r.published
-    return [{"paper_id": r.id, "category": c, "position": i, "published": r.published, "latest": latest}
-            for i, c in enumerate(r.categories)]
-
-
-def _author_name_rows(pid: str, authors: Iterable[str], published: datetime) -> list[dict]:
-    return [{"last_name": n, "published": published, "paper_id": pid} for n in last_names(authors)]
-
-
-def _drop_author_names(conn: Connection, pid: str, authors: Iterable[str], published: datetime) -> None:
-    """A paper's rows of paper_author_names, found by their whole key (no index on paper_id)."""
-    names = last_names(authors)
-    if names:
-        conn.execute(paper_author_names.delete().where(
-            paper_author_names.c.last_name.in_(names), paper_author_names.c.published == published,
-            paper_author_names.c.paper_id == pid))
 
 
 def get_paper(conn: Connection, paper_id: str) -> Paper | None:
