@@ -8,13 +8,18 @@ no papers: the page lists them rather than guessing.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.engine import Connection
 
 from recommend.author_names import Resolution, coauthors, display_name, needles, parse_name, resolve
 from store import follows as follow_store
+from store.counts import store_stamp
 from store.papers import Paper, get_papers
 from store.seen import seen_among
 
@@ -65,6 +70,39 @@ def author_page(conn: Connection, wanted: str) -> AuthorPage:
                       coauthors([p.authors for p in papers], set(resolution.names)))
 
 
+class _Brief(NamedTuple):
+    id: str
+    published: datetime
+
+
+# a followed author's resolved papers, per process, while the store's papers are unchanged
+# (its change mark: store/counts.py) and at most MEMO_SECONDS (for writes by other means):
+# the Following page, its feed and the digests resolve every follow on every view
+MEMO_SECONDS = 600.0
+MEMO_ENTRIES = 256
+_memo: OrderedDict[tuple, tuple[float, Resolution, tuple[_Brief, ...]]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _followed(conn: Connection, wanted: str, since: datetime | None
+              ) -> tuple[Resolution, tuple[_Brief, ...]]:
+    """`_resolved` of a followed name, as ids and dates, kept while the store is unchanged."""
+    key = (str(conn.engine.url), store_stamp(conn), wanted, since)
+    now = time.monotonic()
+    with _memo_lock:
+        hit = _memo.get(key)
+        if hit is not None and now - hit[0] < MEMO_SECONDS:
+            _memo.move_to_end(key)
+            return hit[1], hit[2]
+    resolution, rows = _resolved(conn, wanted, since, whole=False)
+    papers = tuple(_Brief(r.id, r.published) for r in rows)
+    with _memo_lock:
+        _memo[key] = (now, resolution, papers)
+        while len(_memo) > MEMO_ENTRIES:
+            _memo.popitem(last=False)
+    return resolution, papers
+
+
 @dataclass
 class FollowingPage:
     follows: list[follow_store.Follow]
@@ -78,10 +116,10 @@ def following(conn: Connection, user_id: int, *, hide_seen: bool, since: datetim
               limit: int = 25, offset: int = 0) -> FollowingPage:
     """New papers by the user's followed authors, newest first (seen papers left out on request)."""
     mine = follow_store.list_follows(conn, user_id)
-    by_id: dict[str, tuple[follow_store.AuthorList, list[str]]] = {}
+    by_id: dict[str, tuple[_Brief, list[str]]] = {}
     ambiguous: list[str] = []
     for f in mine:
-        resolution, papers = _resolved(conn, f.name, since, whole=False)
+        resolution, papers = _followed(conn, f.name, since)
         if resolution.ambiguous:
             ambiguous.append(f.name)
         for p in papers:

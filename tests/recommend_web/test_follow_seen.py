@@ -106,6 +106,19 @@ def test_follow_unfollow_and_the_following_view_are_per_user(reco_app, ada):
     assert ada.get("/api/following").get_json()["follows"] == []
 
 
+def test_a_new_paper_by_a_followed_author_shows_at_once(reco_app, ada):
+    """Each follow's papers are kept between views, until the store's papers change."""
+    _add_authors(reco_app)
+    post(ada, "/author/follow", {"name": "Geoffrey Hinton"})
+    first = [c["data-paper-id"] for c in _soup(ada.get("/following")).select(".paper-card")]
+    assert first == ["2406.00003", "2406.00002", "2406.00001"]
+    assert [c["data-paper-id"] for c in _soup(ada.get("/following")).select(".paper-card")] == first
+    add_papers(_engine(reco_app), record(id="2406.00009", authors=["Geoffrey Hinton"],
+                                         title="Forward-forward", published=datetime(2024, 7, 1)))
+    again = [c["data-paper-id"] for c in _soup(ada.get("/following")).select(".paper-card")]
+    assert again == ["2406.00009", *first]
+
+
 def test_following_feed_and_digest_section(reco_app, ada):
     _add_authors(reco_app)
     post(ada, "/author/follow", {"name": "Geoffrey Hinton"})
