@@ -22,6 +22,7 @@ import hashlib
 import logging
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -365,11 +366,31 @@ def cached_top_ids(index: Index, sets: TrainingSets, settings: Settings, cache, 
         return set()
     vectors = vectors_of(index)
     key = cache_key(index, sets, settings, vectors)
-    ranking = cache.get(key) or cache.get(key + ":centroid")
+    with _top_ids_lock:
+        known = _top_ids.get((key, n))
+        if known is not None:
+            _top_ids.move_to_end((key, n))
+    if known is not None:
+        return set(known)
+    trained = cache.get(key)
+    ranking = trained or cache.get(key + ":centroid")
     if ranking is None:
         if trainer is not None:
             trainer.submit(key, index, sets, settings, cache, vectors)
         return set()
     mask = candidate_mask(index, sets.excluded, None, "")
     hits = top_k(np.where(mask, ranking.scores, -np.inf).astype(np.float32), n)
-    return {str(index.ids[r]) for r, _ in hits}
+    ids = {str(index.ids[r]) for r, _ in hits}
+    if trained is not None:      # a key's trained ranking never changes (the centroid is provisional)
+        with _top_ids_lock:
+            _top_ids[key, n] = frozenset(ids)
+            while len(_top_ids) > TOP_IDS_KEPT:
+                _top_ids.popitem(last=False)
+    return ids
+
+
+# the top ids of trained rankings, per process: every page of paper cards a logged-in user
+# opens marks them, and finding them scores every paper (and, with Redis, fetches the ranking)
+TOP_IDS_KEPT = 256
+_top_ids: OrderedDict[tuple[str, int], frozenset[str]] = OrderedDict()
+_top_ids_lock = threading.Lock()

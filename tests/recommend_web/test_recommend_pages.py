@@ -183,3 +183,21 @@ def test_browse_marks_recommended_papers_once_ranked(ada):
     marked = {a.find_parent(class_="paper-card")["data-paper-id"] for a in soup.select(".reco-mark")}
     assert marked and "2405.99999" in marked
     assert marked <= set(top) and not marked & set(RL[:3])
+
+
+def test_recommended_marks_follow_a_dismissal_at_once(ada):
+    """The marks are kept per trained ranking; dismissing a marked paper makes a new ranking,
+    and the next page no longer marks it."""
+    _save(ada, RL[:3])
+    _api(ada, "?n=100")
+
+    def marked() -> set[str]:
+        soup = BeautifulSoup(ada.get("/?per_page=50").data, "html.parser")
+        return {a.find_parent(class_="paper-card")["data-paper-id"] for a in soup.select(".reco-mark")}
+
+    first = marked()
+    assert "2405.99999" in first and marked() == first
+    post_json(ada, "/library/papers/2405.99999/not-interested")
+    _api(ada, "?n=100")
+    again = marked()
+    assert again and "2405.99999" not in again
