@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from domain.names import Name, fold, parse_name
+from domain.names import Name, parse_name
 
 __all__ = ["Name", "Resolution", "compatible", "coauthors", "display_name", "needles",
            "parse_name", "resolve"]
@@ -78,18 +78,10 @@ def display_name(resolution: Resolution, wanted: str) -> str:
 
 
 def needles(name: Name, wanted: str) -> list[str]:
-    """Strings to look for in folded author lists (store.papers' authors_folded): the last
-    name, without accents or case."""
-    return list(dict.fromkeys(x for x in (fold(parse_name_surface_last(wanted)), name.last) if x))
-
-
-def parse_name_surface_last(text: str) -> str:
-    """The last name as written (accents kept), for a database LIKE."""
-    text = " ".join(text.split())
-    if "," in text:
-        return text.partition(",")[0].strip().lower()
-    parts = text.split(" ")
-    return parts[-1].lower() if parts else ""
+    """The last names to look the person up by in the store (store.follows.papers_naming:
+    folded, particles included): a paper can only resolve to `wanted` through an author of
+    the same last name (`compatible`)."""
+    return [name.last] if name.last else []
 
 
 def coauthors(author_lists: Iterable[Iterable[str]], own: set[str], k: int = 10) -> list[tuple[str, int]]:

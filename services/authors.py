@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from recommend.author_names import Resolution, coauthors, display_name, needles, parse_name, resolve
 from store import follows as follow_store
@@ -75,31 +76,33 @@ class _Brief(NamedTuple):
     published: datetime
 
 
-# a followed author's resolved papers, per process, while the store's papers are unchanged
+# a followed author's resolved papers, per process and store, while the store's papers are unchanged
 # (its change mark: store/counts.py) and at most MEMO_SECONDS (for writes by other means):
 # the Following page, its feed and the digests resolve every follow on every view
 MEMO_SECONDS = 600.0
 MEMO_ENTRIES = 256
-_memo: OrderedDict[tuple, tuple[float, Resolution, tuple[_Brief, ...]]] = OrderedDict()
+_memos: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple, tuple[float, Resolution, tuple[_Brief, ...]]]] \
+    = weakref.WeakKeyDictionary()      # per store: two stores never share an entry
 _memo_lock = threading.Lock()
 
 
 def _followed(conn: Connection, wanted: str, since: datetime | None
               ) -> tuple[Resolution, tuple[_Brief, ...]]:
     """`_resolved` of a followed name, as ids and dates, kept while the store is unchanged."""
-    key = (str(conn.engine.url), store_stamp(conn), wanted, since)
+    key = (store_stamp(conn), wanted, since)
     now = time.monotonic()
     with _memo_lock:
-        hit = _memo.get(key)
+        memo = _memos.setdefault(conn.engine, OrderedDict())
+        hit = memo.get(key)
         if hit is not None and now - hit[0] < MEMO_SECONDS:
-            _memo.move_to_end(key)
+            memo.move_to_end(key)
             return hit[1], hit[2]
     resolution, rows = _resolved(conn, wanted, since, whole=False)
     papers = tuple(_Brief(r.id, r.published) for r in rows)
     with _memo_lock:
-        _memo[key] = (now, resolution, papers)
-        while len(_memo) > MEMO_ENTRIES:
-            _memo.popitem(last=False)
+        memo[key] = (now, resolution, papers)
+        while len(memo) > MEMO_ENTRIES:
+            memo.popitem(last=False)
     return resolution, papers
 
 

@@ -366,10 +366,13 @@ def cached_top_ids(index: Index, sets: TrainingSets, settings: Settings, cache, 
         return set()
     vectors = vectors_of(index)
     key = cache_key(index, sets, settings, vectors)
+    # the ranking's key, and the papers left out of its marks (the ranking's own key holds
+    # the library and dismissals, not what a caller may exclude besides)
+    marks = (key, hashlib.sha256("\x1f".join(sorted(sets.excluded)).encode()).hexdigest(), n)
     with _top_ids_lock:
-        known = _top_ids.get((key, n))
+        known = _top_ids.get(marks)
         if known is not None:
-            _top_ids.move_to_end((key, n))
+            _top_ids.move_to_end(marks)
     if known is not None:
         return set(known)
     trained = cache.get(key)
@@ -383,7 +386,7 @@ def cached_top_ids(index: Index, sets: TrainingSets, settings: Settings, cache, 
     ids = {str(index.ids[r]) for r, _ in hits}
     if trained is not None:      # a key's trained ranking never changes (the centroid is provisional)
         with _top_ids_lock:
-            _top_ids[key, n] = frozenset(ids)
+            _top_ids[marks] = frozenset(ids)
             while len(_top_ids) > TOP_IDS_KEPT:
                 _top_ids.popitem(last=False)
     return ids
@@ -392,5 +395,5 @@ def cached_top_ids(index: Index, sets: TrainingSets, settings: Settings, cache, 
 # the top ids of trained rankings, per process: every page of paper cards a logged-in user
 # opens marks them, and finding them scores every paper (and, with Redis, fetches the ranking)
 TOP_IDS_KEPT = 256
-_top_ids: OrderedDict[tuple[str, int], frozenset[str]] = OrderedDict()
+_top_ids: OrderedDict[tuple[str, str, int], frozenset[str]] = OrderedDict()
 _top_ids_lock = threading.Lock()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from domain.names import last_names
@@ -33,3 +34,14 @@ def drop_author_names(conn: Connection, pid: str, authors: Iterable[str], publis
         conn.execute(paper_author_names.delete().where(
             paper_author_names.c.last_name.in_(names), paper_author_names.c.published == published,
             paper_author_names.c.paper_id == pid))
+
+
+def insert_author_names(conn: Connection, rows: list[dict]) -> None:
+    """Add rows, leaving any already there: a row left by a name parsed differently before
+    (it only widens a look-up, which resolves names against the papers' own author lists)
+    must not fail the whole batch of papers."""
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(paper_author_names).on_conflict_do_nothing()
+    else:
+        statement = paper_author_names.insert().prefix_with("OR IGNORE", dialect="sqlite")
+    conn.execute(statement, rows)

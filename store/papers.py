@@ -19,8 +19,8 @@ from store.code_links import code_links
 from store.counts import capped_count, mark_changed, papers_per_category, store_stamp
 from store.fulltext import decompress
 from store.paper_filter import PaperFilter, latest_date
-from store.paper_rows import author_name_rows, category_rows, drop_author_names
-from store.schema import fulltext, paper_author_names, paper_categories, papers
+from store.paper_rows import author_name_rows, category_rows, drop_author_names, insert_author_names
+from store.schema import fulltext, paper_categories, papers
 
 BATCH = 500
 
@@ -195,7 +195,7 @@ def _upsert_batch(conn: Connection, batch: Sequence[PaperRecord], now: datetime)
     if cat_rows:
         conn.execute(paper_categories.insert(), cat_rows)
     if name_rows:
-        conn.execute(paper_author_names.insert(), name_rows)
+        insert_author_names(conn, name_rows)
     if inserts or counts.updated:
         mark_changed(conn)
     if counts.new_versions:
@@ -347,13 +347,14 @@ INDEX_ANALYZER = "snowball-english-3"
 
 def fingerprint(conn: Connection) -> str:
     """Changes whenever papers or full texts change: an index of the same fingerprint is current."""
-    # a query per figure: count() and max() in one select read every row, where alone each
-    # is an index's entries (the count) or one end of an index (the newest)
-    n = conn.execute(select(func.count()).select_from(papers)).scalar_one()
-    last = conn.execute(select(func.max(papers.c.modified))).scalar_one()
+    # a subquery per figure, in one snapshot: count() and max() in one select read every
+    # row, where alone each reads an index's entries (the count) or one end of it
     ok = fulltext.c.status == "ok"
-    fn = conn.execute(select(func.count()).select_from(fulltext).where(ok)).scalar_one()
-    flast = conn.execute(select(func.max(fulltext.c.updated)).where(ok)).scalar_one()
+    n, last, fn, flast = conn.execute(select(
+        select(func.count()).select_from(papers).scalar_subquery(),
+        select(func.max(papers.c.modified)).scalar_subquery(),
+        select(func.count()).select_from(fulltext).where(ok).scalar_subquery(),
+        select(func.max(fulltext.c.updated)).where(ok).scalar_subquery())).one()
     return f"papers={n}@{last}|fulltext={fn}@{flast}"
 
 

@@ -196,7 +196,7 @@ def test_step_5_folds_the_author_names_of_the_papers_already_stored(bare_engine)
     assert migrations.upgrade(bare_engine, to=5) == (4, 5)
     with bare_engine.connect() as conn:
         assert conn.execute(text("SELECT authors_folded FROM papers")).scalar_one() == "jorg muller | zoe ng"
-    migrations.upgrade(bare_engine)           # names are looked up through step 10's words
+    migrations.upgrade(bare_engine)           # names are looked up through step 10's table
     with bare_engine.connect() as conn:
         assert [p.id for p in papers_naming(conn, ["Muller"])] == ["2402.00001"]
 

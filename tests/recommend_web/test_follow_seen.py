@@ -119,6 +119,16 @@ def test_a_new_paper_by_a_followed_author_shows_at_once(reco_app, ada):
     assert again == ["2406.00009", *first]
 
 
+def test_an_author_taken_off_a_paper_leaves_the_following_page_at_once(reco_app, ada):
+    _add_authors(reco_app)
+    post(ada, "/author/follow", {"name": "Geoffrey Hinton"})
+    assert "2406.00003" in [c["data-paper-id"] for c in _soup(ada.get("/following")).select(".paper-card")]
+    add_papers(_engine(reco_app), record(id="2406.00003", authors=["Ada Lovelace"], title="Capsules part 3",
+                                         published=datetime(2024, 5, 23)))        # a corrected list
+    cards = [c["data-paper-id"] for c in _soup(ada.get("/following")).select(".paper-card")]
+    assert cards == ["2406.00002", "2406.00001"]
+
+
 def test_following_feed_and_digest_section(reco_app, ada):
     _add_authors(reco_app)
     post(ada, "/author/follow", {"name": "Geoffrey Hinton"})

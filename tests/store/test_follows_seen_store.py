@@ -85,7 +85,29 @@ def test_author_lists_are_the_papers_of_the_lookup_in_brief(engine):
             assert len(brief) == 5 and all(since is None or b.published >= since for b in brief)
 
 
-def test_author_lookup_is_one_range_of_the_author_words_on_sqlite(engine):
+def test_author_lookup_follows_a_corrected_author_list_of_the_same_version(engine):
+    """A re-import of the same version with another author list (a metadata correction) moves
+    the paper from the old name to the new, and a row left from before fails nothing."""
+    from sqlalchemy import text
+
+    from store.papers import upsert_papers
+
+    add_papers(engine, record(id="2402.00001", authors=["Ada Lovelace", "Alan Turing"]))
+    with engine.begin() as conn:
+        upsert_papers(conn, [record(id="2402.00001", authors=["Ada King", "Alan Turing"])])
+    with engine.connect() as conn:
+        assert follow_store.papers_naming(conn, ["lovelace"]) == []
+        assert [p.id for p in follow_store.papers_naming(conn, ["king", "turing"])] == ["2402.00001"]
+    with engine.begin() as conn:       # a stale row, as a name parsed another way would leave
+        conn.execute(text("INSERT INTO paper_author_names (last_name, published, paper_id) "
+                          "SELECT 'hopper', published, id FROM papers"))
+        upsert_papers(conn, [record(id="2402.00001", authors=["Grace Hopper"])])
+    with engine.connect() as conn:
+        assert [p.id for p in follow_store.papers_naming(conn, ["hopper"])] == ["2402.00001"]
+        assert follow_store.papers_naming(conn, ["king"]) == []
+
+
+def test_author_lookup_is_one_range_of_the_author_names_on_sqlite(engine):
     """The page of candidates is read from paper_author_names' key in order, never by a scan
     of the papers."""
     if engine.dialect.name != "sqlite":
