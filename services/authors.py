@@ -76,13 +76,13 @@ class _Brief(NamedTuple):
     published: datetime
 
 
-# a followed author's resolved papers, per process and store, while the store's papers are unchanged
-# (its change mark: store/counts.py) and at most MEMO_SECONDS (for writes by other means):
-# the Following page, its feed and the digests resolve every follow on every view
+# a followed author's resolved papers, per process and store, while the store's papers are
+# unchanged (its change mark: store/counts.py) and at most MEMO_SECONDS (for writes by other
+# means): the Following page, its feed and the digests resolve every follow on every view
 MEMO_SECONDS = 600.0
 MEMO_ENTRIES = 256
-_memos: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple, tuple[float, Resolution, tuple[_Brief, ...]]]] \
-    = weakref.WeakKeyDictionary()      # per store: two stores never share an entry
+_Memo = OrderedDict[tuple, tuple[float, Resolution, tuple[_Brief, ...]]]
+_memos: weakref.WeakKeyDictionary[Engine, _Memo] = weakref.WeakKeyDictionary()   # per store
 _memo_lock = threading.Lock()
 
 
