@@ -164,8 +164,9 @@ def _merged_hashes(old: TermTable, old_to_new: np.ndarray, encoded: list[bytes],
     added_hashes, added_pos = added_hashes[order], added_to_new[order]
     at = np.searchsorted(hashes, added_hashes)
     # 64-bit collisions: among equal hashes the lower position comes first
-    for i in np.flatnonzero((at < len(hashes)) & (hashes[np.minimum(at, len(hashes) - 1)]
-                                                  == added_hashes)):
+    last = max(len(hashes) - 1, 0)
+    for i in np.flatnonzero((at < len(hashes)) & (hashes[np.minimum(at, last)] == added_hashes)
+                            if len(hashes) else []):
         while (at[i] < len(hashes) and hashes[at[i]] == added_hashes[i]
                and positions[at[i]] < added_pos[i]):
             at[i] += 1

@@ -12,7 +12,7 @@ All edits over the base arrays are vectorised (`recommend.search_merge`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +42,7 @@ from recommend.search_state import (
     common_words_parts,
     sort_rows,
 )
+from recommend.search_table_merge import StreamedTableEdit, streamed_merge_table
 from recommend.search_terms import PREFIX, TermTable
 from recommend.search_text_merge import TextMerge, streamed_text_parts
 from recommend.text import ANALYZER, analyze, analyze_words, words
@@ -97,15 +98,19 @@ def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[
     p = base.parts
     new = _read_new(new_docs)
     text = p[f"{PREFIX}text"]
-    edit, columns = _merge_columns(_table(p, "terms"), kept_column_counts(text, keep) > 0,
-                                   new.terms)
+    table = _table(p, "terms")
+    edit, columns = _merge_columns(
+        table, kept_column_counts(text, keep) > 0, new.terms,
+        lambda *args: streamed_merge_table(*args, name="terms",
+                                           release=lambda: drop_pages_of(base)))
     drop_pages_of(base)     # the term table was read whole: drop it before the next merge
-    if not len(edit.table):
+    if not edit.n_terms:
         return
     yield f"{PREFIX}analyzer", np.array([ANALYZER])
-    # the term table goes first, written before the postings are merged block by block
-    title_columns = _title_columns(new_docs, edit.table)
-    old_to_new, n_terms, table_parts = edit.old_to_new, len(edit.table), edit.table.parts("terms")
+    # the term table goes first, written a block at a time before the postings are merged
+    old_to_new, n_terms = edit.old_to_new, edit.n_terms
+    title_columns = _title_columns(new_docs, table, old_to_new, new.terms, columns)
+    table_parts = edit.parts
     del edit
     yield from _handed_over(table_parts)
     yield from _handed_over(_text_parts(base, keep, new, old_to_new, columns, n_terms))
@@ -178,17 +183,19 @@ def _read_new(docs: Sequence) -> NewPapers:
     return new
 
 
-def _merge_columns(table: TermTable, alive: np.ndarray, new_terms: Sequence[str]
-                   ) -> tuple[TableEdit, np.ndarray]:
+def _merge_columns(table: TermTable, alive: np.ndarray, new_terms: Sequence[str],
+                   merge: Callable[..., TableEdit | StreamedTableEdit] = merge_table
+                   ) -> tuple[TableEdit | StreamedTableEdit, np.ndarray]:
     """The table with the (sorted) new terms added and those no kept or new paper holds
     (`alive` False: no kept paper holds it) dropped, and the new column of each of
     `new_terms`. `alive` (a bool per old term, not the counts, so that a caller's int64
-    temporary is freed before the merge) is changed in place."""
+    temporary is freed before the merge) is changed in place. `merge` makes the edit
+    (`merge_table`, or `streamed_merge_table` for a table written a block at a time)."""
     found, insert_at = locate(table, new_terms)
     alive[found[found >= 0]] = True
     absent = found < 0
-    edit = merge_table(table, alive, [t for t, a in zip(new_terms, absent, strict=True) if a],
-                       insert_at[absent])
+    edit = merge(table, alive, [t for t, a in zip(new_terms, absent, strict=True) if a],
+                 insert_at[absent])
     columns = np.empty(len(new_terms), dtype=np.int64)
     columns[~absent] = edit.old_to_new[found[~absent]]
     columns[absent] = edit.added_to_new
@@ -220,16 +227,21 @@ def _added_postings(counts: sparse.csr_matrix, columns: np.ndarray, n_columns: i
     return Postings(moved.indptr, moved.indices, [moved.data])
 
 
-def _title_columns(docs: Sequence, terms: TermTable) -> list[list[int]]:
-    """Each new paper's title terms as columns of the new term table: looked up by hash
-    (2-3x faster than `locate`, which also finds where absent terms would go) when the
-    table has its hash index, as every search version's has."""
+def _title_columns(docs: Sequence, old: TermTable, old_to_new: np.ndarray,
+                   new_terms: Sequence[str], columns: np.ndarray) -> list[list[int]]:
+    """Each new paper's title terms as columns of the merged term table: a term of the new
+    papers' texts has its column already (`columns`), any other is looked up in the old
+    table (by hash, as every search version has its hash index) and follows `old_to_new`
+    (-1 where dropped); a term in neither is in no column."""
     titles = [set(analyze(getattr(d, "title", ""))) for d in docs]
-    every = sorted(set().union(*titles))
-    found = (locate(terms, every)[0] if terms.hashes is None
-             else terms.positions_of(TermTable.unhashed(every)))
-    column_of = dict(zip(every, found.tolist(), strict=True))
-    return [sorted(j for t in title if (j := column_of[t]) >= 0) for title in titles]
+    column_of = dict(zip(new_terms, columns.tolist(), strict=True))
+    others = sorted(set().union(*titles) - column_of.keys())
+    if others and len(old):
+        found = (locate(old, others)[0] if old.hashes is None
+                 else old.positions_of(TermTable.unhashed(others)))
+        moved = np.where(found >= 0, old_to_new[np.maximum(found, 0)], -1)
+        column_of.update(zip(others, moved.tolist(), strict=True))
+    return [sorted(j for t in title if (j := column_of.get(t, -1)) >= 0) for title in titles]
 
 
 def _merge_binary_matrix(matrix: sparse.csc_matrix, keep: np.ndarray,
