@@ -182,9 +182,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Minutes an old index version stays on disk after the version that replaced it "
             "arrived, before a build or `papersift index-publish` may delete it (the newest two "
             "always stay); raise it when web machines read versions from a network volume."),
-    # 1280: at 1M papers a worker's peak stays near 1.3 GB, under issue 21's 1.5 GB, with
-    # few drops; 1024 bounds it lower for ~6 ms on a paper page (docs/scaling.md)
-    Setting("worker_rss_mb", "PAPERSIFT_WORKER_RSS_MB", 1280, _count,
+    # 1024: at 1M papers a worker's peak stays near 1.1 GB, under issue 21's 1.5 GB; at 1280
+    # one search request past the cap took a worker to 1.5-1.6 GB, and since pages read
+    # their look-ups and rows from files the lower cap costs no page time (docs/scaling.md)
+    Setting("worker_rss_mb", "PAPERSIFT_WORKER_RSS_MB", 1024, _count,
             "RSS in MB past which a web worker drops the index pages it has mapped after a "
             "request (they stay in the page cache, shared by every worker); 0 never drops them."),
     Setting("svm_c", "PAPERSIFT_SVM_C", 0.005, float,
