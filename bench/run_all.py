@@ -121,8 +121,10 @@ TARGETS = (
     Target(r"scale_\w+_paper_p95", "<", 60, "ms"),
     Target(r"scale_\w+_(search|phrase_cat)_p95", "<", 100, "ms"),
     Target(r"scale_\w+_trends_p95", "<", 30, "ms"),
-    Target(r"scale_\w+_worker\d_rss", "<", 1.5, "GB"),
+    Target(r"scale_\w+_worker\d_(peak_)?rss", "<", 1.5, "GB"),
     Target(r"scale_1000k_update_index_seconds", "<", 60, "s"),
+    Target(r"scale_1000k_index_seconds", "<", 600, "s"),
+    Target(r"scale_1000k_index_peak_rss", "<", 6, "GB"),
 )
 
 
@@ -297,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(Result(name, f"bench/{name}.py", [], "missing", 0.0))
             continue
         results.append(run_bench(name, path, log_dir, args.long))
-    which = "`make bench`" if not args.only else f"`bench/run_all.py --only {' '.join(names)}`"
+    long = " --long" if args.long else ""
+    which = ("`make bench`" if not args.only
+             else f"`bench/run_all.py{long} --only {' '.join(names)}`")
     note = (f"Last {which}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
             f"load average {load:.1f} at the start (other jobs share the machine); "
             f"{sum(r.seconds for r in results):.0f} s in all. Logs: bench/logs/.")
