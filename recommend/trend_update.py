@@ -24,7 +24,7 @@ from scipy import sparse
 
 from recommend.index import Doc, Index
 from recommend.index_update import NeedsFullBuild
-from recommend.trend_build import _doc_terms, _strings, generic_flags, title_parts, title_presence
+from recommend.trend_build import _doc_terms, _strings, generic_flags, title_presence
 from recommend.trends import PARTS
 
 
@@ -47,12 +47,9 @@ def update_trend_parts(base: Index, keep: np.ndarray, new_docs: Sequence[Doc], n
     base_first = int(base_months[0]) if len(base_months) else first
     n_terms = len(parts["trend_term_offsets"]) - 1
 
-    postings = sparse.csr_matrix(
-        (np.ones(len(parts["trend_postings"]), np.bool_), np.asarray(parts["trend_postings"]),
-         np.asarray(parts["trend_postings_ptr"])), shape=(n_terms, len(keep)))
-    kept, removed = _split_postings(postings, keep)
     added = _new_postings(parts, new_docs, n_kept)
-    merged = _merge(kept, added, n_kept + len(new_docs))
+    merged, removed = merged_postings(parts["trend_postings"], parts["trend_postings_ptr"],
+                                      keep, added)
 
     counts = _shifted_counts(parts["trend_counts"], base_first - first, n_months)
     old_month = np.asarray(parts["trend_doc_month"], dtype=np.int64) + (base_first - first)
@@ -63,6 +60,8 @@ def update_trend_parts(base: Index, keep: np.ndarray, new_docs: Sequence[Doc], n
     counts.eliminate_zeros()
     counts.sort_indices()
     out = _assemble(parts, merged, counts, doc_month, n_months, first)
+    del merged
+    out.update(_terms_by_paper(parts, keep, added, out))
     out.update(_category_parts(parts, keep, new_docs, doc_month, n_months))
     out.update(_title_parts(parts, keep, new_docs, n_terms))
     out["trend_generic_flags"] = generic_flags(out)
@@ -72,35 +71,46 @@ def update_trend_parts(base: Index, keep: np.ndarray, new_docs: Sequence[Doc], n
 def _title_parts(parts: dict[str, Any], keep: np.ndarray, new_docs: Sequence[Doc], n_terms: int
                  ) -> dict[str, Any]:
     """The title postings of the kept and the new papers."""
-    base = sparse.csr_matrix(
-        (np.ones(len(parts["trend_title_postings"]), np.bool_),
-         np.asarray(parts["trend_title_postings"]), np.asarray(parts["trend_title_postings_ptr"])),
-        shape=(n_terms, len(keep)))
-    kept, _ = _split_postings(base, keep)
     added = title_presence(new_docs, _term_rows(parts))
-    return title_parts(_merge(kept, added, kept.shape[1] + len(new_docs)))
+    (indices, indptr), _ = merged_postings(parts["trend_title_postings"],
+                                           parts["trend_title_postings_ptr"], keep, added)
+    return {"trend_title_postings": indices, "trend_title_postings_ptr": indptr}
 
 
 def _month_numbers(published: np.ndarray) -> np.ndarray:
     return np.asarray(published, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
 
-def _split_postings(postings: sparse.csr_matrix, keep: np.ndarray
-                    ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """(kept postings renumbered to the new rows, removed postings in base rows)."""
-    new_row = np.cumsum(keep, dtype=np.int64) - 1
-    n_terms = postings.shape[0]
-    survives = keep[postings.indices]
-    # postings stay in order when filtered: only the row pointers need recounting
-    term_of = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(postings.indptr))
-    kept_ptr = np.zeros(n_terms + 1, dtype=np.int64)
-    np.cumsum(np.bincount(term_of[survives], minlength=n_terms), out=kept_ptr[1:])
-    kept_rows = new_row[postings.indices[survives]]
-    kept = sparse.csr_matrix((np.ones(len(kept_rows), np.bool_), kept_rows, kept_ptr),
-                             shape=(n_terms, int(keep.sum())))
-    removed = _from_pairs(term_of[~survives].astype(np.int64),
-                          postings.indices[~survives].astype(np.int64), (n_terms, len(keep)))
-    return kept, removed
+def merged_postings(indices: np.ndarray, indptr: np.ndarray, keep: np.ndarray,
+                    added: sparse.csr_matrix
+                    ) -> tuple[tuple[np.ndarray, np.ndarray], sparse.csr_matrix]:
+    """Each term's postings (rows of papers, `indices` and `indptr` as stored) of the kept
+    papers renumbered to the new rows, then its rows among the `added` (term x new paper)
+    after them: (int32 rows, int64 pointers), and the removed postings (term x base paper).
+
+    The base's rows are read in place; besides the result only a flag and a running count
+    per posting are held when papers were removed (none when every paper is kept)."""
+    indptr = np.asarray(indptr, dtype=np.int64)
+    n_terms, n_kept = len(indptr) - 1, int(np.count_nonzero(keep))
+    kept_rows, kept_ptr = np.asarray(indices), indptr
+    removed = sparse.csr_matrix((n_terms, len(keep)), dtype=np.bool_)
+    if n_kept < len(keep):
+        survives = keep[kept_rows]
+        running = np.zeros(len(survives) + 1, dtype=np.int64 if len(survives) >= 2**31 else np.int32)
+        np.cumsum(survives, out=running[1:])
+        kept_ptr = running[indptr].astype(np.int64)
+        del running
+        gone = np.flatnonzero(~survives)
+        removed = _from_pairs(np.searchsorted(indptr, gone, side="right") - 1,
+                              kept_rows[gone].astype(np.int64), (n_terms, len(keep)))
+        new_row = (np.cumsum(keep, dtype=np.int64) - 1).astype(np.int32)
+        kept_rows = new_row[kept_rows[survives]]
+        del survives, gone
+    term_of_added = np.repeat(np.arange(n_terms), np.diff(added.indptr))
+    rows = np.insert(kept_rows.astype(np.int32, copy=False), kept_ptr[term_of_added + 1],
+                     (np.asarray(added.indices, np.int64) + n_kept).astype(np.int32))
+    ptr = kept_ptr + np.concatenate([[0], np.cumsum(np.diff(added.indptr))]).astype(np.int64)
+    return (rows, ptr), removed
 
 
 def _new_postings(parts: dict[str, Any], new_docs: Sequence[Doc], n_kept: int
@@ -129,19 +139,6 @@ def _from_pairs(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> s
     return matrix
 
 
-def _merge(kept: sparse.csr_matrix, added: sparse.csr_matrix, n_rows: int) -> sparse.csr_matrix:
-    """Each term's kept postings, then its postings in the new papers (rows after kept)."""
-    n_kept = kept.shape[1]
-    term_of_added = np.repeat(np.arange(added.shape[0]), np.diff(added.indptr))
-    where = np.asarray(kept.indptr)[term_of_added + 1]
-    indices = np.insert(np.asarray(kept.indices, np.int64), where,
-                        np.asarray(added.indices, np.int64) + n_kept)
-    indptr = np.asarray(kept.indptr, np.int64) + np.concatenate(
-        [[0], np.cumsum(np.diff(added.indptr))])
-    return sparse.csr_matrix((np.ones(len(indices), np.bool_), indices, indptr),
-                             shape=(kept.shape[0], n_rows))
-
-
 def _shifted_counts(counts: sparse.csr_matrix, shift: int, n_months: int) -> sparse.coo_matrix:
     """The base's (term x month) counts in the new month columns (int32)."""
     coo = counts.tocoo()
@@ -163,29 +160,53 @@ def _month_counts(presence: sparse.coo_matrix, month_of_row: np.ndarray, n_month
                               (presence.row[inside], months[inside])), shape=(n_terms, n_months))
 
 
-def _assemble(parts: dict[str, Any], postings: sparse.csr_matrix, counts: sparse.csr_matrix,
-              doc_month: np.ndarray, n_months: int, first: int) -> dict[str, Any]:
+def _assemble(parts: dict[str, Any], postings: tuple[np.ndarray, np.ndarray],
+              counts: sparse.csr_matrix, doc_month: np.ndarray, n_months: int, first: int
+              ) -> dict[str, Any]:
     if counts.nnz and counts.data.max() <= np.iinfo(np.uint16).max:
         counts.data = counts.data.astype(np.uint16)
     else:
         counts.data = counts.data.astype(np.int32)
+    rows, ptr = postings
     out: dict[str, Any] = {
         name: np.asarray(parts[name]) for name in
         ("trend_term_bytes", "trend_term_offsets", "trend_label_bytes", "trend_label_offsets")}
     out.update({
-        "trend_df": np.diff(postings.indptr).astype(np.int32),
+        "trend_df": np.diff(ptr).astype(np.int32),
         "trend_counts": counts,
         "trend_months": np.arange(first, first + n_months).astype("datetime64[M]"),
         "trend_totals": np.bincount(doc_month, minlength=n_months).astype(np.int32),
-        "trend_postings": postings.indices.astype(np.int32),
-        "trend_postings_ptr": postings.indptr.astype(np.int64),
+        "trend_postings": rows,
+        "trend_postings_ptr": ptr,
         "trend_doc_month": doc_month,
     })
-    by_doc = postings.tocsc()
-    by_doc.sort_indices()
-    out.update(trend_doc_terms=by_doc.indices.astype(np.int32),
-               trend_doc_terms_ptr=by_doc.indptr.astype(np.int64))
     return out
+
+
+def _terms_by_paper(parts: dict[str, Any], keep: np.ndarray, added: sparse.csr_matrix,
+                    out: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Each paper's terms (the postings by paper, terms sorted): the kept papers' lists as
+    the base stores them (a paper's terms do not change), then the new papers'. A base
+    without them (built before they were stored) has them made from the merged postings."""
+    if "trend_doc_terms" not in parts:
+        postings = out["trend_postings"]
+        by_doc = sparse.csr_matrix((np.ones(len(postings), np.bool_), postings,
+                                    out["trend_postings_ptr"]),
+                                   shape=(len(out["trend_df"]), len(out["trend_doc_month"]))).tocsc()
+        by_doc.sort_indices()
+        return {"trend_doc_terms": by_doc.indices.astype(np.int32),
+                "trend_doc_terms_ptr": by_doc.indptr.astype(np.int64)}
+    terms, ptr = np.asarray(parts["trend_doc_terms"]), np.asarray(parts["trend_doc_terms_ptr"])
+    lengths = np.diff(ptr)
+    if not keep.all():
+        terms = terms[np.repeat(keep, lengths)]
+        lengths = lengths[keep]
+    new = added.T.tocsr()
+    new.sort_indices()
+    doc_ptr = np.zeros(len(lengths) + new.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.concatenate([lengths, np.diff(new.indptr)]), out=doc_ptr[1:])
+    return {"trend_doc_terms": np.concatenate([terms, new.indices]).astype(np.int32, copy=False),
+            "trend_doc_terms_ptr": doc_ptr}
 
 
 def _category_parts(parts: dict[str, Any], keep: np.ndarray, new_docs: Sequence[Doc],

@@ -119,6 +119,37 @@ def test_trend_counts_are_exact_against_a_full_build_on_the_base_terms(
     _assert_trends_match(base, new, reference)
 
 
+@pytest.mark.parametrize("stored", [True, False])
+def test_each_papers_trend_terms_are_the_merged_postings_by_paper(tmp_path: Path, corpus,
+                                                                 stored: bool) -> None:
+    # kept papers' lists come from the base's own (or, for a base built before they were
+    # stored, from the merged postings); either way they are the postings transposed
+    base = _base(tmp_path, corpus[:N_BASE])
+    if not stored:
+        base = dataclasses.replace(base, parts={k: v for k, v in base.parts.items()
+                                                if not k.startswith("trend_doc_terms")})
+    keep, new_docs, _ = _delta(corpus, base)
+    parts = update_trend_parts(base, keep, new_docs, _new_core(tmp_path, base, keep, new_docs))
+    rows, ptr = parts["trend_postings"], parts["trend_postings_ptr"]
+    by_doc = sparse.csr_matrix((np.ones(len(rows), np.bool_), rows, ptr),
+                               shape=(len(ptr) - 1, len(parts["trend_doc_month"]))).tocsc()
+    by_doc.sort_indices()
+    assert parts["trend_doc_terms"].dtype == np.int32
+    assert parts["trend_doc_terms_ptr"].dtype == np.int64
+    np.testing.assert_array_equal(parts["trend_doc_terms"], by_doc.indices)
+    np.testing.assert_array_equal(parts["trend_doc_terms_ptr"], by_doc.indptr)
+    assert rows.dtype == np.int32 and ptr.dtype == np.int64
+
+
+def _new_core(root: Path, base: Index, keep: np.ndarray, new_docs: list[Doc]) -> Index:
+    """The updated version's core (no extra parts), as the updaters receive it."""
+    (root / "core").mkdir()
+    update_index(root / "core", base, keep, new_docs, fingerprint="core")
+    core = load_index(root / "core")
+    assert core is not None
+    return core
+
+
 def test_a_trend_table_without_title_postings_asks_for_a_full_build(tmp_path: Path, corpus
                                                                    ) -> None:
     # an index built before titles were kept: updating it would keep lists without the
