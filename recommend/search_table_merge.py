@@ -33,8 +33,40 @@ class StreamedTableEdit:
     parts: dict[str, StreamedArray]
     old_to_new: np.ndarray
     added_to_new: np.ndarray
-
     n_terms: int
+    terms: _OldBlocks
+    hashes: _HashBlocks | None
+
+    def kept(self, keep: np.ndarray, name: str) -> dict[str, StreamedArray]:
+        """The merged table's terms where `keep` (a flag per merged term) as the streamed
+        parts `TermTable.parts(name)` names: what `search_state.kept_terms` gives for the
+        merged table, hash index included, without the merged table in memory."""
+        keep = np.asarray(keep, dtype=bool)
+        n_kept = int(np.count_nonzero(keep))
+        terms = self.terms
+        n_bytes = sum(int(lengths[keep[at:at + len(lengths)]].sum())
+                      for at, lengths, _ in terms.merged_blocks(with_bytes=False))
+
+        def blob_blocks() -> Iterator[np.ndarray]:
+            for at, lengths, data in terms.merged_blocks():
+                yield data[np.repeat(keep[at:at + len(lengths)], lengths)]
+            terms.release()
+
+        def offset_blocks() -> Iterator[np.ndarray]:
+            carry = 0
+            yield np.zeros(1, dtype=np.int64)
+            for at, lengths, _ in terms.merged_blocks(with_bytes=False):
+                offsets = np.cumsum(lengths[keep[at:at + len(lengths)]], dtype=np.int64) + carry
+                carry = int(offsets[-1]) if len(offsets) else carry
+                yield offsets
+            terms.release()
+
+        parts = {f"{PREFIX}{name}_blob": StreamedArray(np.dtype(np.uint8), n_bytes, blob_blocks),
+                 f"{PREFIX}{name}_offsets": StreamedArray(np.dtype(np.int64), n_kept + 1,
+                                                         offset_blocks)}
+        if self.hashes is not None:
+            parts.update(self.hashes.kept(keep, name))
+        return parts
 
 
 @dataclass(frozen=True)
@@ -75,13 +107,14 @@ def streamed_merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str]
                                                   table.blob_blocks),
              f"{PREFIX}{name}_offsets": StreamedArray(np.dtype(np.int64), n_terms + 1,
                                                      table.offset_blocks)}
+    hashes = None
     if old.hashes is not None:
         hashes = _HashBlocks(old, old_to_new, encoded, added_to_new, block, release)
         parts[f"{PREFIX}{name}_hash"] = StreamedArray(np.dtype(np.int64), n_terms,
                                                       hashes.hash_blocks)
         parts[f"{PREFIX}{name}_hash_pos"] = StreamedArray(np.dtype(np.int64), n_terms,
                                                           hashes.position_blocks)
-    return StreamedTableEdit(parts, old_to_new, added_to_new, n_terms)
+    return StreamedTableEdit(parts, old_to_new, added_to_new, n_terms, table, hashes)
 
 
 def renumbered(alive: np.ndarray, insert_at: np.ndarray, block: int = TABLE_BLOCK
@@ -146,28 +179,38 @@ class _OldBlocks:
             total += int(lengths[np.asarray(self.alive[start:stop], dtype=bool)].sum())
         return total
 
+    def merged_blocks(self, with_bytes: bool = True
+                      ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+        """(position of the block's first merged term, the merged terms' lengths, their
+        bytes when `with_bytes`) for each block."""
+        offsets, at = np.asarray(self.old.offsets), 0
+        added = self.added
+        for start, stop, first, last in self._blocks():
+            lengths, alive, where = self._lengths(start, stop, first, last)
+            merged = np.insert(lengths[alive], where, added.lengths[first:last])
+            data = None
+            if with_bytes:
+                kept = np.asarray(self.old.blob[int(offsets[start]):int(offsets[stop])])
+                kept = kept[np.repeat(alive, lengths)]
+                kept_offsets = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
+                np.cumsum(lengths[alive], out=kept_offsets[1:])
+                data = np.insert(kept, np.repeat(kept_offsets[where], added.lengths[first:last]),
+                                 added.data[added.starts[first]:added.starts[last]])
+            yield at, merged, data
+            at += len(merged)
+
     def offset_blocks(self) -> Iterator[np.ndarray]:
         carry = 0
         yield np.zeros(1, dtype=np.int64)
-        for start, stop, first, last in self._blocks():
-            lengths, alive, at = self._lengths(start, stop, first, last)
-            merged = np.insert(lengths[alive], at, self.added.lengths[first:last])
-            offsets = np.cumsum(merged, dtype=np.int64) + carry
+        for _, lengths, _ in self.merged_blocks(with_bytes=False):
+            offsets = np.cumsum(lengths, dtype=np.int64) + carry
             carry = int(offsets[-1]) if len(offsets) else carry
             yield offsets
         self.release()
 
     def blob_blocks(self) -> Iterator[np.ndarray]:
-        offsets = np.asarray(self.old.offsets)
-        for start, stop, first, last in self._blocks():
-            lengths, alive, at = self._lengths(start, stop, first, last)
-            kept = np.asarray(self.old.blob[int(offsets[start]):int(offsets[stop])])
-            kept = kept[np.repeat(alive, lengths)]
-            kept_offsets = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
-            np.cumsum(lengths[alive], out=kept_offsets[1:])
-            added = self.added
-            yield np.insert(kept, np.repeat(kept_offsets[at], added.lengths[first:last]),
-                            added.data[added.starts[first]:added.starts[last]])
+        for _, _, data in self.merged_blocks():
+            yield data
         self.release()
 
 
@@ -213,6 +256,26 @@ class _HashBlocks:
             yield (np.insert(np.asarray(self.hashes[start:stop])[survives], at,
                              self.added_hashes[first:last]),
                    np.insert(positions[survives], at, self.added_pos[first:last]))
+
+    def kept(self, keep: np.ndarray, name: str) -> dict[str, StreamedArray]:
+        """The hash index of the merged terms where `keep`, each pointing at the term's
+        position among them (`search_state.kept_hash_index`)."""
+        new_position = np.cumsum(keep, dtype=np.int64) - 1
+        n_kept = int(new_position[-1]) + 1 if len(new_position) else 0
+
+        def hash_blocks() -> Iterator[np.ndarray]:
+            for hashes, positions in self._merged():
+                yield hashes[keep[positions]]
+            self.release()
+
+        def position_blocks() -> Iterator[np.ndarray]:
+            for _, positions in self._merged():
+                yield new_position[positions[keep[positions]]]
+            self.release()
+
+        return {f"{PREFIX}{name}_hash": StreamedArray(np.dtype(np.int64), n_kept, hash_blocks),
+                f"{PREFIX}{name}_hash_pos": StreamedArray(np.dtype(np.int64), n_kept,
+                                                          position_blocks)}
 
     def hash_blocks(self) -> Iterator[np.ndarray]:
         for hashes, _ in self._merged():

@@ -39,7 +39,6 @@ from recommend.search_query import author_tokens
 from recommend.search_state import (
     SurfaceWords,
     acronym_state,
-    common_words_parts,
     sort_rows,
 )
 from recommend.search_table_merge import StreamedTableEdit, streamed_merge_table
@@ -127,7 +126,8 @@ def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[
         np.asarray(p[f"{PREFIX}title_key"])[keep],
         np.array([title_key(getattr(d, "title", "")) for d in new_docs], dtype=np.int64)])
     drop_pages_of(base)
-    yield from _handed_over(_surface_parts(p, keep, new.surface))
+    yield from _handed_over(_surface_parts(p, keep, new.surface,
+                                           lambda: drop_pages_of(base)))
     drop_pages_of(base)
     yield from _handed_over(_acronym_parts(p, keep, new.evidence))
 
@@ -292,25 +292,38 @@ def _append_rows(indptr: np.ndarray, ids: np.ndarray, new_indptr: np.ndarray,
             np.concatenate([ids, new_ids]).astype(np.int32))
 
 
-def _surface_parts(p: Mapping[str, Part], keep: np.ndarray, surface: SurfaceWords
-                   ) -> dict[str, Part]:
+def _surface_parts(p: Mapping[str, Part], keep: np.ndarray, surface: SurfaceWords,
+                   release: Callable[[], object] = lambda: None) -> dict[str, Part]:
     """All words as written with each paper's words, and the did-you-mean words. The
     base's word lists (an id per (paper, word), the bulk of these parts) are read from
     its file a block of papers at a time (`_kept_id_blocks`) and renumbered into the
-    merged int32 ids, never copied whole (nor widened to int64) beside them."""
+    merged int32 ids, never copied whole (nor widened to int64) beside them. The merged
+    word table and the did-you-mean table cut from it are written a block at a time
+    (`search_table_merge`): only the ids and a few values per word are held."""
     table = _table(p, "surface")
     base_rows, base_ids = np.asarray(p[f"{PREFIX}surface_rows"]), p[f"{PREFIX}surface_ids"]
     alive = np.zeros(len(table), dtype=bool)
     for block in _kept_id_blocks(base_rows, base_ids, keep):
         alive[block] = True
     new_table, new_rows, new_ids = surface.rows()
-    edit, columns = _merge_columns(table, alive, list(new_table))
-    del alive
+    edit, columns = _merge_columns(
+        table, alive, list(new_table),
+        lambda *args: streamed_merge_table(*args, name="surface", release=release))
     rows, ids = _merged_word_rows(base_rows, base_ids, keep, edit.old_to_new, new_rows,
                                   sort_rows(new_rows, columns[new_ids]))
-    state: dict[str, Part] = {f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids,
-                              **edit.table.parts("surface")}
-    return {**common_words_parts(state), **state}
+    papers = _id_counts(ids, edit.n_terms)
+    common = papers >= 2
+    return {**edit.kept(common, "words"), f"{PREFIX}words_df": papers[common].astype(np.int32),
+            f"{PREFIX}surface_rows": rows, f"{PREFIX}surface_ids": ids, **edit.parts}
+
+
+def _id_counts(ids: np.ndarray, n: int, block: int = 1 << 24) -> np.ndarray:
+    """`np.bincount(ids, minlength=n)` a block at a time: bincount copies int32 ids to
+    int64 first, which for every (paper, word) pair would be twice the ids again."""
+    counts = np.zeros(n, dtype=np.int64)
+    for start in range(0, len(ids), block):
+        counts += np.bincount(ids[start:start + block], minlength=n)
+    return counts
 
 
 def _kept_id_blocks(rows: np.ndarray, ids: np.ndarray, keep: np.ndarray

@@ -8,6 +8,7 @@ import pytest
 from recommend import search_merge, search_table_merge
 from recommend.index_stream import in_memory
 from recommend.search_merge import _renumbering, locate, merge_table
+from recommend.search_state import kept_terms
 from recommend.search_table_merge import renumbered, streamed_merge_table
 from recommend.search_terms import PREFIX, TermTable, term_hash
 
@@ -102,3 +103,20 @@ def test_renumbered_a_block_at_a_time_equals_the_whole_renumbering(seed, block) 
     expected_old, expected_added, _ = _renumbering(alive, insert_at, len(insert_at))
     assert np.array_equal(old_to_new, expected_old)
     assert np.array_equal(added_to_new, expected_added)
+
+
+@pytest.mark.parametrize("block", [1, 3, 64, 1 << 22])
+@pytest.mark.parametrize("share", [0.0, 0.4, 1.0])
+@pytest.mark.parametrize("seed", range(4))
+def test_kept_terms_of_the_streamed_table_equal_those_of_the_whole(seed, share, block) -> None:
+    table, alive, added, insert_at = _case(seed, 0.3)
+    whole = merge_table(table, alive.copy(), added, insert_at).table
+    streamed = streamed_merge_table(table, alive.copy(), added, insert_at, name="terms",
+                                    block=block)
+    keep = np.random.default_rng(seed).random(len(whole)) < share
+    expected = kept_terms(whole, keep).parts("words")
+    parts = in_memory(streamed.kept(keep, "words"))
+    assert list(parts) == list(expected)
+    for name, value in expected.items():
+        assert parts[name].dtype == value.dtype, name
+        assert np.array_equal(parts[name], value), name

@@ -16,7 +16,7 @@ from tests.search.test_search_text_merge import updated_files_with
 from tests.search.test_search_update import FILLER, doc, sample_docs
 
 
-def whole_surface_parts(p, keep, surface):
+def whole_surface_parts(p, keep, surface, release=None):
     """The written-words parts as the update made them before the blocks: the kept word
     lists copied whole, renumbered in int64 and concatenated."""
     rows, ids = _kept_rows(p[f"{PREFIX}surface_rows"], p[f"{PREFIX}surface_ids"], keep)
@@ -101,3 +101,11 @@ def test_words_dropped_with_their_papers_in_tiny_blocks(tmp_path, monkeypatch):
     assert b"stellarator" not in words and b"tokamaks" in words
     common = bytes(np.load(tmp_path / "blocked" / "current" / "search_words_blob.npy"))
     assert b"alpha5" in common
+
+
+@pytest.mark.parametrize("block", [1, 2, 7, 1 << 24])
+def test_word_counts_a_block_of_ids_at_a_time_equal_bincount(block) -> None:
+    ids = np.random.default_rng(block).integers(0, 50, size=301).astype(np.int32)
+    np.testing.assert_array_equal(search_update._id_counts(ids, 60, block),
+                                  np.bincount(ids, minlength=60))
+    assert search_update._id_counts(ids[:0], 3, block).tolist() == [0, 0, 0]
