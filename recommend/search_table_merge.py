@@ -7,7 +7,8 @@ was the update's largest step after the text postings (issue 21). Here only the
 old-to-new map is held (8 bytes a term, itself made a block at a time: `renumbered`):
 each part is handed to the writer as a `StreamedArray` whose blocks are made from one
 block of the old table (read in place) and the added terms that sort into it, so the
-parts equal `merge_table`'s byte for byte.
+parts equal `merge_table`'s byte for byte. `StreamedTableEdit.kept` cuts a table of some
+of the merged terms from the same blocks (the update's did-you-mean words).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def streamed_merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str]
 
 def renumbered(alive: np.ndarray, insert_at: np.ndarray, block: int = TABLE_BLOCK
                ) -> tuple[np.ndarray, np.ndarray]:
-    """`search_merge.renumbering`'s first two arrays (where each old term goes, -1 when
+    """`search_merge._renumbering`'s first two arrays (where each old term goes, -1 when
     dropped, and each added term), made a block of old terms at a time: only the result
     is held, not the int64 temporaries of the table's length."""
     n = len(alive)
