@@ -91,11 +91,12 @@ class _Added:
 
 def streamed_merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str],
                          insert_at: np.ndarray | None = None, *, name: str,
-                         block: int = TABLE_BLOCK, release: Callable[[], object] = lambda: None
+                         block: int | None = None, release: Callable[[], object] = lambda: None
                          ) -> StreamedTableEdit:
     """What `merge_table(old, alive, added, insert_at)` gives, its table as the streamed
     parts `TermTable.parts(name)` names. `release` runs after each part is written (it
     drops the old table's mapped pages)."""
+    block = TABLE_BLOCK if block is None else block
     encoded = [t.encode() for t in added]
     if insert_at is None:
         insert_at = locate(old, added)[1]

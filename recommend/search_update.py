@@ -102,7 +102,7 @@ def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[
         table, kept_column_counts(text, keep) > 0, new.terms,
         lambda *args: streamed_merge_table(*args, name="terms",
                                            release=lambda: drop_pages_of(base)))
-    drop_pages_of(base)     # the term table was read whole: drop it before the next merge
+    drop_pages_of(base)     # located and counted over the old table: drop its pages
     if not edit.n_terms:
         return
     yield f"{PREFIX}analyzer", np.array([ANALYZER])

@@ -105,11 +105,18 @@ def test_renumbered_a_block_at_a_time_equals_the_whole_renumbering(seed, block) 
     assert np.array_equal(added_to_new, expected_added)
 
 
+@pytest.mark.parametrize("colliding", [False, True])
 @pytest.mark.parametrize("block", [1, 3, 64, 1 << 22])
 @pytest.mark.parametrize("share", [0.0, 0.4, 1.0])
 @pytest.mark.parametrize("seed", range(4))
-def test_kept_terms_of_the_streamed_table_equal_those_of_the_whole(seed, share, block) -> None:
+def test_kept_terms_of_the_streamed_table_equal_those_of_the_whole(seed, share, block, colliding,
+                                                                   monkeypatch) -> None:
     table, alive, added, insert_at = _case(seed, 0.3)
+    if colliding:
+        monkeypatch.setattr(search_merge, "term_hash", _colliding_hash)
+        monkeypatch.setattr(search_table_merge, "term_hash", _colliding_hash)
+        table = table.with_hashes(np.array([_colliding_hash(t) for t in table.iter_raw()],
+                                           dtype=np.int64))
     whole = merge_table(table, alive.copy(), added, insert_at).table
     streamed = streamed_merge_table(table, alive.copy(), added, insert_at, name="terms",
                                     block=block)

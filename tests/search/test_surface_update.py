@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommend import search_update
+from recommend import search_table_merge, search_update
 from recommend.search_state import common_words_parts, sort_rows
-from recommend.search_terms import PREFIX
+from recommend.search_terms import PREFIX, TermTable
 from recommend.search_update import _append_rows, _kept_rows, _merge_columns, _table
+from recommend.text import analyze
 from tests.search.test_search_text_merge import assert_same_files as same_files
 from tests.search.test_search_text_merge import updated_files_with
 from tests.search.test_search_update import FILLER, doc, sample_docs
@@ -109,3 +110,36 @@ def test_word_counts_a_block_of_ids_at_a_time_equal_bincount(block) -> None:
     np.testing.assert_array_equal(search_update._id_counts(ids, 60, block),
                                   np.bincount(ids, minlength=60))
     assert search_update._id_counts(ids[:0], 3, block).tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("block", [1, 3])
+def test_term_and_word_tables_merged_in_tiny_blocks_write_the_same_files(
+        tmp_path, monkeypatch, corpus, block):
+    # the update's term, written-word and did-you-mean tables a few terms at a time (the
+    # other tests use one block for tables of this size), papers removed and added
+    base_docs, new_docs = corpus[:100], corpus[100:140]
+    keep = np.ones(100, dtype=bool)
+    keep[::9] = False
+    docs = (base_docs, keep, new_docs)
+    blocked = updated_files_with(monkeypatch, [(search_table_merge, "TABLE_BLOCK", block)],
+                                 tmp_path / "blocked", *docs)
+    whole = updated_files_with(monkeypatch, [], tmp_path / "whole", *docs)
+    same_files(blocked, whole, ("search_terms_blob.npy", "search_terms_hash_pos.npy",
+                                "search_surface_hash.npy", "search_words_hash_pos.npy",
+                                "search_title.indices.npy"))
+
+
+def test_title_terms_missing_from_the_text_take_the_merged_tables_columns() -> None:
+    # a title whose terms are not all in the new papers' texts (a document whose text
+    # leaves its title out): those terms are looked up in the old table, or are in no column
+    old = TermTable.pack(["alpha", "beta", "delta", "gamma"])
+    alive = np.array([True, False, True, True])
+    new_terms = ["epsilon", "gamma"]
+    edit, columns = _merge_columns(old, alive.copy(), new_terms)
+    docs = [doc("n0", "Alpha beta gamma zeta", "epsilon gamma"), doc("n1", "Delta", "gamma")]
+    found = search_update._title_columns(docs, old, edit.old_to_new, new_terms, columns)
+    merged = edit.table
+    expected = [sorted(j for t in set(analyze(d.title)) if (j := merged.find(t)) is not None)
+                for d in docs]
+    assert found == expected
+    assert [[merged[j] for j in row] for row in found] == [["alpha", "gamma"], ["delta"]]
