@@ -76,9 +76,9 @@ def common_words_parts(state: dict[str, Part]) -> dict[str, Part]:
 
 def kept_terms(table: TermTable, keep: np.ndarray) -> TermTable:
     """The terms of `table` (with its hash index) where `keep`, and its hash index less the
-    terms left out: what `merge_table(table, keep, [])` gives, without the temporaries of
-    an edit that also inserts terms (1.3 GB for the 17.5M written words at 100k papers
-    with 30k full texts, the search stage's peak)."""
+    terms left out: the table merged with nothing added and the others dropped, without the
+    temporaries of an edit that also inserts terms (1.3 GB for the 17.5M written words at
+    100k papers with 30k full texts, the search stage's peak)."""
     offsets = np.asarray(table.offsets)
     lengths = np.diff(offsets)
     kept_offsets = np.zeros(int(np.count_nonzero(keep)) + 1, dtype=np.int64)

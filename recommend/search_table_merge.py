@@ -1,14 +1,15 @@
 """An update's merged term table written a block of old terms at a time.
 
-`search_merge.merge_table` builds the merged table whole: its bytes, offsets, hashes and
-hash positions, beside the old-to-new map and int64 temporaries of the table's length,
-about 40 bytes a term plus the bytes. At 1M papers (tens of millions of text terms) that
-was the update's largest step after the text postings (issue 21). Here only the
-old-to-new map is held (8 bytes a term, itself made a block at a time: `renumbered`):
-each part is handed to the writer as a `StreamedArray` whose blocks are made from one
-block of the old table (read in place) and the added terms that sort into it, so the
-parts equal `merge_table`'s byte for byte. `StreamedTableEdit.kept` cuts a table of some
-of the merged terms from the same blocks (the update's did-you-mean words).
+The update used to merge a table whole (tests/search/whole_table_merge.py keeps that merge
+as the reference): its bytes, offsets, hashes and hash positions, beside the old-to-new map
+and int64 temporaries of the table's length, about 40 bytes a term plus the bytes. At 1M
+papers (tens of millions of text terms) that was the update's largest step after the text
+postings (issue 21). Here only the old-to-new map is held (8 bytes a term, itself made a
+block at a time: `renumbered`): each part is handed to the writer as a `StreamedArray`
+whose blocks are made from one block of the old table (read in place) and the added terms
+that sort into it, so the parts equal the whole merge's byte for byte.
+`StreamedTableEdit.kept` cuts a table of some of the merged terms from the same blocks (the
+update's did-you-mean words).
 """
 
 from __future__ import annotations
@@ -93,9 +94,10 @@ def streamed_merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str]
                          insert_at: np.ndarray | None = None, *, name: str,
                          block: int | None = None, release: Callable[[], object] = lambda: None
                          ) -> StreamedTableEdit:
-    """What `merge_table(old, alive, added, insert_at)` gives, its table as the streamed
-    parts `TermTable.parts(name)` names. `release` runs after each part is written (it
-    drops the old table's mapped pages)."""
+    """The table merged from `old` without the terms where `alive` is False, plus `added`
+    (sorted, none in old; `insert_at`: where each sorts in old, as `search_merge.locate`
+    gives it), as the streamed parts `TermTable.parts(name)` names. `release` runs after
+    each part is written (it drops the old table's mapped pages)."""
     block = TABLE_BLOCK if block is None else block
     encoded = [t.encode() for t in added]
     if insert_at is None:
@@ -121,9 +123,9 @@ def streamed_merge_table(old: TermTable, alive: np.ndarray, added: Sequence[str]
 
 def renumbered(alive: np.ndarray, insert_at: np.ndarray, block: int = TABLE_BLOCK
                ) -> tuple[np.ndarray, np.ndarray]:
-    """`search_merge._renumbering`'s first two arrays (where each old term goes, -1 when
-    dropped, and each added term), made a block of old terms at a time: only the result
-    is held, not the int64 temporaries of the table's length."""
+    """Where each old term goes (-1 when dropped) and where each added term goes, made a
+    block of old terms at a time: only the result is held, not int64 temporaries of the
+    table's length."""
     n = len(alive)
     old_to_new = np.empty(n, dtype=np.int64)
     alive_before_added = np.full(len(insert_at), int(np.count_nonzero(alive)), dtype=np.int64)

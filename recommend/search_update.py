@@ -28,11 +28,9 @@ from recommend.search_build import (
 )
 from recommend.search_merge import (
     Postings,
-    TableEdit,
     kept_column_counts,
     locate,
     merge_postings,
-    merge_table,
     to_csc,
 )
 from recommend.search_query import author_tokens
@@ -98,10 +96,8 @@ def _merged_parts(base, keep: np.ndarray, new_docs: Sequence) -> Iterator[tuple[
     new = _read_new(new_docs)
     text = p[f"{PREFIX}text"]
     table = _table(p, "terms")
-    edit, columns = _merge_columns(
-        table, kept_column_counts(text, keep) > 0, new.terms,
-        lambda *args: streamed_merge_table(*args, name="terms",
-                                           release=lambda: drop_pages_of(base)))
+    edit, columns = _merge_columns(table, kept_column_counts(text, keep) > 0, new.terms, "terms",
+                                   release=lambda: drop_pages_of(base))
     drop_pages_of(base)     # located and counted over the old table: drop its pages
     if not edit.n_terms:
         return
@@ -183,19 +179,18 @@ def _read_new(docs: Sequence) -> NewPapers:
     return new
 
 
-def _merge_columns(table: TermTable, alive: np.ndarray, new_terms: Sequence[str],
-                   merge: Callable[..., TableEdit | StreamedTableEdit] = merge_table
-                   ) -> tuple[TableEdit | StreamedTableEdit, np.ndarray]:
+def _merge_columns(table: TermTable, alive: np.ndarray, new_terms: Sequence[str], name: str,
+                   **options) -> tuple[StreamedTableEdit, np.ndarray]:
     """The table with the (sorted) new terms added and those no kept or new paper holds
-    (`alive` False: no kept paper holds it) dropped, and the new column of each of
-    `new_terms`. `alive` (a bool per old term, not the counts, so that a caller's int64
-    temporary is freed before the merge) is changed in place. `merge` makes the edit
-    (`merge_table`, or `streamed_merge_table` for a table written a block at a time)."""
+    (`alive` False: no kept paper holds it) dropped, as the streamed parts of table `name`
+    (`streamed_merge_table`, given `options`), and the new column of each of `new_terms`.
+    `alive` (a bool per old term, not the counts, so that a caller's int64 temporary is
+    freed before the merge) is changed in place."""
     found, insert_at = locate(table, new_terms)
     alive[found[found >= 0]] = True
     absent = found < 0
-    edit = merge(table, alive, [t for t, a in zip(new_terms, absent, strict=True) if a],
-                 insert_at[absent])
+    edit = streamed_merge_table(table, alive, [t for t, a in zip(new_terms, absent, strict=True)
+                                               if a], insert_at[absent], name=name, **options)
     columns = np.empty(len(new_terms), dtype=np.int64)
     columns[~absent] = edit.old_to_new[found[~absent]]
     columns[absent] = edit.added_to_new
@@ -267,12 +262,13 @@ def _merge_binary(p: Mapping[str, Part], name: str, table_name: str, keep: np.nd
     """A 0/1 matrix with its own vocabulary (authors, categories) and its table."""
     terms = sorted(set().union(*new_tokens))
     edit, columns = _merge_columns(_table(p, table_name),
-                                   kept_column_counts(p[f"{PREFIX}{name}"], keep) > 0, terms)
+                                   kept_column_counts(p[f"{PREFIX}{name}"], keep) > 0, terms,
+                                   table_name)
     column_of = dict(zip(terms, columns.tolist(), strict=True))
     matrix = _merge_binary_matrix(p[f"{PREFIX}{name}"], keep,
                                   [sorted(column_of[t] for t in tokens) for tokens in new_tokens],
-                                  len(edit.table), edit.old_to_new)
-    return {f"{PREFIX}{name}": matrix, **edit.table.parts(table_name)}
+                                  edit.n_terms, edit.old_to_new)
+    return {f"{PREFIX}{name}": matrix, **edit.parts}
 
 
 def _kept_rows(rows: np.ndarray, ids: np.ndarray, keep: np.ndarray
@@ -306,9 +302,7 @@ def _surface_parts(p: Mapping[str, Part], keep: np.ndarray, surface: SurfaceWord
     for block in _kept_id_blocks(base_rows, base_ids, keep):
         alive[block] = True
     new_table, new_rows, new_ids = surface.rows()
-    edit, columns = _merge_columns(
-        table, alive, list(new_table),
-        lambda *args: streamed_merge_table(*args, name="surface", release=release))
+    edit, columns = _merge_columns(table, alive, list(new_table), "surface", release=release)
     rows, ids = _merged_word_rows(base_rows, base_ids, keep, edit.old_to_new, new_rows,
                                   sort_rows(new_rows, columns[new_ids]))
     papers = _id_counts(ids, edit.n_terms)

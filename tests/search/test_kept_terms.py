@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommend.search_merge import merge_table
 from recommend.search_state import kept_terms
 from recommend.search_terms import TermTable
+from tests.search.whole_table_merge import merge_table
 
 WORDS = sorted({f"w{i:04d}" for i in range(500)} | {"naïve", "Réseau", "東京", "a", "Zeta"})
 

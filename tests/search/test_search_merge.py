@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from recommend import search_merge
-from recommend.search_merge import locate, merge_table
+from recommend.search_merge import locate
 from recommend.search_terms import TermTable
+from tests.search.whole_table_merge import merge_table
 
 ALPHABET = list("abcz") + ["é", "ß", "α", "漢", " "]
 

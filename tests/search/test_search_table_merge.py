@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommend import search_merge, search_table_merge
+from recommend import search_table_merge
 from recommend.index_stream import in_memory
-from recommend.search_merge import _renumbering, locate, merge_table
+from recommend.search_merge import locate
 from recommend.search_state import kept_terms
 from recommend.search_table_merge import renumbered, streamed_merge_table
 from recommend.search_terms import PREFIX, TermTable, term_hash
+from tests.search import whole_table_merge
+from tests.search.whole_table_merge import _renumbering, merge_table
 
 ALPHABET = list("abz") + ["é", "ß", "漢", " "]
 
@@ -72,7 +74,7 @@ def _colliding_hash(key: bytes) -> int:
 @pytest.mark.parametrize("block", [1, 2, 5, 1 << 22])
 @pytest.mark.parametrize("seed", range(4))
 def test_colliding_hashes_are_ordered_by_position(seed, block, monkeypatch) -> None:
-    monkeypatch.setattr(search_merge, "term_hash", _colliding_hash)
+    monkeypatch.setattr(whole_table_merge, "term_hash", _colliding_hash)
     monkeypatch.setattr(search_table_merge, "term_hash", _colliding_hash)
     table, alive, added, insert_at = _case(seed, 0.3)
     table = table.with_hashes(np.array([_colliding_hash(t) for t in table.iter_raw()],
@@ -113,7 +115,7 @@ def test_kept_terms_of_the_streamed_table_equal_those_of_the_whole(seed, share, 
                                                                    monkeypatch) -> None:
     table, alive, added, insert_at = _case(seed, 0.3)
     if colliding:
-        monkeypatch.setattr(search_merge, "term_hash", _colliding_hash)
+        monkeypatch.setattr(whole_table_merge, "term_hash", _colliding_hash)
         monkeypatch.setattr(search_table_merge, "term_hash", _colliding_hash)
         table = table.with_hashes(np.array([_colliding_hash(t) for t in table.iter_raw()],
                                            dtype=np.int64))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from recommend import search_table_merge, search_update
+from recommend.index_stream import in_memory
 from recommend.search_state import common_words_parts, sort_rows
 from recommend.search_terms import PREFIX, TermTable
 from recommend.search_update import _append_rows, _kept_rows, _merge_columns, _table
@@ -15,6 +16,7 @@ from recommend.text import analyze
 from tests.search.test_search_text_merge import assert_same_files as same_files
 from tests.search.test_search_text_merge import updated_files_with
 from tests.search.test_search_update import FILLER, doc, sample_docs
+from tests.search.whole_table_merge import whole_merge_columns
 
 
 def whole_surface_parts(p, keep, surface, release=None):
@@ -23,7 +25,7 @@ def whole_surface_parts(p, keep, surface, release=None):
     rows, ids = _kept_rows(p[f"{PREFIX}surface_rows"], p[f"{PREFIX}surface_ids"], keep)
     table = _table(p, "surface")
     new_table, new_rows, new_ids = surface.rows()
-    edit, columns = _merge_columns(table, np.bincount(ids, minlength=len(table)) > 0,
+    edit, columns = whole_merge_columns(table, np.bincount(ids, minlength=len(table)) > 0,
                                    list(new_table))
     rows, ids = _append_rows(rows, edit.old_to_new[ids], new_rows,
                              sort_rows(new_rows, columns[new_ids]))
@@ -135,10 +137,10 @@ def test_title_terms_missing_from_the_text_take_the_merged_tables_columns() -> N
     old = TermTable.pack(["alpha", "beta", "delta", "gamma"])
     alive = np.array([True, False, True, True])
     new_terms = ["epsilon", "gamma"]
-    edit, columns = _merge_columns(old, alive.copy(), new_terms)
+    edit, columns = _merge_columns(old, alive.copy(), new_terms, "terms")
     docs = [doc("n0", "Alpha beta gamma zeta", "epsilon gamma"), doc("n1", "Delta", "gamma")]
     found = search_update._title_columns(docs, old, edit.old_to_new, new_terms, columns)
-    merged = edit.table
+    merged = TermTable(*in_memory(edit.parts).values())
     expected = [sorted(j for t in set(analyze(d.title)) if (j := merged.find(t)) is not None)
                 for d in docs]
     assert found == expected
